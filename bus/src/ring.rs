@@ -1,0 +1,474 @@
+//! The ring algorithm: single writer, many readers, seqlock slots, overwrite on lap.
+//!
+//! This module is safe code over [`Region::words`]; it runs the same over a shared file mapping
+//! and over heap memory, which is how loom checks it.
+
+use mdbus_schemas::{Header, Kind, Marker, MarkerCode, Record, RecordView, ViewError};
+use zerocopy::IntoBytes;
+
+use crate::{
+    OpenError, PublishError, ReadError,
+    clock::now_ns,
+    layout::{self, Geometry, PUBLISH_TS_WORD, W_GENERATION, W_HEAD, W_HEARTBEAT, W_PID},
+    region::Region,
+    sync::{Ordering, fence},
+};
+
+/// The single writer of a ring. `Send` but not `Sync` or `Clone`: one writer per ring, enforced
+/// across processes by the ring's lock file.
+///
+/// Publishing never waits for readers: a reader that falls more than a ring's capacity behind
+/// is told how many records it lost ([`ReadError::Overrun`]).
+#[derive(Debug)]
+pub struct Writer {
+    region: Region,
+    geo: Geometry,
+    next: u64,
+    generation: u64,
+    // Held for the writer's lifetime: the lock file whose flock marks this writer as alive.
+    _lock: Option<std::fs::File>,
+}
+
+impl Writer {
+    /// Takes over a validated region: recovers the head after a crash, bumps the generation,
+    /// records the pid and publishes a [`MarkerCode::WRITER_STARTED`] marker.
+    pub(crate) fn start(region: Region, geo: Geometry, lock: Option<std::fs::File>) -> Writer {
+        let words = region.words();
+        // Relaxed: this process holds the writer lock, so no other process stores these words;
+        // the previous writer's stores were ordered before its death by the lock hand-over.
+        let mut head = words[W_HEAD].load(Ordering::Relaxed);
+        // A writer that died between publishing a slot and advancing the head left a committed
+        // slot at `head`: count it, so it is neither rewritten nor lost.
+        for _ in 0..geo.capacity {
+            let seq = words[geo.slot_base(head)].load(Ordering::Relaxed);
+            if seq != 2 * head + 2 {
+                break;
+            }
+            head += 1;
+        }
+        words[W_HEAD].store(head, Ordering::Release);
+        let generation = words[W_GENERATION].load(Ordering::Relaxed) + 1;
+        words[W_PID].store(u64::from(std::process::id()), Ordering::Relaxed);
+        words[W_GENERATION].store(generation, Ordering::Release);
+        let mut writer = Writer { region, geo, next: head, generation, _lock: lock };
+        let mut marker = Marker { code: MarkerCode::WRITER_STARTED, detail: generation, ..Marker::default() };
+        marker.header.recv_ts = mdbus_schemas::Nanos(now_ns());
+        writer.write(marker.as_bytes(), true);
+        writer
+    }
+
+    /// Publishes `record`, stamping its `publish_ts` with the current time, and returns the
+    /// sequence number it got. Takes no lock, makes no system call, allocates nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`PublishError::TooLarge`] when the record is larger than the ring's slots (a quote into
+    /// a trade ring). Any record fits a ring of its own kind.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mdbus_bus::{HeapRing, ReadError};
+    /// use mdbus_schemas::{Kind, RecordView, Trade};
+    ///
+    /// let (mut writer, ring) = HeapRing::create(Kind::TRADE, 1024)?;
+    /// let mut reader = ring.reader();
+    /// let seq = writer.publish(&Trade { price: 42, ..Trade::default() })?;
+    /// let rec = reader.try_read()?;
+    /// assert_eq!(rec.seq(), seq);
+    /// assert!(matches!(rec.view()?, RecordView::Trade(t) if t.price == 42));
+    /// assert_eq!(reader.try_read().err(), Some(ReadError::Empty));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn publish<R: Record>(&mut self, record: &R) -> Result<u64, PublishError> {
+        self.check_size(size_of::<R>())?;
+        Ok(self.write(record.as_bytes(), true))
+    }
+
+    /// Publishes `record` exactly as given, keeping its `publish_ts` (replay of recorded data,
+    /// where the record must come out bit for bit as it went in).
+    ///
+    /// # Errors
+    ///
+    /// As [`Writer::publish`].
+    #[inline]
+    pub fn publish_as_is<R: Record>(&mut self, record: &R) -> Result<u64, PublishError> {
+        self.check_size(size_of::<R>())?;
+        Ok(self.write(record.as_bytes(), false))
+    }
+
+    /// Publishes raw record bytes (a whole record of a known kind, as a reader returned them),
+    /// keeping its `publish_ts`.
+    ///
+    /// # Errors
+    ///
+    /// [`PublishError::TooLarge`] when `bytes` is larger than a slot or not a whole number of
+    /// 64-bit words.
+    pub fn publish_bytes(&mut self, bytes: &[u8]) -> Result<u64, PublishError> {
+        self.check_size(bytes.len())?;
+        if bytes.len() % 8 != 0 {
+            return Err(PublishError::TooLarge { size: bytes.len(), record_size: self.geo.record_size });
+        }
+        Ok(self.write(bytes, false))
+    }
+
+    #[inline]
+    fn check_size(&self, size: usize) -> Result<(), PublishError> {
+        if size > self.geo.record_size {
+            return Err(PublishError::TooLarge { size, record_size: self.geo.record_size });
+        }
+        Ok(())
+    }
+
+    /// Writes one record into the next slot. `bytes.len()` is a multiple of 8 and at most the
+    /// slot size (checked by every caller).
+    #[inline]
+    fn write(&mut self, bytes: &[u8], stamp: bool) -> u64 {
+        let n = self.next;
+        let words = self.region.words();
+        let base = self.geo.slot_base(n);
+        let slot = &words[base..base + self.geo.slot_words];
+        let (chunks, _) = bytes.as_chunks::<8>();
+        // Relaxed: the odd value only has to be visible before any payload store, which the
+        // Release fence right after guarantees.
+        slot[0].store(2 * n + 1, Ordering::Relaxed);
+        fence(Ordering::Release);
+        // Relaxed payload stores: readers validate the slot sequence after copying, so a torn
+        // copy is detected and discarded, never delivered.
+        for (word, chunk) in slot.iter().zip(chunks.iter()).skip(1) {
+            word.store(u64::from_ne_bytes(*chunk), Ordering::Relaxed);
+        }
+        for word in slot.iter().skip(chunks.len().max(1)) {
+            word.store(0, Ordering::Relaxed);
+        }
+        let now = if stamp {
+            let t = now_ns();
+            slot[PUBLISH_TS_WORD].store(t, Ordering::Relaxed);
+            t
+        } else {
+            0
+        };
+        // SYNC POINT: record visible to readers (pairs with the Acquire load in `try_read`).
+        slot[0].store(2 * n + 2, Ordering::Release);
+        // SYNC POINT: head advanced (pairs with the Acquire load on a reader's overrun path).
+        words[W_HEAD].store(n + 1, Ordering::Release);
+        if stamp {
+            // Relaxed: the heartbeat is advisory, read only by monitors.
+            words[W_HEARTBEAT].store(now, Ordering::Relaxed);
+        }
+        self.next = n + 1;
+        n
+    }
+
+    /// Records that the writer is alive without publishing (call it from an idle loop; readers
+    /// and `mdbus ls` judge liveness by the heartbeat's age).
+    pub fn heartbeat(&self) {
+        // Relaxed: advisory value for monitors.
+        self.region.words()[W_HEARTBEAT].store(now_ns(), Ordering::Relaxed);
+    }
+
+    /// Returns the sequence the next record will get.
+    pub fn head(&self) -> u64 {
+        self.next
+    }
+
+    /// Returns this writer's generation: 1 for the ring's first writer, +1 per restart.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Returns the ring's primary record kind.
+    pub fn kind(&self) -> Kind {
+        self.geo.kind
+    }
+
+    /// Returns the ring's capacity in records.
+    pub fn capacity(&self) -> u64 {
+        self.geo.capacity
+    }
+
+    /// Returns the ring's record (slot) size in bytes.
+    pub fn record_size(&self) -> usize {
+        self.geo.record_size
+    }
+}
+
+/// Where a new [`Reader`] starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Start {
+    /// At the head: only records published from now on.
+    Head,
+    /// At the oldest record still in the ring.
+    Oldest,
+    /// At a given sequence number.
+    Seq(u64),
+}
+
+/// One reader of a ring, with its own position. Reading never blocks and never writes to the
+/// ring: a reader maps the file read-only.
+#[derive(Debug)]
+pub struct Reader {
+    region: Region,
+    geo: Geometry,
+    next: u64,
+    buf: Box<[u64]>,
+    generation: u64,
+    lost: u64,
+    path: Option<std::path::PathBuf>,
+}
+
+/// A record copied out of a ring, borrowed from the reader's buffer until the next read.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordRef<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> RecordRef<'a> {
+    /// Returns the record's sequence number in its ring.
+    pub fn seq(&self) -> u64 {
+        self.header().seq
+    }
+
+    /// Returns the record's kind.
+    pub fn kind(&self) -> Kind {
+        Kind(self.bytes[8])
+    }
+
+    /// Returns the common header.
+    pub fn header(&self) -> Header {
+        mdbus_schemas::read_header(self.bytes).unwrap_or_default()
+    }
+
+    /// Returns the slot's bytes: the record, then zeros up to the slot size.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// Returns the record's own bytes (as many as its kind needs).
+    pub fn record_bytes(&self) -> &'a [u8] {
+        let n = self.kind().record_size().unwrap_or(self.bytes.len()).min(self.bytes.len());
+        &self.bytes[..n]
+    }
+
+    /// Returns a typed view of the record.
+    ///
+    /// # Errors
+    ///
+    /// [`ViewError::UnknownKind`] for a kind this build does not know.
+    pub fn view(&self) -> Result<RecordView<'a>, ViewError> {
+        RecordView::from_bytes(self.bytes)
+    }
+
+    /// Returns the record as `R` if it is of that kind.
+    pub fn get<R: Record>(&self) -> Option<&'a R> {
+        if self.kind() != R::KIND {
+            return None;
+        }
+        let head = self.bytes.get(..size_of::<R>())?;
+        <R as zerocopy::FromBytes>::ref_from_bytes(head).ok()
+    }
+}
+
+impl Reader {
+    pub(crate) fn new(region: Region, geo: Geometry, start: Start, path: Option<std::path::PathBuf>) -> Reader {
+        // Acquire: pairs with the writer's Release store of the generation.
+        let generation = region.words()[W_GENERATION].load(Ordering::Acquire);
+        let mut reader = Reader {
+            region,
+            geo,
+            next: 0,
+            buf: vec![0u64; geo.slot_words].into_boxed_slice(),
+            generation,
+            lost: 0,
+            path,
+        };
+        reader.seek(start);
+        reader
+    }
+
+    /// Reads the next record if there is one. Never blocks, allocates nothing, makes no system
+    /// call; the caller decides whether to spin, back off or sleep on [`ReadError::Empty`].
+    ///
+    /// # Errors
+    ///
+    /// [`ReadError::Empty`] when nothing new was published; [`ReadError::Overrun`] when the
+    /// writer lapped this reader, with the exact number of records lost. After an overrun the
+    /// reader stands at the oldest record still intact and the next call reads it.
+    #[inline]
+    pub fn try_read(&mut self) -> Result<RecordRef<'_>, ReadError> {
+        let n = self.next;
+        let words = self.region.words();
+        let base = self.geo.slot_base(n);
+        let slot = &words[base..base + self.geo.slot_words];
+        let published = 2 * n + 2;
+        // SYNC POINT: record visible to readers (pairs with the writer's Release store).
+        let before = slot[0].load(Ordering::Acquire);
+        if before == published {
+            // Relaxed copies: validated by re-reading the sequence after the Acquire fence.
+            for (dst, src) in self.buf.iter_mut().zip(slot.iter()).skip(1) {
+                *dst = src.load(Ordering::Relaxed);
+            }
+            fence(Ordering::Acquire);
+            // Relaxed: ordered after the copies by the fence above.
+            if slot[0].load(Ordering::Relaxed) == published {
+                self.buf[0] = n;
+                self.next = n + 1;
+                return Ok(RecordRef { bytes: self.buf.as_bytes() });
+            }
+        } else if before < published {
+            return Err(ReadError::Empty);
+        }
+        // The slot holds a later lap: record `n` is gone. Resume at the oldest record that can
+        // still be intact; the head may already have moved on, which only shows up as another
+        // overrun on the next call, so every lost record is counted exactly once.
+        // SYNC POINT: head advanced (pairs with the writer's Release store of the head).
+        let head = words[W_HEAD].load(Ordering::Acquire);
+        let resume = head.saturating_sub(self.geo.capacity).max(n + 1);
+        let lost = resume - n;
+        self.next = resume;
+        self.lost += lost;
+        Err(ReadError::Overrun { lost })
+    }
+
+    /// Moves the reader.
+    pub fn seek(&mut self, start: Start) {
+        let head = self.head();
+        self.next = match start {
+            Start::Head => head,
+            Start::Oldest => head.saturating_sub(self.geo.capacity),
+            Start::Seq(n) => n,
+        };
+    }
+
+    /// Returns the sequence of the next record this reader will read.
+    pub fn position(&self) -> u64 {
+        self.next
+    }
+
+    /// Returns the writer's head: the sequence the next published record will get.
+    pub fn head(&self) -> u64 {
+        // Acquire: pairs with the writer's Release store of the head.
+        self.region.words()[W_HEAD].load(Ordering::Acquire)
+    }
+
+    /// Returns how many records this reader is behind the writer.
+    pub fn lag(&self) -> u64 {
+        self.head().saturating_sub(self.next)
+    }
+
+    /// Returns the total number of records this reader lost to overruns.
+    pub fn lost(&self) -> u64 {
+        self.lost
+    }
+
+    /// Returns the current writer generation, and whether it changed since the last call (or
+    /// since the reader opened). A change means the writer restarted; nothing published was
+    /// lost, and the new writer's first record is a [`MarkerCode::WRITER_STARTED`] marker.
+    pub fn generation(&mut self) -> (u64, bool) {
+        // Acquire: pairs with the writer's Release store of the generation.
+        let g = self.region.words()[W_GENERATION].load(Ordering::Acquire);
+        let changed = g != self.generation;
+        self.generation = g;
+        (g, changed)
+    }
+
+    /// Returns the current writer generation without noting it as seen.
+    pub fn generation_now(&self) -> u64 {
+        // Acquire: pairs with the writer's Release store of the generation.
+        self.region.words()[W_GENERATION].load(Ordering::Acquire)
+    }
+
+    /// Returns the pid of the ring's latest writer.
+    pub fn writer_pid(&self) -> u64 {
+        // Relaxed: advisory.
+        self.region.words()[W_PID].load(Ordering::Relaxed)
+    }
+
+    /// Returns the age of the writer's heartbeat in nanoseconds (time since its last publish or
+    /// heartbeat).
+    pub fn heartbeat_age_ns(&self) -> u64 {
+        // Relaxed: advisory.
+        let hb = self.region.words()[W_HEARTBEAT].load(Ordering::Relaxed);
+        now_ns().saturating_sub(hb)
+    }
+
+    /// Returns `true` when a live process holds the ring's writer lock. A system call: keep it
+    /// off the hot path. Heap rings have no lock and report `true`.
+    pub fn writer_alive(&self) -> bool {
+        match &self.path {
+            #[cfg(not(loom))]
+            Some(p) => crate::shm::writer_alive(p),
+            #[cfg(loom)]
+            Some(_) => true,
+            None => true,
+        }
+    }
+
+    /// Returns the ring's primary record kind.
+    pub fn kind(&self) -> Kind {
+        self.geo.kind
+    }
+
+    /// Returns the ring's capacity in records.
+    pub fn capacity(&self) -> u64 {
+        self.geo.capacity
+    }
+
+    /// Returns the ring's record (slot) size in bytes.
+    pub fn record_size(&self) -> usize {
+        self.geo.record_size
+    }
+
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn region(&self) -> &Region {
+        &self.region
+    }
+}
+
+/// A ring in ordinary heap memory: the same algorithm as a shared-memory ring, for tests,
+/// model checking and in-process fan-out.
+#[derive(Debug)]
+pub struct HeapRing {
+    mem: std::sync::Arc<[crate::sync::AtomicU64]>,
+    geo: Geometry,
+}
+
+impl HeapRing {
+    /// Creates a heap ring for records of `kind` with `capacity` slots and returns its writer
+    /// and a handle that makes readers.
+    ///
+    /// # Errors
+    ///
+    /// [`OpenError::UnknownKind`] or [`OpenError::BadCapacity`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mdbus_bus::HeapRing;
+    /// use mdbus_schemas::Kind;
+    /// let (writer, ring) = HeapRing::create(Kind::QUOTE, 8)?;
+    /// let reader = ring.reader();
+    /// assert_eq!(reader.head(), writer.head());
+    /// # Ok::<(), mdbus_bus::OpenError>(())
+    /// ```
+    pub fn create(kind: Kind, capacity: u64) -> Result<(Writer, HeapRing), OpenError> {
+        let geo = Geometry::new(kind, capacity)?;
+        let mem = Region::zeroed_heap(geo.total_words());
+        let region = Region::heap(mem.clone());
+        layout::init_header(region.words(), &geo, now_ns());
+        let writer = Writer::start(region, geo, None);
+        Ok((writer, HeapRing { mem, geo }))
+    }
+
+    /// Returns a new reader positioned at the head.
+    pub fn reader(&self) -> Reader {
+        self.reader_at(Start::Head)
+    }
+
+    /// Returns a new reader positioned at `start`.
+    pub fn reader_at(&self, start: Start) -> Reader {
+        Reader::new(Region::heap(self.mem.clone()), self.geo, start, None)
+    }
+}

@@ -1,0 +1,74 @@
+//! Marker records: changes of stream state that readers must act on.
+
+use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
+
+use crate::{Header, Kind};
+
+/// What a [`Marker`] announces.
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[repr(transparent)]
+pub struct MarkerCode(pub u16);
+
+impl MarkerCode {
+    /// The connection to the venue is up and subscribed.
+    pub const CONNECTED: MarkerCode = MarkerCode(1);
+    /// The connection to the venue was lost; state derived from it is stale.
+    pub const DISCONNECTED: MarkerCode = MarkerCode(2);
+    /// A venue sequence gap: `header.venue_seq` arrived, `detail` was expected. Book state of
+    /// the instrument is invalid until [`MarkerCode::RESYNC_DONE`].
+    pub const GAP: MarkerCode = MarkerCode(3);
+    /// A book resynchronisation started; clear the instrument's book.
+    pub const RESYNC_START: MarkerCode = MarkerCode(4);
+    /// The book is consistent again from `header.venue_seq` on.
+    pub const RESYNC_DONE: MarkerCode = MarkerCode(5);
+    /// No data from the venue for longer than its keepalive allows.
+    pub const STALE: MarkerCode = MarkerCode(6);
+    /// The venue's book crossed (best bid ≥ best ask); it will be resynchronised.
+    pub const CROSSED: MarkerCode = MarkerCode(7);
+    /// A ring writer (re)started; `detail` is its generation. Records before it were published
+    /// by the previous generation.
+    pub const WRITER_STARTED: MarkerCode = MarkerCode(8);
+
+    /// Returns the lowercase name of the code, or `None` for an unknown code.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mdbus_schemas::MarkerCode;
+    /// assert_eq!(MarkerCode::GAP.name(), Some("gap"));
+    /// ```
+    pub const fn name(self) -> Option<&'static str> {
+        Some(match self {
+            MarkerCode::CONNECTED => "connected",
+            MarkerCode::DISCONNECTED => "disconnected",
+            MarkerCode::GAP => "gap",
+            MarkerCode::RESYNC_START => "resync_start",
+            MarkerCode::RESYNC_DONE => "resync_done",
+            MarkerCode::STALE => "stale",
+            MarkerCode::CROSSED => "crossed",
+            MarkerCode::WRITER_STARTED => "writer_started",
+            _ => return None,
+        })
+    }
+}
+
+/// A change of stream state, published in line with the data it concerns: 64 bytes.
+///
+/// Markers fit every ring (every record is at least 64 bytes), so readers see them in order
+/// with the records they invalidate.
+#[derive(FromBytes, IntoBytes, KnownLayout, Immutable, Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C)]
+pub struct Marker {
+    /// Common fields; `kind` is [`Kind::MARKER`].
+    pub header: Header,
+    /// What happened.
+    pub code: MarkerCode,
+    /// Reserved, zero.
+    pub _pad: [u8; 6],
+    /// Code-specific detail: expected sequence for a gap, generation for a writer start.
+    pub detail: u64,
+}
+
+const _: () = assert!(size_of::<Marker>() == 64);
+
+crate::record!(Marker, Kind::MARKER, { header: Header, code: MarkerCode, _pad: [u8; 6], detail: u64 });
