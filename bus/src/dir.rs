@@ -170,8 +170,11 @@ impl RingDir {
     ///
     /// [`OpenError::Io`] when the file cannot be written.
     pub fn save_instruments(&self, table: &InstrumentTable) -> Result<(), OpenError> {
-        fs::create_dir_all(&self.path)
-            .map_err(|source| OpenError::Io { op: "create directory", path: self.path.clone(), source })?;
+        fs::create_dir_all(&self.path).map_err(|source| OpenError::Io {
+            op: "create directory",
+            path: self.path.clone(),
+            source,
+        })?;
         let dst = self.path.join(INSTRUMENTS_FILE);
         let tmp = self.path.join(format!(".{INSTRUMENTS_FILE}.{}.tmp", std::process::id()));
         fs::write(&tmp, table.to_bytes()).map_err(|source| OpenError::Io { op: "write", path: tmp.clone(), source })?;
@@ -184,9 +187,7 @@ impl RingDir {
     ///
     /// [`OpenError::Io`] when the file exists but cannot be read; a damaged table is reported
     /// as `Ok(Some(Err(..)))`.
-    pub fn load_instruments(
-        &self,
-    ) -> Result<Option<Result<InstrumentTable, mdbus_schemas::TableError>>, OpenError> {
+    pub fn load_instruments(&self) -> Result<Option<Result<InstrumentTable, mdbus_schemas::TableError>>, OpenError> {
         let p = self.path.join(INSTRUMENTS_FILE);
         match fs::read(&p) {
             Ok(bytes) => Ok(Some(InstrumentTable::from_bytes(&bytes))),

@@ -105,6 +105,7 @@ pub(crate) fn init_header(words: &[AtomicU64], geo: &Geometry, created_ns: u64) 
 }
 
 /// Validates a header over `words` (the whole file) and returns the ring's geometry.
+#[cfg_attr(loom, allow(dead_code))]
 pub(crate) fn validate(words: &[AtomicU64]) -> Result<Geometry, OpenError> {
     let len = words.len() as u64 * 8;
     if words.len() < HEADER_WORDS {

@@ -107,7 +107,7 @@ impl Writer {
     /// 64-bit words.
     pub fn publish_bytes(&mut self, bytes: &[u8]) -> Result<u64, PublishError> {
         self.check_size(bytes.len())?;
-        if bytes.len() % 8 != 0 {
+        if !bytes.len().is_multiple_of(8) {
             return Err(PublishError::TooLarge { size: bytes.len(), record_size: self.geo.record_size });
         }
         Ok(self.write(bytes, false))
@@ -470,5 +470,143 @@ impl HeapRing {
     /// Returns a new reader positioned at `start`.
     pub fn reader_at(&self, start: Start) -> Reader {
         Reader::new(Region::heap(self.mem.clone()), self.geo, start, None)
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use mdbus_schemas::{BookSnapshot, Kind, Marker, MarkerCode, Quote, RecordView, Trade};
+
+    use super::*;
+
+    fn trade(p: i64) -> Trade {
+        Trade { price: p, qty: p * 2, ..Trade::default() }
+    }
+
+    #[test]
+    fn first_record_is_the_writer_started_marker() {
+        let (w, ring) = HeapRing::create(Kind::TRADE, 8).unwrap();
+        let mut r = ring.reader_at(Start::Oldest);
+        let rec = r.try_read().unwrap();
+        assert_eq!(rec.seq(), 0);
+        let m = rec.get::<Marker>().unwrap();
+        assert_eq!((m.code, m.detail), (MarkerCode::WRITER_STARTED, 1));
+        assert_eq!(w.generation(), 1);
+        assert_eq!(r.try_read().err(), Some(ReadError::Empty));
+    }
+
+    #[test]
+    fn reads_in_order_with_sequence_numbers() {
+        let (mut w, ring) = HeapRing::create(Kind::TRADE, 8).unwrap();
+        let mut r = ring.reader();
+        for i in 0..20 {
+            let seq = w.publish(&trade(i)).unwrap();
+            let rec = r.try_read().unwrap();
+            assert_eq!(rec.seq(), seq);
+            let t = rec.get::<Trade>().unwrap();
+            assert_eq!((t.price, t.qty), (i, i * 2));
+            assert!(t.header.publish_ts.0 > 0, "publish stamps the time");
+        }
+        assert_eq!(r.try_read().err(), Some(ReadError::Empty));
+        assert_eq!(r.lag(), 0);
+    }
+
+    #[test]
+    fn paused_reader_is_lapped_and_told_the_exact_loss() {
+        let cap = 8;
+        let (mut w, ring) = HeapRing::create(Kind::TRADE, cap).unwrap();
+        let mut r = ring.reader();
+        let start = r.position();
+        let written = 3 * cap + 5;
+        for i in 0..written {
+            w.publish(&trade(i as i64)).unwrap();
+        }
+        let head = w.head();
+        let mut received = 0;
+        let mut lost = 0;
+        let mut last = None;
+        loop {
+            match r.try_read() {
+                Ok(rec) => {
+                    if let Some(prev) = last {
+                        assert!(rec.seq() > prev);
+                    }
+                    last = Some(rec.seq());
+                    received += 1;
+                }
+                Err(ReadError::Overrun { lost: l }) => lost += l,
+                Err(ReadError::Empty) => break,
+            }
+        }
+        assert_eq!(lost, head - cap - start, "exactly the overwritten records are lost");
+        assert_eq!(received, cap, "every record still in the ring is delivered");
+        assert_eq!(received + lost, written);
+        assert_eq!(r.lost(), lost);
+    }
+
+    #[test]
+    fn capacity_must_be_a_power_of_two_of_at_least_two() {
+        for bad in [0, 1, 3, 12, crate::MAX_CAPACITY * 2] {
+            assert!(matches!(HeapRing::create(Kind::TRADE, bad), Err(OpenError::BadCapacity(c)) if c == bad));
+        }
+        assert!(HeapRing::create(Kind::TRADE, 2).is_ok());
+        assert!(matches!(HeapRing::create(Kind(99), 8), Err(OpenError::UnknownKind(99))));
+    }
+
+    #[test]
+    fn capacity_two_wraps_correctly() {
+        let (mut w, ring) = HeapRing::create(Kind::TRADE, 2).unwrap();
+        let mut r = ring.reader();
+        for i in 0..100 {
+            w.publish(&trade(i)).unwrap();
+            assert_eq!(r.try_read().unwrap().get::<Trade>().unwrap().price, i);
+        }
+    }
+
+    #[test]
+    fn larger_records_are_refused_and_smaller_ones_fit() {
+        let (mut w, ring) = HeapRing::create(Kind::TRADE, 8).unwrap();
+        assert_eq!(w.publish(&Quote::default()), Err(PublishError::TooLarge { size: 128, record_size: 64 }));
+        let (mut wq, ringq) = HeapRing::create(Kind::QUOTE, 8).unwrap();
+        let mut rq = ringq.reader();
+        wq.publish(&trade(7)).unwrap();
+        let rec = rq.try_read().unwrap();
+        assert_eq!(rec.bytes().len(), 128);
+        assert_eq!(rec.record_bytes().len(), 64);
+        assert!(rec.bytes()[64..].iter().all(|&b| b == 0), "the rest of a larger slot is zeroed");
+        assert!(matches!(rec.view().unwrap(), RecordView::Trade(t) if t.price == 7));
+        assert!(rec.get::<Quote>().is_none());
+        drop(ring);
+    }
+
+    #[test]
+    fn publish_as_is_keeps_the_publish_time() {
+        let (mut w, ring) = HeapRing::create(Kind::BOOK_SNAPSHOT, 4).unwrap();
+        let mut r = ring.reader();
+        let mut s = BookSnapshot::default();
+        s.header.publish_ts = mdbus_schemas::Nanos(42);
+        s.bid_count = 1;
+        w.publish_as_is(&s).unwrap();
+        let rec = r.try_read().unwrap();
+        let got = rec.get::<BookSnapshot>().unwrap();
+        assert_eq!(got.header.publish_ts.0, 42);
+        assert_eq!(got.bid_count, 1);
+        w.publish_bytes(rec.bytes()).unwrap();
+        assert!(w.publish_bytes(&[0u8; 12]).is_err());
+    }
+
+    #[test]
+    fn seek_moves_the_reader() {
+        let (mut w, ring) = HeapRing::create(Kind::TRADE, 4).unwrap();
+        for i in 0..10 {
+            w.publish(&trade(i)).unwrap();
+        }
+        let mut r = ring.reader_at(Start::Oldest);
+        assert_eq!(r.position(), w.head() - 4);
+        assert_eq!(r.try_read().unwrap().get::<Trade>().unwrap().price, 6);
+        r.seek(Start::Seq(w.head() - 1));
+        assert_eq!(r.try_read().unwrap().get::<Trade>().unwrap().price, 9);
+        r.seek(Start::Head);
+        assert_eq!(r.try_read().err(), Some(ReadError::Empty));
     }
 }

@@ -170,7 +170,11 @@ fn create_file(path: &Path, geo: &Geometry, opts: &RingOptions) -> Result<(), Op
     let dir = path.parent().unwrap_or(Path::new("."));
     if !dir.as_os_str().is_empty() && !dir.exists() {
         use std::os::unix::fs::DirBuilderExt;
-        fs::DirBuilder::new().recursive(true).mode(dir_mode(opts.mode)).create(dir).map_err(io("create directory", dir))?;
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(dir_mode(opts.mode))
+            .create(dir)
+            .map_err(io("create directory", dir))?;
     }
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("ring");
     let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
@@ -230,16 +234,17 @@ impl Writer {
         let geo = Geometry::new(kind, opts.capacity)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
             use std::os::unix::fs::DirBuilderExt;
-            fs::DirBuilder::new().recursive(true).mode(dir_mode(opts.mode)).create(dir).map_err(io("create directory", dir))?;
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(dir_mode(opts.mode))
+                .create(dir)
+                .map_err(io("create directory", dir))?;
         }
         let lock = take_lock(path, opts.mode)?;
         if !path.exists() {
             create_file(path, &geo, opts)?;
         }
-        let region = match map_read_write(path, opts) {
-            Ok(r) => r,
-            Err(e) => return Err(e),
-        };
+        let region = map_read_write(path, opts)?;
         let found = match layout::validate(region.words()) {
             Ok(g) => g,
             // A creator that died before its rename leaves only a temporary file; one that died
@@ -252,7 +257,11 @@ impl Writer {
             Err(e) => return Err(e),
         };
         if found.kind != geo.kind {
-            return Err(OpenError::Incompatible { what: "kind", found: u64::from(found.kind.0), requested: u64::from(kind.0) });
+            return Err(OpenError::Incompatible {
+                what: "kind",
+                found: u64::from(found.kind.0),
+                requested: u64::from(kind.0),
+            });
         }
         if found.capacity != geo.capacity {
             return Err(OpenError::Incompatible { what: "capacity", found: found.capacity, requested: geo.capacity });
@@ -297,5 +306,75 @@ mod tests {
         assert_eq!(dir_mode(0o600), 0o700);
         assert_eq!(dir_mode(0o640), 0o750);
         assert_eq!(dir_mode(0o644), 0o755);
+    }
+}
+
+#[cfg(test)]
+mod read_only_tests {
+    use std::process::Command;
+
+    use mdbus_schemas::{Kind, Trade};
+
+    use super::*;
+
+    const CHILD_ENV: &str = "MDBUS_READ_ONLY_CHILD";
+
+    fn ring_in_tmp(tag: &str) -> PathBuf {
+        let base = if Path::new("/dev/shm").is_dir() { PathBuf::from("/dev/shm") } else { std::env::temp_dir() };
+        base.join(format!("mdbus-ro-{tag}-{}", std::process::id())).join("ro.ring")
+    }
+
+    /// In the child process: opens the ring as a reader and stores through its mapping.
+    fn child_writes_through_reader_mapping(path: PathBuf) -> ! {
+        let reader = Reader::open(path).unwrap();
+        let p = reader.region().as_ptr().wrapping_add(4096 + 16);
+        // SAFETY: deliberately violates the read-only mapping to prove the kernel stops it; the
+        // pointer is in bounds of the mapping and aligned, only the page protection forbids the
+        // store.
+        unsafe { std::ptr::write_volatile(p, 0xFFu8) };
+        // Reaching this line means the store went through: exit with a distinct code.
+        std::process::exit(3);
+    }
+
+    #[test]
+    fn a_reader_cannot_write_the_ring() {
+        if let Some(path) = std::env::var_os(CHILD_ENV) {
+            child_writes_through_reader_mapping(PathBuf::from(path));
+        }
+        let path = ring_in_tmp("segv");
+        let mut w = Writer::open_or_create(&path, Kind::TRADE, &RingOptions::default().capacity(8)).unwrap();
+        w.publish(&Trade::default()).unwrap();
+        let before = std::fs::read(&path).unwrap();
+
+        // The mapping a reader gets has no write permission.
+        let reader = Reader::open(&path).unwrap();
+        let addr = reader.region().as_ptr() as usize;
+        let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+        let line = maps
+            .lines()
+            .find(|l| l.split('-').next().and_then(|a| usize::from_str_radix(a, 16).ok()) == Some(addr))
+            .expect("mapping listed");
+        let perms = line.split_whitespace().nth(1).unwrap();
+        assert!(perms.starts_with("r-"), "reader mapping is {perms}");
+
+        // A store through it kills the process with SIGSEGV and changes nothing.
+        let exe = std::env::current_exe().unwrap();
+        let status = Command::new(exe)
+            .args([
+                "--exact",
+                "shm::read_only_tests::a_reader_cannot_write_the_ring",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD_ENV, &path)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(status.signal(), Some(libc::SIGSEGV), "child status {status:?}");
+        assert_eq!(std::fs::read(&path).unwrap(), before, "ring unchanged");
+        drop((w, reader));
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
     }
 }

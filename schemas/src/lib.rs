@@ -41,8 +41,8 @@ mod header;
 mod header_fields;
 mod instrument;
 mod layout;
-mod market;
 mod marker;
+mod market;
 mod text;
 mod view;
 
@@ -51,8 +51,8 @@ pub use decimal::{Decimal, DecimalError, parse_fixed};
 pub use header::{Header, InstrumentId, Kind, Nanos, VenueId};
 pub use instrument::{Instrument, InstrumentTable, Symbol, TableError};
 pub use layout::{FAMILIES, Field, HEADER_FIELDS, LAYOUT_HASH, Record, SCHEMA_VERSION};
-pub use market::{Bar, BookDelta, BookSnapshot, Level, Quote, SNAPSHOT_DEPTH, Trade};
 pub use marker::{Marker, MarkerCode};
+pub use market::{Bar, BookDelta, BookSnapshot, Level, Quote, SNAPSHOT_DEPTH, Trade};
 pub use text::{FixedStr, TextError};
 pub use view::{RecordView, ViewError, read_header};
 

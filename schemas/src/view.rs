@@ -2,7 +2,7 @@
 
 use zerocopy::FromBytes;
 
-use crate::{Bar, Balance, BookDelta, BookSnapshot, Fill, Header, Kind, Marker, Order, Position, Quote, Record, Trade};
+use crate::{Balance, Bar, BookDelta, BookSnapshot, Fill, Header, Kind, Marker, Order, Position, Quote, Record, Trade};
 
 /// Errors from viewing bytes as a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -58,7 +58,7 @@ pub enum RecordView<'a> {
     Position(&'a Position),
 }
 
-fn view<'a, R: Record>(bytes: &'a [u8]) -> Result<&'a R, ViewError> {
+fn view<R: Record>(bytes: &[u8]) -> Result<&R, ViewError> {
     let need = size_of::<R>();
     let Some(head) = bytes.get(..need) else {
         return Err(ViewError::Truncated { kind: R::KIND.name().unwrap_or("?"), need, len: bytes.len() });

@@ -1,4 +1,6 @@
 //! Property tests: decimal text round trips exactly, comparisons agree with exact arithmetic.
+// Test helpers outside #[test] functions panic on failure by design.
+#![allow(clippy::unwrap_used)]
 
 use mdbus_schemas::{Decimal, DecimalError, parse_fixed};
 use proptest::prelude::*;

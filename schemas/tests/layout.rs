@@ -1,9 +1,11 @@
 //! Layout tests: golden bytes per record, field lists that cover every byte, the layout hash.
+// Test helpers outside #[test] functions panic on failure by design.
+#![allow(clippy::unwrap_used)]
 
 mod samples;
 
 use mdbus_schemas::*;
-use zerocopy::{FromBytes, IntoBytes};
+use zerocopy::IntoBytes;
 
 /// Lowercase hex of `bytes`.
 fn hex(bytes: &[u8]) -> String {
@@ -187,7 +189,10 @@ fn views_dispatch_on_kind_and_reject_bad_bytes() {
     let q = samples::quote();
     let view = RecordView::from_bytes(q.as_bytes()).unwrap();
     assert_eq!(view.header().kind, Kind::QUOTE);
-    assert_eq!(RecordView::from_bytes(&q.as_bytes()[..100]), Err(ViewError::Truncated { kind: "quote", need: 128, len: 100 }));
+    assert_eq!(
+        RecordView::from_bytes(&q.as_bytes()[..100]),
+        Err(ViewError::Truncated { kind: "quote", need: 128, len: 100 })
+    );
     assert_eq!(RecordView::from_bytes(&[0u8; 10]), Err(ViewError::Short { len: 10 }));
     let mut bad = samples::trade();
     bad.header.kind = Kind(250);

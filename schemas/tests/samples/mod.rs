@@ -18,7 +18,14 @@ pub fn header(kind: Kind) -> Header {
 }
 
 pub fn quote() -> Quote {
-    Quote { header: header(Kind::QUOTE), bid_px: 6_543_210, bid_qty: 150_000_000, ask_px: 6_543_211, ask_qty: -2, _pad: [0; 48] }
+    Quote {
+        header: header(Kind::QUOTE),
+        bid_px: 6_543_210,
+        bid_qty: 150_000_000,
+        ask_px: 6_543_211,
+        ask_qty: -2,
+        _pad: [0; 48],
+    }
 }
 
 pub fn trade() -> Trade {
@@ -30,10 +37,7 @@ pub fn book_delta() -> BookDelta {
 }
 
 pub fn book_snapshot() -> BookSnapshot {
-    let mut s = BookSnapshot::default();
-    s.header = header(Kind::BOOK_SNAPSHOT);
-    s.bid_count = 2;
-    s.ask_count = 1;
+    let mut s = BookSnapshot { header: header(Kind::BOOK_SNAPSHOT), bid_count: 2, ask_count: 1, ..Default::default() };
     s.bids[0] = Level { price: 100, qty: 1 };
     s.bids[1] = Level { price: 99, qty: 2 };
     s.asks[0] = Level { price: 101, qty: 3 };

@@ -1,0 +1,11 @@
+//! The library behind the `mdbus` program: record formatting, ring listing, latency
+//! statistics, the demo and the benchmarks. The binary is a thin command-line layer over it.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod bench;
+pub mod demo;
+pub mod format;
+pub mod listing;
+pub mod stats;
