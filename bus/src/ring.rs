@@ -53,7 +53,7 @@ impl Writer {
         let mut writer = Writer { region, geo, next: head, generation, _lock: lock };
         let mut marker = Marker { code: MarkerCode::WRITER_STARTED, detail: generation, ..Marker::default() };
         marker.header.recv_ts = mdbus_schemas::Nanos(now_ns());
-        writer.write(marker.as_bytes(), true);
+        writer.write(marker.as_bytes(), Stamp::Now);
         writer
     }
 
@@ -83,7 +83,20 @@ impl Writer {
     #[inline]
     pub fn publish<R: Record>(&mut self, record: &R) -> Result<u64, PublishError> {
         self.check_size(size_of::<R>())?;
-        Ok(self.write(record.as_bytes(), true))
+        Ok(self.write(record.as_bytes(), Stamp::Now))
+    }
+
+    /// Publishes `record` with `publish_ts` set to `now`: for a caller that already read the
+    /// clock (a feeder stamps every record decoded from one venue frame with one clock read).
+    /// Saves the clock read of [`Writer::publish`] (20-30 ns on a VM).
+    ///
+    /// # Errors
+    ///
+    /// As [`Writer::publish`].
+    #[inline]
+    pub fn publish_at<R: Record>(&mut self, record: &R, now: mdbus_schemas::Nanos) -> Result<u64, PublishError> {
+        self.check_size(size_of::<R>())?;
+        Ok(self.write(record.as_bytes(), Stamp::At(now.0)))
     }
 
     /// Publishes `record` exactly as given, keeping its `publish_ts` (replay of recorded data,
@@ -95,7 +108,7 @@ impl Writer {
     #[inline]
     pub fn publish_as_is<R: Record>(&mut self, record: &R) -> Result<u64, PublishError> {
         self.check_size(size_of::<R>())?;
-        Ok(self.write(record.as_bytes(), false))
+        Ok(self.write(record.as_bytes(), Stamp::Keep))
     }
 
     /// Publishes raw record bytes (a whole record of a known kind, as a reader returned them),
@@ -110,7 +123,7 @@ impl Writer {
         if !bytes.len().is_multiple_of(8) {
             return Err(PublishError::TooLarge { size: bytes.len(), record_size: self.geo.record_size });
         }
-        Ok(self.write(bytes, false))
+        Ok(self.write(bytes, Stamp::Keep))
     }
 
     #[inline]
@@ -124,7 +137,7 @@ impl Writer {
     /// Writes one record into the next slot. `bytes.len()` is a multiple of 8 and at most the
     /// slot size (checked by every caller).
     #[inline]
-    fn write(&mut self, bytes: &[u8], stamp: bool) -> u64 {
+    fn write(&mut self, bytes: &[u8], stamp: Stamp) -> u64 {
         let n = self.next;
         let words = self.region.words();
         let base = self.geo.slot_base(n);
@@ -142,18 +155,19 @@ impl Writer {
         for word in slot.iter().skip(chunks.len().max(1)) {
             word.store(0, Ordering::Relaxed);
         }
-        let now = if stamp {
-            let t = now_ns();
-            slot[PUBLISH_TS_WORD].store(t, Ordering::Relaxed);
-            t
-        } else {
-            0
+        let now = match stamp {
+            Stamp::Now => now_ns(),
+            Stamp::At(t) => t,
+            Stamp::Keep => 0,
         };
+        if now != 0 {
+            slot[PUBLISH_TS_WORD].store(now, Ordering::Relaxed);
+        }
         // SYNC POINT: record visible to readers (pairs with the Acquire load in `try_read`).
         slot[0].store(2 * n + 2, Ordering::Release);
         // SYNC POINT: head advanced (pairs with the Acquire load on a reader's overrun path).
         words[W_HEAD].store(n + 1, Ordering::Release);
-        if stamp {
+        if now != 0 {
             // Relaxed: the heartbeat is advisory, read only by monitors.
             words[W_HEARTBEAT].store(now, Ordering::Relaxed);
         }
@@ -192,6 +206,17 @@ impl Writer {
     pub fn record_size(&self) -> usize {
         self.geo.record_size
     }
+}
+
+/// How [`Writer::write`] sets the record's publish time.
+#[derive(Debug, Clone, Copy)]
+enum Stamp {
+    /// Read the clock.
+    Now,
+    /// Use this time.
+    At(u64),
+    /// Keep the record's own.
+    Keep,
 }
 
 /// Where a new [`Reader`] starts.

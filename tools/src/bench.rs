@@ -79,6 +79,9 @@ impl Default for BenchConfig {
 /// Result for one transport.
 #[derive(Debug, Clone, Default)]
 pub struct Measured {
+    /// The core-to-core floor measured right before this transport (the VM moves its vCPUs
+    /// between near and far placements, so each transport is compared with its own floor).
+    pub floor: Summary,
     /// One-way latency.
     pub latency: Summary,
     /// Records per second delivered to the reader in the throughput run, in millions.
@@ -102,6 +105,8 @@ pub struct Report {
     pub rtrb: Measured,
     /// crossbeam-channel bounded between two threads.
     pub crossbeam: Measured,
+    /// iceoryx2 publish-subscribe between two processes (only with the `iceoryx2` feature).
+    pub iceoryx2: Option<Measured>,
     /// Nanoseconds per TSC tick.
     pub ns_per_tick: f64,
     /// Whether both threads could be pinned.
@@ -233,6 +238,7 @@ fn queue_peer<Tx: Send + 'static, Rx: Send + 'static>(
     let writer_elapsed = t0.elapsed();
     let elapsed = reader.join().unwrap_or(Duration::from_secs(1));
     Measured {
+        floor: Summary::default(),
         latency,
         mrec_s: n as f64 / elapsed.as_secs_f64() / 1e6,
         lost: 0,
@@ -403,8 +409,9 @@ pub fn ring_peer(cfg: &BenchConfig, exe: &Path, npt: f64) -> Result<Measured, Be
             next += period;
             wait_ticks(next);
             rec.header.venue_seq = i;
-            rec.header.venue_ts = Nanos(tsc());
-            let _ = w.publish(&rec);
+            let stamp = tsc();
+            rec.header.venue_ts = Nanos(stamp);
+            let _ = w.publish_at(&rec, Nanos(stamp));
         }
         let lat = finish_reader(child, lines)?;
 
@@ -416,11 +423,12 @@ pub fn ring_peer(cfg: &BenchConfig, exe: &Path, npt: f64) -> Result<Measured, Be
         for i in 0..cfg.records {
             rec.header.venue_seq = i;
             rec.price = i as i64;
-            let _ = w.publish(&rec);
+            let _ = w.publish_at(&rec, Nanos(i));
         }
         let writer_elapsed = t0.elapsed();
         let tp = finish_reader(child, lines)?;
         Ok(Measured {
+            floor: Summary::default(),
             latency: lat.latency,
             mrec_s: if tp.elapsed_ns == 0 { 0.0 } else { tp.received as f64 / tp.elapsed_ns as f64 * 1e3 },
             lost: tp.lost,
@@ -446,20 +454,35 @@ pub fn run(cfg: &BenchConfig, exe: &Path, progress: &mut dyn FnMut(&str)) -> Res
     progress("floor: cache-line ping-pong");
     let floor_before = floor(cfg, npt);
     progress("mdbus ring: writer process -> reader process");
-    let ring = ring_peer(cfg, exe, npt)?;
-    progress("rtrb: thread -> thread");
-    let rtrb = rtrb_peer(cfg, npt);
-    progress("crossbeam-channel: thread -> thread");
-    let crossbeam = crossbeam_peer(cfg, npt);
+    let mut ring = ring_peer(cfg, exe, npt)?;
+    ring.floor = floor_before;
+    progress("floor, then rtrb: thread -> thread");
+    let f = floor(cfg, npt);
+    let mut rtrb = rtrb_peer(cfg, npt);
+    rtrb.floor = f;
+    progress("floor, then crossbeam-channel: thread -> thread");
+    let f = floor(cfg, npt);
+    let mut crossbeam = crossbeam_peer(cfg, npt);
+    crossbeam.floor = f;
+    #[cfg(feature = "iceoryx2")]
+    let iceoryx2 = {
+        progress("floor, then iceoryx2: publisher process -> subscriber process");
+        let f = floor(cfg, npt);
+        let mut m = crate::bench_iox::peer(cfg, exe, npt)?;
+        m.floor = f;
+        Some(m)
+    };
+    #[cfg(not(feature = "iceoryx2"))]
+    let iceoryx2 = None;
     progress("floor again");
     let floor_after = floor(cfg, npt);
-    Ok(Report { floor_before, floor_after, ring, rtrb, crossbeam, ns_per_tick: npt, pinned })
+    Ok(Report { floor_before, floor_after, ring, rtrb, crossbeam, iceoryx2, ns_per_tick: npt, pinned })
 }
 
 impl Report {
-    /// The floor used for ratios: the lower p50 of the floors measured before and after.
+    /// The floor the ring is compared with: the one measured right before it.
     pub fn floor_p50(&self) -> u64 {
-        self.floor_before.p50.min(self.floor_after.p50).max(1)
+        self.ring.floor.p50.max(1)
     }
 
     /// The report as one JSON object (keys `floor_p50_ns`, `ring_p50_ns`, ... as documented in
@@ -469,7 +492,17 @@ impl Report {
         m.insert("floor_p50_ns".into(), json!(self.floor_p50()));
         m.insert("floor_before".into(), self.floor_before.to_json());
         m.insert("floor_after".into(), self.floor_after.to_json());
-        for (name, r) in [("ring", &self.ring), ("rtrb", &self.rtrb), ("crossbeam", &self.crossbeam)] {
+        let mut peers = vec![("ring", &self.ring), ("rtrb", &self.rtrb), ("crossbeam", &self.crossbeam)];
+        match &self.iceoryx2 {
+            Some(m) => peers.push(("iceoryx2", m)),
+            None => {
+                for k in ["iceoryx2_p50_ns", "iceoryx2_p99_ns", "iceoryx2_mrec_s"] {
+                    m.insert(k.into(), Value::Null);
+                }
+            }
+        }
+        for (name, r) in peers {
+            m.insert(format!("{name}_floor_p50_ns"), json!(r.floor.p50));
             m.insert(format!("{name}_p50_ns"), json!(r.latency.p50));
             m.insert(format!("{name}_p90_ns"), json!(r.latency.p90));
             m.insert(format!("{name}_p99_ns"), json!(r.latency.p99));
@@ -479,38 +512,31 @@ impl Report {
             m.insert(format!("{name}_writer_mrec_s"), json!((r.writer_mrec_s * 10.0).round() / 10.0));
         }
         m.insert("ring_lost".into(), json!(self.ring.lost));
-        m.insert("iceoryx2_p50_ns".into(), Value::Null);
-        m.insert("iceoryx2_p99_ns".into(), Value::Null);
-        m.insert("iceoryx2_mrec_s".into(), Value::Null);
         m.insert("ns_per_tick".into(), json!(self.ns_per_tick));
         m.insert("pinned".into(), json!(self.pinned));
         Value::Object(m)
     }
 
-    /// The report as a Markdown table with ratios against the floor.
+    /// The report as a Markdown table; every ratio is against the floor measured right before
+    /// that transport.
     pub fn to_markdown(&self) -> String {
-        let f = self.floor_p50() as f64;
         let mut s = String::new();
-        s.push_str("| transport | p50 ns | p90 ns | p99 ns | p99.9 ns | max ns | p50 / floor | p99 / floor | Mrec/s (reader) | Mrec/s (writer) | lost |\n");
-        s.push_str("|---|---|---|---|---|---|---|---|---|---|---|\n");
-        let fl = &self.floor_before;
-        s.push_str(&format!(
-            "| floor (ping-pong RTT/2), before | {} | {} | {} | {} | {} | 1.00 | {:.2} | – | – | – |\n",
-            fl.p50,
-            fl.p90,
-            fl.p99,
-            fl.p999,
-            fl.max,
-            fl.p99 as f64 / f
-        ));
-        for (name, r) in [
+        s.push_str("| transport | floor p50 ns | p50 ns | p90 ns | p99 ns | p99.9 ns | max ns | p50 / floor | p99 / floor | Mrec/s (reader) | Mrec/s (writer) | lost |\n");
+        s.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        let mut rows = vec![
             ("**mdbus ring**, 2 processes", &self.ring),
             ("rtrb SPSC, 2 threads", &self.rtrb),
             ("crossbeam-channel bounded, 2 threads", &self.crossbeam),
-        ] {
+        ];
+        if let Some(m) = &self.iceoryx2 {
+            rows.push(("iceoryx2 pub/sub, 2 processes", m));
+        }
+        for (name, r) in rows {
             let l = &r.latency;
+            let f = r.floor.p50.max(1) as f64;
             s.push_str(&format!(
-                "| {name} | {} | {} | {} | {} | {} | {:.2} | {:.2} | {:.1} | {:.1} | {} |\n",
+                "| {name} | {} | {} | {} | {} | {} | {} | {:.2} | {:.2} | {:.1} | {:.1} | {} |\n",
+                r.floor.p50,
                 l.p50,
                 l.p90,
                 l.p99,
@@ -525,14 +551,14 @@ impl Report {
         }
         let fl = &self.floor_after;
         s.push_str(&format!(
-            "| floor (ping-pong RTT/2), after | {} | {} | {} | {} | {} | {:.2} | {:.2} | – | – | – |\n",
+            "| floor (ping-pong RTT/2), last | {} | {} | {} | {} | {} | {} | 1.00 | {:.2} | – | – | – |\n",
+            fl.p50,
             fl.p50,
             fl.p90,
             fl.p99,
             fl.p999,
             fl.max,
-            fl.p50 as f64 / f,
-            fl.p99 as f64 / f
+            fl.p99 as f64 / fl.p50.max(1) as f64
         ));
         s
     }

@@ -5,6 +5,8 @@
 #![deny(missing_docs)]
 
 pub mod bench;
+#[cfg(feature = "iceoryx2")]
+pub mod bench_iox;
 pub mod demo;
 pub mod format;
 pub mod listing;

@@ -135,6 +135,21 @@ enum InternalCmd {
         #[arg(long)]
         id: usize,
     },
+    #[cfg(feature = "iceoryx2")]
+    IoxReader {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        core: usize,
+        #[arg(long)]
+        warmup: u64,
+        #[arg(long)]
+        ns_per_tick: f64,
+        #[arg(long)]
+        capacity: usize,
+        #[arg(long)]
+        lossless: bool,
+    },
 }
 
 fn ring_path(dir: &RingDir, ring: &str) -> Result<PathBuf> {
@@ -270,6 +285,10 @@ fn main() -> Result<()> {
             bench::ring_reader(&bench::ReaderArgs { path, core, until, measure_from, ns_per_tick })?;
         }
         Cmd::Internal { which: InternalCmd::DemoReader { path, id } } => demo::reader(&path, id)?,
+        #[cfg(feature = "iceoryx2")]
+        Cmd::Internal { which: InternalCmd::IoxReader { name, core, warmup, ns_per_tick, capacity, lossless } } => {
+            mdbus_tools::bench_iox::reader(&name, core, warmup, ns_per_tick, capacity, lossless)?
+        }
     }
     Ok(())
 }
