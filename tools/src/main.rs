@@ -116,6 +116,7 @@ enum BenchCmd {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::enum_variant_names)] // the variants are the helper processes: each one is a reader
 enum InternalCmd {
     RingReader {
         #[arg(long)]
