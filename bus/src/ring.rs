@@ -252,8 +252,9 @@ pub struct RecordRef<'a> {
 
 impl<'a> RecordRef<'a> {
     /// Returns the record's sequence number in its ring.
+    #[inline]
     pub fn seq(&self) -> u64 {
-        self.header().seq
+        self.bytes.first_chunk::<8>().map_or(0, |b| u64::from_ne_bytes(*b))
     }
 
     /// Returns the record's kind.

@@ -125,106 +125,9 @@ impl Decimal {
     /// # Ok::<(), mdbus_schemas::DecimalError>(())
     /// ```
     pub fn parse(text: &[u8]) -> Result<Decimal, DecimalError> {
-        let n = text.len();
-        if n == 0 {
-            return Err(DecimalError::Empty);
-        }
-        let mut i = 0;
-        let negative = match text[0] {
-            b'-' => {
-                i = 1;
-                true
-            }
-            b'+' => {
-                i = 1;
-                false
-            }
-            _ => false,
-        };
-        // Magnitude of the significant digits seen so far; zeros are held back in `zeros` and
-        // only multiplied in when a non-zero digit follows, so long runs of trailing zeros
-        // never overflow.
-        let mut mag: i128 = 0;
-        let mut zeros: u32 = 0;
-        let mut exp: i64 = 0;
-        let mut digits = 0usize;
-        let mut point = false;
-        while i < n {
-            match text[i] {
-                d @ b'0'..=b'9' => {
-                    digits += 1;
-                    if point {
-                        exp -= 1;
-                    }
-                    if d == b'0' {
-                        zeros += 1;
-                    } else {
-                        mag = scale_up(mag, zeros + 1)
-                            .and_then(|m| m.checked_add(i128::from(d - b'0')))
-                            .ok_or(DecimalError::Overflow)?;
-                        zeros = 0;
-                    }
-                }
-                b'.' if !point => point = true,
-                b'e' | b'E' => break,
-                _ => return Err(DecimalError::Invalid { at: i }),
-            }
-            i += 1;
-        }
-        if digits == 0 {
-            return Err(DecimalError::Invalid { at: i.min(n - 1) });
-        }
-        if i < n {
-            // Exponent part.
-            i += 1;
-            let mut eneg = false;
-            if i < n && (text[i] == b'-' || text[i] == b'+') {
-                eneg = text[i] == b'-';
-                i += 1;
-            }
-            if i == n {
-                return Err(DecimalError::Invalid { at: n - 1 });
-            }
-            let mut e: i64 = 0;
-            while i < n {
-                match text[i] {
-                    d @ b'0'..=b'9' => e = (e * 10 + i64::from(d - b'0')).min(1 << 20),
-                    _ => return Err(DecimalError::Invalid { at: i }),
-                }
-                i += 1;
-            }
-            exp += if eneg { -e } else { e };
-        }
-        if mag == 0 {
-            let exponent = exp.clamp(i64::from(i8::MIN), i64::from(i8::MAX)) as i8;
-            return Ok(Decimal { mantissa: 0, exponent });
-        }
-        // value = mag × 10^(zeros + exp). Keep as many held-back zeros in the mantissa as fit,
-        // so the written scale survives ("1.500" stays 1500e-3), and move the rest into the
-        // exponent.
-        let mut keep = zeros;
-        loop {
-            let e = exp + i64::from(zeros - keep);
-            if let Some(m) = scale_up(mag, keep) {
-                if e < i64::from(i8::MIN) {
-                    return Err(DecimalError::Overflow);
-                }
-                if e <= i64::from(i8::MAX) {
-                    let mantissa = if negative { -m } else { m };
-                    return Ok(Decimal { mantissa, exponent: e as i8 });
-                }
-                // Exponent too large: keeping more zeros in the mantissa cannot help once the
-                // mantissa already holds them all.
-                if keep == zeros {
-                    return Err(DecimalError::Overflow);
-                }
-                keep += 1;
-                continue;
-            }
-            if keep == 0 {
-                return Err(DecimalError::Overflow);
-            }
-            keep -= 1;
+        match parse_short(text) {
+            Some(d) => Ok(d),
+            None => parse_general(text),
         }
     }
 
@@ -293,6 +196,148 @@ impl Decimal {
             e += 1;
         }
         Decimal { mantissa: m, exponent: e }
+    }
+}
+
+/// Parses the common venue form fast: an optional sign, at most 18 digits and an optional point,
+/// no exponent. Returns `None` for anything else, which [`parse_general`] then handles; where
+/// both apply they give the same mantissa and exponent.
+#[inline]
+fn parse_short(text: &[u8]) -> Option<Decimal> {
+    let (negative, digits) = match text {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, text),
+    };
+    let mut m: u64 = 0;
+    let mut count = 0u32;
+    let mut frac: Option<i8> = None;
+    for &c in digits {
+        match c {
+            b'0'..=b'9' => {
+                if count == 18 {
+                    return None;
+                }
+                m = m * 10 + u64::from(c - b'0');
+                count += 1;
+                if let Some(f) = frac.as_mut() {
+                    *f += 1;
+                }
+            }
+            b'.' if frac.is_none() => frac = Some(0),
+            _ => return None,
+        }
+    }
+    if count == 0 {
+        return None;
+    }
+    let m = m as i128;
+    Some(Decimal { mantissa: if negative { -m } else { m }, exponent: -frac.unwrap_or(0) })
+}
+
+/// Parses any decimal text, including exponent notation and more than 18 digits.
+fn parse_general(text: &[u8]) -> Result<Decimal, DecimalError> {
+    let n = text.len();
+
+    if n == 0 {
+        return Err(DecimalError::Empty);
+    }
+    let mut i = 0;
+    let negative = match text[0] {
+        b'-' => {
+            i = 1;
+            true
+        }
+        b'+' => {
+            i = 1;
+            false
+        }
+        _ => false,
+    };
+    // Magnitude of the significant digits seen so far; zeros are held back in `zeros` and
+    // only multiplied in when a non-zero digit follows, so long runs of trailing zeros
+    // never overflow.
+    let mut mag: i128 = 0;
+    let mut zeros: u32 = 0;
+    let mut exp: i64 = 0;
+    let mut digits = 0usize;
+    let mut point = false;
+    while i < n {
+        match text[i] {
+            d @ b'0'..=b'9' => {
+                digits += 1;
+                if point {
+                    exp -= 1;
+                }
+                if d == b'0' {
+                    zeros += 1;
+                } else {
+                    mag = scale_up(mag, zeros + 1)
+                        .and_then(|m| m.checked_add(i128::from(d - b'0')))
+                        .ok_or(DecimalError::Overflow)?;
+                    zeros = 0;
+                }
+            }
+            b'.' if !point => point = true,
+            b'e' | b'E' => break,
+            _ => return Err(DecimalError::Invalid { at: i }),
+        }
+        i += 1;
+    }
+    if digits == 0 {
+        return Err(DecimalError::Invalid { at: i.min(n - 1) });
+    }
+    if i < n {
+        // Exponent part.
+        i += 1;
+        let mut eneg = false;
+        if i < n && (text[i] == b'-' || text[i] == b'+') {
+            eneg = text[i] == b'-';
+            i += 1;
+        }
+        if i == n {
+            return Err(DecimalError::Invalid { at: n - 1 });
+        }
+        let mut e: i64 = 0;
+        while i < n {
+            match text[i] {
+                d @ b'0'..=b'9' => e = (e * 10 + i64::from(d - b'0')).min(1 << 20),
+                _ => return Err(DecimalError::Invalid { at: i }),
+            }
+            i += 1;
+        }
+        exp += if eneg { -e } else { e };
+    }
+    if mag == 0 {
+        let exponent = exp.clamp(i64::from(i8::MIN), i64::from(i8::MAX)) as i8;
+        return Ok(Decimal { mantissa: 0, exponent });
+    }
+    // value = mag × 10^(zeros + exp). Keep as many held-back zeros in the mantissa as fit,
+    // so the written scale survives ("1.500" stays 1500e-3), and move the rest into the
+    // exponent.
+    let mut keep = zeros;
+    loop {
+        let e = exp + i64::from(zeros - keep);
+        if let Some(m) = scale_up(mag, keep) {
+            if e < i64::from(i8::MIN) {
+                return Err(DecimalError::Overflow);
+            }
+            if e <= i64::from(i8::MAX) {
+                let mantissa = if negative { -m } else { m };
+                return Ok(Decimal { mantissa, exponent: e as i8 });
+            }
+            // Exponent too large: keeping more zeros in the mantissa cannot help once the
+            // mantissa already holds them all.
+            if keep == zeros {
+                return Err(DecimalError::Overflow);
+            }
+            keep += 1;
+            continue;
+        }
+        if keep == 0 {
+            return Err(DecimalError::Overflow);
+        }
+        keep -= 1;
     }
 }
 
@@ -453,6 +498,29 @@ mod tests {
         assert_eq!(d(&many), Decimal::new(1, 60));
         assert_eq!(Decimal::parse(b"1e300"), Err(DecimalError::Overflow));
         assert_eq!(Decimal::parse(b"1e-300"), Err(DecimalError::Overflow));
+    }
+
+    #[test]
+    fn short_and_general_parsers_agree() {
+        for t in
+            ["0", "-0", "-0.00", "1.", ".5", "+7", "123.4500", "999999999999999999", "0.000000000000000001", "-12.75"]
+        {
+            let g = parse_general(t.as_bytes()).unwrap();
+            if let Some(f) = parse_short(t.as_bytes()) {
+                assert_eq!((f.mantissa, f.exponent), (g.mantissa, g.exponent), "{t}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Wherever the short parser answers, it answers exactly as the general one.
+        #[test]
+        fn short_parser_matches_general(text in "[-+]?[0-9]{0,20}(\\.[0-9]{0,20})?") {
+            if let Some(f) = parse_short(text.as_bytes()) {
+                let g = parse_general(text.as_bytes()).unwrap();
+                proptest::prop_assert_eq!((f.mantissa, f.exponent), (g.mantissa, g.exponent));
+            }
+        }
     }
 
     #[test]

@@ -320,13 +320,14 @@ pub fn ring_reader(args: &ReaderArgs) -> Result<(), BenchError> {
     while r.position() <= args.until {
         match r.try_read() {
             Ok(rec) => {
-                let now = tsc();
-                first.get_or_insert_with(std::time::Instant::now);
                 received += 1;
-                if rec.seq() >= args.measure_from
-                    && let Some(t) = rec.get::<Trade>()
-                {
-                    let _ = h.record((now.saturating_sub(t.header.venue_ts.0) as f64 * args.ns_per_tick) as u64);
+                if rec.seq() >= args.measure_from {
+                    let now = tsc();
+                    if let Some(t) = rec.get::<Trade>() {
+                        let _ = h.record((now.saturating_sub(t.header.venue_ts.0) as f64 * args.ns_per_tick) as u64);
+                    }
+                } else if first.is_none() {
+                    first = Some(std::time::Instant::now());
                 }
             }
             Err(ReadError::Empty) => std::hint::spin_loop(),
