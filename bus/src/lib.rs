@@ -43,6 +43,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod clock;
+mod counting;
 #[cfg(not(loom))]
 mod dir;
 mod error;
@@ -54,6 +55,7 @@ mod shm;
 mod sync;
 
 pub use clock::{now_ns, tsc, tsc_ns_per_tick};
+pub use counting::CountingAllocator;
 #[cfg(not(loom))]
 pub use dir::{DEFAULT_DIR, DIR_ENV, INSTRUMENTS_FILE, RingDir, RingEntry, RingInfo};
 pub use error::{OpenError, PublishError, ReadError};

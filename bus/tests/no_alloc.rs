@@ -1,44 +1,15 @@
 //! Publishing and reading allocate nothing: proven with a counting global allocator.
+
 // Test helpers outside #[test] functions panic on failure by design.
 #![allow(clippy::unwrap_used)]
 
 mod util;
 
-use std::{
-    alloc::{GlobalAlloc, Layout, System},
-    sync::atomic::{AtomicU64, Ordering},
-};
-
-use mdbus_bus::{ReadError, Reader, RingOptions, Start, Writer};
+use mdbus_bus::{CountingAllocator, ReadError, Reader, RingOptions, Start, Writer};
 use mdbus_schemas::{Kind, Quote};
 
-struct Counting;
-
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-// SAFETY: forwards every call unchanged to the system allocator, which upholds the contract;
-// the counter has no effect on the memory handed out.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller's obligations for `alloc` are passed on unchanged.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` was allocated by `System` through `alloc` above with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller's obligations for `realloc` are passed on unchanged.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 #[test]
 fn publish_and_read_allocate_nothing() {
@@ -58,7 +29,7 @@ fn publish_and_read_allocate_nothing() {
     for r in &mut readers {
         r.seek(Start::Head);
     }
-    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    let before = CountingAllocator::allocations();
     let mut sum = 0i64;
     for i in 0..100_000 {
         q.bid_px = i;
@@ -70,7 +41,7 @@ fn publish_and_read_allocate_nothing() {
             }
         }
     }
-    let after = ALLOCATIONS.load(Ordering::SeqCst);
+    let after = CountingAllocator::allocations();
     assert_eq!(after - before, 0, "hot path allocated");
     assert_eq!(sum, 3 * (0..100_000i64).sum::<i64>(), "every reader read every record");
 }

@@ -1,8 +1,30 @@
-//! The mdbus feeder: venue websocket connections on pinned, busy-polling threads, venue frame
-//! decoders and order-book builders that publish fixed-layout records into `mdbus-bus` rings.
+//! The mdbus feeder: venue frame decoders (and, next, the connection engine and book builders)
+//! that turn venue websocket frames into fixed-layout records for `mdbus-bus` rings.
 //!
-//! This crate holds only its documentation so far; the connection engine, the venue decoders
-//! and the book builders land here next. Until then `mdbus demo` publishes synthetic quotes.
+//! Decoders are pure functions: frame bytes in, a [`Message`] borrowing from the frame out, no
+//! I/O, no clock, no allocation on the fast path. Unknown fields are ignored and key order is
+//! never assumed.
+//!
+//! # Examples
+//!
+//! ```
+//! use mdbus_feeder::{Levels, Message, Side, binance};
+//!
+//! let frame = br#"{"e":"trade","E":1672515782136,"s":"BNBBTC","t":12345,"p":"0.001","q":"100","T":1672515782136,"m":true,"M":true}"#;
+//! let mut levels = Levels::default();
+//! let Message::Trade(t) = binance::decode(frame, &mut levels)? else { unreachable!() };
+//! assert_eq!((t.symbol, t.trade_id, t.side), ("BNBBTC", 12345, Side::Sell));
+//! assert_eq!(t.price.to_string(), "0.001");
+//! # Ok::<(), mdbus_feeder::DecodeError>(())
+//! ```
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![doc(test(attr(deny(warnings))))]
+
+mod decode;
+mod json;
+pub mod venues;
+
+pub use decode::{BarMsg, DecodeError, DepthMsg, Levels, Message, QuoteMsg, Side, TradeMsg};
+pub use venues::binance;

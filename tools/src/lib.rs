@@ -5,8 +5,10 @@
 #![deny(missing_docs)]
 
 pub mod bench;
+pub mod bench_decode;
 #[cfg(feature = "iceoryx2")]
 pub mod bench_iox;
+pub mod decode;
 pub mod demo;
 pub mod format;
 pub mod listing;

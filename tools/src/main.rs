@@ -63,6 +63,18 @@ enum Cmd {
         #[arg(long)]
         idle_exit_ms: Option<u64>,
     },
+    /// Decode venue frames into records, one JSON object per record on stdout.
+    ///
+    /// Each FILE holds one frame exactly as received; with no FILE, stdin holds text frames one
+    /// per line. A frame that fails to decode is reported on stderr (with its file or line) and
+    /// decoding goes on; the exit status is 2 if any frame failed.
+    Decode {
+        /// Venue: binance-spot or binance-usdm.
+        #[arg(long)]
+        venue: String,
+        /// Files with one frame each.
+        files: Vec<PathBuf>,
+    },
     /// Run a benchmark.
     Bench {
         #[command(subcommand)]
@@ -86,6 +98,15 @@ enum From {
 
 #[derive(Debug, Subcommand)]
 enum BenchCmd {
+    /// The fast decoder against serde_json on the same Binance frames.
+    Decode {
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Decodes per timing round.
+        #[arg(long, default_value_t = 200_000)]
+        iters: u32,
+    },
     /// The ring against the core-to-core floor, rtrb and crossbeam-channel, in one run.
     Ring {
         /// Print one JSON object instead of a table.
@@ -212,6 +233,47 @@ fn tail(dir: &RingDir, ring: &str, json: bool, from: From, count: Option<u64>, i
     Ok(())
 }
 
+/// Decodes frames for `mdbus decode`; returns how many failed.
+fn decode(venue: &str, files: &[PathBuf]) -> Result<usize> {
+    use std::io::BufRead;
+    let Some(venue) = mdbus_tools::decode::Venue::from_name(venue) else {
+        bail!("unknown venue {venue:?}: use binance-spot or binance-usdm");
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut failed = 0;
+    let mut one = |label: &str, frame: &[u8], out: &mut dyn Write| -> Result<()> {
+        match mdbus_tools::decode::decode_frame(venue, frame) {
+            Ok(records) => {
+                for r in records {
+                    writeln!(out, "{r}")?;
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("{label}: {e}");
+            }
+        }
+        Ok(())
+    };
+    if files.is_empty() {
+        for (i, line) in std::io::stdin().lock().split(b'\n').enumerate() {
+            let line = line.context("reading stdin")?;
+            let line = line.strip_suffix(b"\r").unwrap_or(&line);
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            one(&format!("line {}", i + 1), line, &mut out)?;
+        }
+    } else {
+        for f in files {
+            let frame = std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
+            one(&f.display().to_string(), &frame, &mut out)?;
+        }
+    }
+    Ok(failed)
+}
+
 fn main() -> Result<()> {
     let cli = Cli::parse();
     let dir = RingDir::resolve(cli.dir.as_deref());
@@ -243,6 +305,29 @@ fn main() -> Result<()> {
                 bail!("a reader did not account for every published record");
             }
             println!("every reader received or was told of the loss of every record");
+        }
+        Cmd::Decode { venue, files } => {
+            if decode(&venue, &files)? > 0 {
+                std::process::exit(2);
+            }
+        }
+        Cmd::Bench { which: BenchCmd::Decode { json, iters } } => {
+            let v = mdbus_tools::bench_decode::run(iters).map_err(anyhow::Error::msg)?;
+            if json {
+                println!("{v}");
+            } else {
+                println!("| frame | bytes | fast ns | serde_json ns | serde_json / fast |");
+                println!("|---|---|---|---|---|");
+                for name in ["book_ticker", "trade", "depth20"] {
+                    println!(
+                        "| {name} | {} | {} | {} | {} |",
+                        v[format!("{name}_bytes")],
+                        v[format!("{name}_fast_ns")],
+                        v[format!("{name}_serde_ns")],
+                        v[format!("{name}_speedup")]
+                    );
+                }
+            }
         }
         Cmd::Ls { json } => {
             let entries = dir.list()?;

@@ -122,3 +122,80 @@ fn bench_ring_reports_every_figure_as_json() {
     assert!(v["ring_p50_ns"].as_u64().unwrap() > 0);
     assert!(v["ring_mrec_s"].as_f64().unwrap() > 0.0);
 }
+
+#[test]
+fn decode_prints_records_and_reports_bad_frames() {
+    use std::io::Write;
+    let frames = [
+        r#"{"e":"trade","E":1672515782136,"s":"BNBBTC","t":12345,"p":"0.001","q":"100","T":1672515782136,"m":true,"M":true}"#,
+        r#"{"result":null,"id":1}"#,
+        "this is not json",
+        r#"{"stream":"bnbbtc@depth20","data":{"lastUpdateId":160,"bids":[["0.0024","10"]],"asks":[["0.0026","100"]]}}"#,
+        r#"{"e":"kline","E":1,"s":"BNBBTC","k":{"t":1672515780000,"T":1672515839999,"s":"BNBBTC","i":"1m","o":"0.0010","c":"0.0020","h":"0.0025","l":"0.0015","v":"1000","n":100,"x":false,"q":"1.0000"}}"#,
+    ];
+    let mut child = Command::new(MDBUS)
+        .args(["decode", "--venue", "binance-spot"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(frames.join("\n").as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "a bad frame makes the exit status 2");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 3"), "{err}");
+    let lines: Vec<Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3, "the ack prints nothing");
+    assert_eq!(lines[0]["kind"], "trade");
+    assert_eq!(lines[0]["side"], "sell");
+    assert_eq!(lines[0]["trade_id"], 12345);
+    assert_eq!(lines[0]["price"], "0.001");
+    assert_eq!(lines[0]["exch_ts_ns"], 1_672_515_782_136_000_000u64);
+    assert_eq!(lines[1]["kind"], "book_snapshot");
+    assert_eq!(lines[1]["symbol"], "BNBBTC");
+    assert_eq!(lines[1]["bids"], serde_json::json!([["0.0024", "10"]]));
+    assert_eq!(lines[1]["last_seq"], 160);
+    assert_eq!(lines[1]["prev_seq"], Value::Null);
+    assert_eq!(lines[2]["kind"], "bar");
+    assert_eq!(lines[2]["open_ts_ns"], 1_672_515_780_000_000_000u64);
+    assert_eq!(lines[2]["close"], "0.0020");
+
+    let dir = temp_dir("decode");
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("depth.json");
+    std::fs::write(
+        &f,
+        r#"{"e":"depthUpdate","E":123456789,"T":123456788,"s":"BTCUSDT","U":157,"u":160,"pu":149,"b":[["0.0024","10"]],"a":[["0.0026","0"]]}"#,
+    )
+    .unwrap();
+    let out = Command::new(MDBUS).args(["decode", "--venue", "binance-usdm"]).arg(&f).output().unwrap();
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["kind"].as_str(), v["first_seq"].as_u64(), v["prev_seq"].as_u64()),
+        (Some("book_delta"), Some(157), Some(149))
+    );
+    assert_eq!(v["exch_ts_ns"], 123_456_788_000_000u64);
+    let bad = Command::new(MDBUS).args(["decode", "--venue", "nowhere"]).output().unwrap();
+    assert!(!bad.status.success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bench_decode_reports_every_figure_as_json() {
+    let out = Command::new(MDBUS).args(["bench", "decode", "--json", "--iters", "200"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "book_ticker_fast_ns",
+        "book_ticker_serde_ns",
+        "trade_fast_ns",
+        "trade_serde_ns",
+        "depth20_fast_ns",
+        "depth20_serde_ns",
+    ] {
+        assert!(v[key].as_f64().is_some_and(|x| x > 0.0), "missing {key} in {v}");
+    }
+}

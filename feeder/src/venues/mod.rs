@@ -1,0 +1,3 @@
+//! One module per venue: wire formats, decoders and (to come) subscription and book rules.
+
+pub mod binance;

@@ -1,0 +1,109 @@
+//! `mdbus decode`: venue frames in, one JSON object per record out.
+
+use mdbus_feeder::{DecodeError, Levels, Message, Side, binance};
+use mdbus_schemas::Decimal;
+use serde_json::{Value, json};
+
+/// Venues `mdbus decode` knows, by their command-line names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Venue {
+    /// `binance-spot`.
+    BinanceSpot,
+    /// `binance-usdm`.
+    BinanceUsdm,
+}
+
+impl Venue {
+    /// Parses a command-line venue name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mdbus_tools::decode::Venue;
+    /// assert_eq!(Venue::from_name("binance-usdm"), Some(Venue::BinanceUsdm));
+    /// assert_eq!(Venue::from_name("nope"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Venue> {
+        match name {
+            "binance-spot" => Some(Venue::BinanceSpot),
+            "binance-usdm" => Some(Venue::BinanceUsdm),
+            _ => None,
+        }
+    }
+
+    /// Returns the command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Venue::BinanceSpot => "binance-spot",
+            Venue::BinanceUsdm => "binance-usdm",
+        }
+    }
+}
+
+fn ms_to_ns(ms: Option<u64>) -> Value {
+    ms.map_or(Value::Null, |v| json!(v.saturating_mul(1_000_000)))
+}
+
+fn dec(d: Decimal) -> Value {
+    Value::String(d.to_string())
+}
+
+fn levels(l: &[(Decimal, Decimal)]) -> Value {
+    Value::Array(l.iter().map(|(p, q)| json!([p.to_string(), q.to_string()])).collect())
+}
+
+/// Decodes one frame and returns its records as JSON objects (none for control frames).
+///
+/// # Errors
+///
+/// The decoder's error for a malformed or unrecognised frame.
+///
+/// # Examples
+///
+/// ```
+/// use mdbus_tools::decode::{Venue, decode_frame};
+/// let frame = br#"{"e":"trade","E":1,"s":"BNBBTC","t":7,"p":"0.001","q":"100","T":2,"m":false}"#;
+/// let out = decode_frame(Venue::BinanceSpot, frame)?;
+/// assert_eq!(out[0]["side"], "buy");
+/// assert_eq!(out[0]["exch_ts_ns"], 2_000_000);
+/// assert!(decode_frame(Venue::BinanceSpot, br#"{"result":null,"id":1}"#)?.is_empty());
+/// # Ok::<(), mdbus_feeder::DecodeError>(())
+/// ```
+pub fn decode_frame(venue: Venue, frame: &[u8]) -> Result<Vec<Value>, DecodeError> {
+    let mut l = Levels::default();
+    let msg = match venue {
+        Venue::BinanceSpot | Venue::BinanceUsdm => binance::decode(frame, &mut l)?,
+    };
+    let v = venue.name();
+    Ok(match msg {
+        Message::Trade(t) => vec![json!({
+            "kind": "trade", "venue": v, "symbol": t.symbol, "exch_ts_ns": ms_to_ns(t.trade_ts_ms.or(t.event_ts_ms)),
+            "price": dec(t.price), "qty": dec(t.qty),
+            "side": match t.side { Side::Buy => "buy", Side::Sell => "sell" }, "trade_id": t.trade_id,
+        })],
+        Message::Quote(q) => vec![json!({
+            "kind": "quote", "venue": v, "symbol": q.symbol, "exch_ts_ns": ms_to_ns(q.trade_ts_ms.or(q.event_ts_ms)),
+            "bid_price": dec(q.bid_price), "bid_qty": dec(q.bid_qty), "ask_price": dec(q.ask_price), "ask_qty": dec(q.ask_qty),
+        })],
+        Message::Depth(d) => {
+            let symbol = match d.symbol {
+                Some(s) if d.symbol_from_stream => Value::String(s.to_ascii_uppercase()),
+                Some(s) => Value::String(s.to_owned()),
+                None => Value::Null,
+            };
+            vec![json!({
+                "kind": if d.snapshot { "book_snapshot" } else { "book_delta" }, "venue": v, "symbol": symbol,
+                "exch_ts_ns": ms_to_ns(d.trade_ts_ms.or(d.event_ts_ms)),
+                "bids": levels(&l.bids), "asks": levels(&l.asks),
+                "first_seq": d.first_seq, "last_seq": d.last_seq, "prev_seq": d.prev_seq,
+            })]
+        }
+        Message::Bar(b) => vec![json!({
+            "kind": "bar", "venue": v, "symbol": b.symbol, "exch_ts_ns": ms_to_ns(b.event_ts_ms),
+            "interval": b.interval, "open_ts_ns": b.open_ts_ms.saturating_mul(1_000_000),
+            "open": dec(b.open), "high": dec(b.high), "low": dec(b.low), "close": dec(b.close), "volume": dec(b.volume),
+        })],
+        _ => Vec::new(),
+    })
+}
