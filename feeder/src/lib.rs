@@ -22,9 +22,11 @@
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 
+pub mod book;
 mod decode;
 mod json;
 pub mod venues;
 
+pub use book::{BookBuilder, BookError, BookSink, BookStats, SyncRule};
 pub use decode::{BarMsg, DecodeError, DepthMsg, Levels, Message, QuoteMsg, Side, TradeMsg};
 pub use venues::binance;
