@@ -24,9 +24,11 @@
 
 pub mod book;
 mod decode;
+pub mod feed;
 mod json;
 pub mod venues;
 
 pub use book::{BookBuilder, BookError, BookSink, BookStats, SyncRule};
 pub use decode::{BarMsg, DecodeError, DepthMsg, Levels, Message, QuoteMsg, Side, TradeMsg};
+pub use feed::{BinanceFeed, FeedError, FeedStats, Rings};
 pub use venues::binance;

@@ -59,6 +59,11 @@ impl<const N: usize> FixedStr<N> {
         Ok(FixedStr(out))
     }
 
+    /// Wraps raw field bytes (NUL-padded text).
+    pub const fn from_array(bytes: [u8; N]) -> FixedStr<N> {
+        FixedStr(bytes)
+    }
+
     /// Returns the bytes before the first NUL.
     pub fn as_bytes(&self) -> &[u8] {
         let end = self.0.iter().position(|&b| b == 0).unwrap_or(N);

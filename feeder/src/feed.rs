@@ -1,0 +1,342 @@
+//! A venue feed: decoded frames become records in the feed's rings, depth goes through the
+//! book builders, and connection events become marker records.
+
+use std::collections::HashMap;
+
+use mdbus_bus::Writer;
+use mdbus_schemas::{
+    Bar, BookDelta, BookSnapshot, Decimal, DecimalError, Header, Instrument, Kind, Level, Marker, MarkerCode, Nanos,
+    Quote, SNAPSHOT_DEPTH, Symbol, Trade, flags,
+};
+
+use crate::{
+    book::{BookBuilder, BookSink, SyncRule},
+    decode::{DecodeError, DepthMsg, Levels, Message, Side},
+    venues::binance,
+};
+
+/// The rings one feed publishes into. Each ring carries one record kind plus markers.
+#[derive(Debug)]
+pub struct Rings {
+    /// Best bid and offer.
+    pub quotes: Writer,
+    /// Trades.
+    pub trades: Writer,
+    /// Book deltas and book markers (gap, resync).
+    pub book: Writer,
+    /// Top-of-book snapshots (partial depth streams).
+    pub depth: Writer,
+    /// Candles.
+    pub bars: Writer,
+}
+
+/// Errors of one frame. The frame is counted and dropped; the feed goes on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FeedError {
+    /// The frame could not be decoded.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// The frame names a symbol this feed does not carry.
+    #[error("unknown symbol {0:?}")]
+    UnknownSymbol(String),
+    /// A price or quantity does not fit the instrument's exponents.
+    #[error("value does not fit the instrument: {0}")]
+    Value(#[from] DecimalError),
+    /// The venue refused a request.
+    #[error("venue error {code}: {msg}")]
+    Venue {
+        /// The venue's code.
+        code: i64,
+        /// The venue's message.
+        msg: String,
+    },
+}
+
+/// Counters of a feed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FeedStats {
+    /// Frames handed in.
+    pub frames: u64,
+    /// Records published.
+    pub records: u64,
+    /// Frames that failed.
+    pub errors: u64,
+    /// Acknowledgements received.
+    pub acks: u64,
+}
+
+struct Publish<'a> {
+    ring: &'a mut Writer,
+    count: &'a mut u64,
+}
+
+impl BookSink for Publish<'_> {
+    fn delta(&mut self, d: &BookDelta) {
+        if self.ring.publish(d).is_ok() {
+            *self.count += 1;
+        }
+    }
+
+    fn marker(&mut self, m: &Marker) {
+        if self.ring.publish(m).is_ok() {
+            *self.count += 1;
+        }
+    }
+}
+
+/// Upper-cases `s` into a symbol key without allocating.
+fn key(s: &str) -> Option<Symbol> {
+    let b = s.as_bytes();
+    if b.len() > 32 {
+        return None;
+    }
+    let mut k = [0u8; 32];
+    for (d, c) in k.iter_mut().zip(b) {
+        *d = c.to_ascii_uppercase();
+    }
+    Some(Symbol::from_array(k))
+}
+
+/// A Binance feed (spot or USD-M): decoders, one book per instrument, rings.
+#[derive(Debug)]
+pub struct BinanceFeed {
+    rule: SyncRule,
+    instruments: Vec<Instrument>,
+    by_symbol: HashMap<Symbol, usize>,
+    books: Vec<BookBuilder>,
+    levels: Levels,
+    rings: Rings,
+    stats: FeedStats,
+}
+
+impl BinanceFeed {
+    /// A feed for `instruments` on `market`, publishing into `rings`.
+    pub fn new(market: binance::Market, instruments: Vec<Instrument>, rings: Rings) -> BinanceFeed {
+        let rule = match market {
+            binance::Market::Spot => SyncRule::BinanceSpot,
+            binance::Market::UsdM => SyncRule::BinanceUsdm,
+        };
+        let by_symbol =
+            instruments.iter().enumerate().filter_map(|(i, inst)| Some((key(inst.symbol.as_str())?, i))).collect();
+        let books = instruments.iter().map(|i| BookBuilder::new(rule, *i)).collect();
+        BinanceFeed {
+            rule,
+            instruments,
+            by_symbol,
+            books,
+            levels: Levels::default(),
+            rings,
+            stats: FeedStats::default(),
+        }
+    }
+
+    /// Returns the counters.
+    pub fn stats(&self) -> FeedStats {
+        self.stats
+    }
+
+    /// Returns the book of instrument number `i` (in the order given to [`BinanceFeed::new`]).
+    pub fn book(&self, i: usize) -> Option<&BookBuilder> {
+        self.books.get(i)
+    }
+
+    /// Returns the rings, e.g. to send heartbeats.
+    pub fn rings(&self) -> &Rings {
+        &self.rings
+    }
+
+    /// Returns the symbols whose books wait for a REST snapshot.
+    pub fn wanting_snapshots(&self) -> impl Iterator<Item = &str> {
+        self.books.iter().zip(&self.instruments).filter(|(b, _)| b.wants_snapshot()).map(|(_, i)| i.symbol.as_str())
+    }
+
+    fn index(&self, symbol: &str) -> Result<usize, FeedError> {
+        key(symbol)
+            .and_then(|k| self.by_symbol.get(&k).copied())
+            .ok_or_else(|| FeedError::UnknownSymbol(symbol.to_owned()))
+    }
+
+    fn header(inst: &Instrument, kind: Kind, venue_seq: u64, venue_ms: Option<u64>, recv_ts: Nanos) -> Header {
+        Header {
+            kind,
+            venue: inst.venue,
+            instrument: inst.id,
+            venue_seq,
+            venue_ts: Nanos::from_millis(venue_ms.unwrap_or(0)),
+            recv_ts,
+            ..Header::default()
+        }
+    }
+
+    /// Handles one websocket text frame received at `recv_ts`.
+    ///
+    /// # Errors
+    ///
+    /// A [`FeedError`] for a frame that cannot be decoded or applied; nothing of it is published.
+    pub fn on_frame(&mut self, frame: &[u8], recv_ts: Nanos) -> Result<(), FeedError> {
+        self.stats.frames += 1;
+        let r = self.handle(frame, recv_ts);
+        if r.is_err() {
+            self.stats.errors += 1;
+        }
+        r
+    }
+
+    fn handle(&mut self, frame: &[u8], recv_ts: Nanos) -> Result<(), FeedError> {
+        let mut levels = std::mem::take(&mut self.levels);
+        let result = self.dispatch(frame, recv_ts, &mut levels);
+        self.levels = levels;
+        result
+    }
+
+    fn dispatch(&mut self, frame: &[u8], recv_ts: Nanos, levels: &mut Levels) -> Result<(), FeedError> {
+        match binance::decode(frame, levels)? {
+            Message::Trade(t) => {
+                let inst = self.instruments[self.index(t.symbol)?];
+                let mut h = Self::header(&inst, Kind::TRADE, t.trade_id, t.trade_ts_ms.or(t.event_ts_ms), recv_ts);
+                h.flags = match t.side {
+                    Side::Buy => flags::BUY,
+                    Side::Sell => flags::SELL,
+                } | if t.aggregated { flags::AGGREGATED } else { 0 };
+                let rec =
+                    Trade { header: h, price: t.price.to_fixed(inst.price_exp)?, qty: t.qty.to_fixed(inst.qty_exp)? };
+                self.publish_trade(&rec);
+            }
+            Message::Quote(q) => {
+                let inst = self.instruments[self.index(q.symbol)?];
+                let rec = Quote {
+                    header: Self::header(&inst, Kind::QUOTE, q.update_id, q.trade_ts_ms.or(q.event_ts_ms), recv_ts),
+                    bid_px: q.bid_price.to_fixed(inst.price_exp)?,
+                    bid_qty: q.bid_qty.to_fixed(inst.qty_exp)?,
+                    ask_px: q.ask_price.to_fixed(inst.price_exp)?,
+                    ask_qty: q.ask_qty.to_fixed(inst.qty_exp)?,
+                    _pad: [0; 48],
+                };
+                if self.rings.quotes.publish(&rec).is_ok() {
+                    self.stats.records += 1;
+                }
+            }
+            Message::Depth(d) if d.snapshot => self.depth_snapshot(&d, levels, recv_ts)?,
+            Message::Depth(d) => {
+                let i = self.index(d.symbol.unwrap_or(""))?;
+                let mut sink = Publish { ring: &mut self.rings.book, count: &mut self.stats.records };
+                self.books[i]
+                    .on_diff(&d, levels, recv_ts, &mut sink)
+                    .map_err(|crate::book::BookError::Level(e)| FeedError::Value(e))?;
+            }
+            Message::Bar(b) => {
+                let inst = self.instruments[self.index(b.symbol)?];
+                let mut h = Self::header(&inst, Kind::BAR, b.trades, b.event_ts_ms, recv_ts);
+                h.flags = if b.closed { flags::CLOSED } else { 0 };
+                let rec = Bar {
+                    header: h,
+                    open: b.open.to_fixed(inst.price_exp)?,
+                    high: b.high.to_fixed(inst.price_exp)?,
+                    low: b.low.to_fixed(inst.price_exp)?,
+                    close: b.close.to_fixed(inst.price_exp)?,
+                    volume: b.volume.to_fixed(inst.qty_exp)?,
+                    quote_volume: b.quote_volume.to_fixed(inst.price_exp.saturating_add(inst.qty_exp))?,
+                    trades: b.trades,
+                    start_ts: Nanos::from_millis(b.open_ts_ms),
+                    interval_ns: b.close_ts_ms.saturating_sub(b.open_ts_ms).saturating_add(1).saturating_mul(1_000_000),
+                    _pad: [0; 8],
+                };
+                if self.rings.bars.publish(&rec).is_ok() {
+                    self.stats.records += 1;
+                }
+            }
+            Message::Ack { .. } => self.stats.acks += 1,
+            Message::Error { code, msg } => return Err(FeedError::Venue { code, msg: msg.to_owned() }),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn publish_trade(&mut self, rec: &Trade) {
+        if self.rings.trades.publish(rec).is_ok() {
+            self.stats.records += 1;
+        }
+    }
+
+    fn depth_snapshot(&mut self, d: &DepthMsg<'_>, levels: &Levels, recv_ts: Nanos) -> Result<(), FeedError> {
+        let inst = self.instruments[self.index(d.symbol.unwrap_or(""))?];
+        let mut rec = BookSnapshot {
+            header: Self::header(&inst, Kind::BOOK_SNAPSHOT, d.last_seq, d.trade_ts_ms.or(d.event_ts_ms), recv_ts),
+            ..BookSnapshot::default()
+        };
+        let fill = |src: &[(Decimal, Decimal)], dst: &mut [Level; SNAPSHOT_DEPTH]| -> Result<u8, DecimalError> {
+            let mut n = 0u8;
+            for ((p, q), slot) in src.iter().zip(dst.iter_mut()) {
+                *slot = Level { price: p.to_fixed(inst.price_exp)?, qty: q.to_fixed(inst.qty_exp)? };
+                n += 1;
+            }
+            Ok(n)
+        };
+        rec.bid_count = fill(&levels.bids, &mut rec.bids)?;
+        rec.ask_count = fill(&levels.asks, &mut rec.asks)?;
+        if self.rings.depth.publish(&rec).is_ok() {
+            self.stats.records += 1;
+        }
+        Ok(())
+    }
+
+    /// Applies a REST depth snapshot for `symbol`. Returns `false` when it was too old and must
+    /// be fetched again.
+    ///
+    /// # Errors
+    ///
+    /// [`FeedError::UnknownSymbol`] or [`FeedError::Value`].
+    pub fn on_rest_snapshot(
+        &mut self,
+        symbol: &str,
+        last_update_id: u64,
+        levels: &Levels,
+        recv_ts: Nanos,
+    ) -> Result<bool, FeedError> {
+        let i = self.index(symbol)?;
+        let mut sink = Publish { ring: &mut self.rings.book, count: &mut self.stats.records };
+        self.books[i]
+            .on_snapshot(last_update_id, levels, recv_ts, &mut sink)
+            .map_err(|crate::book::BookError::Level(e)| FeedError::Value(e))
+    }
+
+    /// The connection came up and its subscriptions were acknowledged.
+    pub fn on_connected(&mut self, recv_ts: Nanos) {
+        self.marker_everywhere(MarkerCode::CONNECTED, recv_ts);
+    }
+
+    /// The connection was lost: every ring gets a `disconnected` marker and every book is
+    /// cleared (it is rebuilt from a fresh snapshot after the reconnect).
+    pub fn on_disconnected(&mut self, recv_ts: Nanos) {
+        self.marker_everywhere(MarkerCode::DISCONNECTED, recv_ts);
+        for b in &mut self.books {
+            let mut sink = Publish { ring: &mut self.rings.book, count: &mut self.stats.records };
+            b.reset(recv_ts, &mut sink);
+        }
+    }
+
+    fn marker_everywhere(&mut self, code: MarkerCode, recv_ts: Nanos) {
+        let mut m = Marker { code, ..Marker::default() };
+        m.header.recv_ts = recv_ts;
+        if let Some(inst) = self.instruments.first() {
+            m.header.venue = inst.venue;
+        }
+        for ring in [
+            &mut self.rings.quotes,
+            &mut self.rings.trades,
+            &mut self.rings.book,
+            &mut self.rings.depth,
+            &mut self.rings.bars,
+        ] {
+            if ring.publish(&m).is_ok() {
+                self.stats.records += 1;
+            }
+        }
+    }
+
+    /// Returns the sync rule of this feed's books.
+    pub fn rule(&self) -> SyncRule {
+        self.rule
+    }
+}

@@ -1,0 +1,79 @@
+//! Decode, book and publish allocate nothing per frame once warmed up (a test binary of its own,
+//! so no other test allocates while it counts).
+
+// Test helpers outside #[test] functions panic on failure by design.
+#![allow(clippy::unwrap_used)]
+
+use mdbus_bus::{CountingAllocator, HeapRing, Reader, Start};
+use mdbus_feeder::{BinanceFeed, Levels, Rings, binance::Market};
+use mdbus_schemas::{Instrument, InstrumentId, Kind, Nanos, Symbol, VenueId};
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+#[allow(dead_code)]
+struct Readers {
+    quotes: Reader,
+    trades: Reader,
+    book: Reader,
+    depth: Reader,
+}
+
+fn feed(market: Market) -> (BinanceFeed, Readers, Vec<HeapRing>) {
+    let mk = |k: Kind| HeapRing::create(k, 4096).unwrap();
+    let (q, qr) = mk(Kind::QUOTE);
+    let (t, tr) = mk(Kind::TRADE);
+    let (b, br) = mk(Kind::BOOK_DELTA);
+    let (d, dr) = mk(Kind::BOOK_SNAPSHOT);
+    let (bars, barr) = mk(Kind::BAR);
+    let readers = Readers {
+        quotes: qr.reader_at(Start::Head),
+        trades: tr.reader_at(Start::Head),
+        book: br.reader_at(Start::Head),
+        depth: dr.reader_at(Start::Head),
+    };
+    let inst = vec![
+        Instrument::new(InstrumentId(1), VenueId::BINANCE_SPOT, Symbol::new("BNBBTC").unwrap(), -4, 0),
+        Instrument::new(InstrumentId(2), VenueId::BINANCE_SPOT, Symbol::new("BNBUSDT").unwrap(), -8, -8),
+    ];
+    let f = BinanceFeed::new(market, inst, Rings { quotes: q, trades: t, book: b, depth: d, bars });
+    (f, readers, vec![qr, tr, br, dr, barr])
+}
+
+#[test]
+fn decode_book_and_publish_allocate_nothing_after_warm_up() {
+    let (mut f, mut r, _rings) = feed(Market::Spot);
+    let d = |s: &str| s.parse().unwrap();
+    f.on_rest_snapshot(
+        "BNBBTC",
+        100,
+        &Levels { bids: vec![(d("0.0020"), d("1"))], asks: vec![(d("0.0030"), d("1"))] },
+        Nanos(1),
+    )
+    .unwrap();
+    let frames: Vec<String> = (0..2000u64)
+        .flat_map(|i| {
+            [
+                format!(r#"{{"e":"trade","E":1,"s":"BNBBTC","t":{i},"p":"0.0025","q":"3","T":1,"m":false}}"#),
+                format!(r#"{{"u":{i},"s":"BNBUSDT","b":"25.35190000","B":"31.21000000","a":"25.36520000","A":"40.66000000"}}"#),
+                format!(
+                    r#"{{"e":"depthUpdate","E":1,"s":"BNBBTC","U":{},"u":{},"b":[["0.0021","{}"]],"a":[["0.0029","{}"]]}}"#,
+                    101 + i,
+                    101 + i,
+                    i % 3,
+                    (i + 1) % 3
+                ),
+            ]
+        })
+        .collect();
+    for fr in &frames[..300] {
+        f.on_frame(fr.as_bytes(), Nanos(2)).unwrap();
+    }
+    let before = CountingAllocator::allocations();
+    for fr in &frames[300..] {
+        f.on_frame(fr.as_bytes(), Nanos(2)).unwrap();
+    }
+    assert_eq!(CountingAllocator::allocations() - before, 0, "the frame path allocated");
+    assert!(f.book(0).unwrap().is_live());
+    assert!(r.trades.try_read().is_ok() || r.trades.lost() > 0);
+}
