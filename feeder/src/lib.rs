@@ -23,6 +23,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub mod book;
+pub mod config;
 mod decode;
 pub mod feed;
 mod json;

@@ -1,0 +1,297 @@
+//! Feeder configuration: YAML, typed, unknown keys rejected, every invalid field reported with
+//! its path in one error.
+//!
+//! ```yaml
+//! ring_dir: /dev/shm/mdbus          # optional; else $MDBUS_DIR, else /dev/shm/mdbus
+//! workers:
+//!   - core: 0                       # pinned core
+//!     poll: busy                    # busy (zero-timeout poll) | timeout
+//!     timeout_us: 100               # poll timeout for `timeout` (shared cores)
+//! tls:
+//!   extra_roots: [sim-ca.pem]       # PEM files trusted besides the compiled-in web roots
+//! feeds:
+//!   - name: binance-spot            # ring prefix: binance-spot.trade, binance-spot.quote, ...
+//!     venue: binance
+//!     market: spot                  # spot | usdm
+//!     url: wss://stream.binance.com:9443/stream
+//!     rest_url: https://api.binance.com
+//!     worker: 0                     # index into `workers`
+//!     channels: [trade, book_ticker, depth, depth20]
+//!     ring_capacity: 65536
+//!     symbols:
+//!       - { symbol: BTCUSDT, id: 1, price_exp: -2, qty_exp: -5 }
+//! ```
+
+use std::{collections::HashSet, fmt, path::PathBuf};
+
+use serde::Deserialize;
+
+/// How a worker thread waits for socket readiness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PollMode {
+    /// Busy-poll with a zero timeout: lowest latency, one core fully used.
+    Busy,
+    /// Block up to `timeout_us`: for cores shared with other work.
+    Timeout,
+}
+
+/// One pinned worker thread.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerConfig {
+    /// Core to pin the thread to.
+    pub core: usize,
+    /// How to wait for readiness. Default `busy`.
+    #[serde(default = "default_poll")]
+    pub poll: PollMode,
+    /// Poll timeout in microseconds for `poll: timeout`. Default 100.
+    #[serde(default = "default_timeout")]
+    pub timeout_us: u64,
+}
+
+fn default_poll() -> PollMode {
+    PollMode::Busy
+}
+
+fn default_timeout() -> u64 {
+    100
+}
+
+fn default_capacity() -> u64 {
+    1 << 16
+}
+
+/// TLS settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// PEM files with extra trusted roots (a simulator's self-signed certificate).
+    #[serde(default)]
+    pub extra_roots: Vec<PathBuf>,
+}
+
+/// One instrument of a feed.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SymbolConfig {
+    /// Symbol as the venue spells it.
+    pub symbol: String,
+    /// Instrument id in records.
+    pub id: u32,
+    /// Price exponent (from the venue's tick size).
+    pub price_exp: i8,
+    /// Quantity exponent (from the venue's step size).
+    pub qty_exp: i8,
+}
+
+/// One venue feed.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedEntry {
+    /// Feed name; also the prefix of its ring names.
+    pub name: String,
+    /// Venue: `binance`.
+    pub venue: String,
+    /// Market: `spot` or `usdm`.
+    pub market: String,
+    /// Websocket URL (`ws://` or `wss://`), combined-stream endpoint.
+    pub url: String,
+    /// REST base URL for depth snapshots (`http://` or `https://`).
+    pub rest_url: String,
+    /// Index of the worker that owns this feed's connections.
+    #[serde(default)]
+    pub worker: usize,
+    /// Channels: `trade`, `agg_trade`, `book_ticker`, `depth`, `depth5`, `depth10`, `depth20`,
+    /// `kline_<interval>`.
+    pub channels: Vec<String>,
+    /// Ring capacity in records (power of two). Default 65,536.
+    #[serde(default = "default_capacity")]
+    pub ring_capacity: u64,
+    /// Instruments.
+    pub symbols: Vec<SymbolConfig>,
+}
+
+/// The whole feeder configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedConfig {
+    /// Ring directory; default `$MDBUS_DIR`, else `/dev/shm/mdbus`.
+    #[serde(default)]
+    pub ring_dir: Option<PathBuf>,
+    /// Worker threads.
+    pub workers: Vec<WorkerConfig>,
+    /// TLS settings.
+    #[serde(default)]
+    pub tls: TlsConfig,
+    /// Feeds.
+    pub feeds: Vec<FeedEntry>,
+}
+
+/// One invalid field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// Path of the field, e.g. `feeds[0].symbols[2].price_exp`.
+    pub path: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// Why a configuration was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The YAML does not match the schema (syntax, unknown key, wrong type).
+    #[error("config: {path}: {message}")]
+    Parse {
+        /// Path of the offending field (`.` for the document).
+        path: String,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// Fields are individually well-formed but invalid; all of them are listed.
+    #[error("config: {}", Invalid(.0))]
+    Invalid(Vec<FieldError>),
+}
+
+struct Invalid<'a>(&'a [FieldError]);
+
+impl fmt::Display for Invalid<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} invalid field{}", self.0.len(), if self.0.len() == 1 { "" } else { "s" })?;
+        for e in self.0 {
+            write!(f, "\n  {}: {}", e.path, e.message)?;
+        }
+        Ok(())
+    }
+}
+
+const CHANNELS: [&str; 7] = ["trade", "agg_trade", "book_ticker", "depth", "depth5", "depth10", "depth20"];
+const KLINES: [&str; 16] =
+    ["1s", "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w", "1M"];
+
+/// Largest number of streams Binance allows on one connection.
+pub const BINANCE_STREAMS_PER_CONNECTION: usize = 1024;
+
+impl FeedConfig {
+    /// Parses and validates a YAML configuration.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Parse`] for YAML that does not fit the schema (with the field's path),
+    /// [`ConfigError::Invalid`] listing every invalid field.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mdbus_feeder::config::{ConfigError, FeedConfig};
+    /// let err = FeedConfig::from_yaml("workers: []\nfeeds: []\nextra: 1\n").unwrap_err();
+    /// assert!(matches!(err, ConfigError::Parse { .. }));
+    /// assert!(err.to_string().contains("extra"));
+    /// ```
+    pub fn from_yaml(text: &str) -> Result<FeedConfig, ConfigError> {
+        let de = yaml_serde::Deserializer::from_str(text);
+        let cfg: FeedConfig = serde_path_to_error::deserialize(de)
+            .map_err(|e| ConfigError::Parse { path: e.path().to_string(), message: e.inner().to_string() })?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Checks every field and reports all problems at once.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Invalid`] listing every invalid field with its path.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut errs = Vec::new();
+        let mut bad = |path: String, message: &str| errs.push(FieldError { path, message: message.to_owned() });
+        if self.workers.is_empty() {
+            bad("workers".into(), "at least one worker is needed");
+        }
+        let mut cores = HashSet::new();
+        for (i, w) in self.workers.iter().enumerate() {
+            if !cores.insert(w.core) {
+                bad(format!("workers[{i}].core"), "two workers pinned to the same core");
+            }
+            if w.poll == PollMode::Timeout && w.timeout_us == 0 {
+                bad(format!("workers[{i}].timeout_us"), "must be positive for poll: timeout");
+            }
+        }
+        if self.feeds.is_empty() {
+            bad("feeds".into(), "at least one feed is needed");
+        }
+        let mut names = HashSet::new();
+        let mut ids = HashSet::new();
+        for (i, f) in self.feeds.iter().enumerate() {
+            let p = |field: &str| format!("feeds[{i}].{field}");
+            let name_ok = (1..=64).contains(&f.name.len())
+                && !f.name.starts_with('.')
+                && f.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+            if !name_ok {
+                bad(p("name"), "use 1-64 characters from [A-Za-z0-9._-], not starting with a dot");
+            }
+            if !names.insert(f.name.as_str()) {
+                bad(p("name"), "duplicate feed name");
+            }
+            if f.venue != "binance" {
+                bad(p("venue"), "unknown venue (known: binance)");
+            }
+            if f.market != "spot" && f.market != "usdm" {
+                bad(p("market"), "unknown market (known: spot, usdm)");
+            }
+            if !(f.url.starts_with("ws://") || f.url.starts_with("wss://")) {
+                bad(p("url"), "must start with ws:// or wss://");
+            }
+            if !(f.rest_url.starts_with("http://") || f.rest_url.starts_with("https://")) {
+                bad(p("rest_url"), "must start with http:// or https://");
+            }
+            if f.worker >= self.workers.len() {
+                bad(p("worker"), "no worker with this index");
+            }
+            if f.channels.is_empty() {
+                bad(p("channels"), "at least one channel is needed");
+            }
+            for (j, c) in f.channels.iter().enumerate() {
+                let known =
+                    CHANNELS.contains(&c.as_str()) || c.strip_prefix("kline_").is_some_and(|iv| KLINES.contains(&iv));
+                if !known {
+                    bad(
+                        format!("feeds[{i}].channels[{j}]"),
+                        "unknown channel (trade, agg_trade, book_ticker, depth, depth5/10/20, kline_<interval>)",
+                    );
+                }
+            }
+            if !f.ring_capacity.is_power_of_two() || f.ring_capacity < 2 || f.ring_capacity > 1 << 32 {
+                bad(p("ring_capacity"), "must be a power of two between 2 and 2^32");
+            }
+            if f.symbols.is_empty() {
+                bad(p("symbols"), "at least one symbol is needed");
+            }
+            if f.symbols.len() * f.channels.len().max(1) > 200 * BINANCE_STREAMS_PER_CONNECTION {
+                bad(p("symbols"), "more streams than 200 connections can carry");
+            }
+            let mut syms = HashSet::new();
+            for (j, s) in f.symbols.iter().enumerate() {
+                let q = |field: &str| format!("feeds[{i}].symbols[{j}].{field}");
+                if s.symbol.is_empty()
+                    || s.symbol.len() > 32
+                    || !s.symbol.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                {
+                    bad(q("symbol"), "use 1-32 characters from [A-Za-z0-9_-]");
+                }
+                if !syms.insert(s.symbol.to_ascii_uppercase()) {
+                    bad(q("symbol"), "duplicate symbol in this feed");
+                }
+                if s.id == 0 || !ids.insert(s.id) {
+                    bad(q("id"), "ids must be non-zero and unique across feeds");
+                }
+                for (field, v) in [("price_exp", s.price_exp), ("qty_exp", s.qty_exp)] {
+                    if !(-18..=18).contains(&v) {
+                        bad(q(field), "must be between -18 and 18");
+                    }
+                }
+            }
+        }
+        if errs.is_empty() { Ok(()) } else { Err(ConfigError::Invalid(errs)) }
+    }
+}

@@ -1,0 +1,85 @@
+//! Feeder configuration: the shipped examples load; every bad field is named with its path.
+
+// Test helpers outside #[test] functions panic on failure by design.
+#![allow(clippy::unwrap_used)]
+
+use mdbus_feeder::config::{ConfigError, FeedConfig, PollMode};
+
+fn example(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/../config/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+#[test]
+fn shipped_examples_load() {
+    let c = FeedConfig::from_yaml(&example("binance.yaml")).unwrap();
+    assert_eq!(c.feeds.len(), 2);
+    assert_eq!(c.feeds[1].market, "usdm");
+    assert_eq!(c.workers[0].poll, PollMode::Busy);
+    let d = FeedConfig::from_yaml(&example("demo.yaml")).unwrap();
+    assert_eq!(d.workers[0].poll, PollMode::Timeout);
+    assert!(d.feeds[0].url.starts_with("ws://127.0.0.1"));
+}
+
+#[test]
+fn unknown_keys_and_wrong_types_name_their_path() {
+    let base = example("demo.yaml");
+    let typo = base.replace("ring_capacity:", "ring_capacty:");
+    match FeedConfig::from_yaml(&typo).unwrap_err() {
+        ConfigError::Parse { path, message } => {
+            assert_eq!(path, "feeds[0].ring_capacty");
+            assert!(message.contains("ring_capacty"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let wrong = base.replace("price_exp: -2, qty_exp: -5", "price_exp: lots, qty_exp: -5");
+    match FeedConfig::from_yaml(&wrong).unwrap_err() {
+        ConfigError::Parse { path, .. } => assert_eq!(path, "feeds[0].symbols[0].price_exp"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(FeedConfig::from_yaml("workers: [").unwrap_err(), ConfigError::Parse { .. }));
+}
+
+#[test]
+fn every_invalid_field_is_reported_at_once() {
+    let yaml = r#"
+workers:
+  - { core: 0, poll: timeout, timeout_us: 0 }
+  - { core: 0 }
+feeds:
+  - name: "bad name!"
+    venue: kraken
+    market: options
+    url: http://x
+    rest_url: ftp://x
+    worker: 7
+    channels: [trade, depth7, kline_2m]
+    ring_capacity: 1000
+    symbols:
+      - { symbol: BTCUSDT, id: 1, price_exp: -30, qty_exp: 2 }
+      - { symbol: btcusdt, id: 1, price_exp: -2, qty_exp: 2 }
+"#;
+    let err = FeedConfig::from_yaml(yaml).unwrap_err();
+    let ConfigError::Invalid(fields) = &err else { panic!("{err:?}") };
+    let paths: Vec<&str> = fields.iter().map(|f| f.path.as_str()).collect();
+    for expected in [
+        "workers[0].timeout_us",
+        "workers[1].core",
+        "feeds[0].name",
+        "feeds[0].venue",
+        "feeds[0].market",
+        "feeds[0].url",
+        "feeds[0].rest_url",
+        "feeds[0].worker",
+        "feeds[0].channels[1]",
+        "feeds[0].channels[2]",
+        "feeds[0].ring_capacity",
+        "feeds[0].symbols[0].price_exp",
+        "feeds[0].symbols[1].symbol",
+        "feeds[0].symbols[1].id",
+    ] {
+        assert!(paths.contains(&expected), "{expected} not reported in {paths:?}");
+    }
+    let text = err.to_string();
+    assert!(text.contains("14 invalid fields") || text.contains("invalid fields"), "{text}");
+    assert!(text.contains("feeds[0].venue: unknown venue"), "{text}");
+}
