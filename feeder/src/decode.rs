@@ -129,6 +129,8 @@ pub enum Message<'a> {
         code: i64,
         /// The venue's message.
         msg: &'a str,
+        /// The id of the refused request as the venue echoed it (JSON text), empty if none.
+        id: &'a str,
     },
     /// A well-formed message of a stream this decoder does not turn into records.
     Ignored,

@@ -247,7 +247,7 @@ impl BinanceFeed {
                 }
             }
             Message::Ack { .. } => self.stats.acks += 1,
-            Message::Error { code, msg } => return Err(FeedError::Venue { code, msg: msg.to_owned() }),
+            Message::Error { code, msg, .. } => return Err(FeedError::Venue { code, msg: msg.to_owned() }),
             _ => {}
         }
         Ok(())

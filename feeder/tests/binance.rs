@@ -116,7 +116,7 @@ fn acks_errors_and_other_streams() {
     assert_eq!(both(r#"{"id":"abc","result":null}"#).0, Message::Ack { id: "abc" });
     assert_eq!(
         both(r#"{"code":2,"msg":"Invalid request: too many parameters","id":7}"#).0,
-        Message::Error { code: 2, msg: "Invalid request: too many parameters" }
+        Message::Error { code: 2, msg: "Invalid request: too many parameters", id: "7" }
     );
     assert_eq!(both(r#"{"e":"24hrMiniTicker","E":1,"s":"BNBBTC","c":"1"}"#).0, Message::Ignored);
 }

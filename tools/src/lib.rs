@@ -12,4 +12,5 @@ pub mod decode;
 pub mod demo;
 pub mod format;
 pub mod listing;
+pub mod sim;
 pub mod stats;

@@ -280,6 +280,12 @@ fn decode_inner<'a>(frame: &'a [u8], stream: Option<&'a str>, out: &mut Levels) 
         None if s.code.is_some() && s.msg.is_some() => Ok(Message::Error {
             code: s.code.and_then(int).ok_or_else(|| bad("error", "code"))?,
             msg: string(s.msg, "error", "msg")?,
+            id: match s.id {
+                Some(Raw::Lit(id) | Raw::Str(id)) if id != b"null" => {
+                    std::str::from_utf8(id).map_err(|_| bad("error", "id"))?
+                }
+                _ => "",
+            },
         }),
         None if s.result.is_some() && s.id.is_some() => match s.id {
             Some(Raw::Lit(id) | Raw::Str(id)) => {

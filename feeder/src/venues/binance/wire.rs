@@ -332,9 +332,11 @@ fn decode_in<'a>(frame: &'a [u8], stream: Option<&'a str>, out: &mut Levels) -> 
         None if probe.u.is_some() && probe.big_b.is_some() && probe.big_a.is_some() => {
             serde_json::from_slice::<BookTicker<'a>>(frame).map_err(typed)?.into_message()
         }
-        None if probe.code.is_some() && probe.msg.is_some() => {
-            Ok(Message::Error { code: probe.code.unwrap_or_default(), msg: probe.msg.unwrap_or_default() })
-        }
+        None if probe.code.is_some() && probe.msg.is_some() => Ok(Message::Error {
+            code: probe.code.unwrap_or_default(),
+            msg: probe.msg.unwrap_or_default(),
+            id: probe.id.map(RawValue::get).unwrap_or_default().trim_matches('"'),
+        }),
         None if probe.result && probe.id.is_some() => {
             let id = probe.id.map(RawValue::get).unwrap_or_default();
             Ok(Message::Ack { id: id.trim_matches('"') })

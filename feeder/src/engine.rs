@@ -1,0 +1,334 @@
+//! Worker threads: each owns feeds and their connections, polls mio (busy with a zero timeout,
+//! or with a timeout on shared cores), hands frames to the feeds, fetches REST snapshots for
+//! books that need one, and keeps the rings' heartbeats fresh.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use mdbus_bus::{RingDir, RingOptions, now_ns};
+use mdbus_schemas::{Instrument, InstrumentId, InstrumentTable, Kind, Nanos, Symbol, VenueId};
+use mio::{Events, Poll, Token};
+use rustls::ClientConfig;
+
+use crate::{
+    config::{FeedConfig, FeedEntry, PollMode, WorkerConfig},
+    connection::{ConnSettings, ConnStats, Connection, Event},
+    decode::{Levels, Message},
+    feed::{BinanceFeed, FeedStats, Rings},
+    rest::RestClient,
+    url::Endpoint,
+    venues::binance,
+};
+
+/// Errors setting the feeder up.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// A ring could not be created.
+    #[error("ring: {0}")]
+    Ring(#[from] mdbus_bus::OpenError),
+    /// The configuration names something unusable.
+    #[error("config: {0}")]
+    Config(String),
+    /// TLS setup failed.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
+    /// The poller could not be created.
+    #[error("poll: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Binance allows at most this many streams on one connection.
+const STREAMS_PER_CONNECTION: usize = 1024;
+
+/// Returns the Binance stream names for `channels` × `symbols`.
+///
+/// # Examples
+///
+/// ```
+/// let s = mdbus_feeder::engine::streams(&["trade".into(), "depth".into()], &["BTCUSDT"]);
+/// assert_eq!(s, vec!["btcusdt@trade", "btcusdt@depth@100ms"]);
+/// ```
+pub fn streams(channels: &[String], symbols: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in symbols {
+        let s = s.to_ascii_lowercase();
+        for c in channels {
+            out.push(match c.as_str() {
+                "trade" => format!("{s}@trade"),
+                "agg_trade" => format!("{s}@aggTrade"),
+                "book_ticker" => format!("{s}@bookTicker"),
+                "depth" => format!("{s}@depth@100ms"),
+                "depth5" | "depth10" | "depth20" => format!("{s}@{c}@100ms"),
+                k => format!("{s}@{k}"),
+            });
+        }
+    }
+    out
+}
+
+/// Live counters of one feed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FeedStatus {
+    /// Feed counters.
+    pub feed: FeedStats,
+    /// Summed connection counters.
+    pub conns: ConnStats,
+    /// REST snapshots applied.
+    pub snapshots: u64,
+    /// REST snapshot failures.
+    pub snapshot_errors: u64,
+}
+
+struct FeedRuntime {
+    name: String,
+    feed: BinanceFeed,
+    conns: Vec<Connection>,
+    rest: RestClient,
+    depth_path: &'static str,
+    wants_depth: bool,
+    next_snapshot: Instant,
+    connected: Vec<bool>,
+    snapshots: u64,
+    snapshot_errors: u64,
+}
+
+/// One pinned worker thread's state.
+pub struct Worker {
+    core: usize,
+    mode: PollMode,
+    timeout: Duration,
+    poll: Poll,
+    events: Events,
+    feeds: Vec<FeedRuntime>,
+    last_heartbeat: Instant,
+    levels: Levels,
+}
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker").field("core", &self.core).field("feeds", &self.feeds.len()).finish_non_exhaustive()
+    }
+}
+
+fn rings(dir: &RingDir, name: &str, capacity: u64) -> Result<Rings, EngineError> {
+    let o = RingOptions::default().capacity(capacity);
+    Ok(Rings {
+        quotes: dir.writer(&format!("{name}.quote"), Kind::QUOTE, &o)?,
+        trades: dir.writer(&format!("{name}.trade"), Kind::TRADE, &o)?,
+        book: dir.writer(&format!("{name}.book"), Kind::BOOK_DELTA, &o)?,
+        depth: dir.writer(&format!("{name}.depth"), Kind::BOOK_SNAPSHOT, &o)?,
+        bars: dir.writer(&format!("{name}.bar"), Kind::BAR, &o)?,
+    })
+}
+
+fn instruments(f: &FeedEntry) -> Result<Vec<Instrument>, EngineError> {
+    let venue = if f.market == "usdm" { VenueId::BINANCE_USDM } else { VenueId::BINANCE_SPOT };
+    f.symbols
+        .iter()
+        .map(|s| {
+            let sym = Symbol::new(&s.symbol).map_err(|e| EngineError::Config(format!("{}: {e}", s.symbol)))?;
+            Ok(Instrument::new(InstrumentId(s.id), venue, sym, s.price_exp, s.qty_exp))
+        })
+        .collect()
+}
+
+/// Builds one [`Worker`] per configured worker: creates every feed's rings in `dir`, writes the
+/// instrument table beside them, and prepares the connections (sharded by the venue's
+/// streams-per-connection limit). `settings` applies to every connection.
+///
+/// # Errors
+///
+/// [`EngineError`] for rings, TLS or configuration problems.
+pub fn build(
+    cfg: &FeedConfig,
+    dir: &RingDir,
+    tls: Arc<ClientConfig>,
+    settings: ConnSettings,
+) -> Result<Vec<Worker>, EngineError> {
+    cfg.validate().map_err(|e| EngineError::Config(e.to_string()))?;
+    let mut table = InstrumentTable::default();
+    let mut workers: Vec<Worker> = cfg
+        .workers
+        .iter()
+        .map(|w: &WorkerConfig| {
+            Ok(Worker {
+                core: w.core,
+                mode: w.poll,
+                timeout: Duration::from_micros(w.timeout_us),
+                poll: Poll::new()?,
+                events: Events::with_capacity(256),
+                feeds: Vec::new(),
+                last_heartbeat: Instant::now(),
+                levels: Levels::default(),
+            })
+        })
+        .collect::<Result<_, EngineError>>()?;
+    let mut token = 0usize;
+    for f in &cfg.feeds {
+        let insts = instruments(f)?;
+        for i in &insts {
+            table.insert(*i).map_err(|e| EngineError::Config(e.to_string()))?;
+        }
+        let market = if f.market == "usdm" { binance::Market::UsdM } else { binance::Market::Spot };
+        let feed = BinanceFeed::new(market, insts, rings(dir, &f.name, f.ring_capacity)?);
+        let endpoint = Endpoint::parse(&f.url).ok_or_else(|| EngineError::Config(format!("bad url {}", f.url)))?;
+        let symbols: Vec<&str> = f.symbols.iter().map(|s| s.symbol.as_str()).collect();
+        let all = streams(&f.channels, &symbols);
+        let conns = all
+            .chunks(STREAMS_PER_CONNECTION)
+            .map(|chunk| {
+                token += 1;
+                Connection::new(endpoint.clone(), chunk.to_vec(), tls.clone(), settings, Token(token))
+            })
+            .collect::<Vec<_>>();
+        let n = conns.len();
+        let rt = FeedRuntime {
+            name: f.name.clone(),
+            feed,
+            conns,
+            rest: RestClient::new(&f.rest_url, tls.clone()).map_err(|e| EngineError::Config(e.to_string()))?,
+            depth_path: if f.market == "usdm" { "/fapi/v1/depth" } else { "/api/v3/depth" },
+            wants_depth: f.channels.iter().any(|c| c == "depth"),
+            next_snapshot: Instant::now(),
+            connected: vec![false; n],
+            snapshots: 0,
+            snapshot_errors: 0,
+        };
+        let w = workers.get_mut(f.worker).ok_or_else(|| EngineError::Config(format!("no worker {}", f.worker)))?;
+        w.feeds.push(rt);
+    }
+    dir.save_instruments(&table)?;
+    Ok(workers)
+}
+
+impl Worker {
+    /// Returns the core this worker is meant to run on.
+    pub fn core(&self) -> usize {
+        self.core
+    }
+
+    /// Returns the status of every feed: name and counters.
+    pub fn status(&self) -> Vec<(String, FeedStatus)> {
+        self.feeds
+            .iter()
+            .map(|f| {
+                let mut conns = ConnStats::default();
+                for c in &f.conns {
+                    let s = c.stats();
+                    conns.connects += s.connects;
+                    conns.disconnects += s.disconnects;
+                    conns.frames += s.frames;
+                    conns.refused += s.refused;
+                }
+                (
+                    f.name.clone(),
+                    FeedStatus {
+                        feed: f.feed.stats(),
+                        conns,
+                        snapshots: f.snapshots,
+                        snapshot_errors: f.snapshot_errors,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// Pins the calling thread to the worker's core and runs until `stop` is set.
+    pub fn run(&mut self, stop: &AtomicBool) {
+        let _ = core_affinity::set_for_current(core_affinity::CoreId { id: self.core });
+        while !stop.load(Ordering::Relaxed) {
+            self.step();
+        }
+    }
+
+    /// One iteration: wait for readiness (zero timeout when busy-polling), drive every
+    /// connection, fetch due snapshots, refresh heartbeats.
+    pub fn step(&mut self) {
+        let timeout = match self.mode {
+            PollMode::Busy => Duration::ZERO,
+            PollMode::Timeout => self.timeout,
+        };
+        if self.poll.poll(&mut self.events, Some(timeout)).is_err() {
+            return;
+        }
+        let now = Instant::now();
+        let registry = self.poll.registry();
+        for rt in &mut self.feeds {
+            let FeedRuntime { feed, conns, connected, next_snapshot, .. } = rt;
+            for (i, c) in conns.iter_mut().enumerate() {
+                c.drive(registry, now, &mut |ev| match ev {
+                    Event::Frame(b) => {
+                        let _ = feed.on_frame(b, Nanos(now_ns()));
+                    }
+                    Event::Connected => {
+                        connected[i] = true;
+                        feed.on_connected(Nanos(now_ns()));
+                        *next_snapshot = now;
+                    }
+                    Event::Disconnected(_) => {
+                        if connected[i] {
+                            connected[i] = false;
+                            feed.on_disconnected(Nanos(now_ns()));
+                        }
+                    }
+                    Event::Refused { .. } => {}
+                });
+            }
+        }
+        for rt in &mut self.feeds {
+            if rt.wants_depth
+                && now >= rt.next_snapshot
+                && rt.connected.iter().all(|&c| c)
+                && rt.feed.wanting_snapshots().next().is_some()
+            {
+                fetch_snapshots(rt, &mut self.levels);
+            }
+        }
+        if now.duration_since(self.last_heartbeat) >= Duration::from_millis(100) {
+            self.last_heartbeat = now;
+            for rt in &self.feeds {
+                let r = rt.feed.rings();
+                for w in [&r.quotes, &r.trades, &r.book, &r.depth, &r.bars] {
+                    w.heartbeat();
+                }
+            }
+        }
+    }
+}
+
+/// Fetches a REST snapshot for every book of `rt` that wants one.
+fn fetch_snapshots(rt: &mut FeedRuntime, levels: &mut Levels) {
+    let wanting: Vec<String> = rt.feed.wanting_snapshots().map(str::to_owned).collect();
+    let mut retry = None;
+    for sym in wanting {
+        let path = format!("{}?symbol={sym}&limit=1000", rt.depth_path);
+        match rt.rest.get(&path) {
+            Ok(body) => match binance::decode(&body, levels) {
+                Ok(Message::Depth(d)) => match rt.feed.on_rest_snapshot(&sym, d.last_seq, levels, Nanos(now_ns())) {
+                    Ok(true) => rt.snapshots += 1,
+                    // Older than the buffered diffs: fetch again shortly.
+                    Ok(false) => retry = Some(Duration::from_millis(50)),
+                    Err(_) => {
+                        rt.snapshot_errors += 1;
+                        retry = Some(Duration::from_secs(1));
+                    }
+                },
+                _ => {
+                    rt.snapshot_errors += 1;
+                    retry = Some(Duration::from_secs(1));
+                }
+            },
+            Err(_) => {
+                rt.snapshot_errors += 1;
+                retry = Some(Duration::from_secs(1));
+            }
+        }
+    }
+    rt.next_snapshot = Instant::now() + retry.unwrap_or(Duration::from_millis(20));
+}

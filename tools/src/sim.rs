@@ -1,0 +1,601 @@
+//! `mdbus sim`: a Binance venue simulator on loopback. It speaks Binance's websocket protocol
+//! (raw `/ws/<stream>` and combined `/stream?streams=...` endpoints, `SUBSCRIBE`/`UNSUBSCRIBE`
+//! with acks) and serves the REST depth snapshot (`/api/v3/depth`, `/fapi/v1/depth`), over
+//! plain TCP or TLS with a certificate made at start. Books follow a seeded, deterministic
+//! random walk with correct `U`/`u`/`pu` chains, and faults can be injected: dropped
+//! connections, skipped sequences, duplicated and malformed frames, server pings, refused
+//! subscriptions.
+
+use std::{
+    collections::{BTreeMap, HashSet, VecDeque},
+    io::{self, Read, Write},
+    net::{SocketAddr, TcpListener, TcpStream},
+    sync::{
+        Arc, Condvar, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use tungstenite::{Message, WebSocket, protocol::WebSocketConfig};
+
+/// Errors starting the simulator.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimError {
+    /// Binding or configuring a socket failed.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+    /// The certificate or TLS configuration could not be made.
+    #[error("tls: {0}")]
+    Tls(String),
+}
+
+/// Faults to inject; zero disables each.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Faults {
+    /// Close every connection after this many market-data frames.
+    pub drop_every: u64,
+    /// Leave out one depth event every this many (a sequence gap).
+    pub gap_every: u64,
+    /// Send one frame twice every this many.
+    pub dup_every: u64,
+    /// Send a malformed frame every this many.
+    pub malformed_every: u64,
+    /// Send a websocket ping this often.
+    pub ping_every: Option<Duration>,
+    /// Streams whose subscription is refused.
+    pub refuse: Vec<String>,
+    /// Extra delay before each frame.
+    pub delay: Option<Duration>,
+}
+
+/// Simulator settings.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Listen address; port 0 picks a free one.
+    pub addr: SocketAddr,
+    /// Serve TLS (wss/https) with a self-signed certificate for `localhost` and 127.0.0.1.
+    pub tls: bool,
+    /// `true`: USD-M futures dialect (`pu`, `T`, event type on bookTicker); `false`: spot.
+    pub usdm: bool,
+    /// Symbols (upper case).
+    pub symbols: Vec<String>,
+    /// Random seed: the same seed gives the same market.
+    pub seed: u64,
+    /// Time between market events per symbol.
+    pub tick: Duration,
+    /// Faults to inject.
+    pub faults: Faults,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tls: false,
+            usdm: false,
+            symbols: vec!["BTCUSDT".into(), "ETHUSDT".into()],
+            seed: 7,
+            tick: Duration::from_millis(1),
+            faults: Faults::default(),
+        }
+    }
+}
+
+/// xorshift64*: small, seeded, deterministic.
+#[derive(Debug, Clone)]
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// One symbol's book: prices in ticks of 0.01, quantities in lots of 0.00001.
+#[derive(Debug, Clone)]
+struct Book {
+    symbol: String,
+    bids: BTreeMap<i64, i64>,
+    asks: BTreeMap<i64, i64>,
+    last_id: u64,
+    trade_id: u64,
+}
+
+fn px(ticks: i64) -> String {
+    format!("{}.{:02}", ticks / 100, ticks % 100)
+}
+
+fn qty(lots: i64) -> String {
+    format!("{}.{:05}", lots / 100_000, lots % 100_000)
+}
+
+fn levels(side: &[(i64, i64)]) -> String {
+    side.iter().map(|(p, q)| format!(r#"["{}","{}"]"#, px(*p), qty(*q))).collect::<Vec<_>>().join(",")
+}
+
+/// One published event.
+#[derive(Debug, Clone)]
+struct Event {
+    /// Stream name (`btcusdt@depth`, ...).
+    stream: String,
+    /// Payload JSON.
+    json: String,
+}
+
+#[derive(Debug)]
+struct Market {
+    books: Vec<Book>,
+    log: VecDeque<Event>,
+    base: u64,
+}
+
+impl Market {
+    fn snapshot(&self, symbol: &str, limit: usize) -> Option<String> {
+        let b = self.books.iter().find(|b| b.symbol == symbol)?;
+        let bids: Vec<_> = b.bids.iter().rev().take(limit).map(|(p, q)| (*p, *q)).collect();
+        let asks: Vec<_> = b.asks.iter().take(limit).map(|(p, q)| (*p, *q)).collect();
+        Some(format!(r#"{{"lastUpdateId":{},"bids":[{}],"asks":[{}]}}"#, b.last_id, levels(&bids), levels(&asks)))
+    }
+}
+
+struct Shared {
+    market: Mutex<Market>,
+    ticked: Condvar,
+    stop: AtomicBool,
+    cfg: SimConfig,
+}
+
+/// A running simulator; stops when dropped.
+#[derive(Debug)]
+pub struct Sim {
+    addr: SocketAddr,
+    cert_pem: Option<String>,
+    shared: Arc<SharedHandle>,
+}
+
+#[derive(Debug)]
+struct SharedHandle(Arc<Shared>);
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").finish_non_exhaustive()
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        self.shared.0.stop.store(true, Ordering::SeqCst);
+        self.shared.0.ticked.notify_all();
+        let _ = TcpStream::connect(self.addr);
+    }
+}
+
+impl Sim {
+    /// Starts the simulator: the market generator and the listener run on their own threads.
+    ///
+    /// # Errors
+    ///
+    /// When the address cannot be bound or the certificate cannot be made.
+    pub fn start(cfg: SimConfig) -> Result<Sim, SimError> {
+        let listener = TcpListener::bind(cfg.addr)?;
+        let addr = listener.local_addr()?;
+        let (tls, cert_pem) = if cfg.tls {
+            let (tls, pem) = server_tls()?;
+            (Some(tls), Some(pem))
+        } else {
+            (None, None)
+        };
+        let mut rng = Rng(cfg.seed | 1);
+        let books = cfg
+            .symbols
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let mid = 3_000_000 + 500_000 * i as i64 + rng.below(1000) as i64;
+                let mut b = Book {
+                    symbol: s.clone(),
+                    bids: BTreeMap::new(),
+                    asks: BTreeMap::new(),
+                    last_id: 1000,
+                    trade_id: 1,
+                };
+                for k in 1..=50 {
+                    b.bids.insert(mid - k, 1 + rng.below(500_000) as i64);
+                    b.asks.insert(mid + k, 1 + rng.below(500_000) as i64);
+                }
+                b
+            })
+            .collect();
+        let shared = Arc::new(Shared {
+            market: Mutex::new(Market { books, log: VecDeque::new(), base: 0 }),
+            ticked: Condvar::new(),
+            stop: AtomicBool::new(false),
+            cfg,
+        });
+        let gen_shared = shared.clone();
+        std::thread::spawn(move || generate(&gen_shared, rng));
+        let acc_shared = shared.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if acc_shared.stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(conn) = conn else { continue };
+                let s = acc_shared.clone();
+                let tls = tls.clone();
+                std::thread::spawn(move || {
+                    let _ = serve(&s, conn, tls);
+                });
+            }
+        });
+        Ok(Sim { addr, cert_pem, shared: Arc::new(SharedHandle(shared)) })
+    }
+
+    /// Returns the address the simulator listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Returns the PEM certificate clients must trust (TLS only).
+    pub fn cert_pem(&self) -> Option<&str> {
+        self.cert_pem.as_deref()
+    }
+}
+
+/// Makes a self-signed certificate for `localhost` / 127.0.0.1 and a server config for it.
+fn server_tls() -> Result<(Arc<rustls::ServerConfig>, String), SimError> {
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
+        .map_err(|e| SimError::Tls(e.to_string()))?;
+    let pem = ck.cert.pem();
+    let cert = ck.cert.der().clone();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(
+        ck.signing_key.serialize_der(),
+    ));
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| SimError::Tls(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .map_err(|e| SimError::Tls(e.to_string()))?;
+    Ok((Arc::new(cfg), pem))
+}
+
+/// The market generator: every tick, one depth event per symbol (1-3 level changes, update ids
+/// in a contiguous chain), sometimes a trade, and a book ticker when the top changed.
+fn generate(shared: &Shared, mut rng: Rng) {
+    let usdm = shared.cfg.usdm;
+    let start = Instant::now();
+    let mut tick: u64 = 0;
+    while !shared.stop.load(Ordering::SeqCst) {
+        tick += 1;
+        let due = start + shared.cfg.tick * u32::try_from(tick).unwrap_or(u32::MAX);
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        let now_ms =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+        let Ok(mut m) = shared.market.lock() else { return };
+        let mut events = Vec::new();
+        for b in &mut m.books {
+            let lower = b.symbol.to_ascii_lowercase();
+            let top = (b.bids.keys().next_back().copied(), b.asks.keys().next().copied());
+            let changes = 1 + rng.below(3);
+            let (mut bids, mut asks) = (Vec::new(), Vec::new());
+            for _ in 0..changes {
+                let bid_side = rng.below(2) == 0;
+                let best_bid = b.bids.keys().next_back().copied().unwrap_or(3_000_000);
+                let best_ask = b.asks.keys().next().copied().unwrap_or(best_bid + 2);
+                let (book, out, price) = if bid_side {
+                    (&mut b.bids, &mut bids, best_ask - 1 - rng.below(40) as i64)
+                } else {
+                    (&mut b.asks, &mut asks, best_bid + 1 + rng.below(40) as i64)
+                };
+                let q = if rng.below(4) == 0 && book.len() > 20 { 0 } else { 1 + rng.below(500_000) as i64 };
+                if q == 0 {
+                    book.remove(&price);
+                } else {
+                    book.insert(price, q);
+                }
+                out.push((price, q));
+            }
+            let first = b.last_id + 1;
+            let prev = b.last_id;
+            b.last_id += changes;
+            let json = if usdm {
+                format!(
+                    r#"{{"e":"depthUpdate","E":{now_ms},"T":{now_ms},"s":"{}","U":{first},"u":{},"pu":{prev},"b":[{}],"a":[{}]}}"#,
+                    b.symbol,
+                    b.last_id,
+                    levels(&bids),
+                    levels(&asks)
+                )
+            } else {
+                format!(
+                    r#"{{"e":"depthUpdate","E":{now_ms},"s":"{}","U":{first},"u":{},"b":[{}],"a":[{}]}}"#,
+                    b.symbol,
+                    b.last_id,
+                    levels(&bids),
+                    levels(&asks)
+                )
+            };
+            events.push(Event { stream: format!("{lower}@depth"), json });
+            if rng.below(2) == 0 {
+                b.trade_id += 1;
+                let price = if rng.below(2) == 0 { b.bids.keys().next_back() } else { b.asks.keys().next() }
+                    .copied()
+                    .unwrap_or(0);
+                let maker = rng.below(2) == 0;
+                let q = qty(1 + rng.below(100_000) as i64);
+                events.push(Event {
+                    stream: format!("{lower}@trade"),
+                    json: format!(
+                        r#"{{"e":"trade","E":{now_ms},"s":"{}","t":{},"p":"{}","q":"{q}","T":{now_ms},"m":{maker},"M":true}}"#,
+                        b.symbol,
+                        b.trade_id,
+                        px(price)
+                    ),
+                });
+            }
+            let new_top =
+                (b.bids.iter().next_back().map(|(p, q)| (*p, *q)), b.asks.iter().next().map(|(p, q)| (*p, *q)));
+            if (new_top.0.map(|t| t.0), new_top.1.map(|t| t.0)) != top || rng.below(4) == 0 {
+                let ((bp, bq), (ap, aq)) = (new_top.0.unwrap_or((0, 0)), new_top.1.unwrap_or((0, 0)));
+                let head = if usdm { format!(r#""e":"bookTicker","E":{now_ms},"T":{now_ms},"#) } else { String::new() };
+                events.push(Event {
+                    stream: format!("{lower}@bookTicker"),
+                    json: format!(
+                        r#"{{{head}"u":{},"s":"{}","b":"{}","B":"{}","a":"{}","A":"{}"}}"#,
+                        b.last_id,
+                        b.symbol,
+                        px(bp),
+                        qty(bq),
+                        px(ap),
+                        qty(aq)
+                    ),
+                });
+            }
+        }
+        m.log.extend(events);
+        while m.log.len() > 100_000 {
+            m.log.pop_front();
+            m.base += 1;
+        }
+        drop(m);
+        shared.ticked.notify_all();
+    }
+}
+
+/// A stream that first replays bytes already read (the HTTP request head), then reads on.
+struct Replay<S> {
+    head: Vec<u8>,
+    pos: usize,
+    inner: S,
+}
+
+impl<S: Read> Read for Replay<S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.pos < self.head.len() {
+            let n = buf.len().min(self.head.len() - self.pos);
+            buf[..n].copy_from_slice(&self.head[self.pos..self.pos + n]);
+            self.pos += n;
+            return Ok(n);
+        }
+        self.inner.read(buf)
+    }
+}
+
+impl<S: Write> Write for Replay<S> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Reads one HTTP request head (up to the blank line).
+fn read_head(s: &mut impl Read) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(512);
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if s.read(&mut byte)? == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        head.push(byte[0]);
+        if head.len() > 16 * 1024 {
+            return Err(io::ErrorKind::InvalidData.into());
+        }
+    }
+    Ok(head)
+}
+
+fn serve(shared: &Arc<Shared>, conn: TcpStream, tls: Option<Arc<rustls::ServerConfig>>) -> io::Result<()> {
+    conn.set_nodelay(true)?;
+    match tls {
+        Some(cfg) => {
+            let sc = rustls::ServerConnection::new(cfg).map_err(io::Error::other)?;
+            serve_stream(shared, rustls::StreamOwned::new(sc, conn))
+        }
+        None => serve_stream(shared, conn),
+    }
+}
+
+fn query<'a>(target: &'a str, key: &str) -> Option<&'a str> {
+    target.split_once('?')?.1.split('&').find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+}
+
+fn serve_stream<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, mut s: S) -> io::Result<()> {
+    loop {
+        let head = read_head(&mut s)?;
+        let text = String::from_utf8_lossy(&head).to_string();
+        let target = text.split_whitespace().nth(1).unwrap_or("/").to_owned();
+        if text.to_ascii_lowercase().contains("upgrade: websocket") {
+            return websocket(shared, Replay { head, pos: 0, inner: s }, &target);
+        }
+        // REST: depth snapshot, keep-alive.
+        let (status, body) = if target.starts_with("/api/v3/depth") || target.starts_with("/fapi/v1/depth") {
+            let limit = query(&target, "limit").and_then(|l| l.parse().ok()).unwrap_or(100).min(5000);
+            let symbol = query(&target, "symbol").unwrap_or("").to_ascii_uppercase();
+            let snap = shared.market.lock().ok().and_then(|m| m.snapshot(&symbol, limit));
+            match snap {
+                Some(body) => ("200 OK", body),
+                None => ("400 Bad Request", r#"{"code":-1121,"msg":"Invalid symbol."}"#.to_owned()),
+            }
+        } else {
+            ("404 Not Found", r#"{"code":-1,"msg":"not found"}"#.to_owned())
+        };
+        write!(
+            s,
+            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: keep-alive\r\n\r\n{body}",
+            body.len()
+        )?;
+        s.flush()?;
+    }
+}
+
+/// Lets the websocket loop poll with a short read timeout, plain or TLS.
+trait SetTimeout {
+    fn set_timeout(&self, d: Option<Duration>) -> io::Result<()>;
+}
+
+impl SetTimeout for TcpStream {
+    fn set_timeout(&self, d: Option<Duration>) -> io::Result<()> {
+        self.set_read_timeout(d)
+    }
+}
+
+impl SetTimeout for rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
+    fn set_timeout(&self, d: Option<Duration>) -> io::Result<()> {
+        self.sock.set_read_timeout(d)
+    }
+}
+
+impl<S: SetTimeout> SetTimeout for Replay<S> {
+    fn set_timeout(&self, d: Option<Duration>) -> io::Result<()> {
+        self.inner.set_timeout(d)
+    }
+}
+
+/// The simulator publishes one speed per stream: `btcusdt@depth@100ms` is `btcusdt@depth`.
+fn normalize(stream: &str) -> String {
+    stream.trim_end_matches("@100ms").trim_end_matches("@1000ms").to_owned()
+}
+
+fn is_timeout(e: &tungstenite::Error) -> bool {
+    matches!(e, tungstenite::Error::Io(io) if matches!(io.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut))
+}
+
+fn websocket<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, stream: S, target: &str) -> io::Result<()> {
+    let cfg = WebSocketConfig::default();
+    let mut ws: WebSocket<S> =
+        tungstenite::accept_with_config(stream, Some(cfg)).map_err(|e| io::Error::other(e.to_string()))?;
+    let combined = target.starts_with("/stream");
+    let mut subs: HashSet<String> = HashSet::new();
+    if let Some(list) = query(target, "streams") {
+        subs.extend(list.split('/').filter(|s| !s.is_empty()).map(normalize));
+    } else if let Some(one) = target.strip_prefix("/ws/") {
+        subs.insert(normalize(one));
+    }
+    ws.get_ref().set_timeout(Some(Duration::from_millis(1)))?;
+    let faults = shared.cfg.faults.clone();
+    let mut cursor = shared.market.lock().map(|m| m.base + m.log.len() as u64).unwrap_or(0);
+    let (mut sent, mut depth_seen) = (0u64, 0u64);
+    let mut last_ping = Instant::now();
+    loop {
+        if shared.stop.load(Ordering::SeqCst) {
+            let _ = ws.close(None);
+            return Ok(());
+        }
+        // Requests from the client.
+        match ws.read() {
+            Ok(Message::Text(t)) => {
+                let v: serde_json::Value = serde_json::from_str(t.as_str()).unwrap_or_default();
+                let id = v.get("id").cloned().unwrap_or(serde_json::Value::Null);
+                let params: Vec<String> = v
+                    .get("params")
+                    .and_then(|p| p.as_array())
+                    .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+                    .unwrap_or_default();
+                let reply = match v.get("method").and_then(|m| m.as_str()) {
+                    Some("SUBSCRIBE") if params.iter().any(|p| faults.refuse.contains(p)) => {
+                        serde_json::json!({"code": 2, "msg": "Invalid request: unknown stream", "id": id})
+                    }
+                    Some("SUBSCRIBE") => {
+                        subs.extend(params.iter().map(|p| normalize(p)));
+                        serde_json::json!({"result": null, "id": id})
+                    }
+                    Some("UNSUBSCRIBE") => {
+                        for p in &params {
+                            subs.remove(&normalize(p));
+                        }
+                        serde_json::json!({"result": null, "id": id})
+                    }
+                    Some("LIST_SUBSCRIPTIONS") => {
+                        serde_json::json!({"result": subs.iter().collect::<Vec<_>>(), "id": id})
+                    }
+                    _ => serde_json::json!({"code": 3, "msg": "Invalid JSON", "id": id}),
+                };
+                ws.send(Message::text(reply.to_string())).map_err(io::Error::other)?;
+            }
+            Ok(Message::Close(_)) | Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => {
+                return Ok(());
+            }
+            Ok(_) => {}
+            Err(e) if is_timeout(&e) => {}
+            Err(e) => return Err(io::Error::other(e)),
+        }
+        if let Some(every) = faults.ping_every
+            && last_ping.elapsed() >= every
+        {
+            last_ping = Instant::now();
+            ws.send(Message::Ping(b"sim".to_vec().into())).map_err(io::Error::other)?;
+        }
+        // New market events.
+        let batch: Vec<Event> = {
+            let Ok(m) = shared.market.lock() else { return Ok(()) };
+            let end = m.base + m.log.len() as u64;
+            cursor = cursor.max(m.base);
+            let out = m.log.range((cursor - m.base) as usize..).filter(|e| subs.contains(&e.stream)).cloned().collect();
+            cursor = end;
+            out
+        };
+        for e in batch {
+            if e.stream.ends_with("@depth") {
+                depth_seen += 1;
+                if faults.gap_every > 0 && depth_seen % faults.gap_every == 0 {
+                    continue;
+                }
+            }
+            let frame = if combined { format!(r#"{{"stream":"{}","data":{}}}"#, e.stream, e.json) } else { e.json };
+            if let Some(d) = faults.delay {
+                std::thread::sleep(d);
+            }
+            sent += 1;
+            if faults.malformed_every > 0 && sent % faults.malformed_every == 0 {
+                ws.send(Message::text(r#"{"stream":"broken","data":{"e":"trade","p":"#)).map_err(io::Error::other)?;
+            }
+            ws.send(Message::text(frame.clone())).map_err(io::Error::other)?;
+            if faults.dup_every > 0 && sent % faults.dup_every == 0 {
+                ws.send(Message::text(frame)).map_err(io::Error::other)?;
+            }
+            if faults.drop_every > 0 && sent % faults.drop_every == 0 {
+                // An abrupt drop: no close frame.
+                return Ok(());
+            }
+        }
+        if let Ok(m) = shared.market.lock() {
+            let _ = shared.ticked.wait_timeout(m, Duration::from_millis(1));
+        }
+    }
+}
