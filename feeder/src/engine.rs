@@ -241,10 +241,22 @@ impl Worker {
 
     /// Pins the calling thread to the worker's core and runs until `stop` is set.
     pub fn run(&mut self, stop: &AtomicBool) {
+        self.run_with(stop, &mut |_| {});
+    }
+
+    /// Like [`Worker::run`], handing the feeds' status to `report` once a second (from this
+    /// thread, outside the frame path).
+    pub fn run_with(&mut self, stop: &AtomicBool, report: &mut dyn FnMut(Vec<(String, FeedStatus)>)) {
         let _ = core_affinity::set_for_current(core_affinity::CoreId { id: self.core });
+        let mut last = Instant::now();
         while !stop.load(Ordering::Relaxed) {
             self.step();
+            if last.elapsed() >= Duration::from_secs(1) {
+                last = Instant::now();
+                report(self.status());
+            }
         }
+        report(self.status());
     }
 
     /// One iteration: wait for readiness (zero timeout when busy-polling), drive every

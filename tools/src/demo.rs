@@ -1,27 +1,48 @@
-//! `mdbus demo`: a synthetic quote source publishing into a ring, and several reader processes
-//! printing live rates and latency percentiles.
+//! `mdbus demo`: the whole path on loopback. The built-in Binance simulator serves a
+//! deterministic market over websocket and REST; a pinned feeder connects, subscribes, syncs
+//! the books from snapshots and publishes into rings; reader processes map the rings and print
+//! live rates, losses, gaps, resyncs and end-to-end latency percentiles.
 
 use std::{
     io::{BufRead, BufReader, Write},
     path::{Path, PathBuf},
     process::{Command, Stdio},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
     time::{Duration, Instant},
 };
 
 use crossbeam_utils::Backoff;
-use mdbus_bus::{ReadError, Reader, RingDir, RingOptions, Start, now_ns};
-use mdbus_schemas::{Instrument, InstrumentId, InstrumentTable, Kind, Nanos, Quote, Symbol, VenueId};
+use mdbus_bus::{ReadError, Reader, RingDir, Start, now_ns};
+use mdbus_feeder::{
+    config::FeedConfig,
+    connection::ConnSettings,
+    engine::{self, FeedStatus},
+    tls,
+};
+use mdbus_schemas::{Kind, Marker, MarkerCode};
 use serde_json::{Value, json};
 
-use crate::stats::{Summary, human_ns, new_histogram};
+use crate::{
+    sim::{Sim, SimConfig},
+    stats::{Summary, human_ns, new_histogram},
+};
 
 /// Errors of the demo.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DemoError {
-    /// The ring could not be created.
+    /// A ring could not be created or opened.
     #[error(transparent)]
     Ring(#[from] mdbus_bus::OpenError),
+    /// The simulator could not start.
+    #[error(transparent)]
+    Sim(#[from] crate::sim::SimError),
+    /// The feeder could not be set up.
+    #[error("feeder: {0}")]
+    Feeder(String),
     /// A reader process failed.
     #[error("reader process: {0}")]
     Reader(String),
@@ -33,77 +54,101 @@ pub enum DemoError {
 /// Demo parameters.
 #[derive(Debug, Clone)]
 pub struct DemoConfig {
-    /// How long to publish.
+    /// How long to run.
     pub seconds: u64,
-    /// Number of reader processes.
-    pub readers: usize,
-    /// Quotes per second.
-    pub rate: u64,
+    /// Simulator tick: time between market events per symbol.
+    pub tick: Duration,
     /// Ring directory.
     pub dir: RingDir,
-    /// Keep the ring file after the demo.
+    /// Keep the rings after the demo.
     pub keep: bool,
 }
 
 /// Final figures of one reader process.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReaderResult {
-    /// Reader number.
-    pub id: usize,
+    /// Ring the reader read.
+    pub ring: String,
     /// Records received.
     pub received: u64,
     /// Records lost to overruns.
     pub lost: u64,
-    /// Publish → read latency.
-    pub latency: Summary,
+    /// Ring position when the reader started.
+    pub start: u64,
+    /// Ring position when it finished.
+    pub end: u64,
+    /// Gap markers seen.
+    pub gaps: u64,
+    /// Resynchronisations completed.
+    pub resyncs: u64,
+    /// Frame receipt in the feeder → record read in this process.
+    pub recv_to_read: Summary,
+    /// Publish → read.
+    pub publish_to_read: Summary,
 }
 
 /// What the demo did.
 #[derive(Debug, Clone, Default)]
 pub struct DemoReport {
-    /// Records published after the readers started.
-    pub published: u64,
     /// Per reader.
     pub readers: Vec<ReaderResult>,
+    /// The feed's counters at the end.
+    pub feed: FeedStatus,
 }
 
 impl DemoReport {
-    /// Returns `true` when every reader received or was told of the loss of every record.
+    /// Returns `true` when every reader received or was told of the loss of every record
+    /// published while it read.
     pub fn accounted(&self) -> bool {
-        self.readers.iter().all(|r| r.received + r.lost == self.published)
+        !self.readers.is_empty() && self.readers.iter().all(|r| r.received + r.lost == r.end - r.start)
     }
 }
 
-/// The synthetic instruments the demo publishes.
-pub fn instruments() -> InstrumentTable {
-    let mut t = InstrumentTable::default();
-    for (id, sym) in [(1, "BTCUSDT"), (2, "ETHUSDT"), (3, "SOLUSDT")] {
-        if let Ok(symbol) = Symbol::new(sym) {
-            let _ = t.insert(Instrument::new(InstrumentId(id), VenueId::SYNTHETIC, symbol, -2, -6));
-        }
-    }
-    t
+fn feed_line(s: &FeedStatus, elapsed: f64, prev: &FeedStatus, dt: f64) -> String {
+    format!(
+        "feeder  t={elapsed:>4.0}s  frames {:>8}/s  records {:>8}/s  errors {}  reconnects {}  snapshots {}",
+        ((s.conns.frames - prev.conns.frames) as f64 / dt) as u64,
+        ((s.feed.records - prev.feed.records) as f64 / dt) as u64,
+        s.feed.errors,
+        s.conns.connects.saturating_sub(1),
+        s.snapshots
+    )
 }
 
-/// Runs the demo: creates the ring, starts the readers, publishes for `seconds`, collects the
-/// readers' results. Progress lines go to `out`.
+/// Runs the demo. Progress lines go to `out`.
 ///
 /// # Errors
 ///
-/// When the ring cannot be created or a reader process fails.
+/// When the simulator, the feeder or a reader process fails.
 pub fn run(cfg: &DemoConfig, exe: &Path, out: &mut dyn Write) -> Result<DemoReport, DemoError> {
-    let name = format!("demo-{}.quote", std::process::id());
-    let path = cfg.dir.ring_path(&name)?;
-    let table = instruments();
-    cfg.dir.save_instruments(&table)?;
-    let mut writer = cfg.dir.writer(&name, Kind::QUOTE, &RingOptions::default().capacity(1 << 16))?;
-    writeln!(out, "ring {} ({} slots of {} bytes)", path.display(), writer.capacity(), writer.record_size())?;
+    let sim = Sim::start(SimConfig { tick: cfg.tick, ..SimConfig::default() })?;
+    let name = format!("demo-{}", std::process::id());
+    let cores = core_affinity::get_core_ids().map_or(1, |c| c.len());
+    let core = if cores > 1 { 1 } else { 0 };
+    // A busy-polling feeder needs a core of its own; on small machines it polls with a timeout.
+    let poll = if cores >= 4 { "busy" } else { "timeout" };
+    let yaml = format!(
+        "workers:\n  - {{ core: {core}, poll: {poll}, timeout_us: 100 }}\nfeeds:\n  - name: {name}\n    venue: binance\n    market: spot\n    url: ws://{addr}/stream\n    rest_url: http://{addr}\n    channels: [trade, book_ticker, depth]\n    ring_capacity: 65536\n    symbols:\n      - {{ symbol: BTCUSDT, id: 1, price_exp: -2, qty_exp: -5 }}\n      - {{ symbol: ETHUSDT, id: 2, price_exp: -2, qty_exp: -5 }}\n",
+        addr = sim.addr()
+    );
+    let feed_cfg = FeedConfig::from_yaml(&yaml).map_err(|e| DemoError::Feeder(e.to_string()))?;
+    let tls = tls::client_config(&[] as &[PathBuf], &[]).map_err(|e| DemoError::Feeder(e.to_string()))?;
+    let mut workers = engine::build(&feed_cfg, &cfg.dir, tls, ConnSettings::default())
+        .map_err(|e| DemoError::Feeder(e.to_string()))?;
+    writeln!(
+        out,
+        "simulator on ws://{}; feeder on core {core} ({poll} poll); rings {}/{name}.*",
+        sim.addr(),
+        cfg.dir.path().display()
+    )?;
 
+    let rings = ["book", "trade", "quote"];
     let (tx, rx) = crossbeam_channel::unbounded::<(usize, String)>();
     let mut children = Vec::new();
-    for id in 1..=cfg.readers {
+    for (id, ring) in rings.iter().enumerate() {
+        let path = cfg.dir.ring_path(&format!("{name}.{ring}"))?;
         let mut child = Command::new(exe)
-            .args(["internal", "demo-reader", "--id", &id.to_string(), "--path"])
+            .args(["internal", "demo-reader", "--id", &(id + 1).to_string(), "--path"])
             .arg(&path)
             .stdout(Stdio::piped())
             .spawn()?;
@@ -112,7 +157,7 @@ pub fn run(cfg: &DemoConfig, exe: &Path, out: &mut dyn Write) -> Result<DemoRepo
         let mut first = String::new();
         lines.read_line(&mut first)?;
         if first.trim() != "ready" {
-            return Err(DemoError::Reader(format!("reader {id} said {first:?}")));
+            return Err(DemoError::Reader(format!("reader {} said {first:?}", id + 1)));
         }
         let tx = tx.clone();
         std::thread::spawn(move || {
@@ -123,95 +168,87 @@ pub fn run(cfg: &DemoConfig, exe: &Path, out: &mut dyn Write) -> Result<DemoRepo
         children.push(child);
     }
     drop(tx);
-    writeln!(out, "{} reader processes started; publishing {} quotes/s for {} s", cfg.readers, cfg.rate, cfg.seconds)?;
+    writeln!(out, "{} reader processes: {}", rings.len(), rings.map(|r| format!("{name}.{r}")).join(", "))?;
 
-    let start_seq = writer.head();
+    let status = Arc::new(Mutex::new(FeedStatus::default()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut worker = workers.remove(0);
+    let (st, sp) = (status.clone(), stop.clone());
+    let feeder = std::thread::spawn(move || {
+        worker.run_with(&sp, &mut |s| {
+            if let (Some((_, f)), Ok(mut g)) = (s.first(), st.lock()) {
+                *g = *f;
+            }
+        });
+        drop(worker);
+    });
     let started = Instant::now();
-    let total = cfg.rate * cfg.seconds;
-    let mut mids = [6_500_000_i64, 350_000, 15_000];
-    let mut rng = 0x2545_f491_4f6c_dd1du64;
     let mut results = Vec::new();
-    let mut last_print = Instant::now();
-    let drain = |out: &mut dyn Write, results: &mut Vec<ReaderResult>| -> std::io::Result<()> {
+    let mut prev = FeedStatus::default();
+    let mut last = Instant::now();
+    while started.elapsed() < Duration::from_secs(cfg.seconds) {
+        std::thread::sleep(Duration::from_millis(100));
         while let Ok((id, line)) = rx.try_recv() {
-            report_line(id, &line, out, results)?;
+            report_line(rings[id], &line, out, &mut results)?;
         }
-        Ok(())
-    };
-    for i in 0..total {
-        let due = Duration::from_nanos(i.saturating_mul(1_000_000_000) / cfg.rate.max(1));
-        let now = started.elapsed();
-        if due > now {
-            std::thread::sleep(due - now);
-        }
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        let k = (rng % 3) as usize;
-        mids[k] += (rng >> 8) as i64 % 3 - 1;
-        let spread = 1 + (rng >> 20) as i64 % 3;
-        let q = Quote {
-            header: mdbus_schemas::Header {
-                kind: Kind::QUOTE,
-                venue: VenueId::SYNTHETIC,
-                instrument: InstrumentId(k as u32 + 1),
-                venue_seq: i,
-                venue_ts: Nanos(now_ns()),
-                recv_ts: Nanos(now_ns()),
-                ..Default::default()
-            },
-            bid_px: mids[k] - spread,
-            bid_qty: 1_000_000 + (rng >> 32) as i64 % 5_000_000,
-            ask_px: mids[k] + spread,
-            ask_qty: 1_000_000 + (rng >> 40) as i64 % 5_000_000,
-            _pad: [0; 48],
-        };
-        let _ = writer.publish(&q);
-        if last_print.elapsed() >= Duration::from_millis(200) {
-            drain(out, &mut results)?;
-            last_print = Instant::now();
+        if last.elapsed() >= Duration::from_secs(1) {
+            let s = status.lock().map(|g| *g).unwrap_or_default();
+            writeln!(out, "{}", feed_line(&s, started.elapsed().as_secs_f64(), &prev, last.elapsed().as_secs_f64()))?;
+            prev = s;
+            last = Instant::now();
         }
     }
-    let published = writer.head() - start_seq;
-    drop(writer); // releases the lock: readers drain and finish
+    stop.store(true, Ordering::SeqCst);
+    let _ = feeder.join(); // the worker's rings close: readers drain and finish
     for mut c in children {
         let _ = c.wait();
     }
     while let Ok((id, line)) = rx.recv_timeout(Duration::from_millis(500)) {
-        report_line(id, &line, out, &mut results)?;
+        report_line(rings[id], &line, out, &mut results)?;
     }
-    results.sort_by_key(|r| r.id);
+    drop(sim);
     if !cfg.keep {
-        let _ = std::fs::remove_file(&path);
-        let _ = std::fs::remove_file(path.with_extension("lock"));
+        for ring in ["book", "trade", "quote", "depth", "bar"] {
+            if let Ok(p) = cfg.dir.ring_path(&format!("{name}.{ring}")) {
+                let _ = std::fs::remove_file(&p);
+                let _ = std::fs::remove_file(p.with_extension("lock"));
+            }
+        }
     }
-    Ok(DemoReport { published, readers: results })
+    let feed = status.lock().map(|g| *g).unwrap_or_default();
+    Ok(DemoReport { readers: results, feed })
 }
 
-fn report_line(id: usize, line: &str, out: &mut dyn Write, results: &mut Vec<ReaderResult>) -> std::io::Result<()> {
+fn report_line(ring: &str, line: &str, out: &mut dyn Write, results: &mut Vec<ReaderResult>) -> std::io::Result<()> {
     let Ok(v) = serde_json::from_str::<Value>(line) else {
-        return writeln!(out, "reader {id}: {line}");
+        return writeln!(out, "reader {ring}: {line}");
     };
     let g = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
     if v.get("final").and_then(Value::as_bool) == Some(true) {
         results.push(ReaderResult {
-            id,
+            ring: ring.to_owned(),
             received: g("received"),
             lost: g("lost"),
-            latency: Summary::from_json(&v["latency"]),
+            start: g("start"),
+            end: g("end"),
+            gaps: g("gaps"),
+            resyncs: g("resyncs"),
+            recv_to_read: Summary::from_json(&v["recv_to_read"]),
+            publish_to_read: Summary::from_json(&v["publish_to_read"]),
         });
         return Ok(());
     }
-    let l = Summary::from_json(&v["latency"]);
+    let e2e = Summary::from_json(&v["recv_to_read"]);
     writeln!(
         out,
-        "reader {id}: {:>9} rec/s  lost {:>7}  publish->read p50 {:>8} p99 {:>8} p99.9 {:>8} max {:>8}",
+        "reader  {ring:<6} {:>8} rec/s  lost {:>6}  gaps {:>3}  resyncs {:>3}  receive->read p50 {:>8} p99 {:>8} max {:>8}",
         g("rate"),
         g("lost"),
-        human_ns(l.p50),
-        human_ns(l.p99),
-        human_ns(l.p999),
-        human_ns(l.max)
+        g("gaps"),
+        g("resyncs"),
+        human_ns(e2e.p50),
+        human_ns(e2e.p99),
+        human_ns(e2e.max)
     )
 }
 
@@ -223,11 +260,12 @@ fn report_line(id: usize, line: &str, out: &mut dyn Write, results: &mut Vec<Rea
 /// When the ring cannot be opened or stdout cannot be written.
 pub fn reader(path: &PathBuf, id: usize) -> Result<(), DemoError> {
     let mut r = Reader::open_at(path, Start::Head)?;
+    let start = r.position();
     let mut out = std::io::stdout().lock();
     writeln!(out, "ready")?;
     out.flush()?;
-    let (mut total, mut interval) = (new_histogram(), new_histogram());
-    let (mut received, mut lost, mut window) = (0u64, 0u64, 0u64);
+    let (mut e2e, mut e2e_window, mut publish) = (new_histogram(), new_histogram(), new_histogram());
+    let (mut received, mut lost, mut window, mut gaps, mut resyncs) = (0u64, 0u64, 0u64, 0u64, 0u64);
     let mut tick = Instant::now();
     let mut last_alive_check = Instant::now();
     let backoff = Backoff::new();
@@ -235,12 +273,24 @@ pub fn reader(path: &PathBuf, id: usize) -> Result<(), DemoError> {
         match r.try_read() {
             Ok(rec) => {
                 let now = now_ns();
-                let lat = now.saturating_sub(rec.header().publish_ts.0).max(1);
-                let _ = total.record(lat);
-                let _ = interval.record(lat);
+                let h = rec.header();
                 received += 1;
                 window += 1;
                 backoff.reset();
+                if h.kind == Kind::MARKER {
+                    match rec.get::<Marker>().map(|m| m.code) {
+                        Some(MarkerCode::GAP) => gaps += 1,
+                        Some(MarkerCode::RESYNC_DONE) => resyncs += 1,
+                        _ => {}
+                    }
+                    continue;
+                }
+                if h.recv_ts.0 > 0 {
+                    let v = now.saturating_sub(h.recv_ts.0).max(1);
+                    let _ = e2e.record(v);
+                    let _ = e2e_window.record(v);
+                }
+                let _ = publish.record(now.saturating_sub(h.publish_ts.0).max(1));
             }
             Err(ReadError::Overrun { lost: l }) => lost += l,
             Err(ReadError::Empty) => {
@@ -255,22 +305,20 @@ pub fn reader(path: &PathBuf, id: usize) -> Result<(), DemoError> {
         }
         if tick.elapsed() >= Duration::from_secs(1) {
             let rate = (window as f64 / tick.elapsed().as_secs_f64()) as u64;
-            writeln!(
-                out,
-                "{}",
-                json!({ "id": id, "rate": rate, "lost": lost, "latency": Summary::of(&interval).to_json() })
-            )?;
+            let line = json!({ "id": id, "rate": rate, "lost": lost, "gaps": gaps, "resyncs": resyncs, "recv_to_read": Summary::of(&e2e_window).to_json() });
+            writeln!(out, "{line}")?;
             out.flush()?;
-            interval.reset();
+            e2e_window.reset();
             window = 0;
             tick = Instant::now();
         }
     }
-    writeln!(
-        out,
-        "{}",
-        json!({ "id": id, "final": true, "received": received, "lost": lost, "latency": Summary::of(&total).to_json() })
-    )?;
+    let line = json!({
+        "id": id, "final": true, "received": received, "lost": lost, "start": start, "end": r.position(),
+        "gaps": gaps, "resyncs": resyncs,
+        "recv_to_read": Summary::of(&e2e).to_json(), "publish_to_read": Summary::of(&publish).to_json(),
+    });
+    writeln!(out, "{line}")?;
     out.flush()?;
     Ok(())
 }

@@ -24,21 +24,75 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Cmd {
-    /// Publish synthetic quotes into a ring and read them from several processes, printing live
-    /// rates and latency percentiles; stops by itself.
+    /// The whole path on loopback: the Binance simulator, a pinned feeder, reader processes
+    /// printing live rates and end-to-end latency; stops by itself.
     Demo {
-        /// How long to publish, in seconds.
+        /// How long to run, in seconds.
         #[arg(long, default_value_t = 10)]
         seconds: u64,
-        /// Number of reader processes.
-        #[arg(long, default_value_t = 3)]
-        readers: usize,
-        /// Quotes per second.
-        #[arg(long, default_value_t = 200_000)]
-        rate: u64,
-        /// Keep the demo ring afterwards (for `mdbus tail`).
+        /// Simulator tick in microseconds (time between market events per symbol).
+        #[arg(long, default_value_t = 1000)]
+        tick_us: u64,
+        /// Keep the demo rings afterwards (for `mdbus tail`).
         #[arg(long)]
         keep: bool,
+    },
+    /// Run the built-in venue simulator on loopback.
+    Sim {
+        /// Venue dialect: binance.
+        #[arg(long, default_value = "binance")]
+        venue: String,
+        /// USD-M futures dialect instead of spot.
+        #[arg(long)]
+        usdm: bool,
+        /// Serve wss/https with a self-signed certificate (written to --cert-out).
+        #[arg(long)]
+        tls: bool,
+        /// File to write the certificate to (PEM), for the feeder's tls.extra_roots.
+        #[arg(long)]
+        cert_out: Option<PathBuf>,
+        /// Port (0 picks a free one).
+        #[arg(long, default_value_t = 9443)]
+        port: u16,
+        /// Symbols, comma separated.
+        #[arg(long, default_value = "BTCUSDT,ETHUSDT")]
+        symbols: String,
+        /// Random seed.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Microseconds between market events per symbol.
+        #[arg(long, default_value_t = 1000)]
+        tick_us: u64,
+        /// Drop each connection after this many frames.
+        #[arg(long, default_value_t = 0)]
+        drop_every: u64,
+        /// Skip one depth event every this many.
+        #[arg(long, default_value_t = 0)]
+        gap_every: u64,
+        /// Duplicate one frame every this many.
+        #[arg(long, default_value_t = 0)]
+        dup_every: u64,
+        /// Send a malformed frame every this many.
+        #[arg(long, default_value_t = 0)]
+        malformed_every: u64,
+        /// Send a websocket ping this often (ms).
+        #[arg(long)]
+        ping_ms: Option<u64>,
+        /// Refuse subscriptions to this stream (repeatable).
+        #[arg(long)]
+        refuse: Vec<String>,
+        /// Stop after this many seconds (default: run until killed).
+        #[arg(long)]
+        seconds: Option<u64>,
+    },
+    /// Run the feeder: connect to the configured venues (or the simulator) and publish.
+    Feed {
+        /// YAML configuration (see config/).
+        #[arg(long)]
+        config: PathBuf,
+        /// Stop after this many seconds (default: run until killed).
+        #[arg(long)]
+        seconds: Option<u64>,
     },
     /// List the rings in the ring directory.
     Ls {
@@ -279,32 +333,133 @@ fn main() -> Result<()> {
     let dir = RingDir::resolve(cli.dir.as_deref());
     let exe = std::env::current_exe().context("locating the mdbus binary")?;
     match cli.command {
-        Cmd::Demo { seconds, readers, rate, keep } => {
-            let cfg = demo::DemoConfig { seconds, readers, rate, dir, keep };
+        Cmd::Demo { seconds, tick_us, keep } => {
+            let cfg = demo::DemoConfig { seconds, tick: Duration::from_micros(tick_us.max(1)), dir, keep };
             let mut out = std::io::stdout();
             let report = demo::run(&cfg, &exe, &mut out)?;
-            println!("\npublished {} quotes", report.published);
+            let f = &report.feed;
             println!(
-                "{:<8} {:>10} {:>8} {:>9} {:>9} {:>9} {:>9}",
-                "reader", "received", "lost", "p50", "p99", "p99.9", "max"
+                "\nfeeder: {} frames, {} records, {} bad frames, {} reconnects, {} snapshots",
+                f.conns.frames,
+                f.feed.records,
+                f.feed.errors,
+                f.conns.connects.saturating_sub(1),
+                f.snapshots
+            );
+            println!(
+                "{:<8} {:>10} {:>8} {:>6} {:>8} {:>11} {:>11} {:>11} {:>13}",
+                "ring", "received", "lost", "gaps", "resyncs", "e2e p50", "e2e p99", "e2e max", "publish p50"
             );
             for r in &report.readers {
-                let l = &r.latency;
                 println!(
-                    "{:<8} {:>10} {:>8} {:>9} {:>9} {:>9} {:>9}",
-                    r.id,
+                    "{:<8} {:>10} {:>8} {:>6} {:>8} {:>11} {:>11} {:>11} {:>13}",
+                    r.ring,
                     r.received,
                     r.lost,
-                    human_ns(l.p50),
-                    human_ns(l.p99),
-                    human_ns(l.p999),
-                    human_ns(l.max)
+                    r.gaps,
+                    r.resyncs,
+                    human_ns(r.recv_to_read.p50),
+                    human_ns(r.recv_to_read.p99),
+                    human_ns(r.recv_to_read.max),
+                    human_ns(r.publish_to_read.p50)
                 );
             }
-            if report.readers.len() != readers || !report.accounted() {
+            println!("(e2e: frame received by the feeder -> record read by the reader process)");
+            if report.readers.len() != 3 || !report.accounted() {
                 bail!("a reader did not account for every published record");
             }
             println!("every reader received or was told of the loss of every record");
+        }
+        Cmd::Sim {
+            venue,
+            usdm,
+            tls,
+            cert_out,
+            port,
+            symbols,
+            seed,
+            tick_us,
+            drop_every,
+            gap_every,
+            dup_every,
+            malformed_every,
+            ping_ms,
+            refuse,
+            seconds,
+        } => {
+            if venue != "binance" {
+                bail!("unknown venue {venue:?}: the simulator speaks binance");
+            }
+            let faults = mdbus_tools::sim::Faults {
+                drop_every,
+                gap_every,
+                dup_every,
+                malformed_every,
+                ping_every: ping_ms.map(Duration::from_millis),
+                refuse,
+                delay: None,
+            };
+            let cfg = mdbus_tools::sim::SimConfig {
+                addr: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+                tls,
+                usdm,
+                symbols: symbols.split(',').map(|s| s.trim().to_ascii_uppercase()).filter(|s| !s.is_empty()).collect(),
+                seed,
+                tick: Duration::from_micros(tick_us.max(1)),
+                faults,
+            };
+            let sim = mdbus_tools::sim::Sim::start(cfg).context("starting the simulator")?;
+            if let (Some(path), Some(pem)) = (&cert_out, sim.cert_pem()) {
+                std::fs::write(path, pem).with_context(|| format!("writing {}", path.display()))?;
+            }
+            let (ws, http) = if tls { ("wss", "https") } else { ("ws", "http") };
+            println!(
+                "simulator listening: {ws}://{0}/stream  {ws}://{0}/ws/<stream>  {http}://{0}/api/v3/depth",
+                sim.addr()
+            );
+            let start = Instant::now();
+            while seconds.is_none_or(|s| start.elapsed() < Duration::from_secs(s)) {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        Cmd::Feed { config, seconds } => {
+            let text = std::fs::read_to_string(&config).with_context(|| format!("reading {}", config.display()))?;
+            let cfg = mdbus_feeder::config::FeedConfig::from_yaml(&text)?;
+            let dir = match &cfg.ring_dir {
+                Some(p) => RingDir::new(p),
+                None => dir,
+            };
+            let tls = mdbus_feeder::tls::client_config(&cfg.tls.extra_roots, &[])?;
+            let workers =
+                mdbus_feeder::engine::build(&cfg, &dir, tls, mdbus_feeder::connection::ConnSettings::default())?;
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let mut threads = Vec::new();
+            for mut w in workers {
+                let stop = stop.clone();
+                threads.push(std::thread::spawn(move || {
+                    w.run_with(&stop, &mut |status| {
+                        for (name, s) in status {
+                            println!(
+                                "{name}: frames {} records {} errors {} connects {} refused {} snapshots {}",
+                                s.conns.frames,
+                                s.feed.records,
+                                s.feed.errors,
+                                s.conns.connects,
+                                s.conns.refused,
+                                s.snapshots
+                            );
+                        }
+                    })
+                }));
+            }
+            let start = Instant::now();
+            while seconds.is_none_or(|s| start.elapsed() < Duration::from_secs(s)) {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            for t in threads {
+                let _ = t.join();
+            }
         }
         Cmd::Decode { venue, files } => {
             if decode(&venue, &files)? > 0 {

@@ -18,19 +18,26 @@ fn temp_dir(tag: &str) -> PathBuf {
 }
 
 #[test]
-fn demo_runs_and_every_reader_accounts_for_every_record() {
+fn demo_runs_the_whole_path_and_every_reader_accounts_for_every_record() {
     let dir = temp_dir("demo");
-    let out = Command::new(MDBUS)
-        .args(["--dir"])
-        .arg(&dir)
-        .args(["demo", "--seconds", "2", "--readers", "3", "--rate", "20000"])
-        .output()
-        .unwrap();
+    let out = Command::new(MDBUS).args(["--dir"]).arg(&dir).args(["demo", "--seconds", "3"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains("published 40000 quotes"), "{text}");
+    assert!(text.contains("simulator on ws://127.0.0.1:"), "{text}");
     assert!(text.contains("every reader received or was told of the loss of every record"), "{text}");
-    assert!(text.lines().filter(|l| l.starts_with("reader ")).count() >= 3, "{text}");
+    for ring in ["book", "trade", "quote"] {
+        let row = text
+            .lines()
+            .find(|l| l.starts_with(ring) && !l.contains("rec/s"))
+            .unwrap_or_else(|| panic!("no {ring} row in {text}"));
+        let received: u64 = row.split_whitespace().nth(1).unwrap().parse().unwrap();
+        assert!(received > 0, "{row}");
+    }
+    assert!(text.contains(" 0 bad frames"), "{text}");
+    // The rings were removed again.
+    let left: Vec<_> =
+        std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.file_name()).collect()).unwrap_or_default();
+    assert!(left.iter().all(|n| !n.to_string_lossy().ends_with(".ring")), "{left:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
