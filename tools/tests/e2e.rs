@@ -47,13 +47,14 @@ struct Run {
 /// record.
 fn run(tag: &str, sim_cfg: SimConfig, channels: &str, secs: u64) -> Run {
     let tls_on = sim_cfg.tls;
+    let market = if sim_cfg.usdm { "usdm" } else { "spot" };
     let sim = Sim::start(sim_cfg).unwrap();
     let d = dir(tag);
     let (ws, http) = if tls_on { ("wss", "https") } else { ("ws", "http") };
     // Certificates are issued for "localhost".
     let host = if tls_on { format!("localhost:{}", sim.addr().port()) } else { sim.addr().to_string() };
     let yaml = format!(
-        "workers:\n  - {{ core: 0, poll: timeout, timeout_us: 200 }}\nfeeds:\n  - name: sim\n    venue: binance\n    market: spot\n    url: {ws}://{host}/stream\n    rest_url: {http}://{host}\n    channels: [{channels}]\n    ring_capacity: 262144\n    symbols:\n      - {{ symbol: BTCUSDT, id: 1, price_exp: -2, qty_exp: -5 }}\n      - {{ symbol: ETHUSDT, id: 2, price_exp: -2, qty_exp: -5 }}\n"
+        "workers:\n  - {{ core: 0, poll: timeout, timeout_us: 200 }}\nfeeds:\n  - name: sim\n    venue: binance\n    market: {market}\n    url: {ws}://{host}/stream\n    rest_url: {http}://{host}\n    channels: [{channels}]\n    ring_capacity: 262144\n    symbols:\n      - {{ symbol: BTCUSDT, id: 1, price_exp: -2, qty_exp: -5 }}\n      - {{ symbol: ETHUSDT, id: 2, price_exp: -2, qty_exp: -5 }}\n"
     );
     let cfg = FeedConfig::from_yaml(&yaml).unwrap();
     let pem: Vec<&str> = sim.cert_pem().into_iter().collect();
@@ -177,5 +178,23 @@ fn wss_with_the_simulator_certificate() {
     let r = run("wss", SimConfig { tls: true, ..SimConfig::default() }, "trade, depth", 2);
     assert!(r.status.conns.connects >= 1, "{:?}", r.status);
     assert!(r.status.snapshots >= 2, "REST over https: {:?}", r.status);
+    assert!(r.trades.len() > 100);
+}
+
+#[test]
+fn usdm_books_follow_pu_chains_end_to_end() {
+    let r = run("usdm", SimConfig { usdm: true, ..SimConfig::default() }, "trade, book_ticker, depth", 2);
+    assert_eq!(r.status.feed.errors, 0, "{:?}", r.status);
+    assert!(r.status.snapshots >= 2, "{:?}", r.status);
+    let m = markers(&r);
+    assert!(!m.contains(&MarkerCode::GAP), "{m:?}");
+    assert!(r.book.iter().filter(|(k, _, _)| *k == Kind::BOOK_DELTA).count() > 1000);
+}
+
+#[test]
+fn server_pings_are_answered_and_the_connection_stays() {
+    let faults = Faults { ping_every: Some(Duration::from_millis(50)), ..Faults::default() };
+    let r = run("ping", SimConfig { faults, ..SimConfig::default() }, "trade", 2);
+    assert_eq!(r.status.conns.disconnects, 0, "{:?}", r.status);
     assert!(r.trades.len() > 100);
 }
