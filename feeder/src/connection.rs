@@ -161,6 +161,9 @@ pub struct Connection {
     next_send: Instant,
 }
 
+/// Frames read from one connection per [`Connection::drive`] call at most.
+const MAX_FRAMES_PER_DRIVE: usize = 1024;
+
 /// Time between subscribe messages: Binance allows 5 incoming messages per second, pongs
 /// included.
 const SUBSCRIBE_SPACING: Duration = Duration::from_millis(250);
@@ -391,7 +394,9 @@ impl Connection {
             return;
         }
         let mut failure: Option<String> = None;
-        loop {
+        // Drain, but hand control back after a bounded burst so one busy connection cannot
+        // starve the others, the timers or a stop request; the next drive continues.
+        for _ in 0..MAX_FRAMES_PER_DRIVE {
             match ws.read() {
                 Ok(Message::Text(t)) => {
                     self.last_data = now;

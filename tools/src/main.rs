@@ -152,6 +152,18 @@ enum From {
 
 #[derive(Debug, Subcommand)]
 enum BenchCmd {
+    /// Simulator send -> reader latency over loopback websocket, and feeder frames per second.
+    E2e {
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        /// Microseconds between trades for the latency run.
+        #[arg(long, default_value_t = 500)]
+        tick_us: u64,
+    },
     /// The fast decoder against serde_json on the same Binance frames.
     Decode {
         /// Print one JSON object instead of a table.
@@ -407,6 +419,7 @@ fn main() -> Result<()> {
                 seed,
                 tick: Duration::from_micros(tick_us.max(1)),
                 faults,
+                send_log: None,
             };
             let sim = mdbus_tools::sim::Sim::start(cfg).context("starting the simulator")?;
             if let (Some(path), Some(pem)) = (&cert_out, sim.cert_pem()) {
@@ -464,6 +477,31 @@ fn main() -> Result<()> {
         Cmd::Decode { venue, files } => {
             if decode(&venue, &files)? > 0 {
                 std::process::exit(2);
+            }
+        }
+        Cmd::Bench { which: BenchCmd::E2e { json, seconds, tick_us } } => {
+            let bench_dir = if Path::new("/dev/shm").is_dir() {
+                RingDir::new("/dev/shm/mdbus-bench")
+            } else {
+                RingDir::new(std::env::temp_dir().join("mdbus-bench"))
+            };
+            let v = mdbus_tools::bench_e2e::run(&bench_dir, seconds.max(1), Duration::from_micros(tick_us.max(1)))
+                .map_err(anyhow::Error::msg)?;
+            if json {
+                println!("{v}");
+            } else {
+                println!("| measure | p50 | p90 | p99 | p99.9 | max | samples |");
+                println!("|---|---|---|---|---|---|---|");
+                println!(
+                    "| simulator send -> reader | {} | {} | {} | {} | {} | {} |",
+                    human_ns(v["e2e_p50_ns"].as_u64().unwrap_or(0)),
+                    human_ns(v["e2e_p90_ns"].as_u64().unwrap_or(0)),
+                    human_ns(v["e2e_p99_ns"].as_u64().unwrap_or(0)),
+                    human_ns(v["e2e_p999_ns"].as_u64().unwrap_or(0)),
+                    human_ns(v["e2e_max_ns"].as_u64().unwrap_or(0)),
+                    v["e2e_samples"]
+                );
+                println!("\nfeeder frames per second (one busy-polling thread): {}", v["frames_per_s"]);
             }
         }
         Cmd::Bench { which: BenchCmd::Decode { json, iters } } => {

@@ -50,6 +50,31 @@ pub struct Faults {
     pub delay: Option<Duration>,
 }
 
+/// Send times of trade frames by trade id, for measuring simulator-send → reader latency in one
+/// process. Lock-free: a slot per trade id modulo its size.
+#[derive(Debug)]
+pub struct SendLog {
+    slots: Vec<std::sync::atomic::AtomicU64>,
+}
+
+impl SendLog {
+    /// A log with room for `slots` outstanding trades.
+    pub fn new(slots: usize) -> SendLog {
+        SendLog { slots: (0..slots.max(1)).map(|_| std::sync::atomic::AtomicU64::new(0)).collect() }
+    }
+
+    fn record(&self, trade_id: u64, ns: u64) {
+        let i = (trade_id % self.slots.len() as u64) as usize;
+        self.slots[i].store(ns, Ordering::Release);
+    }
+
+    /// Returns the send time (ns since the epoch) of `trade_id`, if still in the log.
+    pub fn get(&self, trade_id: u64) -> Option<u64> {
+        let i = (trade_id % self.slots.len() as u64) as usize;
+        Some(self.slots[i].load(Ordering::Acquire)).filter(|&v| v != 0)
+    }
+}
+
 /// Simulator settings.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
@@ -67,6 +92,8 @@ pub struct SimConfig {
     pub tick: Duration,
     /// Faults to inject.
     pub faults: Faults,
+    /// Where to note the send time of every trade frame (benchmarks).
+    pub send_log: Option<Arc<SendLog>>,
 }
 
 impl Default for SimConfig {
@@ -79,6 +106,7 @@ impl Default for SimConfig {
             seed: 7,
             tick: Duration::from_millis(1),
             faults: Faults::default(),
+            send_log: None,
         }
     }
 }
@@ -129,6 +157,8 @@ struct Event {
     stream: String,
     /// Payload JSON.
     json: String,
+    /// Trade id, for trade events.
+    trade_id: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -274,13 +304,21 @@ fn server_tls() -> Result<(Arc<rustls::ServerConfig>, String), SimError> {
 /// in a contiguous chain), sometimes a trade, and a book ticker when the top changed.
 fn generate(shared: &Shared, mut rng: Rng) {
     let usdm = shared.cfg.usdm;
-    let start = Instant::now();
+    let mut start = Instant::now();
     let mut tick: u64 = 0;
     while !shared.stop.load(Ordering::SeqCst) {
         tick += 1;
         let due = start + shared.cfg.tick * u32::try_from(tick).unwrap_or(u32::MAX);
-        if let Some(wait) = due.checked_duration_since(Instant::now()) {
-            std::thread::sleep(wait);
+        match due.checked_duration_since(Instant::now()) {
+            Some(wait) => std::thread::sleep(wait),
+            // Far behind (a slow machine, a tick shorter than the work): the rate is best effort,
+            // so start counting afresh rather than catch up in a burst that starves the senders.
+            None if Instant::now().duration_since(due) > Duration::from_millis(20) => {
+                start = Instant::now();
+                tick = 0;
+                std::thread::yield_now();
+            }
+            None => {}
         }
         let now_ms =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
@@ -328,7 +366,7 @@ fn generate(shared: &Shared, mut rng: Rng) {
                     levels(&asks)
                 )
             };
-            events.push(Event { stream: format!("{lower}@depth"), json });
+            events.push(Event { stream: format!("{lower}@depth"), json, trade_id: None });
             if rng.below(2) == 0 {
                 b.trade_id += 1;
                 let price = if rng.below(2) == 0 { b.bids.keys().next_back() } else { b.asks.keys().next() }
@@ -337,6 +375,7 @@ fn generate(shared: &Shared, mut rng: Rng) {
                 let maker = rng.below(2) == 0;
                 let q = qty(1 + rng.below(100_000) as i64);
                 events.push(Event {
+                    trade_id: Some(b.trade_id),
                     stream: format!("{lower}@trade"),
                     json: format!(
                         r#"{{"e":"trade","E":{now_ms},"s":"{}","t":{},"p":"{}","q":"{q}","T":{now_ms},"m":{maker},"M":true}}"#,
@@ -352,6 +391,7 @@ fn generate(shared: &Shared, mut rng: Rng) {
                 let ((bp, bq), (ap, aq)) = (new_top.0.unwrap_or((0, 0)), new_top.1.unwrap_or((0, 0)));
                 let head = if usdm { format!(r#""e":"bookTicker","E":{now_ms},"T":{now_ms},"#) } else { String::new() };
                 events.push(Event {
+                    trade_id: None,
                     stream: format!("{lower}@bookTicker"),
                     json: format!(
                         r#"{{{head}"u":{},"s":"{}","b":"{}","B":"{}","a":"{}","A":"{}"}}"#,
@@ -584,6 +624,9 @@ fn websocket<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, stream: S, targ
             sent += 1;
             if faults.malformed_every > 0 && sent % faults.malformed_every == 0 {
                 ws.send(Message::text(r#"{"stream":"broken","data":{"e":"trade","p":"#)).map_err(io::Error::other)?;
+            }
+            if let (Some(log), Some(id)) = (&shared.cfg.send_log, e.trade_id) {
+                log.record(id, mdbus_bus::now_ns());
             }
             ws.send(Message::text(frame.clone())).map_err(io::Error::other)?;
             if faults.dup_every > 0 && sent % faults.dup_every == 0 {

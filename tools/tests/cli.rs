@@ -206,3 +206,16 @@ fn bench_decode_reports_every_figure_as_json() {
         assert!(v[key].as_f64().is_some_and(|x| x > 0.0), "missing {key} in {v}");
     }
 }
+
+#[test]
+fn bench_e2e_reports_latency_and_frame_rate() {
+    let out =
+        Command::new(MDBUS).args(["bench", "e2e", "--json", "--seconds", "1", "--tick-us", "500"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["e2e_samples"].as_u64().unwrap() > 100, "{v}");
+    assert!(
+        v["e2e_p50_ns"].as_u64().unwrap() > 0 && v["e2e_p99_ns"].as_u64().unwrap() >= v["e2e_p50_ns"].as_u64().unwrap()
+    );
+    assert!(v["frames_per_s"].as_f64().unwrap() > 0.0, "{v}");
+}

@@ -1,0 +1,127 @@
+//! `mdbus bench e2e`: simulator send ► reader latency over loopback websocket, and the frame
+//! rate one feeder thread sustains. Simulator, feeder and reader run in one process (so the
+//! simulator's send times can be looked up by trade id), each on its own thread; the feeder and
+//! the reader are pinned to different cores.
+
+use std::{
+    path::PathBuf,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use mdbus_bus::{ReadError, Reader, RingDir, Start, now_ns};
+use mdbus_feeder::{config::FeedConfig, connection::ConnSettings, engine, tls};
+use mdbus_schemas::Trade;
+use serde_json::{Value, json};
+
+use crate::{
+    sim::{SendLog, Sim, SimConfig},
+    stats::{Summary, new_histogram},
+};
+
+fn config(name: &str, addr: std::net::SocketAddr, channels: &str, core: usize) -> Result<FeedConfig, String> {
+    let yaml = format!(
+        "workers:\n  - {{ core: {core}, poll: busy }}\nfeeds:\n  - name: {name}\n    venue: binance\n    market: spot\n    url: ws://{addr}/stream\n    rest_url: http://{addr}\n    channels: [{channels}]\n    ring_capacity: 65536\n    symbols:\n      - {{ symbol: BTCUSDT, id: 1, price_exp: -2, qty_exp: -5 }}\n"
+    );
+    FeedConfig::from_yaml(&yaml).map_err(|e| e.to_string())
+}
+
+/// Runs both measurements: `seconds` of latency at one trade per `tick`, then `seconds` at the
+/// simulator's fastest tick for the frame rate.
+///
+/// # Errors
+///
+/// When the simulator or the feeder cannot start.
+pub fn run(dir: &RingDir, seconds: u64, tick: Duration) -> Result<Value, String> {
+    let (feeder_core, reader_core) = (0, 1);
+    // Latency: one symbol, trades only; the send log maps trade ids to send times.
+    let log = Arc::new(SendLog::new(1 << 20));
+    let sim = Sim::start(SimConfig {
+        symbols: vec!["BTCUSDT".into()],
+        tick,
+        send_log: Some(log.clone()),
+        ..SimConfig::default()
+    })
+    .map_err(|e| e.to_string())?;
+    let name = format!("bench-e2e-{}", std::process::id());
+    let tls = tls::client_config(&[] as &[PathBuf], &[]).map_err(|e| e.to_string())?;
+    let cfg = config(&name, sim.addr(), "trade", feeder_core)?;
+    let mut workers = engine::build(&cfg, dir, tls.clone(), ConnSettings::default()).map_err(|e| e.to_string())?;
+    let mut w = workers.remove(0);
+    let mut reader = Reader::open_at(dir.ring_path(&format!("{name}.trade")).map_err(|e| e.to_string())?, Start::Head)
+        .map_err(|e| e.to_string())?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let sp = stop.clone();
+    let feeder = std::thread::spawn(move || w.run(&sp));
+    let rstop = stop.clone();
+    let lat = std::thread::spawn(move || {
+        let _ = core_affinity::set_for_current(core_affinity::CoreId { id: reader_core });
+        let mut h = new_histogram();
+        let mut warm = 0u32;
+        while !rstop.load(Ordering::Relaxed) {
+            match reader.try_read() {
+                Ok(rec) => {
+                    let now = now_ns();
+                    if let Some(t) = rec.get::<Trade>()
+                        && let Some(sent) = log.get(t.header.venue_seq)
+                    {
+                        warm += 1;
+                        if warm > 200 {
+                            let _ = h.record(now.saturating_sub(sent).max(1));
+                        }
+                    }
+                }
+                Err(ReadError::Empty | ReadError::Overrun { .. }) => std::hint::spin_loop(),
+            }
+        }
+        Summary::of(&h)
+    });
+    std::thread::sleep(Duration::from_secs(seconds));
+    stop.store(true, Ordering::SeqCst);
+    let _ = feeder.join();
+    let latency = lat.join().unwrap_or_default();
+    drop(sim);
+
+    // Frame rate: every channel, the simulator as fast as it goes.
+    let sim = Sim::start(SimConfig {
+        symbols: vec!["BTCUSDT".into()],
+        tick: Duration::from_micros(2),
+        ..SimConfig::default()
+    })
+    .map_err(|e| e.to_string())?;
+    let name2 = format!("bench-e2e-rate-{}", std::process::id());
+    let cfg = config(&name2, sim.addr(), "trade, book_ticker, depth", feeder_core)?;
+    let mut workers = engine::build(&cfg, dir, tls, ConnSettings::default()).map_err(|e| e.to_string())?;
+    let mut w = workers.remove(0);
+    let stop = Arc::new(AtomicBool::new(false));
+    let sp = stop.clone();
+    let frames = std::thread::spawn(move || {
+        let mut samples = Vec::new();
+        w.run_with(&sp, &mut |s| samples.push((Instant::now(), s.first().map_or(0, |(_, f)| f.conns.frames))));
+        samples
+    });
+    std::thread::sleep(Duration::from_secs(seconds + 1));
+    stop.store(true, Ordering::SeqCst);
+    let samples = frames.join().unwrap_or_default();
+    drop(sim);
+    // From the first report (after connecting) to the last.
+    let fps = match (samples.first(), samples.last()) {
+        (Some(a), Some(b)) if b.0 > a.0 => (b.1 - a.1) as f64 / b.0.duration_since(a.0).as_secs_f64(),
+        _ => 0.0,
+    };
+    for n in [&name, &name2] {
+        for ring in ["quote", "trade", "book", "depth", "bar"] {
+            if let Ok(p) = dir.ring_path(&format!("{n}.{ring}")) {
+                let _ = std::fs::remove_file(&p);
+                let _ = std::fs::remove_file(p.with_extension("lock"));
+            }
+        }
+    }
+    Ok(json!({
+        "e2e_p50_ns": latency.p50, "e2e_p90_ns": latency.p90, "e2e_p99_ns": latency.p99, "e2e_p999_ns": latency.p999,
+        "e2e_max_ns": latency.max, "e2e_samples": latency.count, "frames_per_s": fps.round(),
+    }))
+}
