@@ -81,6 +81,12 @@ enum Cmd {
         /// Refuse subscriptions to this stream (repeatable).
         #[arg(long)]
         refuse: Vec<String>,
+        /// Stop generating market events after this many ticks (the servers keep running).
+        #[arg(long)]
+        max_ticks: Option<u64>,
+        /// Append every market-data frame sent to this file, one per line.
+        #[arg(long)]
+        record: Option<PathBuf>,
         /// Stop after this many seconds (default: run until killed).
         #[arg(long)]
         seconds: Option<u64>,
@@ -397,6 +403,8 @@ fn main() -> Result<()> {
             malformed_every,
             ping_ms,
             refuse,
+            max_ticks,
+            record,
             seconds,
         } => {
             if venue != "binance" {
@@ -420,6 +428,8 @@ fn main() -> Result<()> {
                 tick: Duration::from_micros(tick_us.max(1)),
                 faults,
                 send_log: None,
+                max_ticks,
+                record,
             };
             let sim = mdbus_tools::sim::Sim::start(cfg).context("starting the simulator")?;
             if let (Some(path), Some(pem)) = (&cert_out, sim.cert_pem()) {

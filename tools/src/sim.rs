@@ -94,6 +94,11 @@ pub struct SimConfig {
     pub faults: Faults,
     /// Where to note the send time of every trade frame (benchmarks).
     pub send_log: Option<Arc<SendLog>>,
+    /// Stop generating after this many ticks (the servers keep running), so a test can compare
+    /// a quiet market with what a feeder made of it.
+    pub max_ticks: Option<u64>,
+    /// Append every market-data frame sent to this file, one per line.
+    pub record: Option<std::path::PathBuf>,
 }
 
 impl Default for SimConfig {
@@ -107,6 +112,8 @@ impl Default for SimConfig {
             tick: Duration::from_millis(1),
             faults: Faults::default(),
             send_log: None,
+            max_ticks: None,
+            record: None,
         }
     }
 }
@@ -178,6 +185,7 @@ impl Market {
 }
 
 struct Shared {
+    record: Option<Mutex<std::io::BufWriter<std::fs::File>>>,
     market: Mutex<Market>,
     ticked: Condvar,
     stop: AtomicBool,
@@ -245,7 +253,12 @@ impl Sim {
                 b
             })
             .collect();
+        let record = match &cfg.record {
+            Some(p) => Some(Mutex::new(std::io::BufWriter::new(std::fs::File::create(p)?))),
+            None => None,
+        };
         let shared = Arc::new(Shared {
+            record,
             market: Mutex::new(Market { books, log: VecDeque::new(), base: 0 }),
             ticked: Condvar::new(),
             stop: AtomicBool::new(false),
@@ -306,7 +319,13 @@ fn generate(shared: &Shared, mut rng: Rng) {
     let usdm = shared.cfg.usdm;
     let mut start = Instant::now();
     let mut tick: u64 = 0;
+    let mut total: u64 = 0;
     while !shared.stop.load(Ordering::SeqCst) {
+        if shared.cfg.max_ticks.is_some_and(|m| total >= m) {
+            std::thread::sleep(Duration::from_millis(10));
+            continue;
+        }
+        total += 1;
         tick += 1;
         let due = start + shared.cfg.tick * u32::try_from(tick).unwrap_or(u32::MAX);
         match due.checked_duration_since(Instant::now()) {
@@ -629,6 +648,12 @@ fn websocket<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, stream: S, targ
                 log.record(id, mdbus_bus::now_ns());
             }
             ws.send(Message::text(frame.clone())).map_err(io::Error::other)?;
+            if let Some(rec) = &shared.record
+                && let Ok(mut f) = rec.lock()
+            {
+                let _ = writeln!(f, "{frame}");
+                let _ = f.flush();
+            }
             if faults.dup_every > 0 && sent % faults.dup_every == 0 {
                 ws.send(Message::text(frame)).map_err(io::Error::other)?;
             }
