@@ -92,6 +92,12 @@ impl ConnSettings {
         self
     }
 
+    /// Sets the connection lifetime after which it is replaced.
+    pub fn lifetime(mut self, d: Duration) -> Self {
+        self.lifetime = d;
+        self
+    }
+
     /// Sets the reconnect backoff bounds.
     pub fn backoff(mut self, min: Duration, max: Duration) -> Self {
         self.min_backoff = min;

@@ -46,6 +46,13 @@ struct Run {
 /// Runs the simulator and one feeder worker for `secs`, then reads the rings from the oldest
 /// record.
 fn run(tag: &str, sim_cfg: SimConfig, channels: &str, secs: u64) -> Run {
+    let settings = ConnSettings::default()
+        .silence(Duration::from_secs(2))
+        .backoff(Duration::from_millis(20), Duration::from_millis(200));
+    run_with(tag, sim_cfg, channels, secs, settings)
+}
+
+fn run_with(tag: &str, sim_cfg: SimConfig, channels: &str, secs: u64, settings: ConnSettings) -> Run {
     let tls_on = sim_cfg.tls;
     let market = if sim_cfg.usdm { "usdm" } else { "spot" };
     let sim = Sim::start(sim_cfg).unwrap();
@@ -60,9 +67,6 @@ fn run(tag: &str, sim_cfg: SimConfig, channels: &str, secs: u64) -> Run {
     let pem: Vec<&str> = sim.cert_pem().into_iter().collect();
     let tls = tls::client_config(&[] as &[PathBuf], &pem).unwrap();
     let rd = RingDir::new(&d.0);
-    let settings = ConnSettings::default()
-        .silence(Duration::from_secs(2))
-        .backoff(Duration::from_millis(20), Duration::from_millis(200));
     let mut workers = engine::build(&cfg, &rd, tls, settings).unwrap();
     let mut w = workers.remove(0);
     let stop = Arc::new(AtomicBool::new(false));
@@ -196,5 +200,30 @@ fn server_pings_are_answered_and_the_connection_stays() {
     let faults = Faults { ping_every: Some(Duration::from_millis(50)), ..Faults::default() };
     let r = run("ping", SimConfig { faults, ..SimConfig::default() }, "trade", 2);
     assert_eq!(r.status.conns.disconnects, 0, "{:?}", r.status);
+    assert!(r.trades.len() > 100);
+}
+
+#[test]
+fn silent_connection_is_replaced_by_the_watchdog() {
+    let settings = ConnSettings::default()
+        .silence(Duration::from_millis(300))
+        .backoff(Duration::from_millis(20), Duration::from_millis(50));
+    let r = run_with("silence", SimConfig { max_ticks: Some(50), ..SimConfig::default() }, "trade", 2, settings);
+    assert!(r.status.conns.disconnects >= 1 && r.status.conns.connects >= 2, "{:?}", r.status);
+    assert!(markers(&r).contains(&MarkerCode::DISCONNECTED));
+}
+
+#[test]
+fn connection_is_rotated_before_its_lifetime_ends() {
+    let settings = ConnSettings::default()
+        .lifetime(Duration::from_millis(600))
+        .backoff(Duration::from_millis(20), Duration::from_millis(50));
+    let r = run_with("rotate", SimConfig::default(), "trade, depth", 2, settings);
+    assert!(r.status.conns.connects >= 3, "{:?}", r.status);
+    let m = markers(&r);
+    assert!(
+        m.iter().filter(|c| **c == MarkerCode::RESYNC_DONE).count() >= 4,
+        "books resynced after each rotation: {m:?}"
+    );
     assert!(r.trades.len() > 100);
 }
