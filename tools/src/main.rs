@@ -81,6 +81,9 @@ enum Cmd {
         /// Refuse subscriptions to this stream (repeatable).
         #[arg(long)]
         refuse: Vec<String>,
+        /// Delay every frame by this many microseconds.
+        #[arg(long)]
+        delay_us: Option<u64>,
         /// Stop generating market events after this many ticks (the servers keep running).
         #[arg(long)]
         max_ticks: Option<u64>,
@@ -403,6 +406,7 @@ fn main() -> Result<()> {
             malformed_every,
             ping_ms,
             refuse,
+            delay_us,
             max_ticks,
             record,
             seconds,
@@ -417,7 +421,7 @@ fn main() -> Result<()> {
                 malformed_every,
                 ping_every: ping_ms.map(Duration::from_millis),
                 refuse,
-                delay: None,
+                delay: delay_us.map(Duration::from_micros),
             };
             let cfg = mdbus_tools::sim::SimConfig {
                 addr: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
