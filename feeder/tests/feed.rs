@@ -4,39 +4,12 @@
 // Test helpers outside #[test] functions panic on failure by design.
 #![allow(clippy::unwrap_used)]
 
-use mdbus_bus::{HeapRing, ReadError, Reader, Start};
-use mdbus_feeder::{BinanceFeed, FeedError, Levels, Rings, binance::Market};
-use mdbus_schemas::{
-    BookSnapshot, Instrument, InstrumentId, Kind, Marker, MarkerCode, Nanos, Quote, Symbol, Trade, VenueId, flags,
-};
+mod util;
 
-struct Readers {
-    quotes: Reader,
-    trades: Reader,
-    book: Reader,
-    depth: Reader,
-}
-
-fn feed(market: Market) -> (BinanceFeed, Readers, Vec<HeapRing>) {
-    let mk = |k: Kind| HeapRing::create(k, 4096).unwrap();
-    let (q, qr) = mk(Kind::QUOTE);
-    let (t, tr) = mk(Kind::TRADE);
-    let (b, br) = mk(Kind::BOOK_DELTA);
-    let (d, dr) = mk(Kind::BOOK_SNAPSHOT);
-    let (bars, barr) = mk(Kind::BAR);
-    let readers = Readers {
-        quotes: qr.reader_at(Start::Head),
-        trades: tr.reader_at(Start::Head),
-        book: br.reader_at(Start::Head),
-        depth: dr.reader_at(Start::Head),
-    };
-    let inst = vec![
-        Instrument::new(InstrumentId(1), VenueId::BINANCE_SPOT, Symbol::new("BNBBTC").unwrap(), -4, 0),
-        Instrument::new(InstrumentId(2), VenueId::BINANCE_SPOT, Symbol::new("BNBUSDT").unwrap(), -8, -8),
-    ];
-    let f = BinanceFeed::new(market, inst, Rings { quotes: q, trades: t, book: b, depth: d, bars });
-    (f, readers, vec![qr, tr, br, dr, barr])
-}
+use mdbus_bus::{ReadError, Reader};
+use mdbus_feeder::{FeedError, Levels, binance::Market};
+use mdbus_schemas::{BookSnapshot, InstrumentId, Kind, Marker, MarkerCode, Nanos, Quote, Trade, flags};
+use util::feed;
 
 fn next(r: &mut Reader) -> Vec<u8> {
     match r.try_read() {

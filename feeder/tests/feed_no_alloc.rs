@@ -4,41 +4,15 @@
 // Test helpers outside #[test] functions panic on failure by design.
 #![allow(clippy::unwrap_used)]
 
-use mdbus_bus::{CountingAllocator, HeapRing, Reader, Start};
-use mdbus_feeder::{BinanceFeed, Levels, Rings, binance::Market};
-use mdbus_schemas::{Instrument, InstrumentId, Kind, Nanos, Symbol, VenueId};
+mod util;
+
+use mdbus_bus::CountingAllocator;
+use mdbus_feeder::{Levels, binance::Market};
+use mdbus_schemas::Nanos;
+use util::feed;
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
-
-#[allow(dead_code)]
-struct Readers {
-    quotes: Reader,
-    trades: Reader,
-    book: Reader,
-    depth: Reader,
-}
-
-fn feed(market: Market) -> (BinanceFeed, Readers, Vec<HeapRing>) {
-    let mk = |k: Kind| HeapRing::create(k, 4096).unwrap();
-    let (q, qr) = mk(Kind::QUOTE);
-    let (t, tr) = mk(Kind::TRADE);
-    let (b, br) = mk(Kind::BOOK_DELTA);
-    let (d, dr) = mk(Kind::BOOK_SNAPSHOT);
-    let (bars, barr) = mk(Kind::BAR);
-    let readers = Readers {
-        quotes: qr.reader_at(Start::Head),
-        trades: tr.reader_at(Start::Head),
-        book: br.reader_at(Start::Head),
-        depth: dr.reader_at(Start::Head),
-    };
-    let inst = vec![
-        Instrument::new(InstrumentId(1), VenueId::BINANCE_SPOT, Symbol::new("BNBBTC").unwrap(), -4, 0),
-        Instrument::new(InstrumentId(2), VenueId::BINANCE_SPOT, Symbol::new("BNBUSDT").unwrap(), -8, -8),
-    ];
-    let f = BinanceFeed::new(market, inst, Rings { quotes: q, trades: t, book: b, depth: d, bars });
-    (f, readers, vec![qr, tr, br, dr, barr])
-}
 
 #[test]
 fn decode_book_and_publish_allocate_nothing_after_warm_up() {

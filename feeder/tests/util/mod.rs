@@ -1,0 +1,34 @@
+//! A Binance feed over heap rings, with readers on them, for the feed tests.
+#![allow(dead_code, unreachable_pub)]
+
+use mdbus_bus::{HeapRing, Reader, Start};
+use mdbus_feeder::{BinanceFeed, Rings, binance::Market};
+use mdbus_schemas::{Instrument, InstrumentId, Kind, Symbol, VenueId};
+
+pub struct Readers {
+    pub quotes: Reader,
+    pub trades: Reader,
+    pub book: Reader,
+    pub depth: Reader,
+}
+
+pub fn feed(market: Market) -> (BinanceFeed, Readers, Vec<HeapRing>) {
+    let mk = |k: Kind| HeapRing::create(k, 4096).unwrap();
+    let (q, qr) = mk(Kind::QUOTE);
+    let (t, tr) = mk(Kind::TRADE);
+    let (b, br) = mk(Kind::BOOK_DELTA);
+    let (d, dr) = mk(Kind::BOOK_SNAPSHOT);
+    let (bars, barr) = mk(Kind::BAR);
+    let readers = Readers {
+        quotes: qr.reader_at(Start::Head),
+        trades: tr.reader_at(Start::Head),
+        book: br.reader_at(Start::Head),
+        depth: dr.reader_at(Start::Head),
+    };
+    let inst = vec![
+        Instrument::new(InstrumentId(1), VenueId::BINANCE_SPOT, Symbol::new("BNBBTC").unwrap(), -4, 0),
+        Instrument::new(InstrumentId(2), VenueId::BINANCE_SPOT, Symbol::new("BNBUSDT").unwrap(), -8, -8),
+    ];
+    let f = BinanceFeed::new(market, inst, Rings { quotes: q, trades: t, book: b, depth: d, bars });
+    (f, readers, vec![qr, tr, br, dr, barr])
+}
