@@ -141,7 +141,10 @@ fn mantissas(
 fn follows(rule: SyncRule, d: &Diff, last: u64, first: bool) -> bool {
     match (rule, first) {
         (SyncRule::BinanceSpot, true) => d.first <= last + 1 && last < d.last,
-        (SyncRule::BinanceUsdm, true) => d.first <= last && last <= d.last,
+        // The documented first-event rule, or an event that continues the snapshot exactly
+        // (`pu == lastUpdateId`): a snapshot taken right at an event boundary, before the
+        // next event, is continued by that event although its `U` is past `lastUpdateId`.
+        (SyncRule::BinanceUsdm, true) => (d.first <= last && last <= d.last) || d.prev == Some(last),
         (SyncRule::BinanceSpot, false) => d.first == last + 1,
         (SyncRule::BinanceUsdm, false) => d.prev == Some(last),
     }
@@ -320,11 +323,11 @@ impl BookBuilder {
         recv_ts: Nanos,
         sink: &mut dyn BookSink,
     ) -> Result<bool, BookError> {
-        let too_old = |first: u64| match self.rule {
-            SyncRule::BinanceSpot => last_update_id < first.saturating_sub(1),
-            SyncRule::BinanceUsdm => last_update_id < first,
+        let too_old = |d: &Diff| match self.rule {
+            SyncRule::BinanceSpot => last_update_id < d.first.saturating_sub(1),
+            SyncRule::BinanceUsdm => last_update_id < d.first && d.prev != Some(last_update_id),
         };
-        if self.buffer.first().is_some_and(|d| too_old(d.first)) {
+        if self.buffer.first().is_some_and(too_old) {
             self.stats.stale_snapshots += 1;
             return Ok(false);
         }

@@ -158,3 +158,27 @@ fn levels_that_do_not_fit_the_exponents_are_refused() {
     assert!(err.is_err(), "a price finer than the tick size is an error, never rounded");
     assert!(b.wants_snapshot());
 }
+
+#[test]
+fn usdm_snapshot_at_an_event_boundary_is_continued_by_the_next_event() {
+    // The snapshot is taken after event u=110 and before any later event reached the stream:
+    // the first event received has U=111, pu=110. It continues the snapshot exactly.
+    let mut sink = Sink::default();
+    let mut b = BookBuilder::new(SyncRule::BinanceUsdm, instrument());
+    assert!(b.on_snapshot(110, &lv(&[("1.00", "1")], &[("2.00", "1")]), Nanos(1), &mut sink).unwrap());
+    b.on_diff(&diff(111, 115, Some(110)), &lv(&[("1.10", "1")], &[]), Nanos(1), &mut sink).unwrap();
+    assert!(b.is_live());
+    assert!(!sink.markers.contains(&MarkerCode::GAP), "{:?}", sink.markers);
+    // The same when that event was buffered before the snapshot arrived.
+    let mut sink = Sink::default();
+    let mut b = BookBuilder::new(SyncRule::BinanceUsdm, instrument());
+    b.on_diff(&diff(111, 115, Some(110)), &lv(&[("1.10", "1")], &[]), Nanos(1), &mut sink).unwrap();
+    assert!(b.on_snapshot(110, &lv(&[("1.00", "1")], &[("2.00", "1")]), Nanos(1), &mut sink).unwrap());
+    assert!(b.is_live() && b.bids()[0] == (110, 1_000));
+    // An event that neither covers nor continues the snapshot is still a gap.
+    let mut sink = Sink::default();
+    let mut b = BookBuilder::new(SyncRule::BinanceUsdm, instrument());
+    assert!(b.on_snapshot(110, &lv(&[], &[]), Nanos(1), &mut sink).unwrap());
+    b.on_diff(&diff(116, 120, Some(115)), &lv(&[("1.10", "1")], &[]), Nanos(1), &mut sink).unwrap();
+    assert!(b.wants_snapshot() && sink.markers.contains(&MarkerCode::GAP));
+}
