@@ -52,7 +52,12 @@ fn run(tag: &str, sim_cfg: SimConfig, channels: &str, secs: u64) -> Run {
     run_with(tag, sim_cfg, channels, secs, settings)
 }
 
+/// The scenarios run one at a time: each is a simulator and a feeder working for seconds, and
+/// the thresholds below assume they do not share two cores with ten others.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn run_with(tag: &str, sim_cfg: SimConfig, channels: &str, secs: u64, settings: ConnSettings) -> Run {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let tls_on = sim_cfg.tls;
     let market = if sim_cfg.usdm { "usdm" } else { "spot" };
     let sim = Sim::start(sim_cfg).unwrap();
