@@ -197,11 +197,8 @@ struct Shared {
 pub struct Sim {
     addr: SocketAddr,
     cert_pem: Option<String>,
-    shared: Arc<SharedHandle>,
+    shared: Arc<Shared>,
 }
-
-#[derive(Debug)]
-struct SharedHandle(Arc<Shared>);
 
 impl std::fmt::Debug for Shared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -211,8 +208,8 @@ impl std::fmt::Debug for Shared {
 
 impl Drop for Sim {
     fn drop(&mut self) {
-        self.shared.0.stop.store(true, Ordering::SeqCst);
-        self.shared.0.ticked.notify_all();
+        self.shared.stop.store(true, Ordering::SeqCst);
+        self.shared.ticked.notify_all();
         let _ = TcpStream::connect(self.addr);
     }
 }
@@ -280,7 +277,7 @@ impl Sim {
                 });
             }
         });
-        Ok(Sim { addr, cert_pem, shared: Arc::new(SharedHandle(shared)) })
+        Ok(Sim { addr, cert_pem, shared })
     }
 
     /// Returns the address the simulator listens on.
