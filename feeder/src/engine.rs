@@ -85,12 +85,35 @@ pub struct FeedStatus {
     pub snapshot_errors: u64,
 }
 
+/// Fetches REST depth snapshots on a thread of its own, so the worker never waits for HTTP.
+struct Fetcher {
+    requests: crossbeam_channel::Sender<String>,
+    replies: crossbeam_channel::Receiver<(String, Result<Vec<u8>, String>)>,
+    in_flight: std::collections::HashSet<String>,
+}
+
+impl Fetcher {
+    /// Starts the fetch thread; it ends when the fetcher is dropped.
+    fn start(mut rest: RestClient, depth_path: &'static str) -> Fetcher {
+        let (requests, req_rx) = crossbeam_channel::unbounded::<String>();
+        let (rep_tx, replies) = crossbeam_channel::unbounded();
+        std::thread::spawn(move || {
+            while let Ok(symbol) = req_rx.recv() {
+                let body = rest.get(&format!("{depth_path}?symbol={symbol}&limit=1000")).map_err(|e| e.to_string());
+                if rep_tx.send((symbol, body)).is_err() {
+                    break;
+                }
+            }
+        });
+        Fetcher { requests, replies, in_flight: std::collections::HashSet::new() }
+    }
+}
+
 struct FeedRuntime {
     name: String,
     feed: BinanceFeed,
     conns: Vec<Connection>,
-    rest: RestClient,
-    depth_path: &'static str,
+    fetcher: Fetcher,
     wants_depth: bool,
     next_snapshot: Instant,
     connected: Vec<bool>,
@@ -192,8 +215,10 @@ pub fn build(
             name: f.name.clone(),
             feed,
             conns,
-            rest: RestClient::new(&f.rest_url, tls.clone()).map_err(|e| EngineError::Config(e.to_string()))?,
-            depth_path: if f.market == "usdm" { "/fapi/v1/depth" } else { "/api/v3/depth" },
+            fetcher: Fetcher::start(
+                RestClient::new(&f.rest_url, tls.clone()).map_err(|e| EngineError::Config(e.to_string()))?,
+                if f.market == "usdm" { "/fapi/v1/depth" } else { "/api/v3/depth" },
+            ),
             wants_depth: f.channels.iter().any(|c| c == "depth"),
             next_snapshot: Instant::now(),
             connected: vec![false; n],
@@ -294,12 +319,9 @@ impl Worker {
             }
         }
         for rt in &mut self.feeds {
-            if rt.wants_depth
-                && now >= rt.next_snapshot
-                && rt.connected.iter().all(|&c| c)
-                && rt.feed.wanting_snapshots().next().is_some()
-            {
-                fetch_snapshots(rt, &mut self.levels);
+            apply_snapshots(rt, &mut self.levels, now);
+            if rt.wants_depth && now >= rt.next_snapshot && rt.connected.iter().all(|&c| c) {
+                request_snapshots(rt);
             }
         }
         if now.duration_since(self.last_heartbeat) >= Duration::from_millis(100) {
@@ -314,33 +336,39 @@ impl Worker {
     }
 }
 
-/// Fetches a REST snapshot for every book of `rt` that wants one.
-fn fetch_snapshots(rt: &mut FeedRuntime, levels: &mut Levels) {
-    let wanting: Vec<String> = rt.feed.wanting_snapshots().map(str::to_owned).collect();
-    let mut retry = None;
-    for sym in wanting {
-        let path = format!("{}?symbol={sym}&limit=1000", rt.depth_path);
-        match rt.rest.get(&path) {
-            Ok(body) => match binance::decode(&body, levels) {
-                Ok(Message::Depth(d)) => match rt.feed.on_rest_snapshot(&sym, d.last_seq, levels, Nanos(now_ns())) {
-                    Ok(true) => rt.snapshots += 1,
-                    // Older than the buffered diffs: fetch again shortly.
-                    Ok(false) => retry = Some(Duration::from_millis(50)),
-                    Err(_) => {
-                        rt.snapshot_errors += 1;
-                        retry = Some(Duration::from_secs(1));
-                    }
-                },
-                _ => {
-                    rt.snapshot_errors += 1;
-                    retry = Some(Duration::from_secs(1));
-                }
-            },
-            Err(_) => {
-                rt.snapshot_errors += 1;
-                retry = Some(Duration::from_secs(1));
-            }
+/// Asks the fetch thread for a snapshot of every book of `rt` that wants one and has none on
+/// the way.
+fn request_snapshots(rt: &mut FeedRuntime) {
+    let FeedRuntime { feed, fetcher, .. } = rt;
+    for sym in feed.wanting_snapshots() {
+        if !fetcher.in_flight.contains(sym) && fetcher.requests.send(sym.to_owned()).is_ok() {
+            fetcher.in_flight.insert(sym.to_owned());
         }
     }
-    rt.next_snapshot = Instant::now() + retry.unwrap_or(Duration::from_millis(20));
+}
+
+/// Applies the snapshots the fetch thread has delivered; schedules another attempt for those
+/// that failed or were older than the buffered diffs.
+fn apply_snapshots(rt: &mut FeedRuntime, levels: &mut Levels, now: Instant) {
+    while let Ok((sym, body)) = rt.fetcher.replies.try_recv() {
+        rt.fetcher.in_flight.remove(&sym);
+        let retry = match body.as_deref().map(|b| binance::decode(b, levels)) {
+            Ok(Ok(Message::Depth(d))) => match rt.feed.on_rest_snapshot(&sym, d.last_seq, levels, Nanos(now_ns())) {
+                Ok(true) => {
+                    rt.snapshots += 1;
+                    None
+                }
+                // Older than the buffered diffs: fetch again shortly.
+                Ok(false) => Some(Duration::from_millis(50)),
+                Err(_) => Some(Duration::from_secs(1)),
+            },
+            _ => Some(Duration::from_secs(1)),
+        };
+        if let Some(wait) = retry {
+            if wait >= Duration::from_secs(1) {
+                rt.snapshot_errors += 1;
+            }
+            rt.next_snapshot = now + wait;
+        }
+    }
 }
