@@ -29,6 +29,59 @@ fn config(name: &str, addr: std::net::SocketAddr, channels: &str, core: usize) -
     FeedConfig::from_yaml(&yaml).map_err(|e| e.to_string())
 }
 
+/// The floor of this path, measured in the same run: a 128-byte message bounced over loopback
+/// TCP between two threads pinned to the feeder's and the reader's cores, both busy-polling
+/// non-blocking sockets as the feeder does; samples are RTT / 2.
+fn loopback_floor(samples: u32, a: usize, b: usize) -> Result<Summary, String> {
+    use std::io::{ErrorKind, Read, Write};
+    fn spin_read(s: &mut std::net::TcpStream, buf: &mut [u8]) -> std::io::Result<()> {
+        let mut got = 0;
+        while got < buf.len() {
+            match s.read(&mut buf[got..]) {
+                Ok(0) => return Err(ErrorKind::UnexpectedEof.into()),
+                Ok(n) => got += n,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => std::hint::spin_loop(),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let echo = std::thread::spawn(move || -> std::io::Result<()> {
+        let _ = core_affinity::set_for_current(core_affinity::CoreId { id: b });
+        let (mut s, _) = listener.accept()?;
+        s.set_nodelay(true)?;
+        s.set_nonblocking(true)?;
+        let mut buf = [0u8; 128];
+        while spin_read(&mut s, &mut buf).is_ok() {
+            s.write_all(&buf)?;
+        }
+        Ok(())
+    });
+    // The client runs on a thread of its own so the caller's affinity stays as it was.
+    let client = std::thread::spawn(move || -> Result<Summary, String> {
+        let _ = core_affinity::set_for_current(core_affinity::CoreId { id: a });
+        let mut s = std::net::TcpStream::connect(addr).map_err(|e| e.to_string())?;
+        s.set_nodelay(true).map_err(|e| e.to_string())?;
+        s.set_nonblocking(true).map_err(|e| e.to_string())?;
+        let mut h = new_histogram();
+        let mut buf = [7u8; 128];
+        for i in 0..samples + 200 {
+            let t0 = Instant::now();
+            s.write_all(&buf).map_err(|e| e.to_string())?;
+            spin_read(&mut s, &mut buf).map_err(|e| e.to_string())?;
+            if i >= 200 {
+                let _ = h.record((t0.elapsed().as_nanos() as u64 / 2).max(1));
+            }
+        }
+        Ok(Summary::of(&h))
+    });
+    let floor = client.join().map_err(|_| "floor client panicked".to_owned())?;
+    let _ = echo.join();
+    floor
+}
+
 /// Runs both measurements: `seconds` of latency at one trade per `tick`, then `seconds` at the
 /// simulator's fastest tick for the frame rate.
 ///
@@ -37,6 +90,7 @@ fn config(name: &str, addr: std::net::SocketAddr, channels: &str, core: usize) -
 /// When the simulator or the feeder cannot start.
 pub fn run(dir: &RingDir, seconds: u64, tick: Duration) -> Result<Value, String> {
     let (feeder_core, reader_core) = (0, 1);
+    let floor = loopback_floor(5_000, feeder_core, reader_core)?;
     // Latency: one symbol, trades only; the send log maps trade ids to send times.
     let log = Arc::new(SendLog::new(1 << 20));
     let sim = Sim::start(SimConfig {
@@ -120,7 +174,10 @@ pub fn run(dir: &RingDir, seconds: u64, tick: Duration) -> Result<Value, String>
             }
         }
     }
+    let ratio = |v: u64| (v as f64 / floor.p50.max(1) as f64 * 100.0).round() / 100.0;
     Ok(json!({
+        "loopback_p50_ns": floor.p50, "loopback_p99_ns": floor.p99,
+        "e2e_p50_over_loopback": ratio(latency.p50), "e2e_p99_over_loopback": ratio(latency.p99),
         "e2e_p50_ns": latency.p50, "e2e_p90_ns": latency.p90, "e2e_p99_ns": latency.p99, "e2e_p999_ns": latency.p999,
         "e2e_max_ns": latency.max, "e2e_samples": latency.count, "frames_per_s": fps.round(),
     }))

@@ -515,7 +515,16 @@ fn main() -> Result<()> {
                     human_ns(v["e2e_max_ns"].as_u64().unwrap_or(0)),
                     v["e2e_samples"]
                 );
-                println!("\nfeeder frames per second (one busy-polling thread): {}", v["frames_per_s"]);
+                println!(
+                    "| loopback TCP one-way (same run) | {} | | {} | | | |",
+                    human_ns(v["loopback_p50_ns"].as_u64().unwrap_or(0)),
+                    human_ns(v["loopback_p99_ns"].as_u64().unwrap_or(0))
+                );
+                println!(
+                    "\ne2e / loopback: p50 {} x, p99 {} x",
+                    v["e2e_p50_over_loopback"], v["e2e_p99_over_loopback"]
+                );
+                println!("feeder frames per second (one busy-polling thread): {}", v["frames_per_s"]);
             }
         }
         Cmd::Bench { which: BenchCmd::Decode { json, iters } } => {

@@ -218,4 +218,5 @@ fn bench_e2e_reports_latency_and_frame_rate() {
         v["e2e_p50_ns"].as_u64().unwrap() > 0 && v["e2e_p99_ns"].as_u64().unwrap() >= v["e2e_p50_ns"].as_u64().unwrap()
     );
     assert!(v["frames_per_s"].as_f64().unwrap() > 0.0, "{v}");
+    assert!(v["loopback_p50_ns"].as_u64().unwrap() > 0 && v["e2e_p50_over_loopback"].as_f64().unwrap() > 0.0, "{v}");
 }
