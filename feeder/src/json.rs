@@ -129,12 +129,6 @@ impl<'a> Fields<'a> {
         }
         Ok(Fields { b, i: i + 1, first: true, done: false })
     }
-
-    #[inline]
-    fn fail(&mut self, at: usize) -> Option<Result<(&'a [u8], Raw<'a>), Malformed>> {
-        self.done = true;
-        Some(Err(Malformed { at }))
-    }
 }
 
 impl<'a> Iterator for Fields<'a> {
@@ -142,44 +136,10 @@ impl<'a> Iterator for Fields<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        let b = self.b;
-        let mut i = ws(b, self.i);
-        match b.get(i) {
-            Some(b'}') => {
-                self.done = true;
-                return None;
-            }
-            Some(b',') if !self.first => i = ws(b, i + 1),
-            Some(b'"') if self.first => {}
-            _ => return self.fail(i),
-        }
-        self.first = false;
-        if b.get(i) != Some(&b'"') {
-            return self.fail(i);
-        }
-        let start = i + 1;
-        let Some(len) = b.get(start..).and_then(|r| r.iter().position(|&c| c == b'"' || c == b'\\')) else {
-            return self.fail(i);
-        };
-        if b[start + len] == b'\\' {
-            return self.fail(start + len);
-        }
-        let key = &b[start..start + len];
-        i = ws(b, start + len + 1);
-        if b.get(i) != Some(&b':') {
-            return self.fail(i);
-        }
-        i = ws(b, i + 1);
-        match raw_at(b, i) {
-            Ok((raw, end)) => {
-                self.i = end;
-                Some(Ok((key, raw)))
-            }
-            Err(e) => self.fail(e.at),
-        }
+        Some(match self.next_key()? {
+            Ok((key, at)) => self.value(at).map(|raw| (key, raw)),
+            Err(e) => Err(e),
+        })
     }
 }
 

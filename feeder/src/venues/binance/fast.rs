@@ -4,6 +4,7 @@
 
 use mdbus_schemas::Decimal;
 
+use super::{is_partial_depth, stream_symbol};
 use crate::{
     decode::{BarMsg, DecodeError, DepthMsg, Levels, Message, QuoteMsg, Side, TradeMsg},
     json::{Fields, Malformed, Raw, boolean, int, text, uint},
@@ -186,16 +187,6 @@ fn string<'a>(raw: Option<Raw<'a>>, message: &'static str, field: &'static str) 
         Raw::Str(s) => std::str::from_utf8(s).map_err(|_| bad(message, field)),
         _ => Err(bad(message, field)),
     }
-}
-
-/// Lowercase symbol prefix of a stream name (`btcusdt@depth20` → `btcusdt`).
-fn stream_symbol(stream: &str) -> &str {
-    stream.split('@').next().unwrap_or(stream)
-}
-
-/// `true` for a partial-depth stream name (`<symbol>@depth<levels>[@<speed>]`).
-fn is_partial_depth(stream: &str) -> bool {
-    stream.split('@').nth(1).is_some_and(|s| s.len() > 5 && s.starts_with("depth") && s.as_bytes()[5].is_ascii_digit())
 }
 
 /// Decodes one frame on the fast path.

@@ -9,6 +9,17 @@ mod wire;
 
 use crate::decode::{DecodeError, Levels, Message};
 
+/// Lowercase symbol prefix of a stream name (`btcusdt@depth20` → `btcusdt`).
+fn stream_symbol(stream: &str) -> &str {
+    stream.split('@').next().unwrap_or(stream)
+}
+
+/// `true` for a partial-depth stream name (`<symbol>@depth<levels>[@<speed>]`), whose
+/// messages replace the book rather than update it.
+fn is_partial_depth(stream: &str) -> bool {
+    stream.split('@').nth(1).is_some_and(|s| s.len() > 5 && s.starts_with("depth") && s.as_bytes()[5].is_ascii_digit())
+}
+
 /// Which Binance market a connection is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Market {

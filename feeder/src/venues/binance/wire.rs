@@ -23,6 +23,7 @@ use mdbus_schemas::Decimal;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::{is_partial_depth, stream_symbol};
 use crate::decode::{BarMsg, DecodeError, DepthMsg, Levels, Message, QuoteMsg, Side, TradeMsg};
 
 fn malformed(e: serde_json::Error) -> DecodeError {
@@ -266,7 +267,7 @@ impl<'a> PartialDepth<'a> {
         fill(&self.bids, &mut out.bids, M, "bids")?;
         fill(&self.asks, &mut out.asks, M, "asks")?;
         Ok(Message::Depth(DepthMsg {
-            symbol: stream.map(|s| s.split('@').next().unwrap_or(s)),
+            symbol: stream.map(stream_symbol),
             symbol_from_stream: stream.is_some(),
             snapshot: true,
             first_seq: None,
@@ -299,10 +300,6 @@ impl<'a> Kline<'a> {
             event_ts_ms: self.event_time,
         }))
     }
-}
-
-fn is_partial_depth(stream: &str) -> bool {
-    stream.split('@').nth(1).is_some_and(|s| s.len() > 5 && s.starts_with("depth") && s.as_bytes()[5].is_ascii_digit())
 }
 
 /// Decodes one frame with serde_json.
