@@ -146,7 +146,9 @@ impl<'a> Iterator for Fields<'a> {
 impl<'a> Fields<'a> {
     /// Like `next`, but stops at the start of the value and leaves reading it to the caller,
     /// who must then call [`Fields::skip_to`] with the value's end.
-    #[inline]
+    // Always inlined: it is the inner loop of every decoder, and a second caller (`next`) must
+    // not make the compiler outline it.
+    #[inline(always)]
     pub(crate) fn next_key(&mut self) -> Option<Result<(&'a [u8], usize), Malformed>> {
         if self.done {
             return None;
@@ -191,7 +193,7 @@ impl<'a> Fields<'a> {
     }
 
     /// Reads the value at `at` as a [`Raw`] and continues after it.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn value(&mut self, at: usize) -> Result<Raw<'a>, Malformed> {
         match raw_at(self.b, at) {
             Ok((raw, end)) => {
