@@ -97,13 +97,35 @@ impl RingDir {
     /// [`OpenError::InvalidName`] unless `name` is 1-100 characters of `[A-Za-z0-9._-]` and
     /// does not start with a dot.
     pub fn ring_path(&self, name: &str) -> Result<PathBuf, OpenError> {
+        self.file_path(name, "ring")
+    }
+
+    /// Returns the path of the shared-cells file `name` (see [`SharedCells`](crate::SharedCells)):
+    /// `<dir>/<name>.cells`, under the same naming rules as rings.
+    ///
+    /// # Errors
+    ///
+    /// [`OpenError::InvalidName`] as for [`RingDir::ring_path`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let dir = mdbus_bus::RingDir::new("/dev/shm/mdbus");
+    /// assert!(dir.cells_path("binance.limits")?.ends_with("binance.limits.cells"));
+    /// # Ok::<(), mdbus_bus::OpenError>(())
+    /// ```
+    pub fn cells_path(&self, name: &str) -> Result<PathBuf, OpenError> {
+        self.file_path(name, "cells")
+    }
+
+    fn file_path(&self, name: &str, ext: &str) -> Result<PathBuf, OpenError> {
         let ok = (1..=100).contains(&name.len())
             && !name.starts_with('.')
             && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-');
         if !ok {
             return Err(OpenError::InvalidName(name.to_owned()));
         }
-        Ok(self.path.join(format!("{name}.ring")))
+        Ok(self.path.join(format!("{name}.{ext}")))
     }
 
     /// Opens ring `name` as its writer, creating it if needed (see [`Writer::open_or_create`]).

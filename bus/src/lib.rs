@@ -42,6 +42,8 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![doc(test(attr(deny(warnings))))]
 
+#[cfg(not(loom))]
+mod cells;
 mod clock;
 mod counting;
 #[cfg(not(loom))]
@@ -54,6 +56,8 @@ mod ring;
 mod shm;
 mod sync;
 
+#[cfg(not(loom))]
+pub use cells::{CELLS_MAGIC, CELLS_VERSION, MAX_CELLS, SharedCells};
 pub use clock::{now_ns, tsc, tsc_ns_per_tick};
 pub use counting::CountingAllocator;
 #[cfg(not(loom))]
