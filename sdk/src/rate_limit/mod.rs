@@ -51,7 +51,6 @@
 //! # Ok::<(), mdbus_sdk::rate_limit::LimitError>(())
 //! ```
 
-mod clock;
 mod glob;
 mod rule;
 mod state;
@@ -63,7 +62,7 @@ use std::{
     time::Duration,
 };
 
-pub use clock::{Clock, FakeClock, SystemClock};
+pub use crate::clock::{Clock, FakeClock, SystemClock};
 pub use rule::{MethodWeight, Rule, RuleKind, Scope};
 use state::{Algo, Taken};
 

@@ -1,11 +1,11 @@
-//! The limiter's notion of time, injectable so tests run on a fake clock.
+//! Clocks for the limiter and the caches, injectable so tests run on a fake clock.
 
 use std::sync::{
     Arc,
     atomic::{AtomicU64, Ordering},
 };
 
-/// A source of nanosecond timestamps for a [`Limiter`](super::Limiter).
+/// A source of nanosecond timestamps for a [`Limiter`](crate::rate_limit::Limiter) or a cache.
 ///
 /// Every process sharing a limiter must read the same clock: [`SystemClock`] (the host's wall
 /// clock) is the one all processes on a host agree on.
@@ -31,13 +31,28 @@ impl Clock for SystemClock {
     }
 }
 
+/// Nanoseconds since the first reading in this process, from the monotonic clock: never goes
+/// back, so cache expiry is immune to wall-clock steps (the seed's cache uses the wall clock).
+/// Not comparable between processes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MonotonicClock;
+
+impl Clock for MonotonicClock {
+    #[inline]
+    fn now_ns(&self) -> u64 {
+        static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+        // Starts at 1 s so that "0" is never a current time.
+        START.get_or_init(std::time::Instant::now).elapsed().as_nanos() as u64 + 1_000_000_000
+    }
+}
+
 /// A clock that moves only when told to; clones share one time.
 ///
 /// # Examples
 ///
 /// ```
 /// use std::time::Duration;
-/// use mdbus_sdk::rate_limit::{Clock, FakeClock};
+/// use mdbus_sdk::clock::{Clock, FakeClock};
 ///
 /// let clock = FakeClock::new(1_000);
 /// let view = clock.clone();

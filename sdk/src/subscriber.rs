@@ -1,0 +1,185 @@
+//! Reading the bus from a strategy in a few lines: open a ring by name, get records with their
+//! instrument resolved, and hear about what was lost.
+
+use std::time::{Duration, Instant};
+
+use mdbus_bus::{OpenError, ReadError, Reader, RingDir, Start};
+use mdbus_schemas::{Instrument, InstrumentId, InstrumentTable, RecordView, ViewError};
+
+/// Errors from a [`Subscriber`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SubscribeError {
+    /// The ring could not be opened.
+    #[error("ring {name}: {source}")]
+    Open {
+        /// Ring name.
+        name: String,
+        /// The cause.
+        #[source]
+        source: OpenError,
+    },
+    /// The instrument table beside the rings is damaged.
+    #[error("instrument table: {0}")]
+    Instruments(#[from] mdbus_schemas::TableError),
+    /// A record could not be viewed (a kind this build does not know).
+    #[error("record: {0}")]
+    Record(#[from] ViewError),
+}
+
+/// One thing a [`Subscriber`] hands over.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// A record, with its instrument if the table knows it.
+    Record {
+        /// The record.
+        view: RecordView<'a>,
+        /// The record's instrument (symbol, exponents), if known.
+        instrument: Option<&'a Instrument>,
+    },
+    /// The subscriber fell a whole ring behind and `lost` records were overwritten before it
+    /// read them; it goes on with the oldest record still there.
+    Lost {
+        /// How many records.
+        lost: u64,
+    },
+}
+
+/// A ring reader that resolves instruments.
+///
+/// # Examples
+///
+/// ```
+/// use mdbus_bus::{RingDir, RingOptions, Start};
+/// use mdbus_schemas::{Kind, Trade, RecordView};
+/// use mdbus_sdk::subscriber::{Event, Subscriber};
+///
+/// let dir = RingDir::new(std::env::temp_dir().join(format!("mdbus-sub-doc-{}", std::process::id())));
+/// let mut writer = dir.writer("demo.trade", Kind::TRADE, &RingOptions::default().capacity(1024))?;
+/// let mut sub = Subscriber::open_in(&dir, "demo.trade", Start::Oldest)?;
+/// writer.publish(&Trade { price: 101, qty: 2, ..Trade::default() })?;
+///
+/// let mut got = None;
+/// while got.is_none() {
+///     if let Some(Event::Record { view: RecordView::Trade(t), .. }) = sub.poll()? {
+///         got = Some((t.price, t.qty));
+///     }
+/// }
+/// assert_eq!(got, Some((101, 2)));
+/// # drop((writer, sub)); std::fs::remove_dir_all(dir.path())?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Subscriber {
+    name: String,
+    dir: RingDir,
+    reader: Reader,
+    instruments: InstrumentTable,
+    lost: u64,
+}
+
+impl Subscriber {
+    /// Opens ring `name` in the default ring directory (`$MDBUS_DIR` or `/dev/shm/mdbus`),
+    /// starting at its head (records published from now on).
+    ///
+    /// # Errors
+    ///
+    /// As [`Subscriber::open_in`].
+    pub fn open(name: &str) -> Result<Subscriber, SubscribeError> {
+        Subscriber::open_in(&RingDir::resolve(None), name, Start::Head)
+    }
+
+    /// Opens ring `name` in `dir` at `start`, and loads the instrument table beside it (an
+    /// absent table is fine: instruments then resolve to `None`).
+    ///
+    /// # Errors
+    ///
+    /// [`SubscribeError::Open`] (no such ring, incompatible layout, ...) or
+    /// [`SubscribeError::Instruments`] for a damaged table.
+    pub fn open_in(dir: &RingDir, name: &str, start: Start) -> Result<Subscriber, SubscribeError> {
+        let open = |source| SubscribeError::Open { name: name.to_owned(), source };
+        let reader = dir.reader(name, start).map_err(open)?;
+        let mut sub =
+            Subscriber { name: name.to_owned(), dir: dir.clone(), reader, instruments: InstrumentTable::default(), lost: 0 };
+        sub.reload_instruments()?;
+        Ok(sub)
+    }
+
+    /// Re-reads the instrument table (after the feeder adds instruments).
+    ///
+    /// # Errors
+    ///
+    /// [`SubscribeError::Instruments`] for a damaged table, [`SubscribeError::Open`] if it
+    /// cannot be read.
+    pub fn reload_instruments(&mut self) -> Result<(), SubscribeError> {
+        let open = |source| SubscribeError::Open { name: self.name.clone(), source };
+        if let Some(table) = self.dir.load_instruments().map_err(open)? {
+            self.instruments = table?;
+        }
+        Ok(())
+    }
+
+    /// Returns the next event without waiting, or `None` when the ring has nothing new.
+    ///
+    /// # Errors
+    ///
+    /// [`SubscribeError::Record`] for a record of a kind this build does not know (the
+    /// subscriber has moved past it).
+    pub fn poll(&mut self) -> Result<Option<Event<'_>>, SubscribeError> {
+        match self.reader.try_read() {
+            Ok(rec) => {
+                let view = rec.view()?;
+                let instrument = self.instruments.get(view.header().instrument);
+                Ok(Some(Event::Record { view, instrument }))
+            }
+            Err(ReadError::Empty) => Ok(None),
+            Err(ReadError::Overrun { lost }) => {
+                self.lost += lost;
+                Ok(Some(Event::Lost { lost }))
+            }
+        }
+    }
+
+    /// Waits (spinning) up to `timeout` for the next event.
+    ///
+    /// # Errors
+    ///
+    /// As [`Subscriber::poll`].
+    pub fn next_timeout(&mut self, timeout: Duration) -> Result<Option<Event<'_>>, SubscribeError> {
+        let deadline = Instant::now() + timeout;
+        let backoff = crossbeam_utils::Backoff::new();
+        while self.reader.lag() == 0 {
+            if Instant::now() >= deadline {
+                return Ok(None);
+            }
+            backoff.snooze();
+        }
+        self.poll()
+    }
+
+    /// Returns the instrument with `id`, if the table knows it.
+    pub fn instrument(&self, id: InstrumentId) -> Option<&Instrument> {
+        self.instruments.get(id)
+    }
+
+    /// Returns the instrument table.
+    pub fn instruments(&self) -> &InstrumentTable {
+        &self.instruments
+    }
+
+    /// Returns how many records this subscriber has lost to overruns.
+    pub fn lost(&self) -> u64 {
+        self.lost
+    }
+
+    /// Returns the ring's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Returns the underlying reader (position, lag, writer liveness).
+    pub fn reader(&self) -> &Reader {
+        &self.reader
+    }
+}
