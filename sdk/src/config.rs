@@ -294,8 +294,17 @@ pub struct ExchangeConfig {
 
 const VENUE_TYPES: [&str; 3] = ["cex", "dex", "broker"];
 const CONNECTION_TYPES: [&str; 6] = ["http", "websocket", "spi", "tws", "local_terminal", "rpc"];
-const AUTH_TYPES: [&str; 9] =
-    ["none", "api_key", "hmac_sha256", "hmac_sha256_jwt", "hmac_sha384", "hmac_sha512", "oauth", "certificate", "password"];
+const AUTH_TYPES: [&str; 9] = [
+    "none",
+    "api_key",
+    "hmac_sha256",
+    "hmac_sha256_jwt",
+    "hmac_sha384",
+    "hmac_sha512",
+    "oauth",
+    "certificate",
+    "password",
+];
 const RULE_TYPES: [&str; 3] = ["sliding_window", "fixed_window", "token_bucket"];
 const SCOPES: [&str; 4] = ["global", "endpoint", "ip", "account"];
 
@@ -332,7 +341,8 @@ impl ExchangeConfig {
     /// [`ConfigError::Io`] naming the file, or as [`ExchangeConfig::from_yaml`].
     pub fn load(path: impl AsRef<Path>) -> Result<ExchangeConfig, ConfigError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
         ExchangeConfig::from_yaml(&text)
     }
 
@@ -362,7 +372,10 @@ impl ExchangeConfig {
         for f in files {
             match ExchangeConfig::load(&f) {
                 Ok(cfg) if good.contains_key(&cfg.id) => {
-                    let e = FieldError { path: "id".into(), message: format!("id {:?} is already used by another file", cfg.id) };
+                    let e = FieldError {
+                        path: "id".into(),
+                        message: format!("id {:?} is already used by another file", cfg.id),
+                    };
                     bad.push((f, ConfigError::Invalid(vec![e])));
                 }
                 Ok(cfg) => {
@@ -461,7 +474,9 @@ impl ExchangeConfig {
             match (&*r.scope, &r.endpoint) {
                 ("endpoint", None) => bad(p("endpoint"), "scope endpoint needs an endpoint pattern".into()),
                 ("endpoint", Some(e)) if e.is_empty() => bad(p("endpoint"), "must not be empty".into()),
-                (s, Some(_)) if s != "endpoint" => bad(p("endpoint"), format!("only used with scope endpoint, not {s:?}")),
+                (s, Some(_)) if s != "endpoint" => {
+                    bad(p("endpoint"), format!("only used with scope endpoint, not {s:?}"))
+                }
                 _ => {}
             }
             let name = r.name.clone().unwrap_or_else(|| format!("rule{i}"));
@@ -508,7 +523,9 @@ impl ExchangeConfig {
                     "sliding_window" => RuleKind::SlidingWindow,
                     "fixed_window" => RuleKind::FixedWindow,
                     "token_bucket" => RuleKind::TokenBucket,
-                    other => return Err(LimitError::InvalidRule { rule: name, reason: format!("unknown type {other:?}") }),
+                    other => {
+                        return Err(LimitError::InvalidRule { rule: name, reason: format!("unknown type {other:?}") });
+                    }
                 };
                 let interval = Duration::try_from_secs_f64(r.interval)
                     .map_err(|_| LimitError::InvalidRule { rule: name.clone(), reason: "bad interval".into() })?;
@@ -518,7 +535,9 @@ impl ExchangeConfig {
                     ("ip", _) => rule.ip(None),
                     ("account", _) => rule.account(None),
                     ("global", _) => rule,
-                    (other, _) => return Err(LimitError::InvalidRule { rule: name, reason: format!("unknown scope {other:?}") }),
+                    (other, _) => {
+                        return Err(LimitError::InvalidRule { rule: name, reason: format!("unknown scope {other:?}") });
+                    }
                 };
                 for (k, w) in &r.weight_map {
                     rule = match k.split_once(' ') {

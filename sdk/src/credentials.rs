@@ -131,7 +131,11 @@ impl Credentials {
     /// # Errors
     ///
     /// [`CredentialsError::Empty`] or [`CredentialsError::Placeholder`].
-    pub fn new(api_key: impl Into<String>, secret: impl Into<String>, passphrase: Option<String>) -> Result<Credentials, CredentialsError> {
+    pub fn new(
+        api_key: impl Into<String>,
+        secret: impl Into<String>,
+        passphrase: Option<String>,
+    ) -> Result<Credentials, CredentialsError> {
         let api_key = Zeroizing::new(api_key.into());
         let secret = Secret::new(secret);
         let passphrase = passphrase.map(Secret::new);
@@ -185,7 +189,11 @@ impl Credentials {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let malformed = |reason: &str| CredentialsError::Malformed { path: path.to_path_buf(), line: n + 1, reason: reason.to_owned() };
+            let malformed = |reason: &str| CredentialsError::Malformed {
+                path: path.to_path_buf(),
+                line: n + 1,
+                reason: reason.to_owned(),
+            };
             let Some((name, value)) = line.split_once('=') else {
                 return Err(malformed("expected name=value"));
             };

@@ -189,8 +189,7 @@ impl ErrorCode {
     /// Returns whether the same request may succeed if sent again later: network trouble, an
     /// exhausted budget, an overloaded or briefly failing venue.
     pub fn is_retryable(self) -> bool {
-        matches!(self.category(), ErrorCategory::Network | ErrorCategory::RateLimit)
-            && self != ErrorCode::IpBanned
+        matches!(self.category(), ErrorCategory::Network | ErrorCategory::RateLimit) && self != ErrorCode::IpBanned
             || matches!(self, ErrorCode::ExchangeOverloaded | ErrorCode::InternalError | ErrorCode::ExchangeMaintenance)
     }
 
@@ -474,8 +473,10 @@ impl Error {
     /// Returns whether the error is about the connection: connection, timeout, network and
     /// websocket errors, and venue errors in the network category.
     pub fn is_network(&self) -> bool {
-        matches!(self, Error::Connection { .. } | Error::Timeout { .. } | Error::Network { .. } | Error::WebSocket { .. })
-            || matches!(self, Error::Venue { code, .. } if code.category() == ErrorCategory::Network)
+        matches!(
+            self,
+            Error::Connection { .. } | Error::Timeout { .. } | Error::Network { .. } | Error::WebSocket { .. }
+        ) || matches!(self, Error::Venue { code, .. } if code.category() == ErrorCategory::Network)
     }
 
     /// Returns whether the error is an authentication failure.
@@ -492,7 +493,10 @@ impl Error {
     pub fn is_order(&self) -> bool {
         matches!(
             self,
-            Error::Order { .. } | Error::InsufficientBalance { .. } | Error::InvalidOrder { .. } | Error::OrderNotFound { .. }
+            Error::Order { .. }
+                | Error::InsufficientBalance { .. }
+                | Error::InvalidOrder { .. }
+                | Error::OrderNotFound { .. }
         )
     }
 
@@ -742,9 +746,10 @@ impl CodeTable {
             Some(serde_json::Value::Number(n)) => Some(n.to_string()),
             _ => None,
         };
-        let item = json.get("data").and_then(|d| d.as_array()).and_then(|items| {
-            items.iter().find(|i| text(i.get("sCode")).is_some_and(|c| c != "0"))
-        });
+        let item = json
+            .get("data")
+            .and_then(|d| d.as_array())
+            .and_then(|items| items.iter().find(|i| text(i.get("sCode")).is_some_and(|c| c != "0")));
         let (code, msg) = match item {
             Some(i) => (text(i.get("sCode")), text(i.get("sMsg"))),
             None => (text(json.get("code")), text(json.get("msg")).or_else(|| text(json.get("message")))),
@@ -759,7 +764,14 @@ impl CodeTable {
 }
 
 /// Builds the variant for a unified code.
-fn build(venue: &str, code: ErrorCode, venue_code: &str, detail: &str, status: Option<u16>, retry_after: Option<Duration>) -> Error {
+fn build(
+    venue: &str,
+    code: ErrorCode,
+    venue_code: &str,
+    detail: &str,
+    status: Option<u16>,
+    retry_after: Option<Duration>,
+) -> Error {
     use ErrorCode::*;
     let (venue, detail) = (venue.to_owned(), detail.to_owned());
     match code {

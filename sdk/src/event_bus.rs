@@ -356,7 +356,9 @@ impl<T: Clone + Send + 'static> EventBus<T> {
                     Err(source) => {
                         out.failed += 1;
                         match self.mode {
-                            ErrorMode::Raise => return Err(BusError::Handler { topic: topic.to_owned(), id: sub.id, source }),
+                            ErrorMode::Raise => {
+                                return Err(BusError::Handler { topic: topic.to_owned(), id: sub.id, source });
+                            }
                             ErrorMode::Collect => out.errors.push((sub.id, source)),
                             ErrorMode::Log => (self.sink)(topic, Severity::of(&source), &source),
                         }

@@ -37,8 +37,7 @@ const FRAGMENTS: [&str; 11] = [
 /// assert!(!is_sensitive_key("timestamp"));
 /// ```
 pub fn is_sensitive_key(key: &str) -> bool {
-    let norm: String =
-        key.chars().filter(|c| !matches!(c, '-' | '_' | ' ')).flat_map(char::to_lowercase).collect();
+    let norm: String = key.chars().filter(|c| !matches!(c, '-' | '_' | ' ')).flat_map(char::to_lowercase).collect();
     norm == "key" || norm.ends_with("sign") || FRAGMENTS.iter().any(|f| norm.contains(f))
 }
 

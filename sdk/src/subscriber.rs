@@ -100,8 +100,13 @@ impl Subscriber {
     pub fn open_in(dir: &RingDir, name: &str, start: Start) -> Result<Subscriber, SubscribeError> {
         let open = |source| SubscribeError::Open { name: name.to_owned(), source };
         let reader = dir.reader(name, start).map_err(open)?;
-        let mut sub =
-            Subscriber { name: name.to_owned(), dir: dir.clone(), reader, instruments: InstrumentTable::default(), lost: 0 };
+        let mut sub = Subscriber {
+            name: name.to_owned(),
+            dir: dir.clone(),
+            reader,
+            instruments: InstrumentTable::default(),
+            lost: 0,
+        };
         sub.reload_instruments()?;
         Ok(sub)
     }
