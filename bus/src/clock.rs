@@ -15,6 +15,51 @@ pub fn now_ns() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
 }
 
+/// Returns the wall-clock time in nanoseconds since the Unix epoch as of the kernel's last
+/// timer tick (`CLOCK_REALTIME_COARSE`, vDSO, ~5 ns against ~25 ns for [`now_ns`] on a
+/// virtual machine). The same value in every process of the host; resolution
+/// [`coarse_resolution_ns`] (typically 1-4 ms). Falls back to [`now_ns`] where the coarse
+/// clock is missing.
+///
+/// # Examples
+///
+/// ```
+/// let t = mdbus_bus::coarse_now_ns();
+/// assert!(t.abs_diff(mdbus_bus::now_ns()) < 100_000_000);
+/// ```
+#[inline]
+pub fn coarse_now_ns() -> u64 {
+    #[cfg(target_os = "linux")]
+    {
+        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
+        if unsafe { libc::clock_gettime(libc::CLOCK_REALTIME_COARSE, &mut ts) } == 0 {
+            return (ts.tv_sec as u64).wrapping_mul(1_000_000_000).wrapping_add(ts.tv_nsec as u64);
+        }
+    }
+    now_ns()
+}
+
+/// Returns the resolution of [`coarse_now_ns`] in nanoseconds (1 where it falls back to the
+/// precise clock).
+///
+/// # Examples
+///
+/// ```
+/// assert!(mdbus_bus::coarse_resolution_ns() <= 100_000_000);
+/// ```
+pub fn coarse_resolution_ns() -> u64 {
+    #[cfg(target_os = "linux")]
+    {
+        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
+        if unsafe { libc::clock_getres(libc::CLOCK_REALTIME_COARSE, &mut ts) } == 0 {
+            return (ts.tv_sec as u64).wrapping_mul(1_000_000_000).wrapping_add(ts.tv_nsec as u64).max(1);
+        }
+    }
+    1
+}
+
 /// Returns the CPU time-stamp counter: ~10 ns to read, the same counter on every core of a host
 /// with an invariant TSC, so it can time a record from one process to another. Falls back to
 /// [`now_ns`] on other architectures.

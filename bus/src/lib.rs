@@ -58,7 +58,7 @@ mod sync;
 
 #[cfg(not(loom))]
 pub use cells::{CELLS_MAGIC, CELLS_VERSION, MAX_CELLS, SharedCells};
-pub use clock::{now_ns, tsc, tsc_ns_per_tick};
+pub use clock::{coarse_now_ns, coarse_resolution_ns, now_ns, tsc, tsc_ns_per_tick};
 pub use counting::CountingAllocator;
 #[cfg(not(loom))]
 pub use dir::{DEFAULT_DIR, DIR_ENV, INSTRUMENTS_FILE, RingDir, RingEntry, RingInfo};

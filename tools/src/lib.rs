@@ -9,6 +9,7 @@ pub mod bench_decode;
 pub mod bench_e2e;
 #[cfg(feature = "iceoryx2")]
 pub mod bench_iox;
+pub mod bench_limiter;
 pub mod decode;
 pub mod demo;
 pub mod format;

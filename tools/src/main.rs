@@ -173,6 +173,15 @@ enum BenchCmd {
         #[arg(long, default_value_t = 500)]
         tick_us: u64,
     },
+    /// The SDK rate limiter (in process and shared memory) against governor, and the seed.
+    Limiter {
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Checks per timing round.
+        #[arg(long, default_value_t = 1_000_000)]
+        iters: u32,
+    },
     /// The fast decoder against serde_json on the same Binance frames.
     Decode {
         /// Print one JSON object instead of a table.
@@ -525,6 +534,44 @@ fn main() -> Result<()> {
                     v["e2e_p50_over_loopback"], v["e2e_p99_over_loopback"]
                 );
                 println!("feeder frames per second (one busy-polling thread): {}", v["frames_per_s"]);
+            }
+        }
+        Cmd::Bench { which: BenchCmd::Limiter { json, iters } } => {
+            let bench_dir = std::env::temp_dir().join(format!("mdbus-bench-limiter-{}", std::process::id()));
+            let v = mdbus_tools::bench_limiter::run(&bench_dir, iters).map_err(anyhow::Error::msg)?;
+            if json {
+                println!("{v}");
+            } else {
+                println!("| check | ns | ratio |");
+                println!("|---|---|---|");
+                println!("| governor, one quota | {} | 1 |", v["governor_ns"]);
+                println!(
+                    "| mdbus limiter, one token-bucket rule (same quota) | {} | {} × governor |",
+                    v["limiter_single_ns"], v["single_over_governor"]
+                );
+                println!(
+                    "| mdbus limiter, README rules, GET /api/v3/ticker | {} | {} × governor |",
+                    v["limiter_ns"], v["limiter_over_governor"]
+                );
+                println!(
+                    "| mdbus shared-memory limiter, same | {} | {} × governor |",
+                    v["shared_limiter_ns"], v["shared_over_governor"]
+                );
+                println!("| governor, two quotas | {} | 1 |", v["governor_two_ns"]);
+                println!(
+                    "| mdbus limiter, both rules match | {} | {} × governor two |",
+                    v["limiter_order_ns"], v["order_over_governor_two"]
+                );
+                println!("| mdbus limiter, refused and rolled back | {} | |", v["limiter_denied_ns"]);
+                println!("| clock read (wall clock) | {} | |", v["clock_read_ns"]);
+                println!();
+                println!(
+                    "seed (Python) / mdbus: B1 {}x, B2 {}x, B3 {}x, B4 {}x",
+                    v["seed_b1_over_limiter"],
+                    v["seed_b2_over_limiter"],
+                    v["seed_b3_over_order"],
+                    v["seed_b4_over_denied"]
+                );
             }
         }
         Cmd::Bench { which: BenchCmd::Decode { json, iters } } => {

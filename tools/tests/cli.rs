@@ -1,4 +1,4 @@
-//! The `mdbus` program end to end: demo, ls, tail and the ring benchmark on small counts.
+//! The `mdbus` program end to end: demo, ls, tail and the benchmarks on small counts.
 // Test helpers outside #[test] functions panic on failure by design.
 #![allow(clippy::unwrap_used)]
 
@@ -202,6 +202,25 @@ fn bench_decode_reports_every_figure_as_json() {
         "trade_serde_ns",
         "depth20_fast_ns",
         "depth20_serde_ns",
+    ] {
+        assert!(v[key].as_f64().is_some_and(|x| x > 0.0), "missing {key} in {v}");
+    }
+}
+
+#[test]
+fn bench_limiter_reports_every_figure_as_json() {
+    let out = Command::new(MDBUS).args(["bench", "limiter", "--json", "--iters", "2000"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "limiter_ns",
+        "shared_limiter_ns",
+        "governor_ns",
+        "limiter_order_ns",
+        "governor_two_ns",
+        "limiter_denied_ns",
+        "limiter_over_governor",
+        "seed_b1_over_limiter",
     ] {
         assert!(v[key].as_f64().is_some_and(|x| x > 0.0), "missing {key} in {v}");
     }

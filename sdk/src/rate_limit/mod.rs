@@ -62,12 +62,12 @@ use std::{
     time::Duration,
 };
 
-pub use crate::clock::{Clock, FakeClock, SystemClock};
+pub use crate::clock::{Clock, CoarseClock, FakeClock, SystemClock};
 pub use rule::{MethodWeight, Rule, RuleKind, Scope};
 use state::{Algo, Taken};
 
 /// Most rules a limiter holds.
-pub const MAX_RULES: usize = 32;
+pub const MAX_RULES: usize = 16;
 /// Version of the shared-file layout, part of its tag.
 const SHARED_FORMAT: u64 = 1;
 
@@ -187,10 +187,47 @@ impl<'a> Request<'a> {
     }
 }
 
+/// How a rule's scope is tested against a request path, chosen once at build time: most
+/// endpoint patterns are a literal or a literal followed by `*`.
+#[derive(Debug)]
+enum PathMatch {
+    Any,
+    Exact(String),
+    Prefix(String),
+    Glob(String),
+}
+
+impl PathMatch {
+    fn new(scope: &Scope) -> PathMatch {
+        match scope {
+            Scope::Endpoint(g) => {
+                let special = |s: &str| s.contains(['*', '?', '[']);
+                match g.strip_suffix('*') {
+                    _ if !special(g) => PathMatch::Exact(g.clone()),
+                    Some(p) if !special(p) => PathMatch::Prefix(p.to_owned()),
+                    _ => PathMatch::Glob(g.clone()),
+                }
+            }
+            _ => PathMatch::Any,
+        }
+    }
+
+    #[inline(always)]
+    fn matches(&self, path: &str) -> bool {
+        match self {
+            PathMatch::Any => true,
+            PathMatch::Exact(p) => path == p,
+            PathMatch::Prefix(p) => path.starts_with(p.as_str()),
+            PathMatch::Glob(g) => glob::matches(g, path),
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Compiled {
     rule: Rule,
     algo: Algo,
+    path: PathMatch,
     /// First cell of the rule.
     base: usize,
 }
@@ -214,7 +251,7 @@ impl Store {
 /// A set of rules and their budgets. `Sync`: share one limiter between threads with a
 /// reference or an `Arc`, and between processes with [`Limiter::shared`].
 #[derive(Debug)]
-pub struct Limiter<C: Clock = SystemClock> {
+pub struct Limiter<C: Clock = CoarseClock> {
     rules: Box<[Compiled]>,
     store: Store,
     clock: C,
@@ -240,7 +277,8 @@ fn compile(rules: impl IntoIterator<Item = Rule>) -> Result<(Box<[Compiled]>, us
         let algo = Algo::new(&rule);
         let base = cells;
         cells += if rule.scope.is_keyed() { 2 * rule.keys } else { 1 };
-        out.push(Compiled { rule, algo, base });
+        let path = PathMatch::new(&rule.scope);
+        out.push(Compiled { rule, algo, path, base });
     }
     if out.len() > MAX_RULES {
         return Err(LimitError::TooManyRules(out.len()));
@@ -248,8 +286,8 @@ fn compile(rules: impl IntoIterator<Item = Rule>) -> Result<(Box<[Compiled]>, us
     Ok((out.into_boxed_slice(), cells.max(1)))
 }
 
-impl Limiter<SystemClock> {
-    /// Returns an in-process limiter on the wall clock.
+impl Limiter<CoarseClock> {
+    /// Returns an in-process limiter on the wall clock ([`CoarseClock`]).
     ///
     /// # Errors
     ///
@@ -267,11 +305,11 @@ impl Limiter<SystemClock> {
     /// # Ok::<(), mdbus_sdk::rate_limit::LimitError>(())
     /// ```
     pub fn new(rules: impl IntoIterator<Item = Rule>) -> Result<Limiter, LimitError> {
-        Limiter::with_clock(rules, SystemClock)
+        Limiter::with_clock(rules, CoarseClock)
     }
 
     /// Opens (or creates) the limiter state in the shared-memory file at `path`, on the wall
-    /// clock. Every process that opens the same file with the same rules draws from the same
+    /// clock ([`CoarseClock`], which every process on the host reads alike). Every process that opens the same file with the same rules draws from the same
     /// budgets; a process with other rules gets [`LimitError::Shared`] instead of mixing up
     /// counts. The file is created with mode `0o660` so a group of strategy processes can share
     /// it.
@@ -297,7 +335,7 @@ impl Limiter<SystemClock> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn shared(path: impl AsRef<Path>, rules: impl IntoIterator<Item = Rule>) -> Result<Limiter, LimitError> {
-        Limiter::shared_with_clock(path, rules, SystemClock)
+        Limiter::shared_with_clock(path, rules, CoarseClock)
     }
 }
 
@@ -350,10 +388,10 @@ impl<C: Clock> Limiter<C> {
     /// The key a keyed rule counts the request under, or `None` when the request is outside
     /// the rule's scope. Unkeyed rules in scope give `Some(0)`.
     #[inline]
-    fn key(rule: &Rule, req: &Request<'_>) -> Option<u64> {
-        match &rule.scope {
+    fn key(c: &Compiled, req: &Request<'_>) -> Option<u64> {
+        match &c.rule.scope {
             Scope::Global => Some(0),
-            Scope::Endpoint(g) => glob::matches(g, req.path).then_some(0),
+            Scope::Endpoint(_) => c.path.matches(req.path).then_some(0),
             Scope::Ip(only) => {
                 let ip = req.ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
                 if only.is_some_and(|o| o != ip) {
@@ -377,7 +415,7 @@ impl<C: Clock> Limiter<C> {
     }
 
     /// The state cell of `rule` for `key`, claiming a key slot if `claim`.
-    #[inline]
+    #[inline(always)]
     fn cell(&self, c: &Compiled, key: u64, claim: bool) -> Result<Option<&AtomicU64>, LimitError> {
         let cells = self.store.cells();
         if !c.rule.scope.is_keyed() {
@@ -448,22 +486,27 @@ impl<C: Clock> Limiter<C> {
     ///
     /// As [`Limiter::try_acquire`].
     pub fn try_acquire_at(&self, req: &Request<'_>, now: u64) -> Result<Acquire, LimitError> {
-        let mut taken: [(usize, Taken); MAX_RULES] = [(0, Taken::default()); MAX_RULES];
+        // Grants so far, by rule index: `mask` bit i set when `taken[i]` holds one.
+        let mut taken = [0u64; MAX_RULES];
+        let mut mask = 0u32;
         for (i, c) in self.rules.iter().enumerate() {
-            let Some(key) = Self::key(&c.rule, req) else { continue };
+            let Some(key) = Self::key(c, req) else { continue };
             let Some(cell) = self.cell(c, key, true)? else { continue };
             let w = u64::from(c.rule.weight_for(req.method, req.path)) * u64::from(req.weight.max(1));
             if w > c.rule.limit {
-                self.undo(&taken[..i], req);
+                self.undo(&taken, mask, req);
                 return Err(LimitError::WeightAboveLimit { rule: c.rule.name.clone(), weight: w, limit: c.rule.limit });
             }
             match c.algo.try_take(cell, now, w) {
-                Ok(t) => taken[i] = (1, t),
+                Ok(t) => {
+                    taken[i] = t.epoch;
+                    mask |= 1 << i;
+                }
                 Err(wait) => {
-                    self.undo(&taken[..i], req);
+                    self.undo(&taken, mask, req);
                     let (mut after, mut rule) = (wait, i);
                     for (j, other) in self.rules.iter().enumerate().skip(i + 1) {
-                        let Some(key) = Self::key(&other.rule, req) else { continue };
+                        let Some(key) = Self::key(other, req) else { continue };
                         let Ok(Some(cell)) = self.cell(other, key, false) else { continue };
                         let w = u64::from(other.rule.weight_for(req.method, req.path)) * u64::from(req.weight.max(1));
                         let wj = other.algo.wait_for(cell, now, w);
@@ -478,13 +521,15 @@ impl<C: Clock> Limiter<C> {
         Ok(Acquire::Granted)
     }
 
-    /// Gives back the grants marked in `taken` (index = rule).
-    fn undo(&self, taken: &[(usize, Taken)], req: &Request<'_>) {
-        for (c, &(marked, t)) in self.rules.iter().zip(taken) {
-            if marked == 0 {
+    /// Gives back the grants marked in `mask` (bit = rule index).
+    fn undo(&self, taken: &[u64; MAX_RULES], mask: u32, req: &Request<'_>) {
+        for (i, (c, &epoch)) in self.rules.iter().zip(taken).enumerate() {
+            if mask & (1 << i) == 0 {
                 continue;
             }
-            if let Some(key) = Self::key(&c.rule, req)
+            let weight = u64::from(c.rule.weight_for(req.method, req.path)) * u64::from(req.weight.max(1));
+            let t = Taken { epoch, weight };
+            if let Some(key) = Self::key(c, req)
                 && let Ok(Some(cell)) = self.cell(c, key, false)
             {
                 c.algo.undo(cell, t);
@@ -540,7 +585,7 @@ impl<C: Clock> Limiter<C> {
         let now = self.clock.now_ns();
         self.rules
             .iter()
-            .map(|c| match Self::key(&c.rule, req).map(|k| self.cell(c, k, false)) {
+            .map(|c| match Self::key(c, req).map(|k| self.cell(c, k, false)) {
                 Some(Ok(Some(cell))) => c.algo.usage(cell, now),
                 _ => 0,
             })
@@ -577,7 +622,7 @@ impl<C: Clock> Limiter<C> {
                 if !c.rule.usage_header.as_deref().is_some_and(|h| h.eq_ignore_ascii_case(name)) {
                     continue;
                 }
-                if let Some(key) = Self::key(&c.rule, req)
+                if let Some(key) = Self::key(c, req)
                     && let Ok(Some(cell)) = self.cell(c, key, true)
                 {
                     c.algo.observe(cell, now, used);

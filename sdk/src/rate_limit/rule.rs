@@ -202,7 +202,11 @@ impl Rule {
 
     /// Returns the weight of one request: the entry for `method` and exactly `path`, else the
     /// entry for `method`, else the rule's default weight (the seed's lookup order).
+    #[inline]
     pub fn weight_for(&self, method: &str, path: &str) -> u32 {
+        if self.method_weights.is_empty() {
+            return self.weight;
+        }
         let mut by_method = None;
         for mw in &self.method_weights {
             if mw.method.eq_ignore_ascii_case(method) {

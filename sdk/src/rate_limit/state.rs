@@ -15,14 +15,40 @@ const MIN_EPOCH_BITS: u32 = 16;
 /// At most this many buckets per sliding-window word.
 const MAX_BUCKETS: u32 = 8;
 
+/// Division by a constant through a precomputed reciprocal: a multiply instead of a 64-bit
+/// divide on every check.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Divisor {
+    d: u64,
+    /// floor((2^64 - 1) / d).
+    m: u64,
+}
+
+impl Divisor {
+    pub(crate) fn new(d: u64) -> Divisor {
+        let d = d.max(1);
+        Divisor { d, m: u64::MAX / d }
+    }
+
+    /// floor(n / d), exactly: the estimate is at most two below, then corrected.
+    #[inline(always)]
+    pub(crate) fn div(self, n: u64) -> u64 {
+        let mut q = ((u128::from(n) * u128::from(self.m)) >> 64) as u64;
+        while q.checked_add(1).and_then(|q1| q1.checked_mul(self.d)).is_some_and(|x| x <= n) {
+            q += 1;
+        }
+        q
+    }
+}
+
 /// Per-rule constants of the algorithm.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Algo {
     /// `idx` (window number mod 2^32) in the high half, count in the low half.
-    Fixed { interval: u64, limit: u64 },
+    Fixed { interval: Divisor, limit: u64 },
     /// Bucket number mod 2^`epoch_bits` in the high bits; `n` counts of `bits` bits below,
     /// count `i` being the bucket `i` buckets before the newest.
-    Sliding { width: u64, limit: u64, n: u32, bits: u32, epoch_bits: u32 },
+    Sliding { width: Divisor, limit: u64, n: u32, bits: u32, epoch_bits: u32 },
     /// Theoretical arrival time (GCRA): `ei` ns per unit, `tau` ns of burst.
     Bucket { ei: u64, tau: u64 },
 }
@@ -45,7 +71,7 @@ impl Algo {
     pub(crate) fn new(rule: &Rule) -> Algo {
         let interval = rule.interval.as_nanos() as u64;
         match rule.kind {
-            RuleKind::FixedWindow => Algo::Fixed { interval, limit: rule.limit },
+            RuleKind::FixedWindow => Algo::Fixed { interval: Divisor::new(interval), limit: rule.limit },
             RuleKind::TokenBucket => {
                 let ei = interval.div_ceil(rule.limit).max(1);
                 Algo::Bucket { ei, tau: ei * rule.limit }
@@ -55,7 +81,7 @@ impl Algo {
                 let n = ((64 - MIN_EPOCH_BITS) / bits).clamp(2, MAX_BUCKETS);
                 let k = u64::from(n - 1);
                 Algo::Sliding {
-                    width: interval.div_ceil(k).max(1),
+                    width: Divisor::new(interval.div_ceil(k).max(1)),
                     limit: rule.limit,
                     n,
                     bits,
@@ -69,7 +95,7 @@ impl Algo {
     #[cfg(test)]
     pub(crate) fn resolution_ns(&self) -> u64 {
         match *self {
-            Algo::Sliding { width, .. } => width,
+            Algo::Sliding { width, .. } => width.d,
             _ => 0,
         }
     }
@@ -115,18 +141,18 @@ impl Algo {
                     Ok((next, Taken { epoch, weight: w }))
                 } else {
                     // Free the oldest buckets until `w` fits.
-                    let cur = now / width;
+                    let cur = width.div(now);
                     let mut freed = 0;
                     let need = sum + w - limit;
                     for i in (0..n).rev() {
                         freed += (counts >> (i * bits)) & m;
                         if freed >= need {
                             // Bucket `cur - i` stops counting when bucket `cur - i + n` begins.
-                            let at = (cur - u64::from(i).min(cur) + u64::from(n)).saturating_mul(width);
+                            let at = (cur - u64::from(i).min(cur) + u64::from(n)).saturating_mul(width.d);
                             return Err(at.saturating_sub(now).max(1));
                         }
                     }
-                    Err(width)
+                    Err(width.d)
                 }
             }
         }
@@ -217,8 +243,8 @@ impl Algo {
 /// Window number (mod 2^32) and count in effect at `now`. A stored window ahead of `now` (the
 /// clock stepped back) stays in effect, which can only make the limiter stricter.
 #[inline]
-fn fixed_view(word: u64, now: u64, interval: u64) -> (u64, u64) {
-    let idx = (now / interval) & mask(32);
+fn fixed_view(word: u64, now: u64, interval: Divisor) -> (u64, u64) {
+    let idx = interval.div(now) & mask(32);
     let stored = word >> 32;
     let ahead = stored.wrapping_sub(idx) & mask(32);
     if word == 0 {
@@ -231,18 +257,18 @@ fn fixed_view(word: u64, now: u64, interval: u64) -> (u64, u64) {
 }
 
 /// End of window `idx` (mod 2^32) as seen from `now`.
-fn fixed_window_end(idx: u64, now: u64, interval: u64) -> u64 {
-    let cur = now / interval;
+fn fixed_window_end(idx: u64, now: u64, interval: Divisor) -> u64 {
+    let cur = interval.div(now);
     let ahead = idx.wrapping_sub(cur) & mask(32);
     let window = if ahead < 1 << 31 { cur + ahead } else { cur };
-    (window + 1).saturating_mul(interval)
+    (window + 1).saturating_mul(interval.d)
 }
 
 /// Bucket number (mod 2^`epoch_bits`) and packed counts in effect at `now`, the counts shifted
 /// so that count 0 is the bucket `now` falls in.
 #[inline]
-fn sliding_view(word: u64, now: u64, width: u64, n: u32, bits: u32, epoch_bits: u32) -> (u64, u64) {
-    let cur = (now / width) & mask(epoch_bits);
+fn sliding_view(word: u64, now: u64, width: Divisor, n: u32, bits: u32, epoch_bits: u32) -> (u64, u64) {
+    let cur = width.div(now) & mask(epoch_bits);
     let stored = word >> (n * bits);
     let counts = word & mask(n * bits);
     if counts == 0 {
@@ -256,5 +282,27 @@ fn sliding_view(word: u64, now: u64, width: u64, n: u32, bits: u32, epoch_bits: 
         (cur, 0)
     } else {
         (cur, (counts << (behind as u32 * bits)) & mask(n * bits))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Divisor;
+
+    #[test]
+    fn divisor_is_exact() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for d in [1, 2, 3, 7, 10, 1_000, 999_999_937, 1_000_000_000, 20_000_000_000, u64::MAX / 3, u64::MAX] {
+            let div = Divisor::new(d);
+            for n in [0, 1, d - 1, d, d.wrapping_add(1), u64::MAX, u64::MAX - 1, 1_764_000_000_123_456_789] {
+                assert_eq!(div.div(n), n / d, "{n} / {d}");
+            }
+            for _ in 0..10_000 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                assert_eq!(div.div(x), x / d, "{x} / {d}");
+            }
+        }
     }
 }
