@@ -64,7 +64,7 @@ use std::{
 
 pub use crate::clock::{Clock, CoarseClock, FakeClock, SystemClock};
 pub use rule::{MethodWeight, Rule, RuleKind, Scope};
-use state::{Algo, Taken};
+use state::Algo;
 
 /// Most rules a limiter holds.
 pub const MAX_RULES: usize = 16;
@@ -135,6 +135,15 @@ impl Acquire {
     pub fn is_granted(self) -> bool {
         self == Acquire::Granted
     }
+}
+
+/// The outcome of checking every rule (see `Limiter::take_all`).
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    Granted,
+    Wait { after: u64, rule: usize },
+    TooHeavy { rule: usize, weight: u64 },
+    NoKeySlot { rule: usize },
 }
 
 /// One request as the limiter sees it.
@@ -228,8 +237,22 @@ struct Compiled {
     rule: Rule,
     algo: Algo,
     path: PathMatch,
+    /// The weight of every request, when the rule has no per-method weights.
+    flat_weight: Option<u32>,
     /// First cell of the rule.
     base: usize,
+}
+
+impl Compiled {
+    /// The request's weight under this rule.
+    #[inline]
+    fn weight(&self, req: &Request<'_>) -> u64 {
+        let per = match self.flat_weight {
+            Some(w) => w,
+            None => self.rule.weight_for(req.method, req.path),
+        };
+        u64::from(per) * u64::from(req.weight.max(1))
+    }
 }
 
 #[derive(Debug)]
@@ -278,7 +301,8 @@ fn compile(rules: impl IntoIterator<Item = Rule>) -> Result<(Box<[Compiled]>, us
         let base = cells;
         cells += if rule.scope.is_keyed() { 2 * rule.keys } else { 1 };
         let path = PathMatch::new(&rule.scope);
-        out.push(Compiled { rule, algo, path, base });
+        let flat_weight = rule.method_weights.is_empty().then_some(rule.weight);
+        out.push(Compiled { rule, algo, path, flat_weight, base });
     }
     if out.len() > MAX_RULES {
         return Err(LimitError::TooManyRules(out.len()));
@@ -486,16 +510,43 @@ impl<C: Clock> Limiter<C> {
     ///
     /// As [`Limiter::try_acquire`].
     pub fn try_acquire_at(&self, req: &Request<'_>, now: u64) -> Result<Acquire, LimitError> {
-        // Grants so far, by rule index: `mask` bit i set when `taken[i]` holds one.
+        match self.take_all(req, now) {
+            Step::Granted => Ok(Acquire::Granted),
+            Step::Wait { after, rule } => Ok(Acquire::Wait { after: Duration::from_nanos(after), rule }),
+            Step::TooHeavy { rule, weight } => {
+                let r = &self.rules[rule].rule;
+                Err(LimitError::WeightAboveLimit { rule: r.name.clone(), weight, limit: r.limit })
+            }
+            Step::NoKeySlot { rule } => {
+                let r = &self.rules[rule].rule;
+                Err(LimitError::KeysExhausted { rule: r.name.clone(), keys: r.keys })
+            }
+        }
+    }
+
+    /// Takes the request from every matching rule, or from none: on a refusal the grants made
+    /// so far are given back. Returns a small [`Step`] rather than a `Result` carrying error
+    /// strings, so nothing large is built on the hot path.
+    #[inline]
+    fn take_all(&self, req: &Request<'_>, now: u64) -> Step {
+        // Window or bucket each grant went into, by rule index: bit i of `mask` set when
+        // `taken[i]` holds one.
         let mut taken = [0u64; MAX_RULES];
         let mut mask = 0u32;
         for (i, c) in self.rules.iter().enumerate() {
             let Some(key) = Self::key(c, req) else { continue };
-            let Some(cell) = self.cell(c, key, true)? else { continue };
-            let w = u64::from(c.rule.weight_for(req.method, req.path)) * u64::from(req.weight.max(1));
+            let cell = match self.cell(c, key, true) {
+                Ok(Some(cell)) => cell,
+                Ok(None) => continue,
+                Err(_) => {
+                    self.undo(&taken, mask, req);
+                    return Step::NoKeySlot { rule: i };
+                }
+            };
+            let w = c.weight(req);
             if w > c.rule.limit {
                 self.undo(&taken, mask, req);
-                return Err(LimitError::WeightAboveLimit { rule: c.rule.name.clone(), weight: w, limit: c.rule.limit });
+                return Step::TooHeavy { rule: i, weight: w };
             }
             match c.algo.try_take(cell, now, w) {
                 Ok(t) => {
@@ -508,31 +559,29 @@ impl<C: Clock> Limiter<C> {
                     for (j, other) in self.rules.iter().enumerate().skip(i + 1) {
                         let Some(key) = Self::key(other, req) else { continue };
                         let Ok(Some(cell)) = self.cell(other, key, false) else { continue };
-                        let w = u64::from(other.rule.weight_for(req.method, req.path)) * u64::from(req.weight.max(1));
-                        let wj = other.algo.wait_for(cell, now, w);
+                        let wj = other.algo.wait_for(cell, now, other.weight(req));
                         if wj > after {
                             (after, rule) = (wj, j);
                         }
                     }
-                    return Ok(Acquire::Wait { after: Duration::from_nanos(after), rule });
+                    return Step::Wait { after, rule };
                 }
             }
         }
-        Ok(Acquire::Granted)
+        Step::Granted
     }
 
     /// Gives back the grants marked in `mask` (bit = rule index).
+    #[cold]
     fn undo(&self, taken: &[u64; MAX_RULES], mask: u32, req: &Request<'_>) {
         for (i, (c, &epoch)) in self.rules.iter().zip(taken).enumerate() {
             if mask & (1 << i) == 0 {
                 continue;
             }
-            let weight = u64::from(c.rule.weight_for(req.method, req.path)) * u64::from(req.weight.max(1));
-            let t = Taken { epoch, weight };
             if let Some(key) = Self::key(c, req)
                 && let Ok(Some(cell)) = self.cell(c, key, false)
             {
-                c.algo.undo(cell, t);
+                c.algo.undo(cell, state::Taken { epoch, weight: c.weight(req) });
             }
         }
     }
