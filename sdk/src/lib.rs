@@ -70,3 +70,8 @@ pub mod rate_limit;
 pub mod redact;
 pub mod registry;
 pub mod subscriber;
+
+/// The README's Rust examples, compiled as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeExamples;

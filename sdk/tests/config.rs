@@ -155,3 +155,27 @@ fn a_directory_loads_good_files_and_reports_bad_ones() {
     assert!(missing.to_string().contains("nope.yaml"), "{missing}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+mod fuzz {
+    use mdbus_sdk::config::ExchangeConfig;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        /// Arbitrary text, and the good config with a line dropped or mangled, gives a typed
+        /// error or a config; never a panic.
+        #[test]
+        fn yaml_never_panics(text in ".{0,300}", drop in 0usize..20, junk in "[ -~]{0,12}") {
+            let _ = ExchangeConfig::from_yaml(&text);
+            let mangled: Vec<String> = super::GOOD
+                .lines()
+                .enumerate()
+                .map(|(i, l)| if i == drop { format!("{l}{junk}") } else { l.to_owned() })
+                .collect();
+            if let Ok(cfg) = ExchangeConfig::from_yaml(&mangled.join("\n")) {
+                let _ = cfg.rate_limit_rules();
+            }
+        }
+    }
+}

@@ -208,3 +208,36 @@ fn venue_messages_are_redacted() {
     assert!(!s.contains("c8db5682"), "{s}");
     assert!(s.contains("symbol=BTCUSDT"), "{s}");
 }
+
+mod fuzz {
+    use mdbus_sdk::error::{BINANCE, OKX};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Any response body, JSON-shaped or not, gives a typed error or a success; never a panic.
+        #[test]
+        fn bodies_never_panic(status in 100u16..600, body in prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..200),
+            ("-?[0-9]{1,6}", ".{0,40}").prop_map(|(c, m)| format!(r#"{{"code":{c},"msg":{m:?}}}"#).into_bytes()),
+            ("[0-9]{1,6}", "[0-9]{1,6}").prop_map(|(c, s)| format!(r#"{{"code":"{c}","msg":"","data":[{{"sCode":"{s}","sMsg":"x"}}]}}"#).into_bytes()),
+        ]) {
+            for table in [&BINANCE, &OKX] {
+                if let Some(e) = table.from_body("V___X", status, &body, None) {
+                    let _ = (e.to_string(), e.code(), e.is_retryable(), e.is_user_recoverable());
+                } else {
+                    prop_assert!((200..300).contains(&status));
+                }
+            }
+        }
+
+        /// Redaction never panics and never grows a secret back.
+        #[test]
+        fn redaction_never_panics(text in ".{0,200}") {
+            let out = mdbus_sdk::redact::text(&text);
+            let _ = mdbus_sdk::redact::url(&text);
+            prop_assert!(!out.contains("secret=hunter2"));
+        }
+    }
+}
