@@ -69,6 +69,7 @@ pub mod event_bus;
 pub mod rate_limit;
 pub mod redact;
 pub mod registry;
+pub mod signing;
 pub mod subscriber;
 
 /// The README's Rust examples, compiled as doctests so they cannot rot.

@@ -10,9 +10,11 @@ pub mod bench_e2e;
 #[cfg(feature = "iceoryx2")]
 pub mod bench_iox;
 pub mod bench_limiter;
+pub mod bench_sign;
 pub mod decode;
 pub mod demo;
 pub mod format;
 pub mod listing;
+pub mod sign;
 pub mod sim;
 pub mod stats;

@@ -227,6 +227,25 @@ fn bench_limiter_reports_every_figure_as_json() {
 }
 
 #[test]
+fn bench_sign_reports_every_venue_as_json() {
+    let out = Command::new(MDBUS).args(["bench", "sign", "--json", "--iters", "200"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "binance_ns",
+        "binance_request_ns",
+        "okx_ns",
+        "bybit_ns",
+        "gateio_ns",
+        "htx_ns",
+        "gemini_ns",
+        "seed_b9_over_binance",
+    ] {
+        assert!(v[key].as_f64().is_some_and(|x| x > 0.0), "missing {key} in {v}");
+    }
+}
+
+#[test]
 fn bench_e2e_reports_latency_and_frame_rate() {
     let out =
         Command::new(MDBUS).args(["bench", "e2e", "--json", "--seconds", "1", "--tick-us", "500"]).output().unwrap();
@@ -238,4 +257,151 @@ fn bench_e2e_reports_latency_and_frame_rate() {
     );
     assert!(v["frames_per_s"].as_f64().unwrap() > 0.0, "{v}");
     assert!(v["loopback_p50_ns"].as_u64().unwrap() > 0 && v["e2e_p50_over_loopback"].as_f64().unwrap() > 0.0, "{v}");
+}
+
+/// Runs `mdbus sign` with the secret in `MDBUS_TEST_SECRET`.
+fn sign(secret: &str, args: &[&str]) -> std::process::Output {
+    Command::new(MDBUS)
+        .args(["sign", "--secret-env", "MDBUS_TEST_SECRET"])
+        .args(args)
+        .env("MDBUS_TEST_SECRET", secret)
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn sign_reproduces_binance_documented_example_and_prints_nothing_else() {
+    let out = sign(
+        "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j",
+        &[
+            "--venue",
+            "binance",
+            "--query",
+            "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559",
+        ],
+    );
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71\n"
+    );
+    assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn sign_covers_every_venue_and_never_prints_the_secret() {
+    let secret = "SECRETKEY0123456789";
+    let cases: [(&[&str], &str); 6] = [
+        (&["--venue", "binance", "--body", "symbol=BTCUSDT&timestamp=1"], ""),
+        (
+            &[
+                "--venue",
+                "okx",
+                "--timestamp",
+                "2020-12-08T09:08:57.715Z",
+                "--method",
+                "get",
+                "--path",
+                "/api/v5/account/balance",
+                "--query",
+                "ccy=BTC",
+            ],
+            "wfTl2i1SELvp8Nb2669a45Ue+b1Wdy1udmIK9YrGXk0=",
+        ),
+        (
+            &[
+                "--venue",
+                "bybit",
+                "--timestamp",
+                "1658384314791",
+                "--api-key",
+                "XXXXXXXXXX",
+                "--recv-window",
+                "5000",
+                "--query",
+                "category=option&symbol=BTC-29JUL22-25000-C",
+            ],
+            "3167a56cbc43e01f41c4f955295f8eaa753be99d7c6594b7788b65b2b98a0639",
+        ),
+        (
+            &[
+                "--venue",
+                "gateio",
+                "--method",
+                "GET",
+                "--path",
+                "/api/v4/futures/usdt/orders",
+                "--query",
+                "contract=BTC_USDT&status=finished&limit=50",
+                "--timestamp",
+                "1541993715",
+            ],
+            "25b4aad0aa2714457d17f29c1f684c46b3cd0eda4f03738be25f5fcd2418115dc6039a184849dc403bb876c95ac3328906c667700cf62e12905ef0c6c9fa5ace",
+        ),
+        (
+            &[
+                "--venue",
+                "htx",
+                "--method",
+                "GET",
+                "--host",
+                "api.huobi.pro",
+                "--path",
+                "/v1/order/orders",
+                "--api-key",
+                "e2xxxxxx-99xxxxxx-84xxxxxx-7xxxx",
+                "--timestamp",
+                "2017-05-11T15:19:30",
+                "--query",
+                "order-id=1234567890",
+            ],
+            "",
+        ),
+        (
+            &["--venue", "gemini", "--body", r#"{"request": "/v1/order/status", "nonce": 123456, "order_id": 18834}"#],
+            "",
+        ),
+    ];
+    for (args, want) in cases {
+        let out = sign(secret, args);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(text.lines().count(), 1, "{args:?}: {text:?}");
+        assert!(!text.contains(secret) && !String::from_utf8_lossy(&out.stderr).contains(secret));
+        if !want.is_empty() {
+            assert_eq!(text.trim_end(), want, "{args:?}");
+        }
+    }
+    // The HTX walkthrough request with its (masked) secret, as the library test checks it.
+    let out = sign("b0xxxxxx-c6xxxxxx-94xxxxxx-dxxxx", &cases[4].0.to_vec());
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim_end(), "Nmd8AU8uAe0mkFpxNbiava0aeZzBEtYjCdie1ZYZjoM=");
+}
+
+#[test]
+fn sign_names_what_is_missing() {
+    let secret = "SECRETKEY0123456789";
+    for (args, flag) in [
+        (&["--venue", "okx", "--method", "GET", "--path", "/x"][..], "--timestamp"),
+        (&["--venue", "bybit", "--timestamp", "1", "--recv-window", "5000"][..], "--api-key"),
+        (&["--venue", "gateio", "--method", "GET", "--path", "/x"][..], "--timestamp"),
+        (&["--venue", "htx", "--method", "GET", "--path", "/x", "--api-key", "k", "--timestamp", "t"][..], "--host"),
+        (&["--venue", "gemini"][..], "--body"),
+        (&["--venue", "binance"][..], "--query"),
+    ] {
+        let out = sign(secret, args);
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(flag), "{args:?}: {err}");
+        assert!(!err.contains(secret) && out.stdout.is_empty());
+    }
+    let out = sign(secret, &["--venue", "kraken"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown venue"));
+    let out = Command::new(MDBUS)
+        .args(["sign", "--venue", "okx", "--secret-env", "MDBUS_TEST_UNSET_VAR"])
+        .env_remove("MDBUS_TEST_UNSET_VAR")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("MDBUS_TEST_UNSET_VAR"));
 }
