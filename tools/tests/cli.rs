@@ -375,7 +375,7 @@ fn sign_covers_every_venue_and_never_prints_the_secret() {
         }
     }
     // The HTX walkthrough request with its (masked) secret, as the library test checks it.
-    let out = sign("b0xxxxxx-c6xxxxxx-94xxxxxx-dxxxx", &cases[4].0.to_vec());
+    let out = sign("b0xxxxxx-c6xxxxxx-94xxxxxx-dxxxx", cases[4].0);
     assert_eq!(String::from_utf8(out.stdout).unwrap().trim_end(), "Nmd8AU8uAe0mkFpxNbiava0aeZzBEtYjCdie1ZYZjoM=");
 }
 
