@@ -19,9 +19,9 @@ use tungstenite::{
 
 use crate::{
     decode::{Levels, Message as Decoded},
-    url::Endpoint,
     venues::binance,
 };
+use mdbus_sdk::url::Endpoint;
 
 /// The byte stream under the websocket: plain TCP or TLS over it.
 #[derive(Debug)]

@@ -20,10 +20,9 @@ use crate::{
     connection::{ConnSettings, ConnStats, Connection, Event},
     decode::{Levels, Message},
     feed::{BinanceFeed, FeedStats, Rings},
-    rest::RestClient,
-    url::Endpoint,
     venues::binance,
 };
+use mdbus_sdk::{http::HttpClient, url::Endpoint};
 
 /// Errors setting the feeder up.
 #[derive(Debug, thiserror::Error)]
@@ -37,7 +36,7 @@ pub enum EngineError {
     Config(String),
     /// TLS setup failed.
     #[error(transparent)]
-    Tls(#[from] crate::tls::TlsError),
+    Tls(#[from] mdbus_sdk::tls::TlsError),
     /// The poller could not be created.
     #[error("poll: {0}")]
     Io(#[from] std::io::Error),
@@ -94,7 +93,7 @@ struct Fetcher {
 
 impl Fetcher {
     /// Starts the fetch thread; it ends when the fetcher is dropped.
-    fn start(mut rest: RestClient, depth_path: &'static str) -> Fetcher {
+    fn start(mut rest: HttpClient, depth_path: &'static str) -> Fetcher {
         let (requests, req_rx) = crossbeam_channel::unbounded::<String>();
         let (rep_tx, replies) = crossbeam_channel::unbounded();
         std::thread::spawn(move || {
@@ -216,7 +215,7 @@ pub fn build(
             feed,
             conns,
             fetcher: Fetcher::start(
-                RestClient::new(&f.rest_url, tls.clone()).map_err(|e| EngineError::Config(e.to_string()))?,
+                HttpClient::new(&f.rest_url, tls.clone()).map_err(|e| EngineError::Config(e.to_string()))?,
                 if f.market == "usdm" { "/fapi/v1/depth" } else { "/api/v3/depth" },
             ),
             wants_depth: f.channels.iter().any(|c| c == "depth"),

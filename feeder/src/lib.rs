@@ -29,13 +29,10 @@ mod decode;
 pub mod engine;
 pub mod feed;
 mod json;
-pub mod rest;
-pub mod tls;
-mod url;
 pub mod venues;
 
 pub use book::{BookBuilder, BookError, BookSink, BookStats, SyncRule};
 pub use decode::{BarMsg, DecodeError, DepthMsg, Levels, Message, QuoteMsg, Side, TradeMsg};
 pub use feed::{BinanceFeed, FeedError, FeedStats, Rings};
-pub use url::Endpoint;
+pub use mdbus_sdk::{tls, url::Endpoint};
 pub use venues::binance;

@@ -66,11 +66,14 @@ pub mod config;
 pub mod credentials;
 pub mod error;
 pub mod event_bus;
+pub mod http;
 pub mod rate_limit;
 pub mod redact;
 pub mod registry;
 pub mod signing;
 pub mod subscriber;
+pub mod tls;
+pub mod url;
 
 /// The README's Rust examples, compiled as doctests so they cannot rot.
 #[cfg(doctest)]

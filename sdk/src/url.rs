@@ -1,4 +1,4 @@
-//! The small part of URL parsing the feeder needs: scheme, host, port, path.
+//! The small part of URL parsing mdbus needs: scheme, host, port, path.
 
 /// A parsed `ws://`, `wss://`, `http://` or `https://` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +19,7 @@ impl Endpoint {
     /// # Examples
     ///
     /// ```
-    /// use mdbus_feeder::Endpoint;
+    /// use mdbus_sdk::url::Endpoint;
     /// let e = Endpoint::parse("wss://stream.binance.com:9443/stream").unwrap();
     /// assert_eq!((e.tls, e.host.as_str(), e.port, e.path.as_str()), (true, "stream.binance.com", 9443, "/stream"));
     /// assert_eq!(Endpoint::parse("http://127.0.0.1").unwrap().port, 80);
