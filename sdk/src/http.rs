@@ -100,23 +100,41 @@ impl Conn {
         }
     }
 
-    /// Returns whether the peer has closed the idle connection (or sent something unasked).
-    fn closed_by_peer(&self) -> bool {
-        if let Conn::Plain(r) = self
-            && !r.buffer().is_empty()
-        {
-            return true;
+    /// Returns whether the peer has closed the idle connection (or sent an unasked response).
+    fn closed_by_peer(&mut self) -> bool {
+        match self {
+            Conn::Plain(r) => {
+                if !r.buffer().is_empty() {
+                    return true;
+                }
+                let s = r.get_ref();
+                if s.set_nonblocking(true).is_err() {
+                    return true;
+                }
+                let mut b = [0u8; 1];
+                // Any byte on an idle plain connection is either EOF or a response nobody asked for.
+                let gone = !matches!(s.peek(&mut b), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+                gone || s.set_nonblocking(false).is_err()
+            }
+            Conn::Tls(r) => {
+                if !r.buffer().is_empty() {
+                    return true;
+                }
+                let so = r.get_mut();
+                if so.sock.set_nonblocking(true).is_err() {
+                    return true;
+                }
+                // TLS 1.3 servers send session tickets after the handshake: process whatever
+                // records arrived, then see whether they closed the session or held data.
+                let io = so.conn.complete_io(&mut so.sock);
+                let mut b = [0u8; 1];
+                let gone = match io {
+                    Err(e) if e.kind() != io::ErrorKind::WouldBlock => true,
+                    _ => !matches!(so.conn.reader().read(&mut b), Err(e) if e.kind() == io::ErrorKind::WouldBlock),
+                };
+                gone || so.sock.set_nonblocking(false).is_err()
+            }
         }
-        let s = self.socket();
-        if s.set_nonblocking(true).is_err() {
-            return true;
-        }
-        let mut b = [0u8; 1];
-        let gone = match s.peek(&mut b) {
-            Ok(_) => true,
-            Err(e) => e.kind() != io::ErrorKind::WouldBlock,
-        };
-        gone || s.set_nonblocking(false).is_err()
     }
 }
 
@@ -154,6 +172,15 @@ impl HttpClient {
     pub fn with_timeout(mut self, timeout: Duration) -> HttpClient {
         self.timeout = timeout;
         self
+    }
+
+    /// Sets the connect, write and read timeout of this and later connections.
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = timeout;
+        if let Some(c) = &self.conn {
+            let _ = c.socket().set_read_timeout(Some(timeout));
+            let _ = c.socket().set_write_timeout(Some(timeout));
+        }
     }
 
     /// Returns the host the client talks to.
@@ -203,7 +230,7 @@ impl HttpClient {
     ///
     /// [`HttpError::NotSent`] when the host cannot be reached.
     pub fn warm_up(&mut self) -> Result<(), HttpError> {
-        if self.conn.as_ref().is_none_or(Conn::closed_by_peer) {
+        if self.conn.as_mut().is_none_or(Conn::closed_by_peer) {
             self.conn = Some(self.connect()?);
         }
         Ok(())

@@ -67,6 +67,7 @@ pub mod credentials;
 pub mod error;
 pub mod event_bus;
 pub mod http;
+pub mod order;
 pub mod rate_limit;
 pub mod redact;
 pub mod registry;

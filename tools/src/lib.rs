@@ -13,6 +13,7 @@ pub mod bench_limiter;
 pub mod bench_sign;
 pub mod decode;
 pub mod demo;
+pub mod exchange;
 pub mod format;
 pub mod listing;
 pub mod sign;

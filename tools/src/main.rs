@@ -93,6 +93,30 @@ enum Cmd {
         /// Stop after this many seconds (default: run until killed).
         #[arg(long)]
         seconds: Option<u64>,
+        /// Trading account API key (default: the demo account mdbus-sim-key).
+        #[arg(long, requires = "api_secret_env")]
+        api_key: Option<String>,
+        /// Environment variable holding that account's secret.
+        #[arg(long, requires = "api_key")]
+        api_secret_env: Option<String>,
+        /// New orders allowed per account per --order-window-ms (0 = unlimited); beyond, 429.
+        #[arg(long, default_value_t = 0)]
+        order_limit: u64,
+        /// Order-limit window in milliseconds.
+        #[arg(long, default_value_t = 10_000)]
+        order_window_ms: u64,
+        /// The venue clock runs this many ms ahead of the host (negative: behind).
+        #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+        clock_skew_ms: i64,
+        /// Answer each order after this many milliseconds.
+        #[arg(long)]
+        order_delay_ms: Option<u64>,
+        /// Every N orders: place it, then close the connection without answering.
+        #[arg(long, default_value_t = 0)]
+        drop_order_response_every: u64,
+        /// Every N orders: close the connection without placing it.
+        #[arg(long, default_value_t = 0)]
+        lose_order_every: u64,
     },
     /// Run the feeder: connect to the configured venues (or the simulator) and publish.
     Feed {
@@ -461,6 +485,14 @@ fn main() -> Result<()> {
             max_ticks,
             record,
             seconds,
+            api_key,
+            api_secret_env,
+            order_limit,
+            order_window_ms,
+            clock_skew_ms,
+            order_delay_ms,
+            drop_order_response_every,
+            lose_order_every,
         } => {
             if venue != "binance" {
                 bail!("unknown venue {venue:?}: the simulator speaks binance");
@@ -485,6 +517,22 @@ fn main() -> Result<()> {
                 send_log: None,
                 max_ticks,
                 record,
+                exchange: mdbus_tools::exchange::ExchangeConfig {
+                    accounts: match (api_key, api_secret_env) {
+                        (Some(api_key), Some(var)) => vec![mdbus_tools::exchange::SimAccount {
+                            api_key,
+                            secret: std::env::var(&var)
+                                .with_context(|| format!("environment variable {var} is not set"))?,
+                        }],
+                        _ => vec![mdbus_tools::exchange::default_account()],
+                    },
+                    order_limit,
+                    order_window: Duration::from_millis(order_window_ms.max(1)),
+                    clock_skew_ms,
+                    order_delay: order_delay_ms.map(Duration::from_millis),
+                    drop_response_every: drop_order_response_every,
+                    lose_request_every: lose_order_every,
+                },
             };
             let sim = mdbus_tools::sim::Sim::start(cfg).context("starting the simulator")?;
             if let (Some(path), Some(pem)) = (&cert_out, sim.cert_pem()) {
@@ -492,7 +540,7 @@ fn main() -> Result<()> {
             }
             let (ws, http) = if tls { ("wss", "https") } else { ("ws", "http") };
             println!(
-                "simulator listening: {ws}://{0}/stream  {ws}://{0}/ws/<stream>  {http}://{0}/api/v3/depth",
+                "simulator listening: {ws}://{0}/stream  {ws}://{0}/ws/<stream>  {http}://{0}/api/v3/depth  {http}://{0}/api/v3/order",
                 sim.addr()
             );
             let start = Instant::now();

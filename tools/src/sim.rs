@@ -1,7 +1,8 @@
 //! `mdbus sim`: a Binance venue simulator on loopback. It speaks Binance's websocket protocol
 //! (raw `/ws/<stream>` and combined `/stream?streams=...` endpoints, `SUBSCRIBE`/`UNSUBSCRIBE`
-//! with acks) and serves the REST depth snapshot (`/api/v3/depth`, `/fapi/v1/depth`), over
-//! plain TCP or TLS with a certificate made at start. Books follow a seeded, deterministic
+//! with acks), serves the REST depth snapshot (`/api/v3/depth`, `/fapi/v1/depth`) and the
+//! signed order endpoints ([`crate::exchange`]), over plain TCP or TLS with a certificate made
+//! at start. Books follow a seeded, deterministic
 //! random walk with correct `U`/`u`/`pu` chains, and faults can be injected: dropped
 //! connections, skipped sequences, duplicated and malformed frames, server pings, refused
 //! subscriptions.
@@ -99,6 +100,8 @@ pub struct SimConfig {
     pub max_ticks: Option<u64>,
     /// Append every market-data frame sent to this file, one per line.
     pub record: Option<std::path::PathBuf>,
+    /// The trading side: accounts, limits and faults of the order endpoints.
+    pub exchange: crate::exchange::ExchangeConfig,
 }
 
 impl Default for SimConfig {
@@ -114,6 +117,7 @@ impl Default for SimConfig {
             send_log: None,
             max_ticks: None,
             record: None,
+            exchange: crate::exchange::ExchangeConfig::default(),
         }
     }
 }
@@ -185,6 +189,7 @@ impl Market {
 }
 
 struct Shared {
+    exchange: crate::exchange::Exchange,
     record: Option<Mutex<std::io::BufWriter<std::fs::File>>>,
     market: Mutex<Market>,
     ticked: Condvar,
@@ -255,6 +260,7 @@ impl Sim {
             None => None,
         };
         let shared = Arc::new(Shared {
+            exchange: crate::exchange::Exchange::new(cfg.exchange.clone()),
             record,
             market: Mutex::new(Market { books, log: VecDeque::new(), base: 0 }),
             ticked: Condvar::new(),
@@ -283,6 +289,11 @@ impl Sim {
     /// Returns the address the simulator listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Returns the trading side (order counts, keep-alives).
+    pub fn exchange(&self) -> &crate::exchange::Exchange {
+        &self.shared.exchange
     }
 
     /// Returns the PEM certificate clients must trust (TLS only).
@@ -495,27 +506,57 @@ fn serve_stream<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, mut s: S) ->
     loop {
         let head = read_head(&mut s)?;
         let text = String::from_utf8_lossy(&head).to_string();
-        let target = text.split_whitespace().nth(1).unwrap_or("/").to_owned();
+        let mut words = text.split_whitespace();
+        let method = words.next().unwrap_or("GET").to_owned();
+        let target = words.next().unwrap_or("/").to_owned();
         if text.to_ascii_lowercase().contains("upgrade: websocket") {
             return websocket(shared, Replay { head, pos: 0, inner: s }, &target);
         }
-        // REST: depth snapshot, keep-alive.
-        let (status, body) = if target.starts_with("/api/v3/depth") || target.starts_with("/fapi/v1/depth") {
-            let limit = query(&target, "limit").and_then(|l| l.parse().ok()).unwrap_or(100).min(5000);
-            let symbol = query(&target, "symbol").unwrap_or("").to_ascii_uppercase();
-            let snap = shared.market.lock().ok().and_then(|m| m.snapshot(&symbol, limit));
-            match snap {
-                Some(body) => ("200 OK", body),
-                None => ("400 Bad Request", r#"{"code":-1121,"msg":"Invalid symbol."}"#.to_owned()),
+        let headers: Vec<(String, String)> = text
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned())))
+            .collect();
+        let length = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.parse::<usize>().ok())
+            .unwrap_or(0);
+        if length > 1 << 20 {
+            return Err(io::ErrorKind::InvalidData.into());
+        }
+        let mut body = vec![0u8; length];
+        s.read_exact(&mut body)?;
+        let mut extra: Vec<(String, String)> = Vec::new();
+        // Trading endpoints, then the depth snapshot; keep-alive throughout.
+        let (status, body) = match shared.exchange.handle(&method, &target, &headers, &body) {
+            Some(crate::exchange::Reply::Drop) => return Ok(()),
+            Some(crate::exchange::Reply::Respond { status, headers, body }) => {
+                extra = headers;
+                (status, body)
             }
-        } else {
-            ("404 Not Found", r#"{"code":-1,"msg":"not found"}"#.to_owned())
+            None if target.starts_with("/api/v3/depth") || target.starts_with("/fapi/v1/depth") => {
+                let limit = query(&target, "limit").and_then(|l| l.parse().ok()).unwrap_or(100).min(5000);
+                let symbol = query(&target, "symbol").unwrap_or("").to_ascii_uppercase();
+                let snap = shared.market.lock().ok().and_then(|m| m.snapshot(&symbol, limit));
+                match snap {
+                    Some(body) => ("200 OK", body),
+                    None => ("400 Bad Request", r#"{"code":-1121,"msg":"Invalid symbol."}"#.to_owned()),
+                }
+            }
+            None => ("404 Not Found", r#"{"code":-1,"msg":"not found"}"#.to_owned()),
         };
-        write!(
-            s,
-            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: keep-alive\r\n\r\n{body}",
-            body.len()
-        )?;
+        let mut head = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: keep-alive\r\nX-MBX-USED-WEIGHT-1M: {}\r\n",
+            body.len(),
+            shared.exchange.requests()
+        );
+        for (k, v) in extra {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str("\r\n");
+        s.write_all(head.as_bytes())?;
+        s.write_all(body.as_bytes())?;
         s.flush()?;
     }
 }

@@ -1,0 +1,575 @@
+//! The trading side of `mdbus sim`: Binance's spot (`/api/v3`) and USD-M (`/fapi`) order
+//! endpoints on loopback. It verifies signatures with the same scheme as the venue (a bad one
+//! gets Binance's real error body), checks timestamps against `recvWindow` on its own (possibly
+//! skewed) clock, enforces an order-rate limit with 429 and `Retry-After`, keeps the resting
+//! orders of each account, issues and keeps listen keys, and can delay, drop or lose order
+//! responses so clients meet unknown outcomes.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use mdbus_sdk::signing::BinanceSigner;
+use serde_json::{Value, json};
+
+/// One trading account of the simulator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimAccount {
+    /// API key clients send in `X-MBX-APIKEY`.
+    pub api_key: String,
+    /// Secret the signatures are checked with.
+    pub secret: String,
+}
+
+/// The demo account every simulator has unless told otherwise.
+pub fn default_account() -> SimAccount {
+    SimAccount { api_key: "mdbus-sim-key".into(), secret: "mdbus-sim-secret".into() }
+}
+
+/// Trading settings and faults; zero disables each fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExchangeConfig {
+    /// Accounts by API key.
+    pub accounts: Vec<SimAccount>,
+    /// At most this many new orders per account per `order_window` (0 = no limit).
+    pub order_limit: u64,
+    /// The order-limit window.
+    pub order_window: Duration,
+    /// The venue clock runs this many ms ahead of the host clock (negative: behind).
+    pub clock_skew_ms: i64,
+    /// Answer every order after this delay.
+    pub order_delay: Option<Duration>,
+    /// Every this many orders: place the order, then close the connection without answering.
+    pub drop_response_every: u64,
+    /// Every this many orders: close the connection without placing the order or answering.
+    pub lose_request_every: u64,
+}
+
+impl Default for ExchangeConfig {
+    fn default() -> Self {
+        ExchangeConfig {
+            accounts: vec![default_account()],
+            order_limit: 0,
+            order_window: Duration::from_secs(10),
+            clock_skew_ms: 0,
+            order_delay: None,
+            drop_response_every: 0,
+            lose_request_every: 0,
+        }
+    }
+}
+
+/// What to do with a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// Answer.
+    Respond {
+        /// HTTP status line text, e.g. `200 OK`.
+        status: &'static str,
+        /// Extra headers.
+        headers: Vec<(String, String)>,
+        /// JSON body.
+        body: String,
+    },
+    /// Close the connection without answering, after `delay`.
+    Drop,
+}
+
+#[derive(Debug, Clone)]
+struct SimOrder {
+    symbol: String,
+    order_id: u64,
+    client_order_id: String,
+    side: String,
+    kind: String,
+    tif: String,
+    price: String,
+    qty: String,
+    executed: String,
+    status: String,
+    time: u64,
+    update: u64,
+    reduce_only: bool,
+}
+
+#[derive(Debug, Default)]
+struct Account {
+    orders: Vec<SimOrder>,
+    window_start: u64,
+    window_orders: u64,
+    /// Net position per symbol in 1e-8 units, and entry price text.
+    positions: HashMap<String, (i128, String)>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    accounts: HashMap<String, Account>,
+    next_order_id: u64,
+    listen_keys: HashMap<String, String>,
+}
+
+/// The simulated exchange.
+#[derive(Debug)]
+pub struct Exchange {
+    cfg: ExchangeConfig,
+    state: Mutex<State>,
+    orders_received: AtomicU64,
+    orders_placed: AtomicU64,
+    keepalives: AtomicU64,
+    requests: AtomicU64,
+}
+
+fn now_ms() -> u64 {
+    mdbus_bus::now_ns() / 1_000_000
+}
+
+fn param<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' if i + 2 < b.len() => {
+                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                    Ok(v) => {
+                        out.push(v);
+                        i += 3;
+                        continue;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b'+' => out.push(b' '),
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn pairs(s: &str) -> Vec<(String, String)> {
+    s.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (percent_decode(k), percent_decode(v)),
+            None => (percent_decode(p), String::new()),
+        })
+        .collect()
+}
+
+/// Removes the `signature=...` pair from a parameter string; returns the rest and the
+/// signature.
+fn split_signature(s: &str) -> (String, Option<String>) {
+    let mut sig = None;
+    let rest: Vec<&str> = s
+        .split('&')
+        .filter(|p| match p.strip_prefix("signature=") {
+            Some(v) => {
+                sig = Some(v.to_owned());
+                false
+            }
+            None => true,
+        })
+        .collect();
+    (rest.join("&"), sig)
+}
+
+fn error(status: &'static str, code: i64, msg: &str) -> Reply {
+    Reply::Respond { status, headers: Vec::new(), body: json!({ "code": code, "msg": msg }).to_string() }
+}
+
+fn ok(body: Value) -> Reply {
+    Reply::Respond { status: "200 OK", headers: Vec::new(), body: body.to_string() }
+}
+
+/// Decimal text to 1e-8 units (the simulator's own arithmetic for positions).
+fn units(s: &str) -> i128 {
+    s.parse::<mdbus_schemas::Decimal>().ok().and_then(|d| d.rescale(-8).ok()).unwrap_or(0)
+}
+
+fn from_units(u: i128) -> String {
+    mdbus_schemas::Decimal::new(u, -8).to_string()
+}
+
+impl Exchange {
+    /// Returns an exchange with `cfg`.
+    pub fn new(cfg: ExchangeConfig) -> Exchange {
+        Exchange {
+            cfg,
+            state: Mutex::new(State { next_order_id: 1000, ..State::default() }),
+            orders_received: AtomicU64::new(0),
+            orders_placed: AtomicU64::new(0),
+            keepalives: AtomicU64::new(0),
+            requests: AtomicU64::new(0),
+        }
+    }
+
+    /// Returns how many order submissions reached the exchange (lost ones included).
+    pub fn orders_received(&self) -> u64 {
+        self.orders_received.load(Ordering::SeqCst)
+    }
+
+    /// Returns how many orders were placed.
+    pub fn orders_placed(&self) -> u64 {
+        self.orders_placed.load(Ordering::SeqCst)
+    }
+
+    /// Returns how many listen-key keep-alives arrived.
+    pub fn keepalives(&self) -> u64 {
+        self.keepalives.load(Ordering::SeqCst)
+    }
+
+    /// Returns how many trading requests arrived.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::SeqCst)
+    }
+
+    /// Returns whether the exchange serves `path`.
+    pub fn serves(path: &str) -> bool {
+        let p = path.split('?').next().unwrap_or("");
+        matches!(
+            p,
+            "/api/v3/order"
+                | "/fapi/v1/order"
+                | "/api/v3/openOrders"
+                | "/fapi/v1/openOrders"
+                | "/api/v3/account"
+                | "/fapi/v2/balance"
+                | "/fapi/v2/positionRisk"
+                | "/api/v3/time"
+                | "/fapi/v1/time"
+                | "/api/v3/userDataStream"
+                | "/fapi/v1/listenKey"
+        )
+    }
+
+    fn server_ms(&self) -> u64 {
+        (now_ms() as i64 + self.cfg.clock_skew_ms).max(0) as u64
+    }
+
+    /// Answers one request; `None` when the path is not a trading endpoint. May sleep (the
+    /// configured order delay).
+    pub fn handle(&self, method: &str, target: &str, headers: &[(String, String)], body: &[u8]) -> Option<Reply> {
+        if !Self::serves(target) {
+            return None;
+        }
+        self.requests.fetch_add(1, Ordering::SeqCst);
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        let body = String::from_utf8_lossy(body).into_owned();
+        let futures = path.starts_with("/fapi");
+        if path.ends_with("/time") {
+            return Some(ok(json!({ "serverTime": self.server_ms() })));
+        }
+        let api_key = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("x-mbx-apikey")).map(|(_, v)| v.clone());
+        let Some(account) = api_key.and_then(|k| self.cfg.accounts.iter().find(|a| a.api_key == k).cloned()) else {
+            return Some(error("401 Unauthorized", -2015, "Invalid API-key, IP, or permissions for action."));
+        };
+        if path.ends_with("/userDataStream") || path.ends_with("/listenKey") {
+            return Some(self.listen_key(method, &account, &pairs(query), futures));
+        }
+        // Signed endpoints: signature over query then body, as Binance computes it.
+        let (q, qsig) = split_signature(query);
+        let (b, bsig) = split_signature(&body);
+        let Some(sig) = qsig.or(bsig) else {
+            return Some(error(
+                "400 Bad Request",
+                -1102,
+                "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.",
+            ));
+        };
+        if BinanceSigner::new(&account.secret).sign(&q, &b).as_str() != sig {
+            return Some(error("400 Bad Request", -1022, "Signature for this request is not valid."));
+        }
+        let mut params = pairs(&q);
+        params.extend(pairs(&b));
+        let server = self.server_ms();
+        let ts = param(&params, "timestamp").and_then(|t| t.parse::<u64>().ok());
+        let window = param(&params, "recvWindow").and_then(|t| t.parse::<u64>().ok()).unwrap_or(5000).min(60_000);
+        match ts {
+            Some(ts) if ts <= server + 1000 && server.saturating_sub(ts) <= window => {}
+            _ => {
+                return Some(error(
+                    "400 Bad Request",
+                    -1021,
+                    "Timestamp for this request is outside of the recvWindow.",
+                ));
+            }
+        }
+        let is_order = path.ends_with("/order");
+        Some(match (method, is_order) {
+            ("POST", true) => self.new_order(&account, &params, futures),
+            ("GET", true) => self.with_order(&account, &params, futures, false),
+            ("DELETE", true) => self.with_order(&account, &params, futures, true),
+            ("GET", false) if path.ends_with("/openOrders") => self.open_orders(&account, &params, futures),
+            ("GET", false) if path.ends_with("/account") || path.ends_with("/balance") => self.balances(futures),
+            ("GET", false) if path.ends_with("/positionRisk") => self.positions(&account),
+            _ => error("404 Not Found", -1, "unsupported method"),
+        })
+    }
+
+    fn listen_key(&self, method: &str, account: &SimAccount, params: &[(String, String)], futures: bool) -> Reply {
+        let Ok(mut st) = self.state.lock() else { return error("500 Internal Server Error", -1000, "lock") };
+        match method {
+            "POST" => {
+                // One key per account, as Binance does: creating again returns the same key.
+                let existing = st.listen_keys.iter().find(|(_, a)| **a == account.api_key).map(|(k, _)| k.clone());
+                let key = existing.unwrap_or_else(|| {
+                    let k = format!(
+                        "{:016x}{:016x}{:016x}{:012x}",
+                        now_ms(),
+                        st.next_order_id,
+                        0x006d_6462_7573_u64,
+                        st.listen_keys.len()
+                    );
+                    st.listen_keys.insert(k.clone(), account.api_key.clone());
+                    k
+                });
+                ok(json!({ "listenKey": key }))
+            }
+            "PUT" => {
+                let key = param(params, "listenKey").map(str::to_owned).or_else(|| {
+                    futures
+                        .then(|| st.listen_keys.iter().find(|(_, a)| **a == account.api_key).map(|(k, _)| k.clone()))
+                        .flatten()
+                });
+                match key {
+                    Some(k) if st.listen_keys.contains_key(&k) => {
+                        self.keepalives.fetch_add(1, Ordering::SeqCst);
+                        ok(json!({}))
+                    }
+                    _ => error("400 Bad Request", -1125, "This listenKey does not exist."),
+                }
+            }
+            "DELETE" => {
+                st.listen_keys.retain(|_, a| *a != account.api_key);
+                ok(json!({}))
+            }
+            _ => error("404 Not Found", -1, "unsupported method"),
+        }
+    }
+
+    fn order_json(o: &SimOrder, futures: bool) -> Value {
+        if futures {
+            json!({
+                "orderId": o.order_id, "symbol": o.symbol, "status": o.status, "clientOrderId": o.client_order_id,
+                "price": o.price, "avgPrice": if o.executed == "0" { "0".to_owned() } else { o.price.clone() },
+                "origQty": o.qty, "executedQty": o.executed, "cumQty": o.executed, "cumQuote": "0",
+                "timeInForce": o.tif, "type": o.kind, "origType": o.kind, "reduceOnly": o.reduce_only,
+                "closePosition": false, "side": o.side, "positionSide": "BOTH", "stopPrice": "0",
+                "workingType": "CONTRACT_PRICE", "priceProtect": false, "priceMatch": "NONE",
+                "selfTradePreventionMode": "NONE", "goodTillDate": 0, "updateTime": o.update
+            })
+        } else {
+            json!({
+                "symbol": o.symbol, "orderId": o.order_id, "orderListId": -1, "clientOrderId": o.client_order_id,
+                "transactTime": o.update, "price": o.price, "origQty": o.qty, "executedQty": o.executed,
+                "cummulativeQuoteQty": "0.00000000", "status": o.status, "timeInForce": o.tif, "type": o.kind,
+                "side": o.side, "workingTime": o.time, "selfTradePreventionMode": "NONE",
+                "time": o.time, "updateTime": o.update, "isWorking": o.status == "NEW"
+            })
+        }
+    }
+
+    fn new_order(&self, account: &SimAccount, params: &[(String, String)], futures: bool) -> Reply {
+        let n = self.orders_received.fetch_add(1, Ordering::SeqCst) + 1;
+        if self.cfg.lose_request_every > 0 && n.is_multiple_of(self.cfg.lose_request_every) {
+            return Reply::Drop;
+        }
+        let Ok(mut st) = self.state.lock() else { return error("500 Internal Server Error", -1000, "lock") };
+        let server = self.server_ms();
+        let next_id = st.next_order_id + 1;
+        let acct = st.accounts.entry(account.api_key.clone()).or_default();
+        if self.cfg.order_limit > 0 {
+            let w = self.cfg.order_window.as_millis().max(1) as u64;
+            let start = server / w * w;
+            if acct.window_start != start {
+                acct.window_start = start;
+                acct.window_orders = 0;
+            }
+            if acct.window_orders >= self.cfg.order_limit {
+                let secs = (start + w - server).div_ceil(1000).max(1);
+                let msg = format!(
+                    "Too many new orders; current limit is {} orders per {} SECOND.",
+                    self.cfg.order_limit,
+                    w / 1000
+                );
+                return Reply::Respond {
+                    status: "429 Too Many Requests",
+                    headers: vec![("Retry-After".into(), secs.to_string())],
+                    body: json!({ "code": -1015, "msg": msg }).to_string(),
+                };
+            }
+            acct.window_orders += 1;
+        }
+        let get = |k: &str| param(params, k).map(str::to_owned);
+        let (Some(symbol), Some(side), Some(kind), Some(qty)) =
+            (get("symbol"), get("side"), get("type"), get("quantity"))
+        else {
+            return error("400 Bad Request", -1102, "Mandatory parameter was not sent, was empty/null, or malformed.");
+        };
+        if !matches!(side.as_str(), "BUY" | "SELL") {
+            return error("400 Bad Request", -1117, "Invalid side.");
+        }
+        if !matches!(kind.as_str(), "LIMIT" | "MARKET" | "LIMIT_MAKER") {
+            return error("400 Bad Request", -1116, "Invalid orderType.");
+        }
+        let price = get("price");
+        if kind != "MARKET" && price.is_none() {
+            return error(
+                "400 Bad Request",
+                -1102,
+                "Mandatory parameter 'price' was not sent, was empty/null, or malformed.",
+            );
+        }
+        if units(&qty) <= 0 {
+            return error("400 Bad Request", -1013, "Filter failure: LOT_SIZE");
+        }
+        let cid = get("newClientOrderId").unwrap_or_else(|| format!("sim-{next_id}"));
+        if acct
+            .orders
+            .iter()
+            .any(|o| o.client_order_id == cid && matches!(o.status.as_str(), "NEW" | "PARTIALLY_FILLED"))
+        {
+            return error("400 Bad Request", -2010, "Duplicate order sent.");
+        }
+        let filled = kind == "MARKET";
+        let price_text = price.unwrap_or_else(|| "65000.00000000".into());
+        let order = SimOrder {
+            symbol: symbol.clone(),
+            order_id: next_id,
+            client_order_id: cid,
+            side: side.clone(),
+            kind: kind.clone(),
+            tif: get("timeInForce").unwrap_or_else(|| "GTC".into()),
+            price: if filled { "0.00000000".into() } else { price_text.clone() },
+            qty: qty.clone(),
+            executed: if filled { qty.clone() } else { "0".into() },
+            status: if filled { "FILLED".into() } else { "NEW".into() },
+            time: server,
+            update: server,
+            reduce_only: get("reduceOnly").as_deref() == Some("true"),
+        };
+        if filled && futures {
+            let signed = if side == "BUY" { units(&qty) } else { -units(&qty) };
+            let pos = acct.positions.entry(symbol).or_insert((0, price_text));
+            pos.0 += signed;
+        }
+        let body = Self::order_json(&order, futures).to_string();
+        acct.orders.push(order);
+        st.next_order_id = next_id;
+        drop(st);
+        self.orders_placed.fetch_add(1, Ordering::SeqCst);
+        if let Some(d) = self.cfg.order_delay {
+            std::thread::sleep(d);
+        }
+        if self.cfg.drop_response_every > 0 && n.is_multiple_of(self.cfg.drop_response_every) {
+            return Reply::Drop;
+        }
+        let count_header = if futures { "X-MBX-ORDER-COUNT-1M" } else { "X-MBX-ORDER-COUNT-10S" };
+        let used =
+            self.state.lock().ok().and_then(|s| s.accounts.get(&account.api_key).map(|a| a.window_orders)).unwrap_or(0);
+        Reply::Respond { status: "200 OK", headers: vec![(count_header.into(), used.to_string())], body }
+    }
+
+    fn with_order(&self, account: &SimAccount, params: &[(String, String)], futures: bool, cancel: bool) -> Reply {
+        let Ok(mut st) = self.state.lock() else { return error("500 Internal Server Error", -1000, "lock") };
+        let symbol = param(params, "symbol").unwrap_or("").to_owned();
+        let by_id = param(params, "orderId").and_then(|v| v.parse::<u64>().ok());
+        let by_cid = param(params, "origClientOrderId").map(str::to_owned);
+        if by_id.is_none() && by_cid.is_none() {
+            return error(
+                "400 Bad Request",
+                -1102,
+                "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!",
+            );
+        }
+        let server = self.server_ms();
+        let acct = st.accounts.entry(account.api_key.clone()).or_default();
+        let found = acct.orders.iter_mut().rev().find(|o| {
+            o.symbol == symbol && (by_id == Some(o.order_id) || by_cid.as_deref() == Some(o.client_order_id.as_str()))
+        });
+        match (found, cancel) {
+            (None, false) => error("400 Bad Request", -2013, "Order does not exist."),
+            (None, true) => error("400 Bad Request", -2011, "Unknown order sent."),
+            (Some(o), false) => ok(Self::order_json(o, futures)),
+            (Some(o), true) if matches!(o.status.as_str(), "NEW" | "PARTIALLY_FILLED") => {
+                o.status = "CANCELED".into();
+                o.update = server;
+                ok(Self::order_json(o, futures))
+            }
+            (Some(_), true) => error("400 Bad Request", -2011, "Unknown order sent."),
+        }
+    }
+
+    fn open_orders(&self, account: &SimAccount, params: &[(String, String)], futures: bool) -> Reply {
+        let Ok(st) = self.state.lock() else { return error("500 Internal Server Error", -1000, "lock") };
+        let symbol = param(params, "symbol");
+        let list: Vec<Value> = st
+            .accounts
+            .get(&account.api_key)
+            .map(|a| {
+                a.orders
+                    .iter()
+                    .filter(|o| matches!(o.status.as_str(), "NEW" | "PARTIALLY_FILLED"))
+                    .filter(|o| symbol.is_none_or(|s| s == o.symbol))
+                    .map(|o| Self::order_json(o, futures))
+                    .collect()
+            })
+            .unwrap_or_default();
+        ok(Value::Array(list))
+    }
+
+    fn balances(&self, futures: bool) -> Reply {
+        if futures {
+            ok(json!([{
+                "accountAlias": "SgsR", "asset": "USDT", "balance": "100000.00000000",
+                "crossWalletBalance": "100000.00000000", "crossUnPnl": "0.00000000",
+                "availableBalance": "99000.00000000", "maxWithdrawAmount": "99000.00000000",
+                "marginAvailable": true, "updateTime": self.server_ms()
+            }]))
+        } else {
+            ok(json!({
+                "makerCommission": 15, "takerCommission": 15, "buyerCommission": 0, "sellerCommission": 0,
+                "canTrade": true, "canWithdraw": true, "canDeposit": true, "updateTime": self.server_ms(),
+                "accountType": "SPOT",
+                "balances": [
+                    { "asset": "BTC", "free": "10.00000000", "locked": "0.00000000" },
+                    { "asset": "USDT", "free": "100000.00000000", "locked": "0.00000000" }
+                ],
+                "permissions": ["SPOT"]
+            }))
+        }
+    }
+
+    fn positions(&self, account: &SimAccount) -> Reply {
+        let Ok(st) = self.state.lock() else { return error("500 Internal Server Error", -1000, "lock") };
+        let list: Vec<Value> = st
+            .accounts
+            .get(&account.api_key)
+            .map(|a| {
+                a.positions
+                    .iter()
+                    .map(|(sym, (u, px))| {
+                        json!({
+                            "symbol": sym, "positionAmt": from_units(*u), "entryPrice": px, "markPrice": px,
+                            "unRealizedProfit": "0.00000000", "liquidationPrice": "0", "leverage": "10",
+                            "maxNotionalValue": "20000000", "marginType": "cross", "isolatedMargin": "0.00000000",
+                            "isAutoAddMargin": "false", "positionSide": "BOTH", "notional": "0",
+                            "isolatedWallet": "0", "updateTime": self.server_ms()
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        ok(Value::Array(list))
+    }
+}

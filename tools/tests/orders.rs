@@ -1,0 +1,252 @@
+//! The order path end to end: the SDK's Binance client against the simulator's signed order
+//! endpoints, over http and https, with rate limits, clock skew and lost responses.
+
+#![allow(clippy::unwrap_used)]
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use mdbus_sdk::{
+    credentials::Credentials,
+    error::{Error, ErrorCode},
+    order::{
+        NewOrder, OrderClient, OrderRef, OrderStatus, Placed, RetryPolicy, Side,
+        binance::{BinanceClient, Market},
+    },
+    rate_limit::{Limiter, Rule},
+    tls,
+};
+use mdbus_tools::{
+    exchange::ExchangeConfig,
+    sim::{Sim, SimConfig},
+};
+
+fn sim(exchange: ExchangeConfig, use_tls: bool) -> Sim {
+    Sim::start(SimConfig { exchange, tls: use_tls, tick: Duration::from_millis(5), ..SimConfig::default() }).unwrap()
+}
+
+fn creds(secret: &str) -> Credentials {
+    Credentials::new("mdbus-sim-key", secret, None).unwrap()
+}
+
+fn client(sim: &Sim, market: Market) -> BinanceClient {
+    let (scheme, pem) = match sim.cert_pem() {
+        Some(p) => ("https", vec![p]),
+        None => ("http", vec![]),
+    };
+    let tls = tls::client_config(&[] as &[&str], &pem).unwrap();
+    let url = format!("{scheme}://localhost:{}", sim.addr().port());
+    BinanceClient::new(market, &url, tls, creds("mdbus-sim-secret")).unwrap()
+}
+
+fn limit(qty: &str, px: &str) -> NewOrder {
+    NewOrder::limit("BTCUSDT", Side::Buy, qty.parse().unwrap(), px.parse().unwrap())
+}
+
+fn accepted(p: Placed) -> mdbus_sdk::order::OrderState {
+    match p {
+        Placed::Accepted(s) => s,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn place_query_cancel_and_list_over_keep_alive_https() {
+    let s = sim(ExchangeConfig::default(), true);
+    let mut c = client(&s, Market::Spot);
+    c.warm_up().unwrap();
+    let a = accepted(c.place(&limit("0.01", "60000")).unwrap());
+    assert_eq!(
+        (a.status, a.symbol.as_str(), a.qty.to_string().as_str(), a.price.to_string().as_str()),
+        (OrderStatus::New, "BTCUSDT", "0.01", "60000")
+    );
+    assert!(a.client_order_id.starts_with("mdbus-"), "{}", a.client_order_id);
+    let b = accepted(c.place(&limit("0.02", "59000").client_order_id("mine-2")).unwrap());
+    assert_eq!(b.client_order_id, "mine-2");
+    let q = c.query("BTCUSDT", OrderRef::Client("mine-2")).unwrap();
+    assert_eq!((q.order_id.as_str(), q.status), (b.order_id.as_str(), OrderStatus::New));
+    let open = c.open_orders(Some("BTCUSDT")).unwrap();
+    assert_eq!(open.len(), 2);
+    let cancelled = c.cancel("BTCUSDT", OrderRef::Venue(&a.order_id)).unwrap();
+    assert_eq!(cancelled.status, OrderStatus::Canceled);
+    assert_eq!(c.open_orders(None).unwrap().len(), 1);
+    let m = accepted(c.place(&NewOrder::market("BTCUSDT", Side::Sell, "0.5".parse().unwrap())).unwrap());
+    assert_eq!((m.status, m.filled.to_string().as_str()), (OrderStatus::Filled, "0.5"));
+    let bal = c.balances().unwrap();
+    assert!(bal.iter().any(|b| b.asset == "USDT" && b.free.to_string() == "100000.00000000"), "{bal:?}");
+    assert!(matches!(c.positions(), Err(Error::NotSupported { .. })));
+    // Every request went over the one connection opened by warm_up.
+    assert_eq!(c.http().connects(), 1);
+    assert_eq!(s.exchange().orders_placed(), 3);
+}
+
+#[test]
+fn unknown_orders_are_typed_errors() {
+    let s = sim(ExchangeConfig::default(), false);
+    let mut c = client(&s, Market::Spot);
+    let err = c.query("BTCUSDT", OrderRef::Client("never-placed")).unwrap_err();
+    assert!(matches!(&err, Error::OrderNotFound { order_id, .. } if order_id == "never-placed"), "{err:?}");
+    let err = c.cancel("BTCUSDT", OrderRef::Venue("424242")).unwrap_err();
+    assert!(matches!(err, Error::OrderNotFound { .. }), "{err:?}");
+    accepted(c.place(&limit("1", "1").client_order_id("dup")).unwrap());
+    let err = c.place(&limit("1", "1").client_order_id("dup")).unwrap_err();
+    assert!(matches!(err, Error::InvalidOrder { .. }), "{err:?}");
+    assert!(err.to_string().contains("Duplicate order sent"), "{err}");
+}
+
+#[test]
+fn usdm_orders_positions_and_balances() {
+    let s = sim(ExchangeConfig::default(), false);
+    let mut c = client(&s, Market::UsdM);
+    let m = accepted(c.place(&NewOrder::market("BTCUSDT", Side::Buy, "0.003".parse().unwrap())).unwrap());
+    assert_eq!(m.status, OrderStatus::Filled);
+    accepted(
+        c.place(&NewOrder::post_only("ETHUSDT", Side::Sell, "1".parse().unwrap(), "4000".parse().unwrap())).unwrap(),
+    );
+    let pos = c.positions().unwrap();
+    assert_eq!(pos.len(), 1);
+    assert_eq!((pos[0].symbol.as_str(), pos[0].qty.to_string().as_str()), ("BTCUSDT", "0.00300000"));
+    let bal = c.balances().unwrap();
+    assert_eq!(bal[0].asset, "USDT");
+    assert_eq!(bal[0].locked.to_string(), "1000.00000000");
+}
+
+#[test]
+fn bad_signature_and_unknown_key_get_the_venue_errors() {
+    let s = sim(ExchangeConfig::default(), false);
+    let tls = tls::client_config(&[] as &[&str], &[]).unwrap();
+    let url = format!("http://127.0.0.1:{}", s.addr().port());
+    let mut wrong = BinanceClient::new(Market::Spot, &url, tls.clone(), creds("not-the-secret")).unwrap();
+    let err = wrong.place(&limit("1", "1")).unwrap_err();
+    assert!(matches!(err, Error::Authentication { code: ErrorCode::InvalidSignature, .. }), "{err:?}");
+    assert!(!format!("{err} {err:?}").contains("not-the-secret"));
+    let other = Credentials::new("someone-else", "mdbus-sim-secret", None).unwrap();
+    let mut stranger = BinanceClient::new(Market::Spot, &url, tls, other).unwrap();
+    let err = stranger.open_orders(None).unwrap_err();
+    assert!(matches!(err, Error::Authentication { code: ErrorCode::InvalidApiKey, .. }), "{err:?}");
+    assert_eq!(s.exchange().orders_placed(), 0);
+}
+
+#[test]
+fn a_429_is_honoured_and_the_refused_order_sent_once_more() {
+    let cfg = ExchangeConfig { order_limit: 2, order_window: Duration::from_millis(1000), ..ExchangeConfig::default() };
+    let s = sim(cfg, false);
+    let mut c = client(&s, Market::Spot);
+    // Start at the beginning of a window so the first two orders share it.
+    while mdbus_bus::now_ns() / 1_000_000 % 1000 > 100 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let t = Instant::now();
+    for i in 0..3 {
+        accepted(c.place(&limit("1", &format!("{}", 100 + i))).unwrap());
+    }
+    // The third was refused with 429 + Retry-After, waited out, then accepted.
+    assert!(t.elapsed() >= Duration::from_millis(500), "{:?}", t.elapsed());
+    assert_eq!((s.exchange().orders_received(), s.exchange().orders_placed()), (4, 3));
+    // A wait longer than the policy allows is returned, not slept.
+    let mut impatient =
+        client(&s, Market::Spot).with_policy(RetryPolicy::default().max_wait(Duration::from_millis(10)));
+    let mut last = None;
+    for _ in 0..3 {
+        if let Err(e) = impatient.place(&limit("1", "1")) {
+            last = Some(e);
+            break;
+        }
+    }
+    let e = last.unwrap();
+    assert!(e.is_rate_limit() && e.retry_after().is_some(), "{e:?}");
+}
+
+#[test]
+fn a_shared_limiter_keeps_the_client_under_the_venue_limit() {
+    let cfg = ExchangeConfig { order_limit: 2, order_window: Duration::from_millis(1000), ..ExchangeConfig::default() };
+    let s = sim(cfg, false);
+    let dir = std::env::temp_dir().join(format!("mdbus-orders-limit-{}", std::process::id()));
+    let limiter = Arc::new(
+        Limiter::shared(
+            dir.join("binance.cells"),
+            [Rule::fixed_window("orders", 2, Duration::from_secs(1)).endpoint("/api/v3/order")],
+        )
+        .unwrap(),
+    );
+    let mut c = client(&s, Market::Spot).with_limiter(limiter.clone());
+    for i in 0..4 {
+        accepted(c.place(&limit("1", &format!("{}", 200 + i))).unwrap());
+    }
+    // The limiter made the client wait: the venue never had to refuse.
+    assert_eq!((s.exchange().orders_received(), s.exchange().orders_placed()), (4, 4));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_lost_response_is_resolved_by_query_without_a_second_order() {
+    let s = sim(ExchangeConfig { drop_response_every: 1, ..ExchangeConfig::default() }, false);
+    let mut c = client(&s, Market::Spot);
+    let o = accepted(c.place(&limit("0.1", "50000").client_order_id("lost-1")).unwrap());
+    assert_eq!((o.client_order_id.as_str(), o.status), ("lost-1", OrderStatus::New));
+    assert_eq!((s.exchange().orders_received(), s.exchange().orders_placed()), (1, 1));
+}
+
+#[test]
+fn a_timed_out_order_is_resolved_by_query_without_a_second_order() {
+    let s = sim(ExchangeConfig { order_delay: Some(Duration::from_millis(700)), ..ExchangeConfig::default() }, false);
+    let mut c = client(&s, Market::UsdM).with_timeout(Duration::from_millis(200));
+    let o = accepted(c.place(&limit("0.1", "50000").client_order_id("slow-1")).unwrap());
+    assert_eq!(o.client_order_id, "slow-1");
+    assert_eq!(s.exchange().orders_received(), 1);
+}
+
+#[test]
+fn an_order_that_never_arrived_is_reported_safe_to_resend_after_its_window() {
+    let s = sim(ExchangeConfig { lose_request_every: 1, ..ExchangeConfig::default() }, false);
+    let mut c = client(&s, Market::Spot).with_recv_window(300);
+    let err = c.place(&limit("0.1", "50000").client_order_id("gone-1")).unwrap_err();
+    assert!(matches!(err, Error::Order { code: ErrorCode::OrderTimeout, .. }), "{err:?}");
+    assert_eq!((s.exchange().orders_received(), s.exchange().orders_placed()), (1, 0));
+}
+
+#[test]
+fn an_unresolved_order_stays_unknown_until_resolved() {
+    let s = sim(ExchangeConfig { lose_request_every: 1, ..ExchangeConfig::default() }, false);
+    let policy = RetryPolicy::default().resolve(Duration::from_millis(150), Duration::from_millis(50));
+    let mut c = client(&s, Market::Spot).with_policy(policy).with_recv_window(100);
+    match c.place(&limit("0.1", "50000").client_order_id("limbo-1")).unwrap() {
+        Placed::Unknown { client_order_id, symbol } => {
+            assert_eq!((client_order_id.as_str(), symbol.as_str()), ("limbo-1", "BTCUSDT"))
+        }
+        other => panic!("{other:?}"),
+    }
+    // Later, with the window (and the second of margin) passed, resolving says it never arrived.
+    std::thread::sleep(Duration::from_millis(1200));
+    let err = c.resolve("BTCUSDT", "limbo-1").unwrap_err();
+    assert!(matches!(err, Error::Order { code: ErrorCode::OrderTimeout, .. }), "{err:?}");
+    assert_eq!(s.exchange().orders_received(), 1);
+}
+
+#[test]
+fn server_time_offset_is_measured_and_applied() {
+    let s = sim(ExchangeConfig { clock_skew_ms: 4000, ..ExchangeConfig::default() }, false);
+    let mut c = client(&s, Market::Spot).with_recv_window(1000);
+    let err = c.place(&limit("1", "1")).unwrap_err();
+    assert!(matches!(err, Error::Authentication { code: ErrorCode::ExpiredTimestamp, .. }), "{err:?}");
+    let offset = c.sync_time().unwrap();
+    assert!((3900..4100).contains(&offset), "{offset}");
+    accepted(c.place(&limit("1", "1")).unwrap());
+}
+
+#[test]
+fn listen_keys_are_created_and_kept_alive() {
+    let s = sim(ExchangeConfig::default(), false);
+    for market in [Market::Spot, Market::UsdM] {
+        let mut c = client(&s, market);
+        let key = c.create_listen_key().unwrap();
+        assert!(key.len() >= 32);
+        c.keep_alive_listen_key(&key).unwrap();
+    }
+    assert_eq!(s.exchange().keepalives(), 2);
+    let mut c = client(&s, Market::Spot);
+    let err = c.keep_alive_listen_key("no-such-key").unwrap_err();
+    assert!(matches!(err, Error::Authentication { code: ErrorCode::SessionExpired, .. }), "{err:?}");
+}
