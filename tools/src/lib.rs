@@ -10,6 +10,7 @@ pub mod bench_e2e;
 #[cfg(feature = "iceoryx2")]
 pub mod bench_iox;
 pub mod bench_limiter;
+pub mod bench_order;
 pub mod bench_sign;
 pub mod decode;
 pub mod demo;

@@ -239,6 +239,15 @@ enum BenchCmd {
         #[arg(long, default_value_t = 1_000_000)]
         iters: u32,
     },
+    /// Place ► ack round trip against the local simulator over HTTPS, warm and cold connection.
+    Order {
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Orders per measurement.
+        #[arg(long, default_value_t = 2000)]
+        orders: u32,
+    },
     /// Nanoseconds per request signature for every venue, beside the seed.
     Sign {
         /// Print one JSON object instead of a table.
@@ -668,6 +677,19 @@ fn main() -> Result<()> {
                     v["seed_b3_over_order"],
                     v["seed_b4_over_denied"]
                 );
+            }
+        }
+        Cmd::Bench { which: BenchCmd::Order { json, orders } } => {
+            let v = mdbus_tools::bench_order::run(orders).map_err(anyhow::Error::msg)?;
+            if json {
+                println!("{v}");
+            } else {
+                println!("| connection | place ► ack p50 | p99 |");
+                println!("|---|---|---|");
+                println!("| warm keep-alive | {} µs | {} µs |", v["warm_p50_us"], v["warm_p99_us"]);
+                println!("| cold (TCP + TLS per order) | {} µs | {} µs |", v["cold_p50_us"], v["cold_p99_us"]);
+                println!();
+                println!("cold / warm at p50: {}x", v["cold_over_warm_p50"]);
             }
         }
         Cmd::Bench { which: BenchCmd::Sign { json, iters } } => {

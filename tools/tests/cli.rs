@@ -246,6 +246,17 @@ fn bench_sign_reports_every_venue_as_json() {
 }
 
 #[test]
+fn bench_order_reports_warm_and_cold_round_trips() {
+    let out = Command::new(MDBUS).args(["bench", "order", "--json", "--orders", "30"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in ["warm_p50_us", "warm_p99_us", "cold_p50_us", "cold_p99_us", "cold_over_warm_p50"] {
+        assert!(v[key].as_f64().is_some_and(|x| x > 0.0), "missing {key} in {v}");
+    }
+    assert_eq!(v["orders_placed"], 66);
+}
+
+#[test]
 fn bench_e2e_reports_latency_and_frame_rate() {
     let out =
         Command::new(MDBUS).args(["bench", "e2e", "--json", "--seconds", "1", "--tick-us", "500"]).output().unwrap();

@@ -260,6 +260,11 @@ impl BinanceClient {
         self.http.warm_up().map_err(|e| Error::Connection { venue: self.market.key().into(), detail: e.to_string() })
     }
 
+    /// Closes the connection; the next request opens a new one (TCP and TLS handshake).
+    pub fn disconnect(&mut self) {
+        self.http.disconnect();
+    }
+
     /// Returns the measured server-time offset in ms (venue − local).
     pub fn offset_ms(&self) -> i64 {
         self.offset_ms
