@@ -22,6 +22,7 @@
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 
+pub mod account;
 pub mod book;
 pub mod config;
 pub mod connection;

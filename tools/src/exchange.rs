@@ -111,6 +111,9 @@ struct State {
     accounts: HashMap<String, Account>,
     next_order_id: u64,
     listen_keys: HashMap<String, String>,
+    /// User-data stream frames per account (API key), in order.
+    events: HashMap<String, Vec<String>>,
+    next_trade_id: u64,
 }
 
 /// The simulated exchange.
@@ -231,6 +234,77 @@ impl Exchange {
     /// Returns how many trading requests arrived.
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::SeqCst)
+    }
+
+    /// Returns the API key of the account a listen key belongs to.
+    pub fn listen_key_account(&self, key: &str) -> Option<String> {
+        self.state.lock().ok()?.listen_keys.get(key).cloned()
+    }
+
+    /// Returns the account's user-data frames from index `from` on, and the next index.
+    pub fn events_since(&self, api_key: &str, from: usize) -> (Vec<String>, usize) {
+        let Ok(st) = self.state.lock() else { return (Vec::new(), from) };
+        let all = st.events.get(api_key).map(Vec::as_slice).unwrap_or(&[]);
+        (all.get(from..).unwrap_or(&[]).to_vec(), all.len().max(from))
+    }
+
+    /// The user-data frames for an order change (`exec`: NEW, CANCELED or TRADE).
+    fn order_events(o: &SimOrder, exec: &str, trade_id: u64, futures: bool, now: u64) -> Vec<String> {
+        let (last_qty, last_px) = if exec == "TRADE" { (o.qty.as_str(), "65000.00000000") } else { ("0", "0") };
+        let mut out = Vec::new();
+        if futures {
+            out.push(
+                json!({
+                    "e": "ORDER_TRADE_UPDATE", "E": now, "T": now,
+                    "o": {
+                        "s": o.symbol, "c": o.client_order_id, "S": o.side, "o": o.kind, "f": o.tif,
+                        "q": o.qty, "p": o.price, "ap": if exec == "TRADE" { last_px } else { "0" }, "sp": "0",
+                        "x": exec, "X": o.status, "i": o.order_id, "l": last_qty, "z": o.executed, "L": last_px,
+                        "N": "USDT", "n": if exec == "TRADE" { "0.01300000" } else { "0" }, "T": now,
+                        "t": if exec == "TRADE" { trade_id as i64 } else { 0 }, "b": "0", "a": "0", "m": false,
+                        "R": o.reduce_only, "wt": "CONTRACT_PRICE", "ot": o.kind, "ps": "BOTH", "cp": false, "rp": "0"
+                    }
+                })
+                .to_string(),
+            );
+        } else {
+            out.push(
+                json!({
+                    "e": "executionReport", "E": now, "s": o.symbol, "c": o.client_order_id, "S": o.side,
+                    "o": o.kind, "f": o.tif, "q": o.qty, "p": o.price, "P": "0.00000000", "F": "0.00000000",
+                    "g": -1, "C": "", "x": exec, "X": o.status, "r": "NONE", "i": o.order_id, "l": last_qty,
+                    "z": o.executed, "L": last_px, "n": if exec == "TRADE" { "0.00100000" } else { "0" },
+                    "N": if exec == "TRADE" { Value::from("BNB") } else { Value::Null }, "T": now,
+                    "t": if exec == "TRADE" { trade_id as i64 } else { -1 }, "I": o.order_id * 2, "w": o.status == "NEW",
+                    "m": false, "M": exec == "TRADE", "O": o.time, "Z": "0.00000000", "Y": "0.00000000",
+                    "Q": "0.00000000", "W": o.time, "V": "NONE"
+                })
+                .to_string(),
+            );
+        }
+        out
+    }
+
+    /// The balance (and position) frames after a fill.
+    fn account_events(acct: &Account, futures: bool, now: u64) -> String {
+        if futures {
+            let positions: Vec<Value> = acct
+                .positions
+                .iter()
+                .map(|(s, (u, px))| json!({"s": s, "pa": from_units(*u), "ep": px, "bep": px, "cr": "0", "up": "0.00000000", "mt": "cross", "iw": "0", "ps": "BOTH"}))
+                .collect();
+            json!({
+                "e": "ACCOUNT_UPDATE", "E": now, "T": now,
+                "a": { "m": "ORDER", "B": [{"a": "USDT", "wb": "100000.00000000", "cw": "99000.00000000", "bc": "0"}], "P": positions }
+            })
+            .to_string()
+        } else {
+            json!({
+                "e": "outboundAccountPosition", "E": now, "u": now,
+                "B": [{"a": "BTC", "f": "10.00000000", "l": "0.00000000"}, {"a": "USDT", "f": "100000.00000000", "l": "0.00000000"}]
+            })
+            .to_string()
+        }
     }
 
     /// Returns whether the exchange serves `path`.
@@ -464,8 +538,26 @@ impl Exchange {
             pos.0 += signed;
         }
         let body = Self::order_json(&order, futures).to_string();
+        let mut frames = Vec::new();
+        if filled {
+            let mut first = order.clone();
+            first.status = "NEW".into();
+            first.executed = "0".into();
+            frames.extend(Self::order_events(&first, "NEW", 0, futures, server));
+            frames.extend(Self::order_events(&order, "TRADE", st.next_trade_id + 1, futures, server));
+        } else {
+            frames.extend(Self::order_events(&order, "NEW", 0, futures, server));
+        }
+        let acct = st.accounts.entry(account.api_key.clone()).or_default();
         acct.orders.push(order);
+        if filled {
+            frames.push(Self::account_events(acct, futures, server));
+        }
         st.next_order_id = next_id;
+        if filled {
+            st.next_trade_id += 1;
+        }
+        st.events.entry(account.api_key.clone()).or_default().extend(frames);
         drop(st);
         self.orders_placed.fetch_add(1, Ordering::SeqCst);
         if let Some(d) = self.cfg.order_delay {
@@ -504,7 +596,10 @@ impl Exchange {
             (Some(o), true) if matches!(o.status.as_str(), "NEW" | "PARTIALLY_FILLED") => {
                 o.status = "CANCELED".into();
                 o.update = server;
-                ok(Self::order_json(o, futures))
+                let reply = ok(Self::order_json(o, futures));
+                let frames = Self::order_events(o, "CANCELED", 0, futures, server);
+                st.events.entry(account.api_key.clone()).or_default().extend(frames);
+                reply
             }
             (Some(_), true) => error("400 Bad Request", -2011, "Unknown order sent."),
         }

@@ -593,10 +593,44 @@ fn is_timeout(e: &tungstenite::Error) -> bool {
     matches!(e, tungstenite::Error::Io(io) if matches!(io.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut))
 }
 
+/// A user-data stream (`/ws/<listenKey>`): the account's order, fill and balance events as the
+/// exchange makes them.
+fn user_data<S: Read + Write + SetTimeout>(
+    shared: &Arc<Shared>,
+    mut ws: WebSocket<S>,
+    api_key: &str,
+) -> io::Result<()> {
+    ws.get_ref().set_timeout(Some(Duration::from_millis(5)))?;
+    // Only the events made after the connection, as on the venue.
+    let (_, mut next) = shared.exchange.events_since(api_key, 0);
+    loop {
+        if shared.stop.load(Ordering::SeqCst) {
+            let _ = ws.close(None);
+            return Ok(());
+        }
+        match ws.read() {
+            Ok(Message::Close(_)) | Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => {
+                return Ok(());
+            }
+            Ok(_) => {}
+            Err(e) if is_timeout(&e) => {}
+            Err(e) => return Err(io::Error::other(e)),
+        }
+        let (frames, n) = shared.exchange.events_since(api_key, next);
+        next = n;
+        for f in frames {
+            ws.send(Message::text(f)).map_err(io::Error::other)?;
+        }
+    }
+}
+
 fn websocket<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, stream: S, target: &str) -> io::Result<()> {
     let cfg = WebSocketConfig::default();
     let mut ws: WebSocket<S> =
         tungstenite::accept_with_config(stream, Some(cfg)).map_err(|e| io::Error::other(e.to_string()))?;
+    if let Some(api_key) = target.strip_prefix("/ws/").and_then(|k| shared.exchange.listen_key_account(k)) {
+        return user_data(shared, ws, &api_key);
+    }
     let combined = target.starts_with("/stream");
     let mut subs: HashSet<String> = HashSet::new();
     if let Some(list) = query(target, "streams") {

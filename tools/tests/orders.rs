@@ -250,3 +250,125 @@ fn listen_keys_are_created_and_kept_alive() {
     let err = c.keep_alive_listen_key("no-such-key").unwrap_err();
     assert!(matches!(err, Error::Authentication { code: ErrorCode::SessionExpired, .. }), "{err:?}");
 }
+
+mod private_stream {
+    use std::time::{Duration, Instant};
+
+    use mdbus_bus::{ReadError, RingDir, RingOptions, Start};
+    use mdbus_feeder::{
+        account::{AccountStream, AccountStreamConfig},
+        venues::binance::account::AccountDecoder,
+    };
+    use mdbus_schemas::{Kind, OrderStatus, RecordView, VenueId};
+    use mdbus_sdk::{
+        clock::FakeClock,
+        order::{NewOrder, OrderClient, Side, binance::Market},
+        tls,
+    };
+
+    use super::{accepted, client, limit, sim};
+
+    fn ring_dir(name: &str) -> RingDir {
+        let d = RingDir::new(std::env::temp_dir().join(format!("mdbus-account-{name}-{}", std::process::id())));
+        let _ = std::fs::remove_dir_all(d.path());
+        d
+    }
+
+    #[test]
+    fn order_events_arrive_in_the_account_ring() {
+        for (market, venue) in [(Market::Spot, VenueId::BINANCE_SPOT), (Market::UsdM, VenueId::BINANCE_USDM)] {
+            let s = sim(mdbus_tools::exchange::ExchangeConfig::default(), false);
+            let dir = ring_dir(market.key());
+            let writer = dir.writer("main.account", Kind::ORDER, &RingOptions::default().capacity(1024)).unwrap();
+            let mut reader = dir.reader("main.account", Start::Oldest).unwrap();
+            let cfg = AccountStreamConfig::new(&format!("ws://127.0.0.1:{}/ws", s.addr().port()));
+            let tls = tls::client_config(&[] as &[&str], &[]).unwrap();
+            let mut stream = AccountStream::new(
+                cfg,
+                client(&s, market),
+                AccountDecoder::new(venue, 1),
+                writer,
+                tls,
+                FakeClock::new(1),
+            );
+            stream.poll().unwrap();
+            assert_eq!((stream.stats().keys_created, stream.stats().connects), (1, 1));
+
+            let mut trader = client(&s, market);
+            let resting = accepted(trader.place(&limit("0.5", "61000").client_order_id("rest-1")).unwrap());
+            accepted(
+                trader
+                    .place(&NewOrder::market("BTCUSDT", Side::Buy, "0.25".parse().unwrap()).client_order_id("take-1"))
+                    .unwrap(),
+            );
+            trader.cancel("BTCUSDT", mdbus_sdk::order::OrderRef::Client("rest-1")).unwrap();
+
+            // new(rest-1), new(take-1), trade(take-1) + fill, two balances on spot or a balance and
+            // a position on USD-M, canceled(rest-1).
+            let want = 7;
+            let deadline = Instant::now() + Duration::from_secs(10);
+            let mut seen = Vec::new();
+            while seen.len() < want && Instant::now() < deadline {
+                stream.poll().unwrap();
+                loop {
+                    match reader.try_read() {
+                        Ok(rec) => seen.push(match rec.view().unwrap() {
+                            RecordView::Order(o) => format!("order {} {:?}", o.client_id, o.status),
+                            RecordView::Fill(f) => format!("fill {} {}", f.client_id, f.qty),
+                            RecordView::Balance(b) => format!("balance {}", b.asset),
+                            RecordView::Position(p) => format!("position {}", p.qty),
+                            RecordView::Marker(_) => continue,
+                            other => format!("{other:?}"),
+                        }),
+                        Err(ReadError::Empty) => break,
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+            }
+            let st = |s: OrderStatus| format!("{s:?}");
+            assert_eq!(seen[0], format!("order rest-1 {}", st(OrderStatus::NEW)), "{seen:?}");
+            assert_eq!(seen[1], format!("order take-1 {}", st(OrderStatus::NEW)), "{seen:?}");
+            assert_eq!(seen[2], format!("order take-1 {}", st(OrderStatus::FILLED)), "{seen:?}");
+            assert_eq!(seen[3], "fill take-1 25000000", "{seen:?}");
+            assert!(seen[4].starts_with("balance "), "{seen:?}");
+            let fifth = if market == Market::Spot { "balance USDT" } else { "position 25000000" };
+            assert_eq!(seen[5], fifth, "{seen:?}");
+            assert_eq!(seen.last().unwrap(), &format!("order rest-1 {}", st(OrderStatus::CANCELED)), "{seen:?}");
+            assert_eq!(seen.len(), want, "{seen:?}");
+            assert_eq!(resting.client_order_id, "rest-1");
+            assert_eq!(stream.stats().decode_errors, 0);
+            let _ = std::fs::remove_dir_all(dir.path());
+        }
+    }
+
+    #[test]
+    fn listen_key_keep_alive_follows_the_schedule_on_a_fake_clock() {
+        let s = sim(mdbus_tools::exchange::ExchangeConfig::default(), false);
+        let dir = ring_dir("keepalive");
+        let writer = dir.writer("ka.account", Kind::ORDER, &RingOptions::default().capacity(64)).unwrap();
+        let cfg = AccountStreamConfig::new(&format!("ws://127.0.0.1:{}/ws", s.addr().port()));
+        let tls = tls::client_config(&[] as &[&str], &[]).unwrap();
+        let clock = FakeClock::new(1_000_000_000);
+        let mut stream = AccountStream::new(
+            cfg,
+            client(&s, Market::Spot),
+            AccountDecoder::new(VenueId::BINANCE_SPOT, 0),
+            writer,
+            tls,
+            clock.clone(),
+        );
+        stream.poll().unwrap();
+        let minutes = |m: u64| Duration::from_secs(60 * m);
+        let mut expected = Vec::new();
+        for (advance, want) in [(29, 0), (1, 1), (10, 1), (19, 1), (1, 2), (45, 3)] {
+            clock.advance(minutes(advance));
+            stream.poll().unwrap();
+            expected.push((advance, want, stream.stats().keepalives, s.exchange().keepalives()));
+        }
+        for (advance, want, ours, venue) in expected {
+            assert_eq!((ours, venue), (want, want), "after +{advance} min");
+        }
+        assert_eq!(stream.stats().keys_created, 1);
+        let _ = std::fs::remove_dir_all(dir.path());
+    }
+}

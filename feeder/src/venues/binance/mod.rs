@@ -4,6 +4,7 @@
 //! fast path scans the frame once without allocating; frames it does not handle (escaped
 //! strings) go through serde_json, which gives identical results on everything both handle.
 
+pub mod account;
 mod fast;
 mod wire;
 
