@@ -5,11 +5,7 @@
 //! offset and a `recvWindow`. Responses' `X-MBX-USED-WEIGHT-1M` and `X-MBX-ORDER-COUNT-*`
 //! headers correct the limiter's rules that name them.
 
-use std::{
-    fmt::Write as _,
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{fmt::Write as _, sync::Arc, time::Duration};
 
 use mdbus_schemas::Decimal;
 use serde_json::Value;
@@ -17,12 +13,13 @@ use serde_json::Value;
 use super::{
     BalanceState, ClientOrderIds, NewOrder, OrderClient, OrderRef, OrderState, OrderStatus, OrderType, Placed,
     PositionState, RetryPolicy, Side, TimeInForce,
+    transport::{self, HasTransport, Sent, Transport},
 };
 use crate::{
     credentials::Credentials,
     error::{BINANCE, Error, ErrorCode},
-    http::{HttpClient, HttpError, Response},
-    rate_limit::{Acquire, Limiter, Request},
+    http::{HttpClient, Response},
+    rate_limit::Limiter,
     registry::Capability,
     signing::{BinanceSigner, percent_encode},
 };
@@ -101,38 +98,21 @@ enum Path {
 /// ```
 pub struct BinanceClient {
     market: Market,
-    http: HttpClient,
+    t: Transport,
     creds: Credentials,
     signer: BinanceSigner,
-    limiter: Option<Arc<Limiter>>,
-    account: String,
     ids: ClientOrderIds,
     recv_window_ms: u64,
-    offset_ms: i64,
-    policy: RetryPolicy,
-    blocked_until: Option<Instant>,
-    sent: u64,
-    /// Orders with an unknown outcome: client order id → venue time they were sent (ms).
-    pending: std::collections::HashMap<String, u64>,
 }
 
 impl std::fmt::Debug for BinanceClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BinanceClient")
             .field("market", &self.market)
-            .field("http", &self.http)
+            .field("transport", &self.t)
             .field("creds", &self.creds)
-            .field("account", &self.account)
-            .field("offset_ms", &self.offset_ms)
             .finish_non_exhaustive()
     }
-}
-
-/// What came back from one request.
-enum Sent {
-    Reply(Response),
-    /// Sent, no answer: the outcome is unknown.
-    Lost(String),
 }
 
 fn dec(v: &Value, key: &str) -> Decimal {
@@ -180,8 +160,7 @@ fn order_state(v: &Value) -> Result<OrderState, Error> {
 }
 
 fn json(body: &[u8]) -> Result<Value, Error> {
-    serde_json::from_slice(body)
-        .map_err(|e| Error::DataParse { what: "binance response".into(), detail: e.to_string() })
+    transport::json("binance", body)
 }
 
 impl BinanceClient {
@@ -200,30 +179,23 @@ impl BinanceClient {
         let signer = BinanceSigner::new(creds.secret().expose());
         Ok(BinanceClient {
             market,
-            http,
+            t: Transport::new(market.key(), http),
             creds,
             signer,
-            limiter: None,
-            account: "default".to_owned(),
             ids: ClientOrderIds::new("mdbus"),
             recv_window_ms: 5000,
-            offset_ms: 0,
-            policy: RetryPolicy::default(),
-            blocked_until: None,
-            sent: 0,
-            pending: std::collections::HashMap::new(),
         })
     }
 
     /// Draws every request from `limiter` (shared with other processes if it is).
     pub fn with_limiter(mut self, limiter: Arc<Limiter>) -> BinanceClient {
-        self.limiter = Some(limiter);
+        self.t.limiter = Some(limiter);
         self
     }
 
     /// Names the account for account-scoped limiter rules. Default `default`.
     pub fn with_account(mut self, account: &str) -> BinanceClient {
-        self.account = account.to_owned();
+        self.t.account = account.to_owned();
         self
     }
 
@@ -235,13 +207,13 @@ impl BinanceClient {
 
     /// Sets the retry policy.
     pub fn with_policy(mut self, policy: RetryPolicy) -> BinanceClient {
-        self.policy = policy;
+        self.t.policy = policy;
         self
     }
 
     /// Sets the HTTP timeout (connect, write, read). Default 5 s.
     pub fn with_timeout(mut self, timeout: Duration) -> BinanceClient {
-        self.http.set_timeout(timeout);
+        self.t.http.set_timeout(timeout);
         self
     }
 
@@ -257,74 +229,35 @@ impl BinanceClient {
     ///
     /// [`Error::Connection`] when the venue cannot be reached.
     pub fn warm_up(&mut self) -> Result<(), Error> {
-        self.http.warm_up().map_err(|e| Error::Connection { venue: self.market.key().into(), detail: e.to_string() })
+        self.t.http.warm_up().map_err(|e| Error::Connection { venue: self.market.key().into(), detail: e.to_string() })
     }
 
     /// Closes the connection; the next request opens a new one (TCP and TLS handshake).
     pub fn disconnect(&mut self) {
-        self.http.disconnect();
+        self.t.http.disconnect();
     }
 
     /// Returns the measured server-time offset in ms (venue − local).
     pub fn offset_ms(&self) -> i64 {
-        self.offset_ms
+        self.t.offset_ms
     }
 
     /// Returns how many requests went out (for tests and statistics).
     pub fn requests_sent(&self) -> u64 {
-        self.sent
+        self.t.sent
     }
 
     /// Returns the HTTP client (connection count, endpoint).
     pub fn http(&self) -> &HttpClient {
-        &self.http
+        &self.t.http
     }
 
     fn venue(&self) -> String {
-        self.market.key().to_owned()
+        self.t.venue()
     }
 
-    fn now_ms(&self) -> u64 {
-        let local = (mdbus_bus::now_ns() / 1_000_000) as i64;
-        (local + self.offset_ms).max(0) as u64
-    }
-
-    /// Waits out a venue-imposed pause and takes the request from the limiter.
-    fn admit(&mut self, method: &str, path: &str) -> Result<(), Error> {
-        if let Some(until) = self.blocked_until {
-            let now = Instant::now();
-            if until > now {
-                let wait = until - now;
-                if wait > self.policy.max_wait {
-                    return Err(Error::RateLimit {
-                        venue: self.venue(),
-                        retry_after: Some(wait),
-                        code: ErrorCode::RateLimitExceeded,
-                        detail: "the venue asked to pause (Retry-After)".into(),
-                    });
-                }
-                std::thread::sleep(wait);
-            }
-            self.blocked_until = None;
-        }
-        if let Some(l) = &self.limiter {
-            let req = Request::new(method, path).account(&self.account);
-            let got =
-                l.acquire(&req, self.policy.max_wait).map_err(|e| Error::Configuration { detail: e.to_string() })?;
-            if let Acquire::Wait { after, .. } = got {
-                return Err(Error::RateLimit {
-                    venue: self.venue(),
-                    retry_after: Some(after),
-                    code: ErrorCode::RateLimitExceeded,
-                    detail: "local rate limit".into(),
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// Signs and sends one request. `params` are sent in the query (GET, DELETE, PUT) or the
-    /// form body (POST). A request that certainly did not leave is retried at once.
+    /// Signs and sends one request. `params` go in the query (GET, DELETE, PUT) or the form
+    /// body (POST).
     fn send(
         &mut self,
         method: &str,
@@ -332,7 +265,6 @@ impl BinanceClient {
         params: &[(&str, String)],
         signed: bool,
     ) -> Result<Sent, Error> {
-        self.admit(method, path)?;
         let mut payload = String::with_capacity(256);
         for (k, v) in params {
             if !payload.is_empty() {
@@ -346,7 +278,7 @@ impl BinanceClient {
             if !payload.is_empty() {
                 payload.push('&');
             }
-            let _ = write!(payload, "recvWindow={}&timestamp={}", self.recv_window_ms, self.now_ms());
+            let _ = write!(payload, "recvWindow={}&timestamp={}", self.recv_window_ms, self.t.now_ms());
             let sig = self.signer.sign(&payload, "");
             payload.push_str("&signature=");
             payload.push_str(sig.as_str());
@@ -363,44 +295,16 @@ impl BinanceClient {
         if method == "POST" {
             headers.push(("Content-Type", "application/x-www-form-urlencoded"));
         }
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            self.sent += 1;
-            match self.http.request(method, &target, &headers, body.as_bytes()) {
-                Ok(resp) => {
-                    self.after_response(method, path, &resp);
-                    return Ok(Sent::Reply(resp));
-                }
-                Err(HttpError::NotSent(_)) if attempts < 3 => std::thread::sleep(self.policy.backoff),
-                Err(e) if e.maybe_delivered() => return Ok(Sent::Lost(crate::redact::text(&e.to_string()))),
-                Err(e) => {
-                    return Err(Error::Connection { venue: self.venue(), detail: crate::redact::text(&e.to_string()) });
-                }
-            }
-        }
-    }
-
-    fn after_response(&mut self, method: &str, path: &str, resp: &Response) {
-        if let Some(l) = &self.limiter {
-            let req = Request::new(method, path).account(&self.account);
-            l.observe(&req, resp.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        }
-        if matches!(resp.status, 429 | 418) {
-            let wait = resp.retry_after().unwrap_or(Duration::from_secs(1));
-            self.blocked_until = Some(Instant::now() + wait);
-        }
+        self.t.exchange(method, path, &target, &headers, body.as_bytes())
     }
 
     /// The error for a non-2xx reply.
-    fn error(&self, resp: &Response) -> Error {
-        BINANCE.from_body(&self.venue(), resp.status, &resp.body, resp.retry_after()).unwrap_or_else(|| {
-            Error::RequestFailed {
-                venue: self.venue(),
-                url: String::new(),
-                status: Some(resp.status),
-                detail: String::new(),
-            }
+    fn error(venue: &str, resp: &Response) -> Error {
+        BINANCE.from_body(venue, resp.status, &resp.body, resp.retry_after()).unwrap_or_else(|| Error::RequestFailed {
+            venue: venue.to_owned(),
+            url: String::new(),
+            status: Some(resp.status),
+            detail: String::new(),
         })
     }
 
@@ -412,25 +316,11 @@ impl BinanceClient {
         params: &[(&str, String)],
         signed: bool,
     ) -> Result<Value, Error> {
-        let mut backoff = self.policy.backoff;
-        let mut last = None;
-        for _ in 0..self.policy.read_attempts.max(1) {
-            let err = match self.send(method, path, params, signed) {
-                Ok(Sent::Reply(r)) if r.is_success() => return json(&r.body),
-                Ok(Sent::Reply(r)) => self.error(&r),
-                Ok(Sent::Lost(detail)) => Error::Network { venue: self.venue(), detail },
-                Err(e) => e,
-            };
-            let pause = match (&err, err.retry_after()) {
-                (_, Some(d)) if d <= self.policy.max_wait => d,
-                (e, _) if e.is_retryable() && e.retry_after().is_none() => backoff,
-                _ => return Err(err),
-            };
-            last = Some(err);
-            std::thread::sleep(pause);
-            backoff *= 2;
-        }
-        Err(last.unwrap_or(Error::Network { venue: self.venue(), detail: "no attempt made".into() }))
+        transport::retry_read(self, |c| match c.send(method, path, params, signed)? {
+            Sent::Reply(r) if r.is_success() => json(&r.body),
+            Sent::Reply(r) => Err(Self::error(c.t.venue, &r)),
+            Sent::Lost(detail) => Err(Error::Network { venue: c.venue(), detail }),
+        })
     }
 
     fn order_params(&self, order: &NewOrder, cid: &str) -> Vec<(&'static str, String)> {
@@ -510,40 +400,11 @@ impl BinanceClient {
         };
         self.read("PUT", path, &params, false).map(|_| ())
     }
+}
 
-    fn resolve_from(&mut self, symbol: &str, cid: &str, sent_ms: u64) -> Result<Placed, Error> {
-        let deadline = Instant::now() + self.policy.resolve_for;
-        loop {
-            match self.query(symbol, OrderRef::Client(cid)) {
-                Ok(state) => {
-                    self.pending.remove(cid);
-                    return Ok(Placed::Accepted(state));
-                }
-                Err(Error::OrderNotFound { .. }) => {
-                    // The venue refuses a request whose timestamp is older than recvWindow, so
-                    // once that has passed on the venue's clock (plus a second for the error of
-                    // the measured offset) the order can no longer appear.
-                    if self.now_ms() > sent_ms + self.recv_window_ms + 1000 {
-                        self.pending.remove(cid);
-                        return Err(Error::Order {
-                            venue: self.venue(),
-                            symbol: symbol.to_owned(),
-                            code: ErrorCode::OrderTimeout,
-                            detail: format!(
-                                "order {cid} was not received within its receive window; it may be sent again"
-                            ),
-                        });
-                    }
-                }
-                Err(e) if e.is_retryable() => {}
-                Err(e) => return Err(e),
-            }
-            if Instant::now() >= deadline {
-                self.pending.insert(cid.to_owned(), sent_ms);
-                return Ok(Placed::Unknown { symbol: symbol.to_owned(), client_order_id: cid.to_owned() });
-            }
-            std::thread::sleep(self.policy.resolve_every);
-        }
+impl HasTransport for BinanceClient {
+    fn transport(&mut self) -> &mut Transport {
+        &mut self.t
     }
 }
 
@@ -554,32 +415,33 @@ impl OrderClient for BinanceClient {
         let path = self.market.path(Path::Order);
         let mut waited = false;
         loop {
-            let sent_ms = self.now_ms();
+            // Binance refuses a request whose timestamp is more than recvWindow old, so the
+            // order can only appear until then.
+            let expires_ms = self.t.now_ms() + self.recv_window_ms;
             match self.send("POST", path, &params, true)? {
                 Sent::Reply(r) if r.is_success() => return order_state(&json(&r.body)?).map(Placed::Accepted),
                 Sent::Reply(r) => {
-                    let err = self.error(&r);
+                    let err = Self::error(self.t.venue, &r);
                     // 5xx, and Binance's "execution status unknown" codes: the order may exist.
                     let unknown = r.status >= 500
                         || matches!(err, Error::Venue { ref venue_code, .. } if venue_code == "-1006" || venue_code == "-1007");
                     if unknown {
-                        return self.resolve_from(&order.symbol, &cid, sent_ms);
+                        return transport::resolve(self, &order.symbol, &cid, expires_ms);
                     }
                     // Refused (not placed). A short rate-limit pause is waited out once.
                     match err.retry_after() {
-                        Some(d) if !waited && err.is_rate_limit() && d <= self.policy.max_wait => waited = true,
+                        Some(d) if !waited && err.is_rate_limit() && d <= self.t.policy.max_wait => waited = true,
                         _ => return Err(err),
                     }
                 }
-                Sent::Lost(_) => return self.resolve_from(&order.symbol, &cid, sent_ms),
+                Sent::Lost(_) => return transport::resolve(self, &order.symbol, &cid, expires_ms),
             }
         }
     }
 
     fn resolve(&mut self, symbol: &str, client_order_id: &str) -> Result<Placed, Error> {
-        // An id this client did not send is treated as sent just now (the cautious choice).
-        let sent_ms = self.pending.get(client_order_id).copied().unwrap_or_else(|| self.now_ms());
-        self.resolve_from(symbol, client_order_id, sent_ms)
+        let expires_ms = self.t.expiry_of(client_order_id, self.recv_window_ms);
+        transport::resolve(self, symbol, client_order_id, expires_ms)
     }
 
     fn cancel(&mut self, symbol: &str, order: OrderRef<'_>) -> Result<OrderState, Error> {
@@ -668,8 +530,8 @@ impl OrderClient for BinanceClient {
             .get("serverTime")
             .and_then(Value::as_i64)
             .ok_or_else(|| Error::DataParse { what: "binance server time".into(), detail: "no serverTime".into() })?;
-        self.offset_ms = server - (before + after) / 2;
-        Ok(self.offset_ms)
+        self.t.offset_ms = server - (before + after) / 2;
+        Ok(self.t.offset_ms)
     }
 }
 

@@ -27,6 +27,7 @@
 
 pub mod binance;
 mod ids;
+mod transport;
 
 use std::{fmt, time::Duration};
 
