@@ -64,6 +64,55 @@ impl Default for ExchangeConfig {
     }
 }
 
+/// An order as any dialect submits it, in the simulator's own vocabulary (Binance's words).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OrderSpec {
+    pub(crate) symbol: String,
+    /// `BUY` or `SELL`.
+    pub(crate) side: String,
+    /// `LIMIT`, `MARKET` or `LIMIT_MAKER`.
+    pub(crate) kind: String,
+    pub(crate) qty: String,
+    pub(crate) price: Option<String>,
+    /// `GTC`, `IOC`, `FOK`, `GTX`.
+    pub(crate) tif: String,
+    pub(crate) cid: Option<String>,
+    pub(crate) reduce_only: bool,
+}
+
+/// Why an order was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reject {
+    BadSide,
+    BadType,
+    MissingPrice,
+    BadQty,
+    Duplicate,
+    Internal,
+}
+
+/// What became of a submission.
+#[derive(Debug)]
+pub(crate) enum Placement {
+    /// Lost before processing: close the connection.
+    Lost,
+    /// Over the order-rate limit until `until_ms`.
+    Limited { until_ms: u64, now_ms: u64, limit: u64, window_ms: u64 },
+    /// Refused.
+    Rejected(Reject),
+    /// Booked; `drop_reply` says to close the connection instead of answering.
+    Placed { order: SimOrder, drop_reply: bool, window_orders: u64 },
+}
+
+/// The result of looking an order up.
+#[derive(Debug)]
+pub(crate) enum Found {
+    Missing,
+    Order(SimOrder),
+    NotCancellable,
+    Cancelled(SimOrder),
+}
+
 /// What to do with a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
@@ -81,7 +130,7 @@ pub enum Reply {
 }
 
 #[derive(Debug, Clone)]
-struct SimOrder {
+pub(crate) struct SimOrder {
     symbol: String,
     order_id: u64,
     client_order_id: String,
@@ -453,12 +502,14 @@ impl Exchange {
         }
     }
 
-    fn new_order(&self, account: &SimAccount, params: &[(String, String)], futures: bool) -> Reply {
+    /// Places an order for any dialect: counts it, applies the faults and the order-rate
+    /// limit, validates it, books it and records its user-data events.
+    pub(crate) fn place(&self, account: &SimAccount, spec: OrderSpec, futures: bool) -> Placement {
         let n = self.orders_received.fetch_add(1, Ordering::SeqCst) + 1;
         if self.cfg.lose_request_every > 0 && n.is_multiple_of(self.cfg.lose_request_every) {
-            return Reply::Drop;
+            return Placement::Lost;
         }
-        let Ok(mut st) = self.state.lock() else { return error("500 Internal Server Error", -1000, "lock") };
+        let Ok(mut st) = self.state.lock() else { return Placement::Rejected(Reject::Internal) };
         let server = self.server_ms();
         let next_id = st.next_order_id + 1;
         let acct = st.accounts.entry(account.api_key.clone()).or_default();
@@ -470,74 +521,48 @@ impl Exchange {
                 acct.window_orders = 0;
             }
             if acct.window_orders >= self.cfg.order_limit {
-                let secs = (start + w - server).div_ceil(1000).max(1);
-                let msg = format!(
-                    "Too many new orders; current limit is {} orders per {} SECOND.",
-                    self.cfg.order_limit,
-                    w / 1000
-                );
-                return Reply::Respond {
-                    status: "429 Too Many Requests",
-                    headers: vec![("Retry-After".into(), secs.to_string())],
-                    body: json!({ "code": -1015, "msg": msg }).to_string(),
-                };
+                return Placement::Limited { until_ms: start + w, now_ms: server, limit: self.cfg.order_limit, window_ms: w };
             }
             acct.window_orders += 1;
         }
-        let get = |k: &str| param(params, k).map(str::to_owned);
-        let (Some(symbol), Some(side), Some(kind), Some(qty)) =
-            (get("symbol"), get("side"), get("type"), get("quantity"))
-        else {
-            return error("400 Bad Request", -1102, "Mandatory parameter was not sent, was empty/null, or malformed.");
-        };
-        if !matches!(side.as_str(), "BUY" | "SELL") {
-            return error("400 Bad Request", -1117, "Invalid side.");
+        if !matches!(spec.side.as_str(), "BUY" | "SELL") {
+            return Placement::Rejected(Reject::BadSide);
         }
-        if !matches!(kind.as_str(), "LIMIT" | "MARKET" | "LIMIT_MAKER") {
-            return error("400 Bad Request", -1116, "Invalid orderType.");
+        if !matches!(spec.kind.as_str(), "LIMIT" | "MARKET" | "LIMIT_MAKER") {
+            return Placement::Rejected(Reject::BadType);
         }
-        let price = get("price");
-        if kind != "MARKET" && price.is_none() {
-            return error(
-                "400 Bad Request",
-                -1102,
-                "Mandatory parameter 'price' was not sent, was empty/null, or malformed.",
-            );
+        if spec.kind != "MARKET" && spec.price.is_none() {
+            return Placement::Rejected(Reject::MissingPrice);
         }
-        if units(&qty) <= 0 {
-            return error("400 Bad Request", -1013, "Filter failure: LOT_SIZE");
+        if units(&spec.qty) <= 0 || spec.symbol.is_empty() {
+            return Placement::Rejected(Reject::BadQty);
         }
-        let cid = get("newClientOrderId").unwrap_or_else(|| format!("sim-{next_id}"));
-        if acct
-            .orders
-            .iter()
-            .any(|o| o.client_order_id == cid && matches!(o.status.as_str(), "NEW" | "PARTIALLY_FILLED"))
-        {
-            return error("400 Bad Request", -2010, "Duplicate order sent.");
+        let cid = spec.cid.clone().unwrap_or_else(|| format!("sim-{next_id}"));
+        if acct.orders.iter().any(|o| o.client_order_id == cid && matches!(o.status.as_str(), "NEW" | "PARTIALLY_FILLED")) {
+            return Placement::Rejected(Reject::Duplicate);
         }
-        let filled = kind == "MARKET";
-        let price_text = price.unwrap_or_else(|| "65000.00000000".into());
+        let filled = spec.kind == "MARKET";
+        let price_text = spec.price.clone().unwrap_or_else(|| "65000.00000000".into());
         let order = SimOrder {
-            symbol: symbol.clone(),
+            symbol: spec.symbol.clone(),
             order_id: next_id,
             client_order_id: cid,
-            side: side.clone(),
-            kind: kind.clone(),
-            tif: get("timeInForce").unwrap_or_else(|| "GTC".into()),
+            side: spec.side.clone(),
+            kind: spec.kind.clone(),
+            tif: spec.tif.clone(),
             price: if filled { "0.00000000".into() } else { price_text.clone() },
-            qty: qty.clone(),
-            executed: if filled { qty.clone() } else { "0".into() },
+            qty: spec.qty.clone(),
+            executed: if filled { spec.qty.clone() } else { "0".into() },
             status: if filled { "FILLED".into() } else { "NEW".into() },
             time: server,
             update: server,
-            reduce_only: get("reduceOnly").as_deref() == Some("true"),
+            reduce_only: spec.reduce_only,
         };
         if filled && futures {
-            let signed = if side == "BUY" { units(&qty) } else { -units(&qty) };
-            let pos = acct.positions.entry(symbol).or_insert((0, price_text));
+            let signed = if spec.side == "BUY" { units(&spec.qty) } else { -units(&spec.qty) };
+            let pos = acct.positions.entry(spec.symbol.clone()).or_insert((0, price_text));
             pos.0 += signed;
         }
-        let body = Self::order_json(&order, futures).to_string();
         let mut frames = Vec::new();
         if filled {
             let mut first = order.clone();
@@ -549,7 +574,8 @@ impl Exchange {
             frames.extend(Self::order_events(&order, "NEW", 0, futures, server));
         }
         let acct = st.accounts.entry(account.api_key.clone()).or_default();
-        acct.orders.push(order);
+        acct.orders.push(order.clone());
+        let window_orders = acct.window_orders;
         if filled {
             frames.push(Self::account_events(acct, futures, server));
         }
@@ -563,63 +589,133 @@ impl Exchange {
         if let Some(d) = self.cfg.order_delay {
             std::thread::sleep(d);
         }
-        if self.cfg.drop_response_every > 0 && n.is_multiple_of(self.cfg.drop_response_every) {
-            return Reply::Drop;
-        }
-        let count_header = if futures { "X-MBX-ORDER-COUNT-1M" } else { "X-MBX-ORDER-COUNT-10S" };
-        let used =
-            self.state.lock().ok().and_then(|s| s.accounts.get(&account.api_key).map(|a| a.window_orders)).unwrap_or(0);
-        Reply::Respond { status: "200 OK", headers: vec![(count_header.into(), used.to_string())], body }
+        let drop_reply = self.cfg.drop_response_every > 0 && n.is_multiple_of(self.cfg.drop_response_every);
+        Placement::Placed { order, drop_reply, window_orders }
     }
 
-    fn with_order(&self, account: &SimAccount, params: &[(String, String)], futures: bool, cancel: bool) -> Reply {
-        let Ok(mut st) = self.state.lock() else { return error("500 Internal Server Error", -1000, "lock") };
-        let symbol = param(params, "symbol").unwrap_or("").to_owned();
-        let by_id = param(params, "orderId").and_then(|v| v.parse::<u64>().ok());
-        let by_cid = param(params, "origClientOrderId").map(str::to_owned);
-        if by_id.is_none() && by_cid.is_none() {
-            return error(
-                "400 Bad Request",
-                -1102,
-                "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!",
-            );
-        }
+    /// Finds an account's order by venue id or client id, optionally cancelling it.
+    pub(crate) fn find(&self, account: &SimAccount, symbol: &str, by_id: Option<u64>, by_cid: Option<&str>, cancel: bool) -> Found {
+        let Ok(mut st) = self.state.lock() else { return Found::Missing };
         let server = self.server_ms();
         let acct = st.accounts.entry(account.api_key.clone()).or_default();
-        let found = acct.orders.iter_mut().rev().find(|o| {
-            o.symbol == symbol && (by_id == Some(o.order_id) || by_cid.as_deref() == Some(o.client_order_id.as_str()))
-        });
-        match (found, cancel) {
-            (None, false) => error("400 Bad Request", -2013, "Order does not exist."),
-            (None, true) => error("400 Bad Request", -2011, "Unknown order sent."),
-            (Some(o), false) => ok(Self::order_json(o, futures)),
-            (Some(o), true) if matches!(o.status.as_str(), "NEW" | "PARTIALLY_FILLED") => {
-                o.status = "CANCELED".into();
-                o.update = server;
-                let reply = ok(Self::order_json(o, futures));
-                let frames = Self::order_events(o, "CANCELED", 0, futures, server);
-                st.events.entry(account.api_key.clone()).or_default().extend(frames);
-                reply
-            }
-            (Some(_), true) => error("400 Bad Request", -2011, "Unknown order sent."),
+        let Some(o) = acct.orders.iter_mut().rev().find(|o| {
+            o.symbol == symbol && (by_id == Some(o.order_id) || by_cid.is_some_and(|c| c == o.client_order_id))
+        }) else {
+            return Found::Missing;
+        };
+        if !cancel {
+            return Found::Order(o.clone());
+        }
+        if !matches!(o.status.as_str(), "NEW" | "PARTIALLY_FILLED") {
+            return Found::NotCancellable;
+        }
+        o.status = "CANCELED".into();
+        o.update = server;
+        let o = o.clone();
+        Found::Cancelled(o)
+    }
+
+    /// Records the user-data events of a cancellation.
+    pub(crate) fn cancelled_events(&self, account: &SimAccount, o: &SimOrder, futures: bool) {
+        let frames = Self::order_events(o, "CANCELED", 0, futures, self.server_ms());
+        if let Ok(mut st) = self.state.lock() {
+            st.events.entry(account.api_key.clone()).or_default().extend(frames);
         }
     }
 
-    fn open_orders(&self, account: &SimAccount, params: &[(String, String)], futures: bool) -> Reply {
-        let Ok(st) = self.state.lock() else { return error("500 Internal Server Error", -1000, "lock") };
-        let symbol = param(params, "symbol");
-        let list: Vec<Value> = st
-            .accounts
+    /// An account's open orders, of one symbol or all.
+    pub(crate) fn open(&self, account: &SimAccount, symbol: Option<&str>) -> Vec<SimOrder> {
+        let Ok(st) = self.state.lock() else { return Vec::new() };
+        st.accounts
             .get(&account.api_key)
             .map(|a| {
                 a.orders
                     .iter()
                     .filter(|o| matches!(o.status.as_str(), "NEW" | "PARTIALLY_FILLED"))
                     .filter(|o| symbol.is_none_or(|s| s == o.symbol))
-                    .map(|o| Self::order_json(o, futures))
+                    .cloned()
                     .collect()
             })
-            .unwrap_or_default();
+            .unwrap_or_default()
+    }
+
+    /// An account's positions: symbol, signed size (1e-8 units), entry price text.
+    pub(crate) fn position_list(&self, account: &SimAccount) -> Vec<(String, i128, String)> {
+        let Ok(st) = self.state.lock() else { return Vec::new() };
+        st.accounts
+            .get(&account.api_key)
+            .map(|a| a.positions.iter().map(|(s, (u, p))| (s.clone(), *u, p.clone())).collect())
+            .unwrap_or_default()
+    }
+
+    fn new_order(&self, account: &SimAccount, params: &[(String, String)], futures: bool) -> Reply {
+        let get = |k: &str| param(params, k).map(str::to_owned);
+        let (Some(symbol), Some(side), Some(kind), Some(qty)) = (get("symbol"), get("side"), get("type"), get("quantity")) else {
+            self.orders_received.fetch_add(1, Ordering::SeqCst);
+            return error("400 Bad Request", -1102, "Mandatory parameter was not sent, was empty/null, or malformed.");
+        };
+        let spec = OrderSpec {
+            symbol,
+            side,
+            kind,
+            qty,
+            price: get("price"),
+            tif: get("timeInForce").unwrap_or_else(|| "GTC".into()),
+            cid: get("newClientOrderId"),
+            reduce_only: get("reduceOnly").as_deref() == Some("true"),
+        };
+        match self.place(account, spec, futures) {
+            Placement::Lost => Reply::Drop,
+            Placement::Limited { until_ms, now_ms, limit, window_ms } => {
+                let secs = (until_ms - now_ms).div_ceil(1000).max(1);
+                let msg = format!("Too many new orders; current limit is {limit} orders per {} SECOND.", window_ms / 1000);
+                Reply::Respond {
+                    status: "429 Too Many Requests",
+                    headers: vec![("Retry-After".into(), secs.to_string())],
+                    body: json!({ "code": -1015, "msg": msg }).to_string(),
+                }
+            }
+            Placement::Rejected(r) => match r {
+                Reject::BadSide => error("400 Bad Request", -1117, "Invalid side."),
+                Reject::BadType => error("400 Bad Request", -1116, "Invalid orderType."),
+                Reject::MissingPrice => error("400 Bad Request", -1102, "Mandatory parameter 'price' was not sent, was empty/null, or malformed."),
+                Reject::BadQty => error("400 Bad Request", -1013, "Filter failure: LOT_SIZE"),
+                Reject::Duplicate => error("400 Bad Request", -2010, "Duplicate order sent."),
+                Reject::Internal => error("500 Internal Server Error", -1000, "An unknown error occurred while processing the request."),
+            },
+            Placement::Placed { drop_reply: true, .. } => Reply::Drop,
+            Placement::Placed { order, window_orders, .. } => {
+                let count_header = if futures { "X-MBX-ORDER-COUNT-1M" } else { "X-MBX-ORDER-COUNT-10S" };
+                Reply::Respond {
+                    status: "200 OK",
+                    headers: vec![(count_header.into(), window_orders.to_string())],
+                    body: Self::order_json(&order, futures).to_string(),
+                }
+            }
+        }
+    }
+
+    fn with_order(&self, account: &SimAccount, params: &[(String, String)], futures: bool, cancel: bool) -> Reply {
+        let symbol = param(params, "symbol").unwrap_or("").to_owned();
+        let by_id = param(params, "orderId").and_then(|v| v.parse::<u64>().ok());
+        let by_cid = param(params, "origClientOrderId");
+        if by_id.is_none() && by_cid.is_none() {
+            return error("400 Bad Request", -1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!");
+        }
+        match self.find(account, &symbol, by_id, by_cid, cancel) {
+            Found::Missing if cancel => error("400 Bad Request", -2011, "Unknown order sent."),
+            Found::Missing => error("400 Bad Request", -2013, "Order does not exist."),
+            Found::NotCancellable => error("400 Bad Request", -2011, "Unknown order sent."),
+            Found::Order(o) => ok(Self::order_json(&o, futures)),
+            Found::Cancelled(o) => {
+                self.cancelled_events(account, &o, futures);
+                ok(Self::order_json(&o, futures))
+            }
+        }
+    }
+
+    fn open_orders(&self, account: &SimAccount, params: &[(String, String)], futures: bool) -> Reply {
+        let list = self.open(account, param(params, "symbol")).iter().map(|o| Self::order_json(o, futures)).collect();
         ok(Value::Array(list))
     }
 
@@ -646,25 +742,20 @@ impl Exchange {
     }
 
     fn positions(&self, account: &SimAccount) -> Reply {
-        let Ok(st) = self.state.lock() else { return error("500 Internal Server Error", -1000, "lock") };
-        let list: Vec<Value> = st
-            .accounts
-            .get(&account.api_key)
-            .map(|a| {
-                a.positions
-                    .iter()
-                    .map(|(sym, (u, px))| {
-                        json!({
-                            "symbol": sym, "positionAmt": from_units(*u), "entryPrice": px, "markPrice": px,
-                            "unRealizedProfit": "0.00000000", "liquidationPrice": "0", "leverage": "10",
-                            "maxNotionalValue": "20000000", "marginType": "cross", "isolatedMargin": "0.00000000",
-                            "isAutoAddMargin": "false", "positionSide": "BOTH", "notional": "0",
-                            "isolatedWallet": "0", "updateTime": self.server_ms()
-                        })
-                    })
-                    .collect()
+        let now = self.server_ms();
+        let list = self
+            .position_list(account)
+            .into_iter()
+            .map(|(sym, u, px)| {
+                json!({
+                    "symbol": sym, "positionAmt": from_units(u), "entryPrice": px, "markPrice": px,
+                    "unRealizedProfit": "0.00000000", "liquidationPrice": "0", "leverage": "10",
+                    "maxNotionalValue": "20000000", "marginType": "cross", "isolatedMargin": "0.00000000",
+                    "isAutoAddMargin": "false", "positionSide": "BOTH", "notional": "0",
+                    "isolatedWallet": "0", "updateTime": now
+                })
             })
-            .unwrap_or_default();
+            .collect();
         ok(Value::Array(list))
     }
 }
