@@ -661,6 +661,7 @@ pub const OKX: CodeTable = CodeTable {
         "51006" => "Order price is not within the price limit", InvalidPrice;
         "51008" => "Order failed: insufficient balance", InsufficientBalance;
         "51011" => "Order ID already exists", DuplicateOrder;
+        "51016" => "Duplicated clOrdId", DuplicateOrder;
         "51020" => "Order amount below the minimum", MinimumNotMet;
         "51121" => "Order quantity must be a multiple of the lot size", PrecisionError;
         "51131" => "Insufficient balance", InsufficientBalance;
@@ -669,6 +670,31 @@ pub const OKX: CodeTable = CodeTable {
         "51402" => "Cancellation failed: order already completed", OrderAlreadyFilled;
         "51503" => "Amendment failed: order filled, canceled or does not exist", OrderCancelFailed;
         "51603" => "Order does not exist", OrderNotFound;
+    },
+};
+
+/// Bybit v5 codes (<https://bybit-exchange.github.io/docs/v5/error>).
+pub const BYBIT: CodeTable = CodeTable {
+    venue: "bybit",
+    entries: table! {
+        "10001" => "Parameter error", InvalidParameter;
+        "10002" => "Request time exceeds the recv window", ExpiredTimestamp;
+        "10003" => "API key is invalid", InvalidApiKey;
+        "10004" => "Error sign", InvalidSignature;
+        "10005" => "Permission denied", PermissionDenied;
+        "10006" => "Too many visits", RateLimitExceeded;
+        "10007" => "User authentication failed", InvalidApiKey;
+        "10010" => "Unmatched IP", PermissionDenied;
+        "10016" => "Server error", InternalError;
+        "10018" => "Exceeded the IP rate limit", RateLimitExceeded;
+        "110001" => "Order does not exist", OrderNotFound;
+        "110003" => "Order price exceeds the allowable range", InvalidPrice;
+        "110004" => "Wallet balance is insufficient", InsufficientBalance;
+        "110007" => "Available balance is insufficient", InsufficientBalance;
+        "110012" => "Insufficient available balance", InsufficientBalance;
+        "110017" => "Reduce-only rule not satisfied", InvalidOrder;
+        "110072" => "OrderLinkedID is duplicate", DuplicateOrder;
+        "170131" => "Balance insufficient", InsufficientBalance;
     },
 };
 
@@ -713,7 +739,7 @@ impl CodeTable {
 
 impl CodeTable {
     /// Turns a venue response into an error, or `None` for a success. Reads Binance's
-    /// `{"code":-2010,"msg":"..."}` and OKX's `{"code":"1","msg":"","data":[{"sCode":"51008",
+    /// `{"code":-2010,"msg":"..."}`, Bybit's `{"retCode":110001,"retMsg":"..."}` and OKX's `{"code":"1","msg":"","data":[{"sCode":"51008",
     /// "sMsg":"..."}]}` (the first failing item's `sCode` wins over a batch code). A body that
     /// is not JSON with an HTTP error status becomes [`Error::RequestFailed`] (redacted).
     ///
@@ -752,7 +778,10 @@ impl CodeTable {
             .and_then(|items| items.iter().find(|i| text(i.get("sCode")).is_some_and(|c| c != "0")));
         let (code, msg) = match item {
             Some(i) => (text(i.get("sCode")), text(i.get("sMsg"))),
-            None => (text(json.get("code")), text(json.get("msg")).or_else(|| text(json.get("message")))),
+            None => (
+                text(json.get("code")).or_else(|| text(json.get("retCode"))),
+                text(json.get("msg")).or_else(|| text(json.get("retMsg"))).or_else(|| text(json.get("message"))),
+            ),
         };
         let success = matches!(code.as_deref(), None | Some("0" | "200"));
         if success && !failed {

@@ -532,6 +532,7 @@ fn main() -> Result<()> {
                             api_key,
                             secret: std::env::var(&var)
                                 .with_context(|| format!("environment variable {var} is not set"))?,
+                            passphrase: mdbus_tools::exchange::default_account().passphrase,
                         }],
                         _ => vec![mdbus_tools::exchange::default_account()],
                     },

@@ -372,3 +372,169 @@ mod private_stream {
         let _ = std::fs::remove_dir_all(dir.path());
     }
 }
+
+mod other_venues {
+    use std::time::Duration;
+
+    use mdbus_sdk::{
+        credentials::Credentials,
+        error::{Error, ErrorCode},
+        order::{NewOrder, OrderClient, OrderRef, OrderStatus, Placed, Side, bybit, okx},
+        tls,
+    };
+    use mdbus_tools::{exchange::ExchangeConfig, sim::Sim};
+
+    use super::sim;
+
+    fn creds(secret: &str) -> Credentials {
+        Credentials::new("mdbus-sim-key", secret, Some("mdbus-sim-pass".into())).unwrap()
+    }
+
+    fn url(s: &Sim) -> String {
+        format!("http://127.0.0.1:{}", s.addr().port())
+    }
+
+    /// The clients under test: OKX spot and swap, Bybit spot and linear, each with the symbol
+    /// it trades and whether it has positions.
+    fn clients(s: &Sim, secret: &str) -> Vec<(Box<dyn OrderClient>, &'static str, bool)> {
+        let t = || tls::client_config(&[] as &[&str], &[]).unwrap();
+        vec![
+            (Box::new(okx::OkxClient::new(okx::Market::Spot, &url(s), t(), creds(secret)).unwrap()), "BTC-USDT", false),
+            (
+                Box::new(okx::OkxClient::new(okx::Market::Swap, &url(s), t(), creds(secret)).unwrap()),
+                "BTC-USDT-SWAP",
+                true,
+            ),
+            (
+                Box::new(bybit::BybitClient::new(bybit::Market::Spot, &url(s), t(), creds(secret)).unwrap()),
+                "BTCUSDT",
+                false,
+            ),
+            (
+                Box::new(bybit::BybitClient::new(bybit::Market::Linear, &url(s), t(), creds(secret)).unwrap()),
+                "ETHUSDT",
+                true,
+            ),
+        ]
+    }
+
+    fn accepted(p: Placed) -> mdbus_sdk::order::OrderState {
+        match p {
+            Placed::Accepted(s) => s,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn okx_and_bybit_place_query_cancel_list_balances_and_positions() {
+        let s = sim(ExchangeConfig::default(), false);
+        for (mut c, symbol, has_positions) in clients(&s, "mdbus-sim-secret") {
+            let name = format!("{c:?}");
+            let offset = c.sync_time().unwrap();
+            assert!(offset.abs() < 1000, "{name}: {offset}");
+            let a = accepted(
+                c.place(&NewOrder::limit(symbol, Side::Buy, "0.01".parse().unwrap(), "60000".parse().unwrap()))
+                    .unwrap(),
+            );
+            assert!(!a.order_id.is_empty() && !a.client_order_id.is_empty(), "{name}: {a:?}");
+            let q = c.query(symbol, OrderRef::Client(&a.client_order_id)).unwrap();
+            assert_eq!(
+                (q.status, q.qty.to_string().as_str(), q.price.to_string().as_str()),
+                (OrderStatus::New, "0.01", "60000"),
+                "{name}"
+            );
+            assert_eq!(c.query(symbol, OrderRef::Venue(&a.order_id)).unwrap().client_order_id, a.client_order_id);
+            let b = accepted(
+                c.place(
+                    &NewOrder::post_only(symbol, Side::Sell, "1".parse().unwrap(), "70000".parse().unwrap())
+                        .client_order_id("mdbusb2"),
+                )
+                .unwrap(),
+            );
+            assert_eq!(c.open_orders(Some(symbol)).unwrap().len(), 2, "{name}");
+            let cancelled = c.cancel(symbol, OrderRef::Client("mdbusb2")).unwrap();
+            assert_eq!(
+                (cancelled.status, cancelled.order_id.as_str()),
+                (OrderStatus::Canceled, b.order_id.as_str()),
+                "{name}"
+            );
+            assert_eq!(c.open_orders(None).unwrap().len(), 1, "{name}");
+            let err = c.cancel(symbol, OrderRef::Client("mdbusb2")).unwrap_err();
+            assert!(matches!(err, Error::OrderNotFound { .. }), "{name}: {err:?}");
+            let err = c.query(symbol, OrderRef::Client("never")).unwrap_err();
+            assert!(matches!(err, Error::OrderNotFound { .. }), "{name}: {err:?}");
+            let err = c
+                .place(
+                    &NewOrder::limit(symbol, Side::Buy, "1".parse().unwrap(), "1".parse().unwrap())
+                        .client_order_id(&a.client_order_id),
+                )
+                .unwrap_err();
+            assert_eq!(err.code(), ErrorCode::DuplicateOrder, "{name}: {err:?}");
+            accepted(c.place(&NewOrder::market(symbol, Side::Buy, "0.002".parse().unwrap())).unwrap());
+            let bal = c.balances().unwrap();
+            assert!(bal.iter().any(|b| b.asset == "USDT" && b.free.to_string() == "99000"), "{name}: {bal:?}");
+            match c.positions() {
+                Ok(p) if has_positions => {
+                    assert_eq!(p.len(), 1, "{name}: {p:?}");
+                    assert_eq!((p[0].symbol.as_str(), p[0].qty.to_string().as_str()), (symbol, "0.00200000"), "{name}");
+                }
+                Err(Error::NotSupported { .. }) if !has_positions => {}
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn okx_and_bybit_report_bad_signatures_as_auth_errors() {
+        let s = sim(ExchangeConfig::default(), false);
+        for (mut c, symbol, _) in clients(&s, "wrong-secret") {
+            let err =
+                c.place(&NewOrder::limit(symbol, Side::Buy, "1".parse().unwrap(), "1".parse().unwrap())).unwrap_err();
+            assert!(matches!(err, Error::Authentication { code: ErrorCode::InvalidSignature, .. }), "{c:?}: {err:?}");
+            assert!(!format!("{err:?}").contains("wrong-secret"));
+        }
+        assert_eq!(s.exchange().orders_placed(), 0);
+        let nopass = Credentials::new("mdbus-sim-key", "mdbus-sim-secret", None).unwrap();
+        let err =
+            okx::OkxClient::new(okx::Market::Spot, &url(&s), tls::client_config(&[] as &[&str], &[]).unwrap(), nopass)
+                .unwrap_err();
+        assert!(err.to_string().contains("passphrase"));
+    }
+
+    #[test]
+    fn okx_and_bybit_resolve_lost_responses_without_a_second_order() {
+        let s = sim(ExchangeConfig { drop_response_every: 1, ..ExchangeConfig::default() }, false);
+        for (i, (mut c, symbol, _)) in clients(&s, "mdbus-sim-secret").into_iter().enumerate() {
+            let cid = format!("lost{i}");
+            let o = accepted(
+                c.place(
+                    &NewOrder::limit(symbol, Side::Buy, "1".parse().unwrap(), "100".parse().unwrap())
+                        .client_order_id(&cid),
+                )
+                .unwrap(),
+            );
+            assert_eq!(o.client_order_id, cid);
+            assert_eq!(s.exchange().orders_received(), i as u64 + 1, "{c:?}");
+        }
+        assert_eq!(s.exchange().orders_placed(), 4);
+    }
+
+    #[test]
+    fn okx_and_bybit_wait_out_rate_limits() {
+        let cfg =
+            ExchangeConfig { order_limit: 1, order_window: Duration::from_millis(300), ..ExchangeConfig::default() };
+        let s = sim(cfg, false);
+        for (mut c, symbol, _) in clients(&s, "mdbus-sim-secret") {
+            let before = s.exchange().orders_placed();
+            for px in ["100", "101"] {
+                accepted(
+                    c.place(&NewOrder::limit(symbol, Side::Buy, "1".parse().unwrap(), px.parse().unwrap())).unwrap(),
+                );
+            }
+            assert_eq!(s.exchange().orders_placed() - before, 2, "{c:?}");
+        }
+        // Each client met the limit once and resent after waiting: 8 placed, 12 received at most.
+        assert_eq!(s.exchange().orders_placed(), 8);
+        assert!(s.exchange().orders_received() > 8);
+    }
+}

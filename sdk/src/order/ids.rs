@@ -3,9 +3,10 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Generates client order ids `mdbus-<start>-<pid>-<n>`: `start` is the generator's creation
-/// time in milliseconds (base 36), so ids never repeat across restarts, `pid` the process, and
-/// `n` a counter.
+/// Generates client order ids `mdbus-<start>-<pid><g>-<n>`: `start` is the generator's creation
+/// time in milliseconds (base 36), so ids never repeat across restarts, `pid` the process, `g`
+/// the generator's number within the process (two clients made in the same millisecond differ),
+/// and `n` a counter.
 ///
 /// # Examples
 ///
@@ -46,6 +47,10 @@ impl ClientOrderIds {
         base36(mdbus_bus::now_ns() / 1_000_000, &mut prefix);
         prefix.push('-');
         base36(u64::from(std::process::id()), &mut prefix);
+        static GENERATORS: AtomicU64 = AtomicU64::new(0);
+        let g = GENERATORS.fetch_add(1, Ordering::Relaxed);
+        prefix.push(char::from(b'a' + (g % 26) as u8));
+        base36(g / 26, &mut prefix);
         prefix.push('-');
         ClientOrderIds { prefix, counter: AtomicU64::new(0) }
     }

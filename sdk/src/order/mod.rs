@@ -26,7 +26,10 @@
 //! and returns 4xx bodies as data.
 
 pub mod binance;
+pub mod bybit;
 mod ids;
+pub mod okx;
+pub mod time;
 mod transport;
 
 use std::{fmt, time::Duration};

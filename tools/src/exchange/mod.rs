@@ -14,21 +14,30 @@ use std::{
     time::Duration,
 };
 
+mod bybit;
+mod okx;
+
 use mdbus_sdk::signing::BinanceSigner;
 use serde_json::{Value, json};
 
 /// One trading account of the simulator.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimAccount {
-    /// API key clients send in `X-MBX-APIKEY`.
+    /// API key clients send (`X-MBX-APIKEY`, `OK-ACCESS-KEY`, `X-BAPI-API-KEY`).
     pub api_key: String,
     /// Secret the signatures are checked with.
     pub secret: String,
+    /// Passphrase (OKX).
+    pub passphrase: String,
 }
 
 /// The demo account every simulator has unless told otherwise.
 pub fn default_account() -> SimAccount {
-    SimAccount { api_key: "mdbus-sim-key".into(), secret: "mdbus-sim-secret".into() }
+    SimAccount {
+        api_key: "mdbus-sim-key".into(),
+        secret: "mdbus-sim-secret".into(),
+        passphrase: "mdbus-sim-pass".into(),
+    }
 }
 
 /// Trading settings and faults; zero disables each fault.
@@ -67,6 +76,9 @@ impl Default for ExchangeConfig {
 /// An order as any dialect submits it, in the simulator's own vocabulary (Binance's words).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct OrderSpec {
+    /// Which venue API and market the order belongs to (`binance/spot`, `okx/SWAP`, ...):
+    /// orders of one market are invisible to the others.
+    pub(crate) market: String,
     pub(crate) symbol: String,
     /// `BUY` or `SELL`.
     pub(crate) side: String,
@@ -101,7 +113,7 @@ pub(crate) enum Placement {
     /// Refused.
     Rejected(Reject),
     /// Booked; `drop_reply` says to close the connection instead of answering.
-    Placed { order: SimOrder, drop_reply: bool, window_orders: u64 },
+    Placed { order: Box<SimOrder>, drop_reply: bool, window_orders: u64 },
 }
 
 /// The result of looking an order up.
@@ -131,6 +143,7 @@ pub enum Reply {
 
 #[derive(Debug, Clone)]
 pub(crate) struct SimOrder {
+    market: String,
     symbol: String,
     order_id: u64,
     client_order_id: String,
@@ -233,6 +246,10 @@ fn split_signature(s: &str) -> (String, Option<String>) {
         })
         .collect();
     (rest.join("&"), sig)
+}
+
+fn binance_market(futures: bool) -> &'static str {
+    if futures { "binance/usdm" } else { "binance/spot" }
 }
 
 fn error(status: &'static str, code: i64, msg: &str) -> Reply {
@@ -359,6 +376,9 @@ impl Exchange {
     /// Returns whether the exchange serves `path`.
     pub fn serves(path: &str) -> bool {
         let p = path.split('?').next().unwrap_or("");
+        if p.starts_with("/api/v5/") || p.starts_with("/v5/") {
+            return true;
+        }
         matches!(
             p,
             "/api/v3/order"
@@ -375,6 +395,11 @@ impl Exchange {
         )
     }
 
+    /// Counts a submission that failed before reaching the book (malformed).
+    fn count_received(&self) {
+        self.orders_received.fetch_add(1, Ordering::SeqCst);
+    }
+
     fn server_ms(&self) -> u64 {
         (now_ms() as i64 + self.cfg.clock_skew_ms).max(0) as u64
     }
@@ -388,6 +413,12 @@ impl Exchange {
         self.requests.fetch_add(1, Ordering::SeqCst);
         let (path, query) = target.split_once('?').unwrap_or((target, ""));
         let body = String::from_utf8_lossy(body).into_owned();
+        if path.starts_with("/api/v5/") {
+            return Some(okx::handle(self, method, path, query, headers, &body));
+        }
+        if path.starts_with("/v5/") {
+            return Some(bybit::handle(self, method, path, query, headers, &body));
+        }
         let futures = path.starts_with("/fapi");
         if path.ends_with("/time") {
             return Some(ok(json!({ "serverTime": self.server_ms() })));
@@ -521,7 +552,12 @@ impl Exchange {
                 acct.window_orders = 0;
             }
             if acct.window_orders >= self.cfg.order_limit {
-                return Placement::Limited { until_ms: start + w, now_ms: server, limit: self.cfg.order_limit, window_ms: w };
+                return Placement::Limited {
+                    until_ms: start + w,
+                    now_ms: server,
+                    limit: self.cfg.order_limit,
+                    window_ms: w,
+                };
             }
             acct.window_orders += 1;
         }
@@ -538,12 +574,17 @@ impl Exchange {
             return Placement::Rejected(Reject::BadQty);
         }
         let cid = spec.cid.clone().unwrap_or_else(|| format!("sim-{next_id}"));
-        if acct.orders.iter().any(|o| o.client_order_id == cid && matches!(o.status.as_str(), "NEW" | "PARTIALLY_FILLED")) {
+        if acct
+            .orders
+            .iter()
+            .any(|o| o.client_order_id == cid && matches!(o.status.as_str(), "NEW" | "PARTIALLY_FILLED"))
+        {
             return Placement::Rejected(Reject::Duplicate);
         }
         let filled = spec.kind == "MARKET";
         let price_text = spec.price.clone().unwrap_or_else(|| "65000.00000000".into());
         let order = SimOrder {
+            market: spec.market.clone(),
             symbol: spec.symbol.clone(),
             order_id: next_id,
             client_order_id: cid,
@@ -560,7 +601,7 @@ impl Exchange {
         };
         if filled && futures {
             let signed = if spec.side == "BUY" { units(&spec.qty) } else { -units(&spec.qty) };
-            let pos = acct.positions.entry(spec.symbol.clone()).or_insert((0, price_text));
+            let pos = acct.positions.entry(format!("{}|{}", spec.market, spec.symbol)).or_insert((0, price_text));
             pos.0 += signed;
         }
         let mut frames = Vec::new();
@@ -590,16 +631,26 @@ impl Exchange {
             std::thread::sleep(d);
         }
         let drop_reply = self.cfg.drop_response_every > 0 && n.is_multiple_of(self.cfg.drop_response_every);
-        Placement::Placed { order, drop_reply, window_orders }
+        Placement::Placed { order: Box::new(order), drop_reply, window_orders }
     }
 
     /// Finds an account's order by venue id or client id, optionally cancelling it.
-    pub(crate) fn find(&self, account: &SimAccount, symbol: &str, by_id: Option<u64>, by_cid: Option<&str>, cancel: bool) -> Found {
+    pub(crate) fn find(
+        &self,
+        account: &SimAccount,
+        market: &str,
+        symbol: &str,
+        by_id: Option<u64>,
+        by_cid: Option<&str>,
+        cancel: bool,
+    ) -> Found {
         let Ok(mut st) = self.state.lock() else { return Found::Missing };
         let server = self.server_ms();
         let acct = st.accounts.entry(account.api_key.clone()).or_default();
         let Some(o) = acct.orders.iter_mut().rev().find(|o| {
-            o.symbol == symbol && (by_id == Some(o.order_id) || by_cid.is_some_and(|c| c == o.client_order_id))
+            o.market == market
+                && o.symbol == symbol
+                && (by_id == Some(o.order_id) || by_cid.is_some_and(|c| c == o.client_order_id))
         }) else {
             return Found::Missing;
         };
@@ -624,14 +675,14 @@ impl Exchange {
     }
 
     /// An account's open orders, of one symbol or all.
-    pub(crate) fn open(&self, account: &SimAccount, symbol: Option<&str>) -> Vec<SimOrder> {
+    pub(crate) fn open(&self, account: &SimAccount, market: &str, symbol: Option<&str>) -> Vec<SimOrder> {
         let Ok(st) = self.state.lock() else { return Vec::new() };
         st.accounts
             .get(&account.api_key)
             .map(|a| {
                 a.orders
                     .iter()
-                    .filter(|o| matches!(o.status.as_str(), "NEW" | "PARTIALLY_FILLED"))
+                    .filter(|o| o.market == market && matches!(o.status.as_str(), "NEW" | "PARTIALLY_FILLED"))
                     .filter(|o| symbol.is_none_or(|s| s == o.symbol))
                     .cloned()
                     .collect()
@@ -640,21 +691,32 @@ impl Exchange {
     }
 
     /// An account's positions: symbol, signed size (1e-8 units), entry price text.
-    pub(crate) fn position_list(&self, account: &SimAccount) -> Vec<(String, i128, String)> {
+    pub(crate) fn position_list(&self, account: &SimAccount, market: &str) -> Vec<(String, i128, String)> {
         let Ok(st) = self.state.lock() else { return Vec::new() };
         st.accounts
             .get(&account.api_key)
-            .map(|a| a.positions.iter().map(|(s, (u, p))| (s.clone(), *u, p.clone())).collect())
+            .map(|a| {
+                a.positions
+                    .iter()
+                    .filter_map(|(k, (u, p))| {
+                        let (m, sym) = k.split_once('|')?;
+                        (m == market).then(|| (sym.to_owned(), *u, p.clone()))
+                    })
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
     fn new_order(&self, account: &SimAccount, params: &[(String, String)], futures: bool) -> Reply {
         let get = |k: &str| param(params, k).map(str::to_owned);
-        let (Some(symbol), Some(side), Some(kind), Some(qty)) = (get("symbol"), get("side"), get("type"), get("quantity")) else {
-            self.orders_received.fetch_add(1, Ordering::SeqCst);
+        let (Some(symbol), Some(side), Some(kind), Some(qty)) =
+            (get("symbol"), get("side"), get("type"), get("quantity"))
+        else {
+            self.count_received();
             return error("400 Bad Request", -1102, "Mandatory parameter was not sent, was empty/null, or malformed.");
         };
         let spec = OrderSpec {
+            market: binance_market(futures).into(),
             symbol,
             side,
             kind,
@@ -668,7 +730,8 @@ impl Exchange {
             Placement::Lost => Reply::Drop,
             Placement::Limited { until_ms, now_ms, limit, window_ms } => {
                 let secs = (until_ms - now_ms).div_ceil(1000).max(1);
-                let msg = format!("Too many new orders; current limit is {limit} orders per {} SECOND.", window_ms / 1000);
+                let msg =
+                    format!("Too many new orders; current limit is {limit} orders per {} SECOND.", window_ms / 1000);
                 Reply::Respond {
                     status: "429 Too Many Requests",
                     headers: vec![("Retry-After".into(), secs.to_string())],
@@ -678,10 +741,16 @@ impl Exchange {
             Placement::Rejected(r) => match r {
                 Reject::BadSide => error("400 Bad Request", -1117, "Invalid side."),
                 Reject::BadType => error("400 Bad Request", -1116, "Invalid orderType."),
-                Reject::MissingPrice => error("400 Bad Request", -1102, "Mandatory parameter 'price' was not sent, was empty/null, or malformed."),
+                Reject::MissingPrice => error(
+                    "400 Bad Request",
+                    -1102,
+                    "Mandatory parameter 'price' was not sent, was empty/null, or malformed.",
+                ),
                 Reject::BadQty => error("400 Bad Request", -1013, "Filter failure: LOT_SIZE"),
                 Reject::Duplicate => error("400 Bad Request", -2010, "Duplicate order sent."),
-                Reject::Internal => error("500 Internal Server Error", -1000, "An unknown error occurred while processing the request."),
+                Reject::Internal => {
+                    error("500 Internal Server Error", -1000, "An unknown error occurred while processing the request.")
+                }
             },
             Placement::Placed { drop_reply: true, .. } => Reply::Drop,
             Placement::Placed { order, window_orders, .. } => {
@@ -700,9 +769,13 @@ impl Exchange {
         let by_id = param(params, "orderId").and_then(|v| v.parse::<u64>().ok());
         let by_cid = param(params, "origClientOrderId");
         if by_id.is_none() && by_cid.is_none() {
-            return error("400 Bad Request", -1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!");
+            return error(
+                "400 Bad Request",
+                -1102,
+                "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!",
+            );
         }
-        match self.find(account, &symbol, by_id, by_cid, cancel) {
+        match self.find(account, binance_market(futures), &symbol, by_id, by_cid, cancel) {
             Found::Missing if cancel => error("400 Bad Request", -2011, "Unknown order sent."),
             Found::Missing => error("400 Bad Request", -2013, "Order does not exist."),
             Found::NotCancellable => error("400 Bad Request", -2011, "Unknown order sent."),
@@ -715,7 +788,11 @@ impl Exchange {
     }
 
     fn open_orders(&self, account: &SimAccount, params: &[(String, String)], futures: bool) -> Reply {
-        let list = self.open(account, param(params, "symbol")).iter().map(|o| Self::order_json(o, futures)).collect();
+        let list = self
+            .open(account, binance_market(futures), param(params, "symbol"))
+            .iter()
+            .map(|o| Self::order_json(o, futures))
+            .collect();
         ok(Value::Array(list))
     }
 
@@ -744,7 +821,7 @@ impl Exchange {
     fn positions(&self, account: &SimAccount) -> Reply {
         let now = self.server_ms();
         let list = self
-            .position_list(account)
+            .position_list(account, binance_market(true))
             .into_iter()
             .map(|(sym, u, px)| {
                 json!({
