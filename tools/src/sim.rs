@@ -602,7 +602,7 @@ fn user_data<S: Read + Write + SetTimeout>(
 ) -> io::Result<()> {
     ws.get_ref().set_timeout(Some(Duration::from_millis(5)))?;
     // Only the events made after the connection, as on the venue.
-    let (_, mut next) = shared.exchange.events_since(api_key, 0);
+    let (_, mut next) = shared.exchange.events_since(api_key, "binance", 0);
     loop {
         if shared.stop.load(Ordering::SeqCst) {
             let _ = ws.close(None);
@@ -616,10 +616,70 @@ fn user_data<S: Read + Write + SetTimeout>(
             Err(e) if is_timeout(&e) => {}
             Err(e) => return Err(io::Error::other(e)),
         }
-        let (frames, n) = shared.exchange.events_since(api_key, next);
+        let (frames, n) = shared.exchange.events_since(api_key, "binance", next);
         next = n;
         for f in frames {
             ws.send(Message::text(f)).map_err(io::Error::other)?;
+        }
+    }
+}
+
+/// OKX's private websocket: `login` (checked like the venue), `subscribe`, `ping`, then the
+/// account's order and balance pushes.
+fn okx_private<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, mut ws: WebSocket<S>) -> io::Result<()> {
+    ws.get_ref().set_timeout(Some(Duration::from_millis(5)))?;
+    let conn_id = format!("{:08x}", crate::exchange::now_ms() & 0xffff_ffff);
+    let mut account: Option<String> = None;
+    let mut next = 0;
+    loop {
+        if shared.stop.load(Ordering::SeqCst) {
+            let _ = ws.close(None);
+            return Ok(());
+        }
+        match ws.read() {
+            Ok(Message::Text(t)) if t.as_str() == "ping" => ws.send(Message::text("pong")).map_err(io::Error::other)?,
+            Ok(Message::Text(t)) => {
+                let v: serde_json::Value = serde_json::from_str(t.as_str()).unwrap_or_default();
+                let reply = match v.get("op").and_then(|o| o.as_str()) {
+                    Some("login") => match crate::exchange::okx::ws_login(&shared.exchange, &v) {
+                        Ok(key) => {
+                            next = shared.exchange.events_since(&key, "okx", 0).1;
+                            account = Some(key);
+                            serde_json::json!({"event": "login", "code": "0", "msg": "", "connId": conn_id})
+                        }
+                        Err((code, msg)) => {
+                            serde_json::json!({"event": "error", "code": code, "msg": msg, "connId": conn_id})
+                        }
+                    },
+                    Some("subscribe") if account.is_some() => {
+                        for arg in v.get("args").and_then(|a| a.as_array()).into_iter().flatten() {
+                            let ack = serde_json::json!({"event": "subscribe", "arg": arg, "connId": conn_id});
+                            ws.send(Message::text(ack.to_string())).map_err(io::Error::other)?;
+                        }
+                        continue;
+                    }
+                    Some("subscribe") => {
+                        serde_json::json!({"event": "error", "code": "60011", "msg": "Please log in", "connId": conn_id})
+                    }
+                    _ => {
+                        serde_json::json!({"event": "error", "code": "60012", "msg": "Invalid request", "connId": conn_id})
+                    }
+                };
+                ws.send(Message::text(reply.to_string())).map_err(io::Error::other)?;
+            }
+            Ok(Message::Close(_)) | Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => {
+                return Ok(());
+            }
+            Ok(_) => {}
+            Err(e) if is_timeout(&e) => {}
+            Err(e) => return Err(io::Error::other(e)),
+        }
+        if let Some(key) = &account {
+            let (frames, n) = shared.exchange.events_since(key, "okx", next);
+            next = n;
+            for f in frames {
+                ws.send(Message::text(f)).map_err(io::Error::other)?;
+            }
         }
     }
 }
@@ -630,6 +690,9 @@ fn websocket<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, stream: S, targ
         tungstenite::accept_with_config(stream, Some(cfg)).map_err(|e| io::Error::other(e.to_string()))?;
     if let Some(api_key) = target.strip_prefix("/ws/").and_then(|k| shared.exchange.listen_key_account(k)) {
         return user_data(shared, ws, &api_key);
+    }
+    if target.starts_with("/ws/v5/private") {
+        return okx_private(shared, ws);
     }
     let combined = target.starts_with("/stream");
     let mut subs: HashSet<String> = HashSet::new();

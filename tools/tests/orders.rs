@@ -538,3 +538,106 @@ mod other_venues {
         assert!(s.exchange().orders_received() > 8);
     }
 }
+
+mod okx_private_stream {
+    use std::time::{Duration, Instant};
+
+    use mdbus_bus::{ReadError, RingDir, RingOptions, Start};
+    use mdbus_feeder::{
+        account::{AccountStreamError, OkxAccountStream},
+        venues::okx::account::OkxAccountDecoder,
+    };
+    use mdbus_schemas::{Kind, OrderStatus, RecordView};
+    use mdbus_sdk::{
+        credentials::Credentials,
+        error::{Error, ErrorCode},
+        order::{NewOrder, OrderClient, OrderRef, Placed, Side, okx},
+        tls,
+    };
+    use mdbus_tools::exchange::ExchangeConfig;
+
+    use super::sim;
+
+    fn creds(secret: &str) -> Credentials {
+        Credentials::new("mdbus-sim-key", secret, Some("mdbus-sim-pass".into())).unwrap()
+    }
+
+    #[test]
+    fn okx_login_subscribe_and_order_events_in_the_account_ring() {
+        let s = sim(ExchangeConfig::default(), false);
+        let dir = RingDir::new(std::env::temp_dir().join(format!("mdbus-okx-account-{}", std::process::id())));
+        let _ = std::fs::remove_dir_all(dir.path());
+        let writer = dir.writer("okx.account", Kind::ORDER, &RingOptions::default().capacity(256)).unwrap();
+        let mut reader = dir.reader("okx.account", Start::Oldest).unwrap();
+        let t = tls::client_config(&[] as &[&str], &[]).unwrap();
+        let url = format!("ws://127.0.0.1:{}/ws/v5/private", s.addr().port());
+        let mut stream =
+            OkxAccountStream::new(&url, creds("mdbus-sim-secret"), OkxAccountDecoder::new(2), writer, t.clone());
+        stream.poll().unwrap();
+        let mut c = okx::OkxClient::new(
+            okx::Market::Spot,
+            &format!("http://127.0.0.1:{}", s.addr().port()),
+            t.clone(),
+            creds("mdbus-sim-secret"),
+        )
+        .unwrap();
+        let Placed::Accepted(_) = c
+            .place(
+                &NewOrder::limit("BTC-USDT", Side::Buy, "0.5".parse().unwrap(), "60000".parse().unwrap())
+                    .client_order_id("okxrest1"),
+            )
+            .unwrap()
+        else {
+            panic!()
+        };
+        let Placed::Accepted(_) = c
+            .place(&NewOrder::market("BTC-USDT", Side::Sell, "0.25".parse().unwrap()).client_order_id("okxtake1"))
+            .unwrap()
+        else {
+            panic!()
+        };
+        c.cancel("BTC-USDT", OrderRef::Client("okxrest1")).unwrap();
+        // live(rest), live(take), filled(take) + fill, balance, canceled(rest).
+        let mut seen = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while seen.len() < 6 && Instant::now() < deadline {
+            stream.poll().unwrap();
+            loop {
+                match reader.try_read() {
+                    Ok(rec) => seen.push(match rec.view().unwrap() {
+                        RecordView::Order(o) => format!("order {} {:?} {}", o.client_id, o.status, o.account),
+                        RecordView::Fill(f) => format!("fill {} {} fee {}e{}", f.client_id, f.qty, f.fee, f.fee_exp),
+                        RecordView::Balance(b) => format!("balance {} {}", b.asset, b.free),
+                        RecordView::Marker(_) => continue,
+                        other => format!("{other:?}"),
+                    }),
+                    Err(ReadError::Empty) => break,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+        }
+        let st = |x: OrderStatus| format!("{x:?}");
+        assert_eq!(
+            seen,
+            [
+                format!("order okxrest1 {} 2", st(OrderStatus::NEW)),
+                format!("order okxtake1 {} 2", st(OrderStatus::NEW)),
+                format!("order okxtake1 {} 2", st(OrderStatus::FILLED)),
+                "fill okxtake1 25000000 fee 13e-3".to_owned(),
+                "balance USDT 9900000000000".to_owned(),
+                format!("order okxrest1 {} 2", st(OrderStatus::CANCELED)),
+            ]
+        );
+        assert_eq!((stream.stats().connects, stream.stats().decode_errors), (1, 0));
+
+        let w2 = dir.writer("bad.account", Kind::ORDER, &RingOptions::default().capacity(64)).unwrap();
+        let mut bad = OkxAccountStream::new(&url, creds("wrong-secret"), OkxAccountDecoder::new(0), w2, t);
+        let err = bad.poll().unwrap_err();
+        assert!(
+            matches!(err, AccountStreamError::Venue(Error::Authentication { code: ErrorCode::InvalidSignature, .. })),
+            "{err:?}"
+        );
+        assert!(!format!("{err} {err:?} {bad:?}").contains("wrong-secret"));
+        let _ = std::fs::remove_dir_all(dir.path());
+    }
+}

@@ -1,3 +1,4 @@
 //! One module per venue: wire formats, decoders and (to come) subscription and book rules.
 
 pub mod binance;
+pub mod okx;

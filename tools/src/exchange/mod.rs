@@ -15,7 +15,7 @@ use std::{
 };
 
 mod bybit;
-mod okx;
+pub(crate) mod okx;
 
 use mdbus_sdk::signing::BinanceSigner;
 use serde_json::{Value, json};
@@ -189,7 +189,8 @@ pub struct Exchange {
     requests: AtomicU64,
 }
 
-fn now_ms() -> u64 {
+/// Host wall-clock time in ms.
+pub(crate) fn now_ms() -> u64 {
     mdbus_bus::now_ns() / 1_000_000
 }
 
@@ -307,14 +308,26 @@ impl Exchange {
         self.state.lock().ok()?.listen_keys.get(key).cloned()
     }
 
-    /// Returns the account's user-data frames from index `from` on, and the next index.
-    pub fn events_since(&self, api_key: &str, from: usize) -> (Vec<String>, usize) {
+    /// Returns the account's private-stream frames of one venue `family` (`binance`, `okx`)
+    /// from index `from` on, and the next index.
+    pub fn events_since(&self, api_key: &str, family: &str, from: usize) -> (Vec<String>, usize) {
         let Ok(st) = self.state.lock() else { return (Vec::new(), from) };
-        let all = st.events.get(api_key).map(Vec::as_slice).unwrap_or(&[]);
+        let all = st.events.get(&format!("{api_key}|{family}")).map(Vec::as_slice).unwrap_or(&[]);
         (all.get(from..).unwrap_or(&[]).to_vec(), all.len().max(from))
     }
 
     /// The user-data frames for an order change (`exec`: NEW, CANCELED or TRADE).
+    /// The private-stream frames of an order change, in the dialect of the order's venue.
+    fn stream_events(o: &SimOrder, exec: &str, trade_id: u64, futures: bool, now: u64) -> Vec<String> {
+        if o.market.starts_with("okx/") {
+            vec![okx::order_push(o, exec, trade_id, now)]
+        } else if o.market.starts_with("binance/") {
+            Self::order_events(o, exec, trade_id, futures, now)
+        } else {
+            Vec::new()
+        }
+    }
+
     fn order_events(o: &SimOrder, exec: &str, trade_id: u64, futures: bool, now: u64) -> Vec<String> {
         let (last_qty, last_px) = if exec == "TRADE" { (o.qty.as_str(), "65000.00000000") } else { ("0", "0") };
         let mut out = Vec::new();
@@ -609,22 +622,27 @@ impl Exchange {
             let mut first = order.clone();
             first.status = "NEW".into();
             first.executed = "0".into();
-            frames.extend(Self::order_events(&first, "NEW", 0, futures, server));
-            frames.extend(Self::order_events(&order, "TRADE", st.next_trade_id + 1, futures, server));
+            frames.extend(Self::stream_events(&first, "NEW", 0, futures, server));
+            frames.extend(Self::stream_events(&order, "TRADE", st.next_trade_id + 1, futures, server));
         } else {
-            frames.extend(Self::order_events(&order, "NEW", 0, futures, server));
+            frames.extend(Self::stream_events(&order, "NEW", 0, futures, server));
         }
         let acct = st.accounts.entry(account.api_key.clone()).or_default();
         acct.orders.push(order.clone());
         let window_orders = acct.window_orders;
+        let family = spec.market.split('/').next().unwrap_or("").to_owned();
         if filled {
-            frames.push(Self::account_events(acct, futures, server));
+            match family.as_str() {
+                "binance" => frames.push(Self::account_events(acct, futures, server)),
+                "okx" => frames.push(okx::balance_push(server)),
+                _ => {}
+            }
         }
         st.next_order_id = next_id;
         if filled {
             st.next_trade_id += 1;
         }
-        st.events.entry(account.api_key.clone()).or_default().extend(frames);
+        st.events.entry(format!("{}|{family}", account.api_key)).or_default().extend(frames);
         drop(st);
         self.orders_placed.fetch_add(1, Ordering::SeqCst);
         if let Some(d) = self.cfg.order_delay {
@@ -668,9 +686,10 @@ impl Exchange {
 
     /// Records the user-data events of a cancellation.
     pub(crate) fn cancelled_events(&self, account: &SimAccount, o: &SimOrder, futures: bool) {
-        let frames = Self::order_events(o, "CANCELED", 0, futures, self.server_ms());
+        let frames = Self::stream_events(o, "CANCELED", 0, futures, self.server_ms());
+        let family = o.market.split('/').next().unwrap_or("");
         if let Ok(mut st) = self.state.lock() {
-            st.events.entry(account.api_key.clone()).or_default().extend(frames);
+            st.events.entry(format!("{}|{family}", account.api_key)).or_default().extend(frames);
         }
     }
 

@@ -202,3 +202,46 @@ fn place(ex: &Exchange, account: &SimAccount, b: &Value, now: u64) -> Reply {
         ),
     }
 }
+
+/// The `orders` channel push of an order change.
+pub(super) fn order_push(o: &SimOrder, exec: &str, trade_id: u64, now: u64) -> String {
+    let mut d = order_json(o);
+    let fill = exec == "TRADE";
+    d["fillSz"] = json!(if fill { o.qty.as_str() } else { "0" });
+    d["fillPx"] = json!(if fill { "65000" } else { "" });
+    d["tradeId"] = json!(if fill { trade_id.to_string() } else { String::new() });
+    d["fillTime"] = json!(if fill { now.to_string() } else { String::new() });
+    d["fee"] = json!(if fill { "-0.013" } else { "0" });
+    d["execType"] = json!(if fill { "T" } else { "" });
+    d["uTime"] = json!(now.to_string());
+    let inst_type = if o.symbol.ends_with("-SWAP") { "SWAP" } else { "SPOT" };
+    json!({ "arg": { "channel": "orders", "instType": inst_type, "uid": "77982378738415879" }, "data": [d] })
+        .to_string()
+}
+
+/// The `account` channel push after a fill.
+pub(super) fn balance_push(now: u64) -> String {
+    json!({ "arg": { "channel": "account", "uid": "77982378738415879" }, "data": [{ "uTime": now.to_string(), "totalEq": "100000", "details": [
+        { "ccy": "USDT", "availBal": "99000", "frozenBal": "1000", "cashBal": "100000", "eq": "100000", "uTime": now.to_string() }
+    ] }] })
+    .to_string()
+}
+
+/// Checks a websocket login (`{"op":"login","args":[{apiKey, passphrase, timestamp, sign}]}`):
+/// returns the account's API key, or OKX's error code and message.
+pub(crate) fn ws_login(ex: &Exchange, msg: &Value) -> Result<String, (&'static str, &'static str)> {
+    let arg = msg.get("args").and_then(Value::as_array).and_then(|a| a.first()).ok_or(("60012", "Invalid request"))?;
+    let f = |k: &str| arg.get(k).and_then(Value::as_str).unwrap_or("");
+    let account = ex.cfg.accounts.iter().find(|a| a.api_key == f("apiKey")).ok_or(("60005", "Invalid apiKey"))?;
+    if account.passphrase != f("passphrase") {
+        return Err(("60024", "Wrong passphrase"));
+    }
+    let ts: u64 = f("timestamp").parse().map_err(|_| ("60004", "Invalid timestamp"))?;
+    if (ts * 1000).abs_diff(ex.server_ms()) > 30_000 {
+        return Err(("60006", "Timestamp request expired"));
+    }
+    if OkxSigner::new(&account.secret).sign_ws_login(f("timestamp")).as_str() != f("sign") {
+        return Err(("60007", "Invalid sign"));
+    }
+    Ok(account.api_key.clone())
+}

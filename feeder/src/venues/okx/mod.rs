@@ -1,0 +1,3 @@
+//! OKX v5.
+
+pub mod account;
