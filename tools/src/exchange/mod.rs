@@ -16,6 +16,7 @@ use std::{
 
 mod bybit;
 pub(crate) mod okx;
+mod verify;
 
 use mdbus_sdk::signing::BinanceSigner;
 use serde_json::{Value, json};
@@ -173,6 +174,8 @@ struct State {
     accounts: HashMap<String, Account>,
     next_order_id: u64,
     listen_keys: HashMap<String, String>,
+    /// Last Gemini nonce per API key.
+    nonces: HashMap<String, u64>,
     /// User-data stream frames per account (API key), in order.
     events: HashMap<String, Vec<String>>,
     next_trade_id: u64,
@@ -389,7 +392,7 @@ impl Exchange {
     /// Returns whether the exchange serves `path`.
     pub fn serves(path: &str) -> bool {
         let p = path.split('?').next().unwrap_or("");
-        if p.starts_with("/api/v5/") || p.starts_with("/v5/") {
+        if p.starts_with("/api/v5/") || p.starts_with("/v5/") || p.starts_with("/api/v4/") || p.starts_with("/v1/") {
             return true;
         }
         matches!(
@@ -406,6 +409,18 @@ impl Exchange {
                 | "/api/v3/userDataStream"
                 | "/fapi/v1/listenKey"
         )
+    }
+
+    /// Accepts `nonce` for `api_key` if it is above the last one (Gemini's rule).
+    fn take_nonce(&self, api_key: &str, nonce: u64) -> bool {
+        let Ok(mut st) = self.state.lock() else { return false };
+        let last = st.nonces.entry(api_key.to_owned()).or_insert(0);
+        if nonce > *last {
+            *last = nonce;
+            true
+        } else {
+            false
+        }
     }
 
     /// Counts a submission that failed before reaching the book (malformed).
@@ -431,6 +446,15 @@ impl Exchange {
         }
         if path.starts_with("/v5/") {
             return Some(bybit::handle(self, method, path, query, headers, &body));
+        }
+        if path.starts_with("/api/v4/") {
+            return Some(verify::gate(self, method, path, query, headers, &body));
+        }
+        if path.starts_with("/v1/") && headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("X-GEMINI-APIKEY")) {
+            return Some(verify::gemini(self, path, headers));
+        }
+        if path.starts_with("/v1/") {
+            return Some(verify::htx(self, method, path, query, headers));
         }
         let futures = path.starts_with("/fapi");
         if path.ends_with("/time") {
