@@ -482,3 +482,65 @@ impl OkxAccountStream {
         }
     }
 }
+
+impl OkxAccountStream {
+    /// Polls until `stop` is set, logging in again with backoff after errors.
+    pub fn run(&mut self, stop: &AtomicBool) {
+        let mut backoff = Duration::from_millis(100);
+        while !stop.load(Ordering::Relaxed) {
+            match self.poll() {
+                Ok(_) => backoff = Duration::from_millis(100),
+                Err(_) => {
+                    self.ws = None;
+                    std::thread::sleep(backoff);
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+}
+
+/// A configured account's private stream, whichever the venue.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum AccountRunner {
+    /// Binance user-data stream.
+    Binance(Box<AccountStream>),
+    /// OKX private websocket.
+    Okx(Box<OkxAccountStream>),
+    /// Either of the above with the account's configured name.
+    Named(String, Box<AccountRunner>),
+}
+
+impl AccountRunner {
+    /// Attaches the account's name.
+    pub fn named(self, name: &str) -> AccountRunner {
+        AccountRunner::Named(name.to_owned(), Box::new(self))
+    }
+
+    /// Returns the account's name (empty if unnamed).
+    pub fn name(&self) -> &str {
+        match self {
+            AccountRunner::Named(n, _) => n,
+            _ => "",
+        }
+    }
+
+    /// Returns the counters.
+    pub fn stats(&self) -> AccountStats {
+        match self {
+            AccountRunner::Binance(s) => s.stats(),
+            AccountRunner::Okx(s) => s.stats(),
+            AccountRunner::Named(_, r) => r.stats(),
+        }
+    }
+
+    /// Runs the stream until `stop` is set.
+    pub fn run(&mut self, stop: &AtomicBool) {
+        match self {
+            AccountRunner::Binance(s) => s.run(stop),
+            AccountRunner::Okx(s) => s.run(stop),
+            AccountRunner::Named(_, r) => r.run(stop),
+        }
+    }
+}

@@ -20,6 +20,15 @@
 //!     ring_capacity: 65536
 //!     symbols:
 //!       - { symbol: BTCUSDT, id: 1, price_exp: -2, qty_exp: -5 }
+//! accounts:                         # optional: private streams into <name>.account rings
+//!   - name: main
+//!     venue: binance                # binance | okx
+//!     market: spot                  # binance: spot | usdm (okx: any)
+//!     rest_url: https://api.binance.com           # binance: listen keys
+//!     ws_url: wss://stream.binance.com:9443/ws    # binance: base; okx: the private endpoint
+//!     credentials_env: BINANCE      # BINANCE_API_KEY, BINANCE_SECRET (, _PASSPHRASE)
+//!     # credentials_file: /etc/mdbus/binance.secrets   (mode 600) instead
+//!     number: 0                     # account number written into the records
 //! ```
 
 use std::{collections::HashSet, fmt, path::PathBuf};
@@ -112,6 +121,40 @@ pub struct FeedEntry {
     pub symbols: Vec<SymbolConfig>,
 }
 
+/// One account's private stream.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountEntry {
+    /// Ring prefix: records go to `<name>.account`.
+    pub name: String,
+    /// `binance` or `okx`.
+    pub venue: String,
+    /// Binance: `spot` or `usdm`. Default `spot`.
+    #[serde(default = "default_market")]
+    pub market: String,
+    /// Binance: the REST base for listen keys.
+    #[serde(default)]
+    pub rest_url: Option<String>,
+    /// Binance: the websocket base the listen key is appended to; OKX: the private endpoint.
+    pub ws_url: String,
+    /// Environment prefix of the credentials (`<P>_API_KEY`, `<P>_SECRET`, `<P>_PASSPHRASE`).
+    #[serde(default)]
+    pub credentials_env: Option<String>,
+    /// File of `api_key=`, `secret=`, `passphrase=` lines, mode 600.
+    #[serde(default)]
+    pub credentials_file: Option<PathBuf>,
+    /// Account number written into the records.
+    #[serde(default)]
+    pub number: u32,
+    /// Slots of the account ring. Default 65,536.
+    #[serde(default = "default_capacity")]
+    pub ring_capacity: u64,
+}
+
+fn default_market() -> String {
+    "spot".into()
+}
+
 /// The whole feeder configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -126,6 +169,9 @@ pub struct FeedConfig {
     pub tls: TlsConfig,
     /// Feeds.
     pub feeds: Vec<FeedEntry>,
+    /// Private account streams.
+    #[serde(default)]
+    pub accounts: Vec<AccountEntry>,
 }
 
 /// One invalid field.
@@ -217,8 +263,8 @@ impl FeedConfig {
                 bad(format!("workers[{i}].timeout_us"), "must be positive for poll: timeout");
             }
         }
-        if self.feeds.is_empty() {
-            bad("feeds".into(), "at least one feed is needed");
+        if self.feeds.is_empty() && self.accounts.is_empty() {
+            bad("feeds".into(), "at least one feed (or account) is needed");
         }
         let mut names = HashSet::new();
         let mut ids = HashSet::new();
@@ -290,6 +336,37 @@ impl FeedConfig {
                         bad(q(field), "must be between -18 and 18");
                     }
                 }
+            }
+        }
+        let mut names: HashSet<&str> = self.feeds.iter().map(|f| f.name.as_str()).collect();
+        for (i, a) in self.accounts.iter().enumerate() {
+            let p = |field: &str| format!("accounts[{i}].{field}");
+            if a.name.is_empty() || !a.name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+                bad(p("name"), "use 1-64 characters from [A-Za-z0-9_-]");
+            } else if !names.insert(a.name.as_str()) {
+                bad(p("name"), "already used by a feed or another account");
+            }
+            match a.venue.as_str() {
+                "binance" => {
+                    if !matches!(a.market.as_str(), "spot" | "usdm") {
+                        bad(p("market"), "binance accounts are spot or usdm");
+                    }
+                    match &a.rest_url {
+                        Some(u) if u.starts_with("http://") || u.starts_with("https://") => {}
+                        _ => bad(p("rest_url"), "binance accounts need an http(s) rest_url for listen keys"),
+                    }
+                }
+                "okx" => {}
+                _ => bad(p("venue"), "private streams exist for binance and okx"),
+            }
+            if !(a.ws_url.starts_with("ws://") || a.ws_url.starts_with("wss://")) {
+                bad(p("ws_url"), "must be a ws:// or wss:// url");
+            }
+            if a.credentials_env.is_some() == a.credentials_file.is_some() {
+                bad(p("credentials_env"), "give exactly one of credentials_env and credentials_file");
+            }
+            if !a.ring_capacity.is_power_of_two() || a.ring_capacity < 64 {
+                bad(p("ring_capacity"), "must be a power of two of at least 64");
             }
         }
         if errs.is_empty() { Ok(()) } else { Err(ConfigError::Invalid(errs)) }

@@ -40,6 +40,75 @@ pub enum EngineError {
     /// The poller could not be created.
     #[error("poll: {0}")]
     Io(#[from] std::io::Error),
+    /// An account's credentials could not be loaded.
+    #[error("account {account}: {source}")]
+    Credentials {
+        /// The account name.
+        account: String,
+        /// Why.
+        #[source]
+        source: mdbus_sdk::credentials::CredentialsError,
+    },
+}
+
+/// Builds the configured accounts' private streams, each publishing into `<name>.account` in
+/// `dir` (a ring of 192-byte slots carrying orders, fills, balances and positions).
+///
+/// # Errors
+///
+/// [`EngineError::Config`] for an invalid configuration, [`EngineError::Credentials`] when an
+/// account's credentials cannot be loaded (missing variable, file others can read), and ring
+/// errors.
+pub fn build_accounts(
+    cfg: &FeedConfig,
+    dir: &RingDir,
+    tls: Arc<ClientConfig>,
+) -> Result<Vec<crate::account::AccountRunner>, EngineError> {
+    use mdbus_sdk::credentials::Credentials;
+    cfg.validate().map_err(|e| EngineError::Config(e.to_string()))?;
+    let mut out = Vec::new();
+    for a in &cfg.accounts {
+        let creds = match (&a.credentials_env, &a.credentials_file) {
+            (Some(prefix), _) => Credentials::from_env(prefix),
+            (None, Some(path)) => Credentials::from_file(path),
+            (None, None) => return Err(EngineError::Config(format!("account {}: no credentials", a.name))),
+        }
+        .map_err(|source| EngineError::Credentials { account: a.name.clone(), source })?;
+        let opts = mdbus_bus::RingOptions::default().capacity(a.ring_capacity);
+        let writer = dir.writer(&format!("{}.account", a.name), mdbus_schemas::Kind::ORDER, &opts)?;
+        let runner = if a.venue == "okx" {
+            let decoder = crate::venues::okx::account::OkxAccountDecoder::new(a.number);
+            crate::account::AccountRunner::Okx(Box::new(crate::account::OkxAccountStream::new(
+                &a.ws_url,
+                creds,
+                decoder,
+                writer,
+                tls.clone(),
+            )))
+        } else {
+            use mdbus_sdk::order::binance::{BinanceClient, Market};
+            let (market, venue) = if a.market == "usdm" {
+                (Market::UsdM, mdbus_schemas::VenueId::BINANCE_USDM)
+            } else {
+                (Market::Spot, mdbus_schemas::VenueId::BINANCE_SPOT)
+            };
+            let rest = a.rest_url.clone().unwrap_or_default();
+            let client = BinanceClient::new(market, &rest, tls.clone(), creds)
+                .map_err(|e| EngineError::Config(e.to_string()))?;
+            let decoder = crate::venues::binance::account::AccountDecoder::new(venue, a.number);
+            let stream = crate::account::AccountStream::new(
+                crate::account::AccountStreamConfig::new(&a.ws_url),
+                client,
+                decoder,
+                writer,
+                tls.clone(),
+                mdbus_sdk::clock::SystemClock,
+            );
+            crate::account::AccountRunner::Binance(Box::new(stream))
+        };
+        out.push(runner.named(&a.name));
+    }
+    Ok(out)
 }
 
 /// Binance allows at most this many streams on one connection.

@@ -588,12 +588,35 @@ fn main() -> Result<()> {
                     })
                 }));
             }
+            let accounts = mdbus_feeder::engine::build_accounts(
+                &cfg,
+                &dir,
+                mdbus_feeder::tls::client_config(&cfg.tls.extra_roots, &[])?,
+            )?;
+            let mut account_threads = Vec::new();
+            for mut a in accounts {
+                let stop = stop.clone();
+                account_threads.push(std::thread::spawn(move || {
+                    a.run(&stop);
+                    let s = a.stats();
+                    println!(
+                        "account {}: keys {} keep-alives {} connects {} frames {} records {} decode errors {}",
+                        a.name(),
+                        s.keys_created,
+                        s.keepalives,
+                        s.connects,
+                        s.frames,
+                        s.published,
+                        s.decode_errors
+                    );
+                }));
+            }
             let start = Instant::now();
             while seconds.is_none_or(|s| start.elapsed() < Duration::from_secs(s)) {
                 std::thread::sleep(Duration::from_millis(100));
             }
             stop.store(true, std::sync::atomic::Ordering::SeqCst);
-            for t in threads {
+            for t in threads.into_iter().chain(account_threads) {
                 let _ = t.join();
             }
         }

@@ -603,6 +603,7 @@ fn user_data<S: Read + Write + SetTimeout>(
     ws.get_ref().set_timeout(Some(Duration::from_millis(5)))?;
     // Only the events made after the connection, as on the venue.
     let (_, mut next) = shared.exchange.events_since(api_key, "binance", 0);
+    shared.exchange.session_started();
     loop {
         if shared.stop.load(Ordering::SeqCst) {
             let _ = ws.close(None);
@@ -644,6 +645,7 @@ fn okx_private<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, mut ws: WebSo
                     Some("login") => match crate::exchange::okx::ws_login(&shared.exchange, &v) {
                         Ok(key) => {
                             next = shared.exchange.events_since(&key, "okx", 0).1;
+                            shared.exchange.session_started();
                             account = Some(key);
                             serde_json::json!({"event": "login", "code": "0", "msg": "", "connId": conn_id})
                         }

@@ -742,3 +742,112 @@ mod signer_verifiers {
         assert_eq!((status, v["reason"].as_str()), (400, Some("InvalidNonce")), "{v}");
     }
 }
+
+/// Accounts configured in the feeder's YAML run their private streams into `<name>.account`.
+mod configured_accounts {
+    use std::{
+        os::unix::fs::PermissionsExt,
+        sync::{
+            Arc,
+            atomic::{AtomicBool, Ordering},
+        },
+        time::{Duration, Instant},
+    };
+
+    use mdbus_bus::{ReadError, RingDir, Start};
+    use mdbus_feeder::{config::FeedConfig, engine::build_accounts};
+    use mdbus_schemas::RecordView;
+    use mdbus_sdk::{
+        order::{NewOrder, OrderClient, Side, binance::Market},
+        tls,
+    };
+    use mdbus_tools::exchange::ExchangeConfig;
+
+    use super::{client, sim};
+
+    #[test]
+    fn a_configured_binance_account_streams_its_orders_into_its_ring() {
+        let s = sim(ExchangeConfig::default(), false);
+        let dir = RingDir::new(std::env::temp_dir().join(format!("mdbus-configured-{}", std::process::id())));
+        let _ = std::fs::remove_dir_all(dir.path());
+        std::fs::create_dir_all(dir.path()).unwrap();
+        let secrets = dir.path().join("binance.secrets");
+        std::fs::write(&secrets, "api_key=mdbus-sim-key\nsecret=mdbus-sim-secret\n").unwrap();
+        std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let port = s.addr().port();
+        let yaml = format!(
+            "workers: [{{ core: 0 }}]\nfeeds:\n  - {{ name: md, venue: binance, market: spot, url: 'ws://127.0.0.1:{port}/stream', rest_url: 'http://127.0.0.1:{port}', channels: [trade], symbols: [{{ symbol: BTCUSDT, id: 1, price_exp: -2, qty_exp: -5 }}] }}\naccounts:\n  - {{ name: main, venue: binance, market: spot, rest_url: 'http://127.0.0.1:{port}', ws_url: 'ws://127.0.0.1:{port}/ws', credentials_file: '{}', number: 7, ring_capacity: 1024 }}\n",
+            secrets.display()
+        );
+        let cfg = FeedConfig::from_yaml(&yaml).unwrap();
+        let mut runners = build_accounts(&cfg, &dir, tls::client_config(&[] as &[&str], &[]).unwrap()).unwrap();
+        assert_eq!(runners.len(), 1);
+        let mut runner = runners.remove(0);
+        assert_eq!(runner.name(), "main");
+        let mut reader = dir.reader("main.account", Start::Oldest).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let st = stop.clone();
+        let t = std::thread::spawn(move || {
+            runner.run(&st);
+            runner.stats()
+        });
+        // Wait until the user-data stream is open, then trade.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while s.exchange().sessions() == 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let mut c = client(&s, Market::Spot);
+        assert!(matches!(
+            c.place(
+                &NewOrder::limit("BTCUSDT", Side::Buy, "1".parse().unwrap(), "100".parse().unwrap())
+                    .client_order_id("cfg-1")
+            )
+            .unwrap(),
+            mdbus_sdk::order::Placed::Accepted(_)
+        ));
+        let mut got = None;
+        while got.is_none() && Instant::now() < deadline {
+            match reader.try_read() {
+                Ok(rec) => {
+                    if let Ok(RecordView::Order(o)) = rec.view() {
+                        got = Some((o.client_id.to_string(), o.account));
+                    }
+                }
+                Err(ReadError::Empty) => std::thread::sleep(Duration::from_millis(10)),
+                Err(e) => panic!("{e}"),
+            }
+        }
+        stop.store(true, Ordering::SeqCst);
+        let stats = t.join().unwrap();
+        assert_eq!(got, Some(("cfg-1".to_owned(), 7)));
+        assert_eq!(stats.keys_created, 1);
+        let _ = std::fs::remove_dir_all(dir.path());
+    }
+
+    #[test]
+    fn account_entries_are_validated_and_credentials_checked() {
+        let base = "workers: [{ core: 0 }]\nfeeds: []\naccounts:\n";
+        let bad =
+            format!("{base}  - {{ name: 'a b', venue: kraken, market: x, ws_url: 'http://x', ring_capacity: 100 }}\n");
+        let err = FeedConfig::from_yaml(&bad).unwrap_err().to_string();
+        for field in [
+            "accounts[0].name",
+            "accounts[0].venue",
+            "accounts[0].ws_url",
+            "accounts[0].credentials_env",
+            "accounts[0].ring_capacity",
+        ] {
+            assert!(err.contains(field), "{field} missing from {err}");
+        }
+        let no_rest = format!("{base}  - {{ name: b, venue: binance, ws_url: 'ws://x', credentials_env: X }}\n");
+        assert!(FeedConfig::from_yaml(&no_rest).unwrap_err().to_string().contains("accounts[0].rest_url"));
+        let missing = format!(
+            "{base}  - {{ name: c, venue: okx, ws_url: 'ws://127.0.0.1:1/ws/v5/private', credentials_env: MDBUS_TEST_NO_SUCH }}\n"
+        );
+        let cfg = FeedConfig::from_yaml(&missing).unwrap();
+        let dir = RingDir::new(std::env::temp_dir().join(format!("mdbus-configured-bad-{}", std::process::id())));
+        let err = build_accounts(&cfg, &dir, tls::client_config(&[] as &[&str], &[]).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("MDBUS_TEST_NO_SUCH_API_KEY"), "{err}");
+        let _ = std::fs::remove_dir_all(dir.path());
+    }
+}

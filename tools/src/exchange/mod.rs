@@ -190,6 +190,7 @@ pub struct Exchange {
     orders_placed: AtomicU64,
     keepalives: AtomicU64,
     requests: AtomicU64,
+    sessions: AtomicU64,
 }
 
 /// Host wall-clock time in ms.
@@ -283,6 +284,7 @@ impl Exchange {
             orders_placed: AtomicU64::new(0),
             keepalives: AtomicU64::new(0),
             requests: AtomicU64::new(0),
+            sessions: AtomicU64::new(0),
         }
     }
 
@@ -299,6 +301,16 @@ impl Exchange {
     /// Returns how many listen-key keep-alives arrived.
     pub fn keepalives(&self) -> u64 {
         self.keepalives.load(Ordering::SeqCst)
+    }
+
+    /// Returns how many private-stream sessions (user-data or logged-in OKX) have started.
+    pub fn sessions(&self) -> u64 {
+        self.sessions.load(Ordering::SeqCst)
+    }
+
+    /// Counts a private-stream session.
+    pub(crate) fn session_started(&self) {
+        self.sessions.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Returns how many trading requests arrived.
