@@ -12,7 +12,7 @@
 //!   venue status that says "execution status unknown") is **never sent again blindly**: the
 //!   client queries the venue by the order's client order id until it finds the order, or until
 //!   the venue's receive window has passed without it (then the order can no longer be accepted
-//!   and [`Error::Order`] with [`ErrorCode::OrderTimeout`] says it is safe to send again), or
+//!   and [`Error::Order`] with [`ErrorCode::OrderTimeout`](crate::error::ErrorCode::OrderTimeout) says it is safe to send again), or
 //!   until [`RetryPolicy::resolve_for`] runs out, when [`Placed::Unknown`] is returned and
 //!   [`OrderClient::resolve`] can be called later.
 //! - A 429 or 418 stops every request until its `Retry-After` has passed; a rejected order
