@@ -83,7 +83,6 @@ enum Path {
 /// # Examples
 ///
 /// ```no_run
-/// use std::sync::Arc;
 /// use mdbus_sdk::{credentials::Credentials, order::{NewOrder, OrderClient, Placed, Side, binance::{BinanceClient, Market}}};
 ///
 /// let tls = mdbus_sdk::tls::client_config(&[] as &[&str], &[])?;
