@@ -21,10 +21,31 @@ use crate::decode::{DepthMsg, Levels};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SyncRule {
-    /// Binance spot: `U == previous u + 1`.
+    /// Binance spot: REST snapshot, then `U == previous u + 1`.
     BinanceSpot,
-    /// Binance USD-M futures: `pu == previous u`.
+    /// Binance USD-M futures: REST snapshot, then `pu == previous u`.
     BinanceUsdm,
+    /// OKX `books`: snapshot in the stream (`prevSeqId = -1`), then `prevSeqId == previous
+    /// seqId`. Keepalive updates (empty sides, `prevSeqId == seqId`) continue the chain, and so
+    /// does a sequence reset after maintenance (`seqId < prevSeqId`).
+    Okx,
+    /// Bybit `orderbook.N`: snapshot in the stream, then `u == previous u + 1`; a new snapshot
+    /// (or `u == 1`, which the decoder marks as one) replaces the book.
+    Bybit,
+    /// Gate.io `spot.order_book_update`: REST snapshot (`id`), then `U`/`u` as Binance spot.
+    GateSpot,
+    /// HTX incremental MBP: snapshot by request, then `prevSeqNum == previous seqNum`.
+    Htx,
+    /// Gemini v2 `l2`: no sequence; the first update after a (re)subscribe is the whole book.
+    Gemini,
+}
+
+impl SyncRule {
+    /// Returns whether the venue sends its snapshots in the stream itself (no REST fetch):
+    /// updates buffered before one belong to an older session and are dropped.
+    pub fn in_band_snapshot(self) -> bool {
+        matches!(self, SyncRule::Okx | SyncRule::Bybit | SyncRule::Gemini)
+    }
 }
 
 /// Where the records of a book go.
@@ -140,13 +161,26 @@ fn mantissas(
 /// a snapshot (`first`), by the continuation rule otherwise.
 fn follows(rule: SyncRule, d: &Diff, last: u64, first: bool) -> bool {
     match (rule, first) {
-        (SyncRule::BinanceSpot, true) => d.first <= last + 1 && last < d.last,
+        (SyncRule::BinanceSpot | SyncRule::GateSpot, true) => d.first <= last + 1 && last < d.last,
         // The documented first-event rule, or an event that continues the snapshot exactly
         // (`pu == lastUpdateId`): a snapshot taken right at an event boundary, before the
         // next event, is continued by that event although its `U` is past `lastUpdateId`.
         (SyncRule::BinanceUsdm, true) => (d.first <= last && last <= d.last) || d.prev == Some(last),
-        (SyncRule::BinanceSpot, false) => d.first == last + 1,
+        (SyncRule::BinanceSpot | SyncRule::GateSpot, false) => d.first == last + 1,
         (SyncRule::BinanceUsdm, false) => d.prev == Some(last),
+        (SyncRule::Okx | SyncRule::Htx, _) => d.prev == Some(last),
+        (SyncRule::Bybit, _) => d.last == last + 1,
+        (SyncRule::Gemini, _) => true,
+    }
+}
+
+/// Whether a diff arriving on a live book is one the book already has (dropped silently).
+fn is_stale(rule: SyncRule, d: &Diff, last: u64, fresh: bool) -> bool {
+    match (rule, fresh) {
+        (SyncRule::BinanceUsdm, true) => d.last < last,
+        // Sequences may reset (OKX) or do not exist (Gemini): only the chain decides.
+        (SyncRule::Okx | SyncRule::Gemini, _) => false,
+        _ => d.last <= last,
     }
 }
 
@@ -283,10 +317,7 @@ impl BookBuilder {
                 self.buffer.push(d);
             }
             State::Live { last, fresh } => {
-                let stale = match (self.rule, fresh) {
-                    (SyncRule::BinanceUsdm, true) => d.last < last,
-                    _ => d.last <= last,
-                };
+                let stale = is_stale(self.rule, &d, last, fresh);
                 let continues = !stale && follows(self.rule, &d, last, fresh);
                 if stale {
                     // An event the snapshot already contains, or a repeated one.
@@ -298,8 +329,9 @@ impl BookBuilder {
                     self.check_crossed(recv_ts, sink);
                 } else {
                     let (got, expected) = match self.rule {
-                        SyncRule::BinanceSpot => (d.first, last + 1),
-                        SyncRule::BinanceUsdm => (d.prev.unwrap_or(0), last),
+                        SyncRule::BinanceSpot | SyncRule::GateSpot => (d.first, last + 1),
+                        SyncRule::Bybit => (d.last, last + 1),
+                        _ => (d.prev.unwrap_or(0), last),
                     };
                     self.spare.push(d);
                     self.resync(MarkerCode::GAP, got, expected, recv_ts, sink);
@@ -323,9 +355,15 @@ impl BookBuilder {
         recv_ts: Nanos,
         sink: &mut dyn BookSink,
     ) -> Result<bool, BookError> {
+        if self.rule.in_band_snapshot() {
+            // Updates buffered before an in-stream snapshot belong to an older session.
+            self.recycle_buffer();
+        }
         let too_old = |d: &Diff| match self.rule {
-            SyncRule::BinanceSpot => last_update_id < d.first.saturating_sub(1),
+            SyncRule::BinanceSpot | SyncRule::GateSpot => last_update_id < d.first.saturating_sub(1),
             SyncRule::BinanceUsdm => last_update_id < d.first && d.prev != Some(last_update_id),
+            SyncRule::Htx => d.prev.is_some_and(|p| p > last_update_id),
+            SyncRule::Okx | SyncRule::Bybit | SyncRule::Gemini => false,
         };
         if self.buffer.first().is_some_and(too_old) {
             self.stats.stale_snapshots += 1;
@@ -354,8 +392,8 @@ impl BookBuilder {
                 break;
             }
             let stale = match self.rule {
-                SyncRule::BinanceSpot => d.last <= last_update_id,
                 SyncRule::BinanceUsdm => d.last < last_update_id,
+                _ => d.last <= last_update_id,
             };
             if stale {
                 continue;
