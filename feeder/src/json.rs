@@ -213,6 +213,67 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// Iterator over the values of one JSON array (`[` ... `]`, as a [`Raw::Array`] holds it).
+#[derive(Debug, Clone)]
+pub(crate) struct Elements<'a> {
+    b: &'a [u8],
+    i: usize,
+    first: bool,
+    done: bool,
+}
+
+impl<'a> Elements<'a> {
+    /// Starts at the array `b` holds (leading whitespace allowed).
+    pub(crate) fn new(b: &'a [u8]) -> Result<Elements<'a>, Malformed> {
+        let i = ws(b, 0);
+        if b.get(i) != Some(&b'[') {
+            return Err(Malformed { at: i });
+        }
+        Ok(Elements { b, i: i + 1, first: true, done: false })
+    }
+}
+
+impl<'a> Iterator for Elements<'a> {
+    type Item = Result<Raw<'a>, Malformed>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let b = self.b;
+        let mut i = ws(b, self.i);
+        match b.get(i) {
+            Some(b']') => {
+                self.done = true;
+                return None;
+            }
+            Some(b',') if !self.first => i = ws(b, i + 1),
+            Some(_) if self.first => {}
+            _ => {
+                self.done = true;
+                return Some(Err(Malformed { at: i }));
+            }
+        }
+        self.first = false;
+        match raw_at(b, i) {
+            Ok((raw, end)) => {
+                self.i = end;
+                Some(Ok(raw))
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+/// Parses a decimal from a string or number value (venues send both), exponent notation
+/// included.
+pub(crate) fn decimal(raw: Raw<'_>) -> Option<Decimal> {
+    Decimal::parse(text(raw)?).ok()
+}
+
 /// Parses the common form of a quoted decimal (optional sign, at most 18 digits, optional point,
 /// then the closing quote) in the same pass that finds the quote; `None` for anything else, which
 /// [`Decimal::parse`] then handles with the same result.

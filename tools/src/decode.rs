@@ -1,6 +1,6 @@
 //! `mdbus decode`: venue frames in, one JSON object per record out.
 
-use mdbus_feeder::{DecodeError, Levels, Message, Side, binance};
+use mdbus_feeder::{DecodeError, Levels, Message, Side, binance, venues::okx};
 use mdbus_schemas::Decimal;
 use serde_json::{Value, json};
 
@@ -12,6 +12,8 @@ pub enum Venue {
     BinanceSpot,
     /// `binance-usdm`.
     BinanceUsdm,
+    /// `okx` (v5 public channels).
+    Okx,
 }
 
 impl Venue {
@@ -28,6 +30,7 @@ impl Venue {
         match name {
             "binance-spot" => Some(Venue::BinanceSpot),
             "binance-usdm" => Some(Venue::BinanceUsdm),
+            "okx" => Some(Venue::Okx),
             _ => None,
         }
     }
@@ -37,6 +40,7 @@ impl Venue {
         match self {
             Venue::BinanceSpot => "binance-spot",
             Venue::BinanceUsdm => "binance-usdm",
+            Venue::Okx => "okx",
         }
     }
 }
@@ -72,38 +76,50 @@ fn levels(l: &[(Decimal, Decimal)]) -> Value {
 /// ```
 pub fn decode_frame(venue: Venue, frame: &[u8]) -> Result<Vec<Value>, DecodeError> {
     let mut l = Levels::default();
-    let msg = match venue {
-        Venue::BinanceSpot | Venue::BinanceUsdm => binance::decode(frame, &mut l)?,
-    };
     let v = venue.name();
-    Ok(match msg {
-        Message::Trade(t) => vec![json!({
+    match venue {
+        Venue::BinanceSpot | Venue::BinanceUsdm => {
+            let msg = binance::decode(frame, &mut l)?;
+            Ok(render(v, msg, &l).into_iter().collect())
+        }
+        Venue::Okx => {
+            let mut out = Vec::new();
+            okx::market::decode(frame, &mut l, &mut |msg, levels| out.extend(render(v, msg, levels)))?;
+            Ok(out)
+        }
+    }
+}
+
+/// One message as a JSON record (none for control messages).
+fn render(v: &str, msg: Message<'_>, l: &Levels) -> Option<Value> {
+    Some(match msg {
+        Message::Trade(t) => json!({
             "kind": "trade", "venue": v, "symbol": t.symbol, "exch_ts_ns": ms_to_ns(t.trade_ts_ms.or(t.event_ts_ms)),
             "price": dec(t.price), "qty": dec(t.qty),
             "side": match t.side { Side::Buy => "buy", Side::Sell => "sell" }, "trade_id": t.trade_id,
-        })],
-        Message::Quote(q) => vec![json!({
+        }),
+        Message::Quote(q) => json!({
             "kind": "quote", "venue": v, "symbol": q.symbol, "exch_ts_ns": ms_to_ns(q.trade_ts_ms.or(q.event_ts_ms)),
             "bid_price": dec(q.bid_price), "bid_qty": dec(q.bid_qty), "ask_price": dec(q.ask_price), "ask_qty": dec(q.ask_qty),
-        })],
+        }),
         Message::Depth(d) => {
             let symbol = match d.symbol {
                 Some(s) if d.symbol_from_stream => Value::String(s.to_ascii_uppercase()),
                 Some(s) => Value::String(s.to_owned()),
                 None => Value::Null,
             };
-            vec![json!({
+            json!({
                 "kind": if d.snapshot { "book_snapshot" } else { "book_delta" }, "venue": v, "symbol": symbol,
                 "exch_ts_ns": ms_to_ns(d.trade_ts_ms.or(d.event_ts_ms)),
                 "bids": levels(&l.bids), "asks": levels(&l.asks),
                 "first_seq": d.first_seq, "last_seq": d.last_seq, "prev_seq": d.prev_seq,
-            })]
+            })
         }
-        Message::Bar(b) => vec![json!({
+        Message::Bar(b) => json!({
             "kind": "bar", "venue": v, "symbol": b.symbol, "exch_ts_ns": ms_to_ns(b.event_ts_ms),
             "interval": b.interval, "open_ts_ns": b.open_ts_ms.saturating_mul(1_000_000),
             "open": dec(b.open), "high": dec(b.high), "low": dec(b.low), "close": dec(b.close), "volume": dec(b.volume),
-        })],
-        _ => Vec::new(),
+        }),
+        _ => return None,
     })
 }

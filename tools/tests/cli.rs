@@ -131,6 +131,34 @@ fn bench_ring_reports_every_figure_as_json() {
 }
 
 #[test]
+fn decode_okx_prints_one_record_per_message() {
+    use std::io::Write;
+    let frames = [
+        r#"{"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","tradeId":"1","px":"42219.9","sz":"0.5","side":"buy","ts":"1630048897897"},{"instId":"BTC-USDT","tradeId":"2","px":"42220","sz":"1","side":"sell","ts":"1630048897898"}]}"#,
+        r#"{"event":"subscribe","arg":{"channel":"trades","instId":"BTC-USDT"},"connId":"accb8e21"}"#,
+        "pong",
+        r#"{"arg":{"channel":"books","instId":"BTC-USDT"},"action":"update","data":[{"asks":[["8476.98","0","0","0"]],"bids":[],"ts":"1597026383086","prevSeqId":123456,"seqId":123457}]}"#,
+    ];
+    let mut child = Command::new(MDBUS)
+        .args(["decode", "--venue", "okx"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(frames.join("\n").as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let lines: Vec<Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3, "two trades and a book delta; the ack and pong print nothing");
+    assert_eq!((lines[0]["trade_id"].as_u64(), lines[1]["side"].as_str()), (Some(1), Some("sell")));
+    assert_eq!(
+        (lines[2]["kind"].as_str(), lines[2]["prev_seq"].as_u64(), lines[2]["venue"].as_str()),
+        (Some("book_delta"), Some(123456), Some("okx"))
+    );
+}
+
+#[test]
 fn decode_prints_records_and_reports_bad_frames() {
     use std::io::Write;
     let frames = [

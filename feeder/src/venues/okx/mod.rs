@@ -1,3 +1,4 @@
 //! OKX v5.
 
 pub mod account;
+pub mod market;
