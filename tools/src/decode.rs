@@ -1,6 +1,9 @@
 //! `mdbus decode`: venue frames in, one JSON object per record out.
 
-use mdbus_feeder::{DecodeError, Levels, Message, Side, binance, venues::okx};
+use mdbus_feeder::{
+    DecodeError, Levels, Message, Side, binance,
+    venues::{bybit, okx},
+};
 use mdbus_schemas::Decimal;
 use serde_json::{Value, json};
 
@@ -14,6 +17,8 @@ pub enum Venue {
     BinanceUsdm,
     /// `okx` (v5 public channels).
     Okx,
+    /// `bybit` (v5 public topics).
+    Bybit,
 }
 
 impl Venue {
@@ -31,6 +36,7 @@ impl Venue {
             "binance-spot" => Some(Venue::BinanceSpot),
             "binance-usdm" => Some(Venue::BinanceUsdm),
             "okx" => Some(Venue::Okx),
+            "bybit" => Some(Venue::Bybit),
             _ => None,
         }
     }
@@ -41,6 +47,7 @@ impl Venue {
             Venue::BinanceSpot => "binance-spot",
             Venue::BinanceUsdm => "binance-usdm",
             Venue::Okx => "okx",
+            Venue::Bybit => "bybit",
         }
     }
 }
@@ -85,6 +92,11 @@ pub fn decode_frame(venue: Venue, frame: &[u8]) -> Result<Vec<Value>, DecodeErro
         Venue::Okx => {
             let mut out = Vec::new();
             okx::market::decode(frame, &mut l, &mut |msg, levels| out.extend(render(v, msg, levels)))?;
+            Ok(out)
+        }
+        Venue::Bybit => {
+            let mut out = Vec::new();
+            bybit::market::decode(frame, &mut l, &mut |msg, levels| out.extend(render(v, msg, levels)))?;
             Ok(out)
         }
     }

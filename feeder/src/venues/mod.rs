@@ -1,4 +1,5 @@
 //! One module per venue: wire formats, decoders and (to come) subscription and book rules.
 
 pub mod binance;
+pub mod bybit;
 pub mod okx;

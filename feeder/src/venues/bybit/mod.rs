@@ -1,0 +1,3 @@
+//! Bybit v5 public streams (spot and linear).
+
+pub mod market;
