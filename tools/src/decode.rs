@@ -2,7 +2,7 @@
 
 use mdbus_feeder::{
     DecodeError, Levels, Message, Side, binance,
-    venues::{bybit, okx},
+    venues::{bybit, gate, gemini, okx},
 };
 use mdbus_schemas::Decimal;
 use serde_json::{Value, json};
@@ -19,6 +19,10 @@ pub enum Venue {
     Okx,
     /// `bybit` (v5 public topics).
     Bybit,
+    /// `gateio` (v4 spot channels).
+    Gateio,
+    /// `gemini` (v2 market data; each input is read as the continuation of a subscription).
+    Gemini,
 }
 
 impl Venue {
@@ -37,6 +41,8 @@ impl Venue {
             "binance-usdm" => Some(Venue::BinanceUsdm),
             "okx" => Some(Venue::Okx),
             "bybit" => Some(Venue::Bybit),
+            "gateio" => Some(Venue::Gateio),
+            "gemini" => Some(Venue::Gemini),
             _ => None,
         }
     }
@@ -48,6 +54,8 @@ impl Venue {
             Venue::BinanceUsdm => "binance-usdm",
             Venue::Okx => "okx",
             Venue::Bybit => "bybit",
+            Venue::Gateio => "gateio",
+            Venue::Gemini => "gemini",
         }
     }
 }
@@ -97,6 +105,15 @@ pub fn decode_frame(venue: Venue, frame: &[u8]) -> Result<Vec<Value>, DecodeErro
         Venue::Bybit => {
             let mut out = Vec::new();
             bybit::market::decode(frame, &mut l, &mut |msg, levels| out.extend(render(v, msg, levels)))?;
+            Ok(out)
+        }
+        Venue::Gateio => {
+            let msg = gate::market::decode(frame, &mut l)?;
+            Ok(render(v, msg, &l).into_iter().collect())
+        }
+        Venue::Gemini => {
+            let mut out = Vec::new();
+            gemini::market::decode(frame, false, &mut l, &mut |msg, levels| out.extend(render(v, msg, levels)))?;
             Ok(out)
         }
     }

@@ -2,4 +2,6 @@
 
 pub mod binance;
 pub mod bybit;
+pub mod gate;
+pub mod gemini;
 pub mod okx;

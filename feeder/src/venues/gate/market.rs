@@ -1,0 +1,276 @@
+//! Gate.io v4 spot channels: `spot.trades`, `spot.book_ticker`, `spot.order_book_update`
+//! (`U`/`u` diffs against a REST snapshot), `spot.order_book` (limited snapshots),
+//! `spot.candlesticks`, plus subscribe replies, errors and `spot.pong`.
+//!
+//! Samples (<https://www.gate.io/docs/developers/apiv4/ws/en/>):
+//!
+//! ```json
+//! {"time":1606292218,"time_ms":1606292218231,"channel":"spot.trades","event":"update","result":{"id":309143071,
+//!  "create_time":1606292218,"create_time_ms":"1606292218213.4578","side":"sell","currency_pair":"GT_USDT",
+//!  "amount":"16.4700000000","price":"0.4705000000"}}
+//! {"time":1606294781,"time_ms":1606294781236,"channel":"spot.order_book_update","event":"update","result":{"t":1606294781123,
+//!  "e":"depthUpdate","E":1606294781,"s":"BTC_USDT","U":48776301,"u":48776306,"b":[["19137.74","0.0001"]],"a":[["19137.75","0.6135"]]}}
+//! ```
+
+use crate::{
+    decode::{BarMsg, DecodeError, DepthMsg, Levels, Message, QuoteMsg, Side, TradeMsg},
+    json::{Fields, Raw, boolean, decimal, int, levels, uint},
+};
+
+fn malformed(at: usize) -> DecodeError {
+    DecodeError::Malformed(format!("at byte {at}"))
+}
+
+fn missing(message: &'static str, field: &'static str) -> DecodeError {
+    DecodeError::MissingField { message, field }
+}
+
+fn bad(message: &'static str, field: &'static str) -> DecodeError {
+    DecodeError::BadField { message, field }
+}
+
+fn str_of<'a>(raw: Option<Raw<'a>>, message: &'static str, field: &'static str) -> Result<&'a str, DecodeError> {
+    match raw {
+        Some(Raw::Str(s)) => std::str::from_utf8(s).map_err(|_| bad(message, field)),
+        Some(_) => Err(bad(message, field)),
+        None => Err(missing(message, field)),
+    }
+}
+
+/// Milliseconds of a Gate.io candle interval (`10s`, `1m`, `4h`, `1d`, `7d`, `30d`).
+pub fn interval_ms(interval: &str) -> Option<u64> {
+    let split = interval.find(|c: char| !c.is_ascii_digit())?;
+    let n: u64 = interval[..split].parse().ok()?;
+    let unit = match &interval[split..] {
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return None,
+    };
+    Some(n * unit)
+}
+
+/// Decodes one Gate.io frame into at most one message.
+///
+/// # Errors
+///
+/// [`DecodeError`] naming the problem.
+///
+/// # Examples
+///
+/// ```
+/// use mdbus_feeder::{Levels, Message, venues::gate::market::decode};
+/// let frame = br#"{"time":1,"channel":"spot.book_ticker","event":"update","result":{"t":1606293275123,"u":48733182,"s":"BTC_USDT","b":"19177.79","B":"0.0003341504","a":"19179.38","A":"0.09"}}"#;
+/// let mut levels = Levels::default();
+/// let Message::Quote(q) = decode(frame, &mut levels)? else { panic!() };
+/// assert_eq!((q.symbol, q.update_id, q.ask_price.to_string()), ("BTC_USDT", 48733182, "19179.38".to_owned()));
+/// # Ok::<(), mdbus_feeder::DecodeError>(())
+/// ```
+pub fn decode<'a>(frame: &'a [u8], levels_buf: &mut Levels) -> Result<Message<'a>, DecodeError> {
+    levels_buf.clear();
+    let (mut channel, mut event, mut result, mut error, mut id, mut time_ms) = (None, None, None, None, None, None);
+    for f in Fields::new(frame).map_err(|e| malformed(e.at))? {
+        let (key, raw) = f.map_err(|e| malformed(e.at))?;
+        match key {
+            b"channel" => channel = Some(raw),
+            b"event" => event = Some(raw),
+            b"result" => result = Some(raw),
+            b"error" => error = Some(raw),
+            b"id" => id = Some(raw),
+            b"time_ms" => time_ms = Some(raw),
+            _ => {}
+        }
+    }
+    let channel = str_of(channel, "frame", "channel")?;
+    let id_text = match id {
+        Some(Raw::Lit(s) | Raw::Str(s)) => std::str::from_utf8(s).unwrap_or(""),
+        _ => "",
+    };
+    if let Some(Raw::Object(e)) = error {
+        let (mut code, mut message) = (0, "");
+        for f in Fields::new(e).map_err(|e| malformed(e.at))? {
+            let (key, raw) = f.map_err(|e| malformed(e.at))?;
+            match (key, raw) {
+                (b"code", r) => code = int(r).unwrap_or(0),
+                (b"message", Raw::Str(s)) => message = std::str::from_utf8(s).unwrap_or(""),
+                _ => {}
+            }
+        }
+        return Ok(Message::Error { code, msg: message, id: id_text });
+    }
+    match event {
+        Some(Raw::Str(b"subscribe" | b"unsubscribe")) => return Ok(Message::Ack { id: id_text }),
+        Some(Raw::Str(b"update" | b"all")) => {}
+        _ => return Ok(Message::Ignored),
+    }
+    let event_ts = time_ms.and_then(uint);
+    let Some(Raw::Object(r)) = result else { return Err(missing(channel_name(channel), "result")) };
+    match channel {
+        "spot.trades" => trade(r, event_ts),
+        "spot.book_ticker" => book_ticker(r, event_ts),
+        "spot.order_book_update" => book(r, false, levels_buf),
+        "spot.order_book" => book(r, true, levels_buf),
+        "spot.candlesticks" => candle(r, event_ts),
+        _ => Ok(Message::Ignored),
+    }
+}
+
+fn channel_name(c: &str) -> &'static str {
+    match c {
+        "spot.trades" => "trade",
+        "spot.book_ticker" => "book_ticker",
+        "spot.order_book_update" | "spot.order_book" => "order_book",
+        "spot.candlesticks" => "candlestick",
+        _ => "frame",
+    }
+}
+
+fn trade(r: &[u8], event_ts: Option<u64>) -> Result<Message<'_>, DecodeError> {
+    const M: &str = "trade";
+    let (mut id, mut ms, mut side, mut pair, mut amount, mut price) = (None, None, None, None, None, None);
+    for f in Fields::new(r).map_err(|e| malformed(e.at))? {
+        let (key, raw) = f.map_err(|e| malformed(e.at))?;
+        match key {
+            b"id" => id = Some(raw),
+            b"create_time_ms" => ms = Some(raw),
+            b"side" => side = Some(raw),
+            b"currency_pair" => pair = Some(raw),
+            b"amount" => amount = Some(raw),
+            b"price" => price = Some(raw),
+            _ => {}
+        }
+    }
+    // `create_time_ms` carries fractions of a millisecond ("1606292218213.4578").
+    let ms =
+        ms.and_then(decimal).and_then(|d| d.rescale(0).ok().or_else(|| d.to_string().split('.').next()?.parse().ok()));
+    Ok(Message::Trade(TradeMsg {
+        symbol: str_of(pair, M, "currency_pair")?,
+        trade_id: id.ok_or(missing(M, "id")).and_then(|r| uint(r).ok_or(bad(M, "id")))?,
+        price: price.ok_or(missing(M, "price")).and_then(|r| decimal(r).ok_or(bad(M, "price")))?,
+        qty: amount.ok_or(missing(M, "amount")).and_then(|r| decimal(r).ok_or(bad(M, "amount")))?,
+        side: match side {
+            Some(Raw::Str(b"buy")) => Side::Buy,
+            Some(Raw::Str(b"sell")) => Side::Sell,
+            Some(_) => return Err(bad(M, "side")),
+            None => return Err(missing(M, "side")),
+        },
+        trade_ts_ms: ms.and_then(|v: i128| u64::try_from(v).ok()),
+        event_ts_ms: event_ts,
+        aggregated: false,
+    }))
+}
+
+fn book_ticker(r: &[u8], event_ts: Option<u64>) -> Result<Message<'_>, DecodeError> {
+    const M: &str = "book_ticker";
+    let mut v: [Option<Raw<'_>>; 7] = [None; 7];
+    for f in Fields::new(r).map_err(|e| malformed(e.at))? {
+        let (key, raw) = f.map_err(|e| malformed(e.at))?;
+        let i = match key {
+            b"t" => 0,
+            b"u" => 1,
+            b"s" => 2,
+            b"b" => 3,
+            b"B" => 4,
+            b"a" => 5,
+            b"A" => 6,
+            _ => continue,
+        };
+        v[i] = Some(raw);
+    }
+    let d = |i: usize, f: &'static str| v[i].ok_or(missing(M, f)).and_then(|r| decimal(r).ok_or(bad(M, f)));
+    Ok(Message::Quote(QuoteMsg {
+        symbol: str_of(v[2], M, "s")?,
+        update_id: v[1].and_then(uint).unwrap_or(0),
+        bid_price: d(3, "b")?,
+        bid_qty: d(4, "B")?,
+        ask_price: d(5, "a")?,
+        ask_qty: d(6, "A")?,
+        trade_ts_ms: v[0].and_then(uint),
+        event_ts_ms: event_ts,
+    }))
+}
+
+fn book<'a>(r: &'a [u8], snapshot: bool, levels_buf: &mut Levels) -> Result<Message<'a>, DecodeError> {
+    const M: &str = "order_book";
+    let mut fields = Fields::new(r).map_err(|e| malformed(e.at))?;
+    let (mut s, mut first, mut last, mut t, mut last_id) = (None, None, None, None, None);
+    while let Some(k) = fields.next_key() {
+        let (key, at) = k.map_err(|e| malformed(e.at))?;
+        match key {
+            b"b" | b"a" | b"bids" | b"asks" => {
+                let bid = matches!(key, b"b" | b"bids");
+                let side = if bid { &mut levels_buf.bids } else { &mut levels_buf.asks };
+                side.clear();
+                let end = levels(r, at, side).map_err(|_| bad(M, if bid { "b" } else { "a" }))?;
+                fields.skip_to(end);
+            }
+            _ => {
+                let raw = fields.value(at).map_err(|e| malformed(e.at))?;
+                match key {
+                    b"s" => s = Some(raw),
+                    b"U" => first = Some(raw),
+                    b"u" => last = Some(raw),
+                    b"t" => t = Some(raw),
+                    b"lastUpdateId" => last_id = Some(raw),
+                    _ => {}
+                }
+            }
+        }
+    }
+    let seq = |r: Option<Raw<'_>>, f: &'static str| r.ok_or(missing(M, f)).and_then(|r| uint(r).ok_or(bad(M, f)));
+    let (first_seq, last_seq) =
+        if snapshot { (None, seq(last_id, "lastUpdateId")?) } else { (Some(seq(first, "U")?), seq(last, "u")?) };
+    Ok(Message::Depth(DepthMsg {
+        symbol: Some(str_of(s, M, "s")?),
+        symbol_from_stream: false,
+        snapshot,
+        first_seq,
+        last_seq,
+        prev_seq: None,
+        trade_ts_ms: None,
+        event_ts_ms: t.and_then(uint),
+    }))
+}
+
+fn candle(r: &[u8], event_ts: Option<u64>) -> Result<Message<'_>, DecodeError> {
+    const M: &str = "candlestick";
+    let mut v: [Option<Raw<'_>>; 9] = [None; 9];
+    for f in Fields::new(r).map_err(|e| malformed(e.at))? {
+        let (key, raw) = f.map_err(|e| malformed(e.at))?;
+        let i = match key {
+            b"t" => 0,
+            b"o" => 1,
+            b"h" => 2,
+            b"l" => 3,
+            b"c" => 4,
+            b"a" => 5,
+            b"v" => 6,
+            b"n" => 7,
+            b"w" => 8,
+            _ => continue,
+        };
+        v[i] = Some(raw);
+    }
+    // `n` is `<interval>_<pair>`, e.g. `1m_BTC_USDT`.
+    let name = str_of(v[7], M, "n")?;
+    let (interval, symbol) = name.split_once('_').ok_or(bad(M, "n"))?;
+    let open_s = v[0].ok_or(missing(M, "t")).and_then(|r| uint(r).ok_or(bad(M, "t")))?;
+    let d = |i: usize, f: &'static str| v[i].ok_or(missing(M, f)).and_then(|r| decimal(r).ok_or(bad(M, f)));
+    let open_ts_ms = open_s * 1000;
+    Ok(Message::Bar(BarMsg {
+        symbol,
+        interval,
+        open_ts_ms,
+        close_ts_ms: open_ts_ms + interval_ms(interval).ok_or(bad(M, "n"))? - 1,
+        open: d(1, "o")?,
+        high: d(2, "h")?,
+        low: d(3, "l")?,
+        close: d(4, "c")?,
+        volume: d(5, "a")?,
+        quote_volume: d(6, "v")?,
+        trades: 0,
+        closed: v[8].and_then(boolean).unwrap_or(false),
+        event_ts_ms: event_ts,
+    }))
+}

@@ -1,0 +1,3 @@
+//! Gate.io v4 spot websocket.
+
+pub mod market;

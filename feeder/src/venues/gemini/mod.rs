@@ -1,0 +1,3 @@
+//! Gemini v2 market data.
+
+pub mod market;
