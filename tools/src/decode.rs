@@ -2,7 +2,7 @@
 
 use mdbus_feeder::{
     DecodeError, Levels, Message, Side, binance,
-    venues::{bybit, gate, gemini, okx},
+    venues::{bybit, gate, gemini, htx, okx},
 };
 use mdbus_schemas::Decimal;
 use serde_json::{Value, json};
@@ -23,6 +23,8 @@ pub enum Venue {
     Gateio,
     /// `gemini` (v2 market data; each input is read as the continuation of a subscription).
     Gemini,
+    /// `htx` (gzip frames, or their JSON text).
+    Htx,
 }
 
 impl Venue {
@@ -43,6 +45,7 @@ impl Venue {
             "bybit" => Some(Venue::Bybit),
             "gateio" => Some(Venue::Gateio),
             "gemini" => Some(Venue::Gemini),
+            "htx" => Some(Venue::Htx),
             _ => None,
         }
     }
@@ -56,6 +59,7 @@ impl Venue {
             Venue::Bybit => "bybit",
             Venue::Gateio => "gateio",
             Venue::Gemini => "gemini",
+            Venue::Htx => "htx",
         }
     }
 }
@@ -114,6 +118,17 @@ pub fn decode_frame(venue: Venue, frame: &[u8]) -> Result<Vec<Value>, DecodeErro
         Venue::Gemini => {
             let mut out = Vec::new();
             gemini::market::decode(frame, false, &mut l, &mut |msg, levels| out.extend(render(v, msg, levels)))?;
+            Ok(out)
+        }
+        Venue::Htx => {
+            let mut g = htx::gunzip::Gunzip::default();
+            let text = if frame.starts_with(&[0x1f, 0x8b]) {
+                g.gunzip(frame).map_err(|e| DecodeError::Malformed(e.to_string()))?
+            } else {
+                frame
+            };
+            let mut out = Vec::new();
+            htx::market::decode(text, &mut l, &mut |msg, levels| out.extend(render(v, msg, levels)))?;
             Ok(out)
         }
     }

@@ -189,7 +189,7 @@ enum Cmd {
     /// per line. A frame that fails to decode is reported on stderr (with its file or line) and
     /// decoding goes on; the exit status is 2 if any frame failed.
     Decode {
-        /// Venue: binance-spot, binance-usdm, okx, bybit, gateio or gemini.
+        /// Venue: binance-spot, binance-usdm, okx, bybit, gateio, gemini or htx.
         #[arg(long)]
         venue: String,
         /// Files with one frame each.
@@ -396,7 +396,7 @@ fn tail(dir: &RingDir, ring: &str, json: bool, from: From, count: Option<u64>, i
 fn decode(venue: &str, files: &[PathBuf]) -> Result<usize> {
     use std::io::BufRead;
     let Some(venue) = mdbus_tools::decode::Venue::from_name(venue) else {
-        bail!("unknown venue {venue:?}: use binance-spot, binance-usdm, okx, bybit, gateio or gemini");
+        bail!("unknown venue {venue:?}: use binance-spot, binance-usdm, okx, bybit, gateio, gemini or htx");
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

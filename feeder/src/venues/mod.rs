@@ -4,4 +4,5 @@ pub mod binance;
 pub mod bybit;
 pub mod gate;
 pub mod gemini;
+pub mod htx;
 pub mod okx;

@@ -1,0 +1,4 @@
+//! HTX (Huobi) spot market data: gzip-compressed binary frames.
+
+pub mod gunzip;
+pub mod market;
