@@ -6,6 +6,7 @@
 
 pub mod bench;
 pub mod bench_decode;
+pub mod bench_decode_venues;
 pub mod bench_e2e;
 #[cfg(feature = "iceoryx2")]
 pub mod bench_iox;

@@ -257,11 +257,14 @@ enum BenchCmd {
         #[arg(long, default_value_t = 200_000)]
         iters: u32,
     },
-    /// The fast decoder against serde_json on the same Binance frames.
+    /// A venue's fast decoder against serde_json on the same frames.
     Decode {
         /// Print one JSON object instead of a table.
         #[arg(long)]
         json: bool,
+        /// binance (default), okx, bybit, gateio, gemini or htx.
+        #[arg(long, default_value = "binance")]
+        venue: String,
         /// Decodes per timing round.
         #[arg(long, default_value_t = 200_000)]
         iters: u32,
@@ -733,7 +736,25 @@ fn main() -> Result<()> {
                 );
             }
         }
-        Cmd::Bench { which: BenchCmd::Decode { json, iters } } => {
+        Cmd::Bench { which: BenchCmd::Decode { json, iters, venue } } if venue != "binance" => {
+            let v = mdbus_tools::bench_decode_venues::run(&venue, iters).map_err(anyhow::Error::msg)?;
+            if json {
+                println!("{v}");
+            } else {
+                println!("| {venue} frame | bytes | fast ns | serde_json ns | serde_json / fast |");
+                println!("|---|---|---|---|---|");
+                for name in v["frames"].as_array().into_iter().flatten().filter_map(|n| n.as_str()) {
+                    println!(
+                        "| {name} | {} | {} | {} | {} |",
+                        v[format!("{name}_bytes")],
+                        v[format!("{name}_fast_ns")],
+                        v[format!("{name}_serde_ns")],
+                        v[format!("{name}_speedup")]
+                    );
+                }
+            }
+        }
+        Cmd::Bench { which: BenchCmd::Decode { json, iters, .. } } => {
             let v = mdbus_tools::bench_decode::run(iters).map_err(anyhow::Error::msg)?;
             if json {
                 println!("{v}");

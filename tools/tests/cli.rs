@@ -285,6 +285,26 @@ fn bench_order_reports_warm_and_cold_round_trips() {
 }
 
 #[test]
+fn bench_decode_covers_every_venue() {
+    for venue in ["okx", "bybit", "gateio", "gemini", "htx"] {
+        let out = Command::new(MDBUS)
+            .args(["bench", "decode", "--venue", venue, "--json", "--iters", "50"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{venue}: {}", String::from_utf8_lossy(&out.stderr));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        for frame in v["frames"].as_array().unwrap() {
+            let f = frame.as_str().unwrap();
+            for k in ["fast_ns", "serde_ns", "speedup"] {
+                assert!(v[format!("{f}_{k}")].as_f64().is_some_and(|x| x > 0.0), "{venue} {f}_{k} in {v}");
+            }
+        }
+    }
+    let out = Command::new(MDBUS).args(["bench", "decode", "--venue", "kraken", "--json"]).output().unwrap();
+    assert!(!out.status.success());
+}
+
+#[test]
 fn bench_e2e_reports_latency_and_frame_rate() {
     let out =
         Command::new(MDBUS).args(["bench", "e2e", "--json", "--seconds", "1", "--tick-us", "500"]).output().unwrap();
