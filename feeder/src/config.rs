@@ -35,6 +35,11 @@ use std::{collections::HashSet, fmt, path::PathBuf};
 
 use serde::Deserialize;
 
+use crate::venue::{SnapshotSource, Venue};
+
+/// Venue names a feed may give.
+const VENUES: [&str; 6] = ["binance", "okx", "bybit", "htx", "gateio", "gemini"];
+
 /// How a worker thread waits for socket readiness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -100,19 +105,25 @@ pub struct SymbolConfig {
 pub struct FeedEntry {
     /// Feed name; also the prefix of its ring names.
     pub name: String,
-    /// Venue: `binance`.
+    /// Venue: `binance`, `okx`, `bybit`, `htx`, `gateio` or `gemini`.
     pub venue: String,
-    /// Market: `spot` or `usdm`.
+    /// Market: `spot` (default; every venue), `usdm` (binance), `linear` (bybit).
+    #[serde(default = "default_market")]
     pub market: String,
-    /// Websocket URL (`ws://` or `wss://`), combined-stream endpoint.
+    /// Websocket URL (`ws://` or `wss://`): Binance's combined-stream endpoint, OKX
+    /// `/ws/v5/public`, Bybit `/v5/public/spot|linear`, HTX `/feed`, Gate.io `/ws/v4/`,
+    /// Gemini `/v2/marketdata`.
     pub url: String,
-    /// REST base URL for depth snapshots (`http://` or `https://`).
-    pub rest_url: String,
+    /// REST base URL for depth snapshots (`http://` or `https://`): needed by Binance and
+    /// Gate.io, whose book snapshots come over REST.
+    #[serde(default)]
+    pub rest_url: Option<String>,
     /// Index of the worker that owns this feed's connections.
     #[serde(default)]
     pub worker: usize,
-    /// Channels: `trade`, `agg_trade`, `book_ticker`, `depth`, `depth5`, `depth10`, `depth20`,
-    /// `kline_<interval>`.
+    /// Channels, named alike for every venue: `trade`, `book_ticker`, `depth` (the synced
+    /// book), `kline_<interval>` (`1m`, `1h`, ...), and where the venue has them `agg_trade`,
+    /// `ticker`, `depth5`/`depth10`/`depth20` (top-N images).
     pub channels: Vec<String>,
     /// Ring capacity in records (power of two). Default 65,536.
     #[serde(default = "default_capacity")]
@@ -279,17 +290,29 @@ impl FeedConfig {
             if !names.insert(f.name.as_str()) {
                 bad(p("name"), "duplicate feed name");
             }
-            if f.venue != "binance" {
-                bad(p("venue"), "unknown venue (known: binance)");
+            let venue = Venue::from_config(&f.venue, &f.market);
+            if !VENUES.contains(&f.venue.as_str()) {
+                bad(p("venue"), "unknown venue (known: binance, okx, bybit, htx, gateio, gemini)");
             }
-            if f.market != "spot" && f.market != "usdm" {
-                bad(p("market"), "unknown market (known: spot, usdm)");
+            if !["spot", "usdm", "linear"].contains(&f.market.as_str())
+                || (VENUES.contains(&f.venue.as_str()) && venue.is_none())
+            {
+                bad(
+                    p("market"),
+                    "unknown market for this venue (binance: spot, usdm; bybit: spot, linear; others: spot)",
+                );
             }
             if !(f.url.starts_with("ws://") || f.url.starts_with("wss://")) {
                 bad(p("url"), "must start with ws:// or wss://");
             }
-            if !(f.rest_url.starts_with("http://") || f.rest_url.starts_with("https://")) {
-                bad(p("rest_url"), "must start with http:// or https://");
+            match &f.rest_url {
+                Some(u) if !(u.starts_with("http://") || u.starts_with("https://")) => {
+                    bad(p("rest_url"), "must start with http:// or https://");
+                }
+                None if venue.is_some_and(|v| v.snapshots() == SnapshotSource::Rest) => {
+                    bad(p("rest_url"), "this venue's book snapshots come over REST: give rest_url");
+                }
+                _ => {}
             }
             if f.worker >= self.workers.len() {
                 bad(p("worker"), "no worker with this index");
@@ -298,12 +321,17 @@ impl FeedConfig {
                 bad(p("channels"), "at least one channel is needed");
             }
             for (j, c) in f.channels.iter().enumerate() {
-                let known =
-                    CHANNELS.contains(&c.as_str()) || c.strip_prefix("kline_").is_some_and(|iv| KLINES.contains(&iv));
+                let known = match venue {
+                    Some(Venue::BinanceSpot | Venue::BinanceUsdm) | None => {
+                        CHANNELS.contains(&c.as_str())
+                            || c.strip_prefix("kline_").is_some_and(|iv| KLINES.contains(&iv))
+                    }
+                    Some(v) => v.topics(std::slice::from_ref(c), &["X"]).is_ok(),
+                };
                 if !known {
                     bad(
                         format!("feeds[{i}].channels[{j}]"),
-                        "unknown channel (trade, agg_trade, book_ticker, depth, depth5/10/20, kline_<interval>)",
+                        "unknown channel for this venue (trade, book_ticker, depth, kline_<interval>; binance: agg_trade, depth5/10/20; okx: ticker, depth5; bybit: ticker; gateio: depth5/10/20)",
                     );
                 }
             }
@@ -313,7 +341,8 @@ impl FeedConfig {
             if f.symbols.is_empty() {
                 bad(p("symbols"), "at least one symbol is needed");
             }
-            if f.symbols.len() * f.channels.len().max(1) > 200 * BINANCE_STREAMS_PER_CONNECTION {
+            let per_connection = venue.map_or(BINANCE_STREAMS_PER_CONNECTION, |v| v.limits().topics_per_connection);
+            if f.symbols.len() * f.channels.len().max(1) > 200 * per_connection {
                 bad(p("symbols"), "more streams than 200 connections can carry");
             }
             let mut syms = HashSet::new();

@@ -1,6 +1,8 @@
 //! One websocket connection on a mio socket: non-blocking TCP ► optional rustls ► tungstenite,
-//! with subscribe, acks, heartbeats, a silence watchdog, proactive rotation and reconnects with
-//! exponential backoff and jitter.
+//! with the venue's subscribe requests and acks, its keepalive (client pings, answers to server
+//! pings), a silence watchdog, proactive rotation and reconnects with exponential backoff and
+//! jitter. Frames are decoded here ([`SessionDecoder`]); control messages stay here and market
+//! data goes to the owner as decoded messages.
 
 use std::{
     io::{self, Read, Write},
@@ -19,7 +21,7 @@ use tungstenite::{
 
 use crate::{
     decode::{Levels, Message as Decoded},
-    venues::binance,
+    venue::{FrameError, Reply, SessionDecoder, Venue},
 };
 use mdbus_sdk::url::Endpoint;
 
@@ -71,6 +73,8 @@ pub struct ConnSettings {
     pub min_backoff: Duration,
     /// Longest reconnect delay. Default 5 s.
     pub max_backoff: Duration,
+    /// Client keepalive interval; `None` takes the venue's own (OKX, Bybit, Gate.io: 20 s).
+    pub keepalive: Option<Duration>,
 }
 
 impl Default for ConnSettings {
@@ -81,6 +85,7 @@ impl Default for ConnSettings {
             connect_timeout: Duration::from_secs(10),
             min_backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(5),
+            keepalive: None,
         }
     }
 }
@@ -98,6 +103,12 @@ impl ConnSettings {
         self
     }
 
+    /// Sets the client keepalive interval (venues whose clients ping).
+    pub fn keepalive(mut self, d: Duration) -> Self {
+        self.keepalive = Some(d);
+        self
+    }
+
     /// Sets the reconnect backoff bounds.
     pub fn backoff(mut self, min: Duration, max: Duration) -> Self {
         self.min_backoff = min;
@@ -107,10 +118,15 @@ impl ConnSettings {
 }
 
 /// What a connection reports to its owner.
+// Events are handed to a callback by value and never stored: boxing the message would
+// allocate on the frame path.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Event<'a> {
-    /// A text frame with market data (or a control message the owner may decode).
-    Frame(&'a [u8]),
+    /// A decoded market-data message and the levels it refers to.
+    Message(Decoded<'a>, &'a Levels),
+    /// A frame that could not be decoded; it is dropped and the connection goes on.
+    Undecodable(&'a FrameError),
     /// The subscription was acknowledged: data will flow.
     Connected,
     /// The connection ended; it reconnects by itself after a backoff.
@@ -148,6 +164,9 @@ pub struct ConnStats {
 
 /// One websocket connection carrying a set of streams.
 pub struct Connection {
+    venue: Venue,
+    decoder: SessionDecoder,
+    last_ping: Instant,
     endpoint: Endpoint,
     streams: Vec<String>,
     tls: Arc<ClientConfig>,
@@ -170,13 +189,10 @@ pub struct Connection {
 /// Frames read from one connection per [`Connection::drive`] call at most.
 const MAX_FRAMES_PER_DRIVE: usize = 1024;
 
-/// Time between subscribe messages: Binance allows 5 incoming messages per second, pongs
-/// included.
-const SUBSCRIBE_SPACING: Duration = Duration::from_millis(250);
-
 impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Connection")
+            .field("venue", &self.venue)
             .field("endpoint", &self.endpoint)
             .field("streams", &self.streams.len())
             .finish_non_exhaustive()
@@ -188,8 +204,10 @@ fn would_block(e: &tungstenite::Error) -> bool {
 }
 
 impl Connection {
-    /// A connection to `endpoint` (a `/stream` or `/ws` URL) that subscribes to `streams`.
+    /// A connection to `venue` at `endpoint` that subscribes to `streams` (the venue's topics,
+    /// as [`Venue::topics`] names them).
     pub fn new(
+        venue: Venue,
         endpoint: Endpoint,
         streams: Vec<String>,
         tls: Arc<ClientConfig>,
@@ -199,6 +217,9 @@ impl Connection {
         let now = Instant::now();
         let seed = now.elapsed().as_nanos() as u64 ^ (token.0 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xA5A5_5A5A;
         Connection {
+            venue,
+            decoder: SessionDecoder::new(venue),
+            last_ping: now,
             endpoint,
             streams,
             tls,
@@ -217,18 +238,61 @@ impl Connection {
         }
     }
 
-    fn send_next_subscribe(&mut self, now: Instant) {
-        let State::Open { ws, .. } = &mut self.state else { return };
+    /// Sends the next queued subscribe request when its turn has come. Returns `true` when the
+    /// last one went out to a venue that sends no acknowledgements: the connection is then
+    /// subscribed.
+    fn send_next_subscribe(&mut self, now: Instant) -> bool {
+        let State::Open { ws, .. } = &mut self.state else { return false };
         if now < self.next_send {
-            return;
+            return false;
         }
-        let Some(streams) = self.queue.pop_front() else { return };
+        let Some(streams) = self.queue.pop_front() else { return false };
         let id = self.next_id;
         self.next_id += 1;
-        let req = serde_json::json!({ "method": "SUBSCRIBE", "params": streams, "id": id });
-        let _ = ws.send(Message::text(req.to_string()));
-        self.pending.push((id, streams));
-        self.next_send = now + SUBSCRIBE_SPACING;
+        let _ = ws.send(Message::text(self.venue.subscribe(id, &streams)));
+        self.next_send = now + self.venue.limits().request_spacing;
+        if self.venue.acks() {
+            self.pending.push((id, streams));
+            false
+        } else {
+            self.queue.is_empty()
+        }
+    }
+
+    /// Sends the venue's client ping when it is due.
+    fn keepalive(&mut self, now: Instant) {
+        let Some(every) = self.settings.keepalive.or(self.venue.keepalive()) else { return };
+        let State::Open { ws, .. } = &mut self.state else { return };
+        if now.duration_since(self.last_ping) >= every {
+            self.last_ping = now;
+            if let Some(ping) = self.venue.ping() {
+                let _ = ws.send(Message::text(ping));
+            }
+        }
+    }
+
+    /// Sends a text request on the open connection (an HTX snapshot `req`). Returns `false`
+    /// when the connection is not open.
+    pub fn send_text(&mut self, text: String) -> bool {
+        match &mut self.state {
+            State::Open { ws, .. } => {
+                // A full socket buffer keeps the request queued in tungstenite; it goes out on
+                // the next flush.
+                let _ = ws.send(Message::text(text));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Returns whether this connection carries `topic`.
+    pub fn carries(&self, topic: &str) -> bool {
+        self.streams.iter().any(|s| s == topic)
+    }
+
+    /// Returns the venue.
+    pub fn venue(&self) -> Venue {
+        self.venue
     }
 
     /// Returns the counters.
@@ -384,18 +448,27 @@ impl Connection {
     fn opened(&mut self, ws: Box<WebSocket<Stream>>, now: Instant) {
         self.stats.connects += 1;
         self.last_data = now;
+        self.last_ping = now;
         self.pending.clear();
         self.queue.clear();
-        self.queue.push_back(self.streams.clone());
+        self.decoder.reset();
+        let per = self.venue.limits().topics_per_request.max(1);
+        self.queue.extend(self.streams.chunks(per).map(<[String]>::to_vec));
         self.next_send = now;
         self.state = State::Open { ws, since: now, subscribed: false };
-        self.send_next_subscribe(now);
     }
 
     fn read(&mut self, now: Instant, on: &mut dyn FnMut(Event<'_>)) {
-        self.send_next_subscribe(now);
-        let State::Open { ws, since, subscribed } = &mut self.state else { return };
-        if now.duration_since(*since) > self.settings.lifetime {
+        let all_sent = self.send_next_subscribe(now);
+        self.keepalive(now);
+        let Connection { state, decoder, levels, pending, queue, stats, attempt, last_data, settings, .. } = self;
+        let State::Open { ws, since, subscribed } = state else { return };
+        if all_sent && !*subscribed {
+            *subscribed = true;
+            *attempt = 0;
+            on(Event::Connected);
+        }
+        if now.duration_since(*since) > settings.lifetime {
             self.fail(now, "rotating before the venue's connection lifetime", on);
             return;
         }
@@ -403,59 +476,16 @@ impl Connection {
         // Drain, but hand control back after a bounded burst so one busy connection cannot
         // starve the others, the timers or a stop request; the next drive continues.
         for _ in 0..MAX_FRAMES_PER_DRIVE {
-            match ws.read() {
-                Ok(Message::Text(t)) => {
-                    self.last_data = now;
-                    self.stats.frames += 1;
-                    let b = t.as_bytes();
-                    // Control replies are small objects starting with "result" or "code".
-                    if b.len() < 512
-                        && (b.starts_with(b"{\"result\"") || b.starts_with(b"{\"code\"") || b.starts_with(b"{\"id\""))
-                    {
-                        match binance::decode(b, &mut self.levels) {
-                            Ok(Decoded::Ack { id }) => {
-                                let id: u64 = id.parse().unwrap_or(0);
-                                self.pending.retain(|(p, _)| *p != id);
-                                if !*subscribed {
-                                    *subscribed = true;
-                                    self.attempt = 0;
-                                    on(Event::Connected);
-                                }
-                                continue;
-                            }
-                            Ok(Decoded::Error { code, msg, id }) => {
-                                let id: u64 = id.parse().unwrap_or(0);
-                                match self.pending.iter().position(|(p, _)| *p == id) {
-                                    Some(i) => {
-                                        let (_, streams) = self.pending.swap_remove(i);
-                                        if streams.len() > 1 {
-                                            // Find the refused stream(s): subscribe one by one.
-                                            self.queue.extend(streams.into_iter().map(|s| vec![s]));
-                                        } else {
-                                            self.stats.refused += 1;
-                                            on(Event::Refused {
-                                                stream: streams.first().map_or("", String::as_str),
-                                                code,
-                                                msg,
-                                            });
-                                        }
-                                    }
-                                    None => {
-                                        self.stats.refused += 1;
-                                        on(Event::Refused { stream: "", code, msg });
-                                    }
-                                }
-                                continue;
-                            }
-                            _ => {}
-                        }
-                    }
-                    on(Event::Frame(b));
+            let (frame, binary) = match ws.read() {
+                Ok(Message::Text(t)) => (tungstenite::Bytes::from(t), false),
+                Ok(Message::Binary(b)) => (b, true),
+                Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)) => {
+                    *last_data = now;
+                    continue;
                 }
-                Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)) => self.last_data = now,
-                Ok(Message::Binary(_)) => self.last_data = now,
                 Ok(Message::Close(_)) => {
                     // Keep reading until tungstenite reports the end; it answers the close.
+                    continue;
                 }
                 Err(e) if would_block(&e) => break,
                 Err(tungstenite::Error::ConnectionClosed) => {
@@ -465,6 +495,51 @@ impl Connection {
                 Err(e) => {
                     failure = Some(format!("read: {e}"));
                     break;
+                }
+            };
+            *last_data = now;
+            stats.frames += 1;
+            let mut acked = false;
+            let mut refusal: Option<(i64, String, u64)> = None;
+            let decoded = decoder.decode(&frame, binary, levels, &mut |m, l| match m {
+                Decoded::Ack { id } => {
+                    acked = true;
+                    let id: u64 = id.trim_matches('"').parse().unwrap_or(0);
+                    pending.retain(|(p, _)| *p != id);
+                }
+                Decoded::Error { code, msg, id } => {
+                    refusal = Some((code, msg.to_owned(), id.trim_matches('"').parse().unwrap_or(0)));
+                }
+                m => on(Event::Message(m, l)),
+            });
+            match decoded {
+                Ok(Reply::Pong(ts)) => {
+                    let _ = ws.send(Message::text(crate::venues::htx::session::pong(ts)));
+                }
+                Ok(_) => {}
+                Err(e) => on(Event::Undecodable(&e)),
+            }
+            if acked && !*subscribed {
+                *subscribed = true;
+                *attempt = 0;
+                on(Event::Connected);
+            }
+            if let Some((code, msg, id)) = refusal {
+                match pending.iter().position(|(p, _)| *p == id) {
+                    Some(i) => {
+                        let (_, streams) = pending.swap_remove(i);
+                        if streams.len() > 1 {
+                            // Find the refused stream(s): subscribe one by one.
+                            queue.extend(streams.into_iter().map(|s| vec![s]));
+                        } else {
+                            stats.refused += 1;
+                            on(Event::Refused { stream: streams.first().map_or("", String::as_str), code, msg: &msg });
+                        }
+                    }
+                    None => {
+                        stats.refused += 1;
+                        on(Event::Refused { stream: "", code, msg: &msg });
+                    }
                 }
             }
         }

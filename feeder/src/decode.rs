@@ -61,8 +61,11 @@ pub struct DepthMsg<'a> {
     pub symbol: Option<&'a str>,
     /// Whether the symbol came from a lowercase stream name rather than the payload.
     pub symbol_from_stream: bool,
-    /// `true` for a snapshot that replaces the book (partial depth), `false` for a diff.
+    /// `true` for a snapshot that replaces the book, `false` for a diff.
     pub snapshot: bool,
+    /// `true` for a top-N image (Binance partial depth, OKX `books5`, Gate.io `spot.order_book`,
+    /// HTX `depth.step0`): published as a snapshot record, outside the book's update chain.
+    pub partial: bool,
     /// First update id in the message.
     pub first_seq: Option<u64>,
     /// Last update id in the message.

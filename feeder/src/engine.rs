@@ -11,16 +11,16 @@ use std::{
 };
 
 use mdbus_bus::{RingDir, RingOptions, now_ns};
-use mdbus_schemas::{Instrument, InstrumentId, InstrumentTable, Kind, Nanos, Symbol, VenueId};
+use mdbus_schemas::{Instrument, InstrumentId, InstrumentTable, Kind, Nanos, Symbol};
 use mio::{Events, Poll, Token};
 use rustls::ClientConfig;
 
 use crate::{
     config::{FeedConfig, FeedEntry, PollMode, WorkerConfig},
     connection::{ConnSettings, ConnStats, Connection, Event},
-    decode::{Levels, Message},
-    feed::{BinanceFeed, FeedStats, Rings},
-    venues::binance,
+    decode::Levels,
+    feed::{Feed, FeedStats, Rings},
+    venue::{SnapshotSource, Venue},
 };
 use mdbus_sdk::{http::HttpClient, url::Endpoint};
 
@@ -111,9 +111,6 @@ pub fn build_accounts(
     Ok(out)
 }
 
-/// Binance allows at most this many streams on one connection.
-const STREAMS_PER_CONNECTION: usize = 1024;
-
 /// Returns the Binance stream names for `channels` × `symbols`.
 ///
 /// # Examples
@@ -155,19 +152,19 @@ pub struct FeedStatus {
 
 /// Fetches REST depth snapshots on a thread of its own, so the worker never waits for HTTP.
 struct Fetcher {
-    requests: crossbeam_channel::Sender<String>,
+    requests: crossbeam_channel::Sender<(String, String)>,
     replies: crossbeam_channel::Receiver<(String, Result<Vec<u8>, String>)>,
     in_flight: std::collections::HashSet<String>,
 }
 
 impl Fetcher {
     /// Starts the fetch thread; it ends when the fetcher is dropped.
-    fn start(mut rest: HttpClient, depth_path: &'static str) -> Fetcher {
-        let (requests, req_rx) = crossbeam_channel::unbounded::<String>();
+    fn start(mut rest: HttpClient) -> Fetcher {
+        let (requests, req_rx) = crossbeam_channel::unbounded::<(String, String)>();
         let (rep_tx, replies) = crossbeam_channel::unbounded();
         std::thread::spawn(move || {
-            while let Ok(symbol) = req_rx.recv() {
-                let body = rest.get(&format!("{depth_path}?symbol={symbol}&limit=1000")).map_err(|e| e.to_string());
+            while let Ok((symbol, path)) = req_rx.recv() {
+                let body = rest.get(&path).map_err(|e| e.to_string());
                 if rep_tx.send((symbol, body)).is_err() {
                     break;
                 }
@@ -179,9 +176,12 @@ impl Fetcher {
 
 struct FeedRuntime {
     name: String,
-    feed: BinanceFeed,
+    feed: Feed,
     conns: Vec<Connection>,
-    fetcher: Fetcher,
+    /// REST snapshots (Binance, Gate.io).
+    fetcher: Option<Fetcher>,
+    /// Websocket snapshot requests sent (HTX): symbol and when.
+    requested: std::collections::HashMap<String, Instant>,
     wants_depth: bool,
     next_snapshot: Instant,
     connected: Vec<bool>,
@@ -218,8 +218,8 @@ fn rings(dir: &RingDir, name: &str, capacity: u64) -> Result<Rings, EngineError>
     })
 }
 
-fn instruments(f: &FeedEntry) -> Result<Vec<Instrument>, EngineError> {
-    let venue = if f.market == "usdm" { VenueId::BINANCE_USDM } else { VenueId::BINANCE_SPOT };
+fn instruments(f: &FeedEntry, venue: Venue) -> Result<Vec<Instrument>, EngineError> {
+    let venue = venue.id();
     f.symbols
         .iter()
         .map(|s| {
@@ -262,31 +262,40 @@ pub fn build(
         .collect::<Result<_, EngineError>>()?;
     let mut token = 0usize;
     for f in &cfg.feeds {
-        let insts = instruments(f)?;
+        let venue = Venue::from_config(&f.venue, &f.market)
+            .ok_or_else(|| EngineError::Config(format!("{}: unknown venue {} {}", f.name, f.venue, f.market)))?;
+        let insts = instruments(f, venue)?;
         for i in &insts {
             table.insert(*i).map_err(|e| EngineError::Config(e.to_string()))?;
         }
-        let market = if f.market == "usdm" { binance::Market::UsdM } else { binance::Market::Spot };
-        let feed = BinanceFeed::new(market, insts, rings(dir, &f.name, f.ring_capacity)?);
+        let feed = Feed::new(venue, insts, rings(dir, &f.name, f.ring_capacity)?);
         let endpoint = Endpoint::parse(&f.url).ok_or_else(|| EngineError::Config(format!("bad url {}", f.url)))?;
         let symbols: Vec<&str> = f.symbols.iter().map(|s| s.symbol.as_str()).collect();
-        let all = streams(&f.channels, &symbols);
+        let all =
+            venue.topics(&f.channels, &symbols).map_err(|c| EngineError::Config(format!("{}: channel {c}", f.name)))?;
         let conns = all
-            .chunks(STREAMS_PER_CONNECTION)
+            .chunks(venue.limits().topics_per_connection.max(1))
             .map(|chunk| {
                 token += 1;
-                Connection::new(endpoint.clone(), chunk.to_vec(), tls.clone(), settings, Token(token))
+                Connection::new(venue, endpoint.clone(), chunk.to_vec(), tls.clone(), settings, Token(token))
             })
             .collect::<Vec<_>>();
         let n = conns.len();
+        let fetcher = match (venue.snapshots(), f.rest_url.as_deref()) {
+            (SnapshotSource::Rest, Some(url)) => {
+                Some(Fetcher::start(HttpClient::new(url, tls.clone()).map_err(|e| EngineError::Config(e.to_string()))?))
+            }
+            (SnapshotSource::Rest, None) => {
+                return Err(EngineError::Config(format!("{}: rest_url is needed for book snapshots", f.name)));
+            }
+            _ => None,
+        };
         let rt = FeedRuntime {
             name: f.name.clone(),
             feed,
             conns,
-            fetcher: Fetcher::start(
-                HttpClient::new(&f.rest_url, tls.clone()).map_err(|e| EngineError::Config(e.to_string()))?,
-                if f.market == "usdm" { "/fapi/v1/depth" } else { "/api/v3/depth" },
-            ),
+            fetcher,
+            requested: std::collections::HashMap::new(),
             wants_depth: f.channels.iter().any(|c| c == "depth"),
             next_snapshot: Instant::now(),
             connected: vec![false; n],
@@ -368,9 +377,10 @@ impl Worker {
             let FeedRuntime { feed, conns, connected, next_snapshot, .. } = rt;
             for (i, c) in conns.iter_mut().enumerate() {
                 c.drive(registry, now, &mut |ev| match ev {
-                    Event::Frame(b) => {
-                        let _ = feed.on_frame(b, Nanos(now_ns()));
+                    Event::Message(m, l) => {
+                        let _ = feed.on_message(m, l, Nanos(now_ns()));
                     }
+                    Event::Undecodable(_) => feed.on_undecodable(),
                     Event::Connected => {
                         connected[i] = true;
                         feed.on_connected(Nanos(now_ns()));
@@ -389,7 +399,11 @@ impl Worker {
         for rt in &mut self.feeds {
             apply_snapshots(rt, &mut self.levels, now);
             if rt.wants_depth && now >= rt.next_snapshot && rt.connected.iter().all(|&c| c) {
-                request_snapshots(rt);
+                match rt.feed.venue().snapshots() {
+                    SnapshotSource::Rest => request_snapshots(rt),
+                    SnapshotSource::Request => request_on_socket(rt, now),
+                    _ => {}
+                }
             }
         }
         if now.duration_since(self.last_heartbeat) >= Duration::from_millis(100) {
@@ -407,10 +421,32 @@ impl Worker {
 /// Asks the fetch thread for a snapshot of every book of `rt` that wants one and has none on
 /// the way.
 fn request_snapshots(rt: &mut FeedRuntime) {
-    let FeedRuntime { feed, fetcher, .. } = rt;
+    let FeedRuntime { feed, fetcher: Some(fetcher), .. } = rt else { return };
+    let venue = feed.venue();
     for sym in feed.wanting_snapshots() {
-        if !fetcher.in_flight.contains(sym) && fetcher.requests.send(sym.to_owned()).is_ok() {
+        let Some(path) = venue.snapshot_path(sym) else { continue };
+        if !fetcher.in_flight.contains(sym) && fetcher.requests.send((sym.to_owned(), path)).is_ok() {
             fetcher.in_flight.insert(sym.to_owned());
+        }
+    }
+}
+
+/// How long a websocket snapshot request may go unanswered before it is sent again.
+const REQUEST_RETRY: Duration = Duration::from_millis(500);
+
+/// Sends a snapshot request on the connection carrying each book that wants one (HTX).
+fn request_on_socket(rt: &mut FeedRuntime, now: Instant) {
+    let FeedRuntime { feed, conns, requested, .. } = rt;
+    let venue = feed.venue();
+    for sym in feed.wanting_snapshots() {
+        if requested.get(sym).is_some_and(|at| now.duration_since(*at) < REQUEST_RETRY) {
+            continue;
+        }
+        let (Some(topic), Some(req)) = (venue.book_topic(sym), venue.snapshot_request(sym)) else { continue };
+        if let Some(c) = conns.iter_mut().find(|c| c.carries(&topic))
+            && c.send_text(req)
+        {
+            requested.insert(sym.to_owned(), now);
         }
     }
 }
@@ -418,10 +454,12 @@ fn request_snapshots(rt: &mut FeedRuntime) {
 /// Applies the snapshots the fetch thread has delivered; schedules another attempt for those
 /// that failed or were older than the buffered diffs.
 fn apply_snapshots(rt: &mut FeedRuntime, levels: &mut Levels, now: Instant) {
-    while let Ok((sym, body)) = rt.fetcher.replies.try_recv() {
-        rt.fetcher.in_flight.remove(&sym);
-        let retry = match body.as_deref().map(|b| binance::decode(b, levels)) {
-            Ok(Ok(Message::Depth(d))) => match rt.feed.on_rest_snapshot(&sym, d.last_seq, levels, Nanos(now_ns())) {
+    let venue = rt.feed.venue();
+    let Some(fetcher) = rt.fetcher.as_mut() else { return };
+    while let Ok((sym, body)) = fetcher.replies.try_recv() {
+        fetcher.in_flight.remove(&sym);
+        let retry = match body.as_deref().map(|b| venue.rest_snapshot(b, levels)) {
+            Ok(Ok(last)) => match rt.feed.on_rest_snapshot(&sym, last, levels, Nanos(now_ns())) {
                 Ok(true) => {
                     rt.snapshots += 1;
                     None

@@ -12,7 +12,7 @@ use mdbus_schemas::{
 use crate::{
     book::{BookBuilder, BookSink, SyncRule},
     decode::{DecodeError, DepthMsg, Levels, Message, Side},
-    venues::binance,
+    venue::{FrameError, SessionDecoder, Venue},
 };
 
 /// The rings one feed publishes into. Each ring carries one record kind plus markers.
@@ -37,6 +37,9 @@ pub enum FeedError {
     /// The frame could not be decoded.
     #[error(transparent)]
     Decode(#[from] DecodeError),
+    /// The frame could not be unpacked (HTX gzip) or was binary where text was due.
+    #[error(transparent)]
+    Frame(FrameError),
     /// The frame names a symbol this feed does not carry.
     #[error("unknown symbol {0:?}")]
     UnknownSymbol(String),
@@ -98,9 +101,23 @@ fn key(s: &str) -> Option<Symbol> {
     Some(Symbol::from_array(k))
 }
 
-/// A Binance feed (spot or USD-M): decoders, one book per instrument, rings.
+impl From<FrameError> for FeedError {
+    fn from(e: FrameError) -> FeedError {
+        match e {
+            FrameError::Decode(d) => FeedError::Decode(d),
+            other => FeedError::Frame(other),
+        }
+    }
+}
+
+/// One venue feed: decoded messages become records, one book per instrument kept by the
+/// venue's sequence rules, connection events become markers.
 #[derive(Debug)]
-pub struct BinanceFeed {
+pub struct Feed {
+    venue: Venue,
+    decoder: SessionDecoder,
+    /// Gemini: the last trade id per instrument (its first book message repeats recent trades).
+    last_trade: Vec<u64>,
     rule: SyncRule,
     instruments: Vec<Instrument>,
     by_symbol: HashMap<Symbol, usize>,
@@ -110,17 +127,18 @@ pub struct BinanceFeed {
     stats: FeedStats,
 }
 
-impl BinanceFeed {
-    /// A feed for `instruments` on `market`, publishing into `rings`.
-    pub fn new(market: binance::Market, instruments: Vec<Instrument>, rings: Rings) -> BinanceFeed {
-        let rule = match market {
-            binance::Market::Spot => SyncRule::BinanceSpot,
-            binance::Market::UsdM => SyncRule::BinanceUsdm,
-        };
+impl Feed {
+    /// A feed for `instruments` on `venue`, publishing into `rings`.
+    pub fn new(venue: impl Into<Venue>, instruments: Vec<Instrument>, rings: Rings) -> Feed {
+        let venue = venue.into();
+        let rule = venue.sync_rule();
         let by_symbol =
             instruments.iter().enumerate().filter_map(|(i, inst)| Some((key(inst.symbol.as_str())?, i))).collect();
         let books = instruments.iter().map(|i| BookBuilder::new(rule, *i)).collect();
-        BinanceFeed {
+        Feed {
+            venue,
+            decoder: SessionDecoder::new(venue),
+            last_trade: vec![0; instruments.len()],
             rule,
             instruments,
             by_symbol,
@@ -136,7 +154,7 @@ impl BinanceFeed {
         self.stats
     }
 
-    /// Returns the book of instrument number `i` (in the order given to [`BinanceFeed::new`]).
+    /// Returns the book of instrument number `i` (in the order given to [`Feed::new`]).
     pub fn book(&self, i: usize) -> Option<&BookBuilder> {
         self.books.get(i)
     }
@@ -169,31 +187,77 @@ impl BinanceFeed {
         }
     }
 
-    /// Handles one websocket text frame received at `recv_ts`.
+    /// Returns the venue.
+    pub fn venue(&self) -> Venue {
+        self.venue
+    }
+
+    /// Handles one websocket frame as the venue sends it (HTX: gzip), received at `recv_ts`.
+    /// A connection decodes frames itself and calls [`Feed::on_message`]; this is for frames
+    /// from elsewhere (recordings, tests).
     ///
     /// # Errors
     ///
-    /// A [`FeedError`] for a frame that cannot be decoded or applied; nothing of it is published.
+    /// A [`FeedError`] for a frame that cannot be decoded or applied; messages of the frame
+    /// before the bad part are published, nothing of the bad part is.
     pub fn on_frame(&mut self, frame: &[u8], recv_ts: Nanos) -> Result<(), FeedError> {
+        let mut decoder = std::mem::replace(&mut self.decoder, SessionDecoder::new(Venue::BinanceSpot));
+        let mut levels = std::mem::take(&mut self.levels);
+        let mut first_err = None;
+        let binary = self.venue == Venue::Htx;
+        let decoded = decoder.decode(frame, binary, &mut levels, &mut |m, l| {
+            if let Err(e) = self.dispatch(m, l, recv_ts)
+                && first_err.is_none()
+            {
+                first_err = Some(e);
+            }
+        });
+        self.decoder = decoder;
+        self.levels = levels;
         self.stats.frames += 1;
-        let r = self.handle(frame, recv_ts);
+        let r = match (decoded, first_err) {
+            (Err(e), _) => Err(e.into()),
+            (Ok(_), Some(e)) => Err(e),
+            (Ok(_), None) => Ok(()),
+        };
         if r.is_err() {
             self.stats.errors += 1;
         }
         r
     }
 
-    fn handle(&mut self, frame: &[u8], recv_ts: Nanos) -> Result<(), FeedError> {
-        let mut levels = std::mem::take(&mut self.levels);
-        let result = self.dispatch(frame, recv_ts, &mut levels);
-        self.levels = levels;
-        result
+    /// Handles one decoded message (its levels in `levels`) received at `recv_ts`.
+    ///
+    /// # Errors
+    ///
+    /// A [`FeedError`] for a message that cannot be applied; nothing of it is published.
+    pub fn on_message(&mut self, msg: Message<'_>, levels: &Levels, recv_ts: Nanos) -> Result<(), FeedError> {
+        self.stats.frames += 1;
+        let r = self.dispatch(msg, levels, recv_ts);
+        if r.is_err() {
+            self.stats.errors += 1;
+        }
+        r
     }
 
-    fn dispatch(&mut self, frame: &[u8], recv_ts: Nanos, levels: &mut Levels) -> Result<(), FeedError> {
-        match binance::decode(frame, levels)? {
+    /// Counts a frame that could not be decoded.
+    pub fn on_undecodable(&mut self) {
+        self.stats.frames += 1;
+        self.stats.errors += 1;
+    }
+
+    fn dispatch(&mut self, msg: Message<'_>, levels: &Levels, recv_ts: Nanos) -> Result<(), FeedError> {
+        match msg {
             Message::Trade(t) => {
-                let inst = self.instruments[self.index(t.symbol)?];
+                let i = self.index(t.symbol)?;
+                if self.venue == Venue::Gemini {
+                    // The first book message of a subscription repeats recent trades.
+                    if t.trade_id <= self.last_trade[i] {
+                        return Ok(());
+                    }
+                    self.last_trade[i] = t.trade_id;
+                }
+                let inst = self.instruments[i];
                 let mut h = Self::header(&inst, Kind::TRADE, t.trade_id, t.trade_ts_ms.or(t.event_ts_ms), recv_ts);
                 h.flags = match t.side {
                     Side::Buy => flags::BUY,
@@ -217,7 +281,14 @@ impl BinanceFeed {
                     self.stats.records += 1;
                 }
             }
-            Message::Depth(d) if d.snapshot => self.depth_snapshot(&d, levels, recv_ts)?,
+            Message::Depth(d) if d.partial => self.depth_snapshot(&d, levels, recv_ts)?,
+            Message::Depth(d) if d.snapshot => {
+                let i = self.index(d.symbol.unwrap_or(""))?;
+                let mut sink = Publish { ring: &mut self.rings.book, count: &mut self.stats.records };
+                self.books[i]
+                    .on_snapshot(d.last_seq, levels, recv_ts, &mut sink)
+                    .map_err(|crate::book::BookError::Level(e)| FeedError::Value(e))?;
+            }
             Message::Depth(d) => {
                 let i = self.index(d.symbol.unwrap_or(""))?;
                 let mut sink = Publish { ring: &mut self.rings.book, count: &mut self.stats.records };

@@ -30,10 +30,12 @@ mod decode;
 pub mod engine;
 pub mod feed;
 mod json;
+pub mod venue;
 pub mod venues;
 
 pub use book::{BookBuilder, BookError, BookSink, BookStats, SyncRule};
 pub use decode::{BarMsg, DecodeError, DepthMsg, Levels, Message, QuoteMsg, Side, TradeMsg};
-pub use feed::{BinanceFeed, FeedError, FeedStats, Rings};
+pub use feed::{Feed, FeedError, FeedStats, Rings};
 pub use mdbus_sdk::{tls, url::Endpoint};
+pub use venue::Venue;
 pub use venues::binance;

@@ -39,6 +39,7 @@ fn diff(first: u64, last: u64, prev: Option<u64>) -> DepthMsg<'static> {
         symbol: Some("BTCUSDT"),
         symbol_from_stream: false,
         snapshot: false,
+        partial: false,
         first_seq: Some(first),
         last_seq: last,
         prev_seq: prev,

@@ -40,6 +40,7 @@ fn msg(first: Option<u64>, last: u64, prev: Option<u64>) -> DepthMsg<'static> {
         symbol: Some("BTC-USDT"),
         symbol_from_stream: false,
         snapshot: false,
+        partial: false,
         first_seq: first,
         last_seq: last,
         prev_seq: prev,

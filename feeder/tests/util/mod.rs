@@ -2,7 +2,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 use mdbus_bus::{HeapRing, Reader, Start};
-use mdbus_feeder::{BinanceFeed, Rings, binance::Market};
+use mdbus_feeder::{Feed, Rings, binance::Market};
 use mdbus_schemas::{Instrument, InstrumentId, Kind, Symbol, VenueId};
 
 pub struct Readers {
@@ -12,7 +12,7 @@ pub struct Readers {
     pub depth: Reader,
 }
 
-pub fn feed(market: Market) -> (BinanceFeed, Readers, Vec<HeapRing>) {
+pub fn feed(market: Market) -> (Feed, Readers, Vec<HeapRing>) {
     let mk = |k: Kind| HeapRing::create(k, 4096).unwrap();
     let (q, qr) = mk(Kind::QUOTE);
     let (t, tr) = mk(Kind::TRADE);
@@ -29,6 +29,6 @@ pub fn feed(market: Market) -> (BinanceFeed, Readers, Vec<HeapRing>) {
         Instrument::new(InstrumentId(1), VenueId::BINANCE_SPOT, Symbol::new("BNBBTC").unwrap(), -4, 0),
         Instrument::new(InstrumentId(2), VenueId::BINANCE_SPOT, Symbol::new("BNBUSDT").unwrap(), -8, -8),
     ];
-    let f = BinanceFeed::new(market, inst, Rings { quotes: q, trades: t, book: b, depth: d, bars });
+    let f = Feed::new(market, inst, Rings { quotes: q, trades: t, book: b, depth: d, bars });
     (f, readers, vec![qr, tr, br, dr, barr])
 }

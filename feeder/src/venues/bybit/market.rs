@@ -265,6 +265,7 @@ fn book<'a>(
         symbol: Some(str_of(s, M, "s")?),
         symbol_from_stream: false,
         snapshot: snapshot_type || u == 1,
+        partial: false,
         first_seq: None,
         last_seq: u,
         prev_seq: None,

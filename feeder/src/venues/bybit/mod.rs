@@ -1,3 +1,4 @@
 //! Bybit v5 public streams (spot and linear).
 
 pub mod market;
+pub mod session;

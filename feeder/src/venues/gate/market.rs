@@ -212,7 +212,7 @@ fn book<'a>(r: &'a [u8], snapshot: bool, levels_buf: &mut Levels) -> Result<Mess
                     b"U" => first = Some(raw),
                     b"u" => last = Some(raw),
                     b"t" => t = Some(raw),
-                    b"lastUpdateId" => last_id = Some(raw),
+                    b"lastUpdateId" | b"id" => last_id = Some(raw),
                     _ => {}
                 }
             }
@@ -225,12 +225,57 @@ fn book<'a>(r: &'a [u8], snapshot: bool, levels_buf: &mut Levels) -> Result<Mess
         symbol: Some(str_of(s, M, "s")?),
         symbol_from_stream: false,
         snapshot,
+        partial: snapshot,
         first_seq,
         last_seq,
         prev_seq: None,
         trade_ts_ms: None,
         event_ts_ms: t.and_then(uint),
     }))
+}
+
+/// Decodes the REST order-book snapshot (`GET /api/v4/spot/order_book?with_id=true`) of
+/// `currency_pair`: returns its `id` (the update id the `U`/`u` chain continues from); the
+/// levels go to `levels_buf`.
+///
+/// # Errors
+///
+/// [`DecodeError`] naming the problem (a body without `id` was fetched without `with_id=true`).
+///
+/// # Examples
+///
+/// ```
+/// use mdbus_feeder::{Levels, venues::gate::market::rest_snapshot};
+/// let body = br#"{"id":123456,"current":1623898993123,"update":1623898993121,"asks":[["1.52","1.151"]],"bids":[["1.17","201.863"]]}"#;
+/// let mut levels = Levels::default();
+/// assert_eq!(rest_snapshot(body, &mut levels)?, 123456);
+/// assert_eq!((levels.bids.len(), levels.asks.len()), (1, 1));
+/// # Ok::<(), mdbus_feeder::DecodeError>(())
+/// ```
+pub fn rest_snapshot(body: &[u8], levels_buf: &mut Levels) -> Result<u64, DecodeError> {
+    const M: &str = "order_book snapshot";
+    levels_buf.clear();
+    let mut fields = Fields::new(body.trim_ascii()).map_err(|e| malformed(e.at))?;
+    let mut id = None;
+    while let Some(k) = fields.next_key() {
+        let (key, at) = k.map_err(|e| malformed(e.at))?;
+        match key {
+            b"bids" | b"asks" => {
+                let bid = key == b"bids";
+                let side = if bid { &mut levels_buf.bids } else { &mut levels_buf.asks };
+                side.clear();
+                let end = levels(fields.bytes(), at, side).map_err(|_| bad(M, if bid { "bids" } else { "asks" }))?;
+                fields.skip_to(end);
+            }
+            _ => {
+                let raw = fields.value(at).map_err(|e| malformed(e.at))?;
+                if key == b"id" {
+                    id = Some(raw);
+                }
+            }
+        }
+    }
+    id.ok_or(missing(M, "id")).and_then(|r| uint(r).ok_or(bad(M, "id")))
 }
 
 fn candle(r: &[u8], event_ts: Option<u64>) -> Result<Message<'_>, DecodeError> {

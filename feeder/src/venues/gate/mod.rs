@@ -1,3 +1,4 @@
 //! Gate.io v4 spot websocket.
 
 pub mod market;
+pub mod session;

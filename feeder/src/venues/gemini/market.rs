@@ -121,6 +121,7 @@ pub fn decode<'a>(
                     symbol: Some(symbol),
                     symbol_from_stream: false,
                     snapshot: first_of_subscription,
+                    partial: false,
                     first_seq: None,
                     last_seq: 0,
                     prev_seq: None,

@@ -1,3 +1,4 @@
 //! Gemini v2 market data.
 
 pub mod market;
+pub mod session;

@@ -131,7 +131,7 @@ pub fn decode<'a>(
         let rep = std::str::from_utf8(rep).map_err(|_| bad("rep", "rep"))?;
         let Some(Raw::Object(data)) = v[9] else { return Err(missing("rep", "data")) };
         let symbol = rep.split('.').nth(1).unwrap_or("");
-        let msg = book(data, symbol, true, ts, levels_buf)?;
+        let msg = book(data, symbol, (true, false), ts, levels_buf)?;
         out(msg, levels_buf);
         return Ok(Control::Data(1));
     }
@@ -163,12 +163,12 @@ pub fn decode<'a>(
             1
         }
         "mbp" => {
-            let msg = book(tick, symbol, false, ts, levels_buf)?;
+            let msg = book(tick, symbol, (false, false), ts, levels_buf)?;
             out(msg, levels_buf);
             1
         }
         "depth" => {
-            let msg = book(tick, symbol, true, ts, levels_buf)?;
+            let msg = book(tick, symbol, (true, true), ts, levels_buf)?;
             out(msg, levels_buf);
             1
         }
@@ -248,7 +248,7 @@ fn bbo<'a>(tick: &'a [u8], symbol: &'a str, ts: Option<u64>) -> Result<Message<'
 fn book<'a>(
     tick: &'a [u8],
     symbol: &'a str,
-    snapshot: bool,
+    (snapshot, partial): (bool, bool),
     ts: Option<u64>,
     levels_buf: &mut Levels,
 ) -> Result<Message<'a>, DecodeError> {
@@ -281,6 +281,7 @@ fn book<'a>(
         symbol: Some(symbol),
         symbol_from_stream: true,
         snapshot,
+        partial,
         first_seq: None,
         last_seq: last,
         prev_seq: prev.and_then(uint),

@@ -2,3 +2,4 @@
 
 pub mod gunzip;
 pub mod market;
+pub mod session;

@@ -160,13 +160,13 @@ pub fn decode<'a>(
         let msg = match channel {
             "trades" | "trades-all" => trade(item, inst)?,
             "tickers" => ticker(item, inst)?,
-            "bbo-tbt" => match book(item, inst, true, levels_buf)? {
+            "bbo-tbt" => match book(item, inst, (true, true), levels_buf)? {
                 Message::Depth(d) => bbo(&d, levels_buf)?,
                 other => other,
             },
             "books" | "books5" | "books-l2-tbt" | "books50-l2-tbt" => {
                 let snapshot = channel == "books5" || matches!(top.action, Some(Raw::Str(b"snapshot")));
-                book(item, inst, snapshot, levels_buf)?
+                book(item, inst, (snapshot, channel == "books5"), levels_buf)?
             }
             c if c.starts_with("candle") => candle(item, inst, &c[6..])?,
             _ => Message::Ignored,
@@ -250,7 +250,7 @@ fn ticker<'a>(item: Raw<'a>, arg_inst: Option<Raw<'a>>) -> Result<Message<'a>, D
 fn book<'a>(
     item: Raw<'a>,
     arg_inst: Option<Raw<'a>>,
-    snapshot: bool,
+    (snapshot, partial): (bool, bool),
     levels_buf: &mut Levels,
 ) -> Result<Message<'a>, DecodeError> {
     const M: &str = "book";
@@ -293,6 +293,7 @@ fn book<'a>(
         symbol: Some(inst_str(inst, arg_inst, M)?),
         symbol_from_stream: false,
         snapshot,
+        partial,
         first_seq: None,
         last_seq: seq.map_or(0, |s| s.max(0) as u64),
         prev_seq: (prev >= 0).then_some(prev as u64),
