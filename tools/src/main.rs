@@ -39,7 +39,7 @@ enum Cmd {
     },
     /// Run the built-in venue simulator on loopback.
     Sim {
-        /// Venue dialect: binance.
+        /// Venue dialect: binance, okx, bybit, htx, gateio, gemini.
         #[arg(long, default_value = "binance")]
         venue: String,
         /// USD-M futures dialect instead of spot.
@@ -54,9 +54,10 @@ enum Cmd {
         /// Port (0 picks a free one).
         #[arg(long, default_value_t = 9443)]
         port: u16,
-        /// Symbols, comma separated.
-        #[arg(long, default_value = "BTCUSDT,ETHUSDT")]
-        symbols: String,
+        /// Symbols, comma separated, as the venue spells them (default: BTC and ETH against USDT,
+        /// USD on Gemini).
+        #[arg(long)]
+        symbols: Option<String>,
         /// Random seed.
         #[arg(long, default_value_t = 7)]
         seed: u64,
@@ -84,6 +85,22 @@ enum Cmd {
         /// Delay every frame by this many microseconds.
         #[arg(long)]
         delay_us: Option<u64>,
+        /// OKX: restart a book's sequence every this many depth events; Bybit: a service
+        /// restart (u = 1).
+        #[arg(long, default_value_t = 0)]
+        reset_every: u64,
+        /// Bybit: re-send the book snapshot every this many depth events.
+        #[arg(long, default_value_t = 0)]
+        resnapshot_every: u64,
+        /// OKX: an empty keepalive book update every this many depth events.
+        #[arg(long, default_value_t = 0)]
+        keepalive_every: u64,
+        /// HTX ping / Gemini heartbeat interval (ms; default 5000).
+        #[arg(long)]
+        heartbeat_ms: Option<u64>,
+        /// Cut a client silent for this long (ms; OKX default 30000).
+        #[arg(long)]
+        idle_cut_ms: Option<u64>,
         /// Stop generating market events after this many ticks (the servers keep running).
         #[arg(long)]
         max_ticks: Option<u64>,
@@ -494,6 +511,11 @@ fn main() -> Result<()> {
             ping_ms,
             refuse,
             delay_us,
+            reset_every,
+            resnapshot_every,
+            keepalive_every,
+            heartbeat_ms,
+            idle_cut_ms,
             max_ticks,
             record,
             seconds,
@@ -506,9 +528,9 @@ fn main() -> Result<()> {
             drop_order_response_every,
             lose_order_every,
         } => {
-            if venue != "binance" {
-                bail!("unknown venue {venue:?}: the simulator speaks binance");
-            }
+            let Some(venue) = mdbus_tools::sim::SimVenue::parse(&venue) else {
+                bail!("unknown venue {venue:?}: the simulator speaks binance, okx, bybit, htx, gateio, gemini");
+            };
             let faults = mdbus_tools::sim::Faults {
                 drop_every,
                 gap_every,
@@ -517,12 +539,21 @@ fn main() -> Result<()> {
                 ping_every: ping_ms.map(Duration::from_millis),
                 refuse,
                 delay: delay_us.map(Duration::from_micros),
+                reset_every,
+                resnapshot_every,
+                keepalive_every,
+                heartbeat_every: heartbeat_ms.map(Duration::from_millis),
+                idle_cut: idle_cut_ms.map(Duration::from_millis),
             };
             let cfg = mdbus_tools::sim::SimConfig {
                 addr: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
                 tls,
+                venue,
                 usdm,
-                symbols: symbols.split(',').map(|s| s.trim().to_ascii_uppercase()).filter(|s| !s.is_empty()).collect(),
+                symbols: match symbols {
+                    Some(list) => list.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+                    None => venue.default_symbols(),
+                },
                 seed,
                 tick: Duration::from_micros(tick_us.max(1)),
                 faults,
@@ -552,10 +583,19 @@ fn main() -> Result<()> {
                 std::fs::write(path, pem).with_context(|| format!("writing {}", path.display()))?;
             }
             let (ws, http) = if tls { ("wss", "https") } else { ("ws", "http") };
-            println!(
-                "simulator listening: {ws}://{0}/stream  {ws}://{0}/ws/<stream>  {http}://{0}/api/v3/depth  {http}://{0}/api/v3/order",
-                sim.addr()
-            );
+            if venue == mdbus_tools::sim::SimVenue::Binance {
+                println!(
+                    "simulator listening: {ws}://{0}/stream  {ws}://{0}/ws/<stream>  {http}://{0}/api/v3/depth  {http}://{0}/api/v3/order",
+                    sim.addr()
+                );
+            } else {
+                println!(
+                    "{} simulator listening: {ws}://{}{}  {http}://{1}",
+                    venue.name(),
+                    sim.addr(),
+                    venue.ws_path()
+                );
+            }
             let start = Instant::now();
             while seconds.is_none_or(|s| start.elapsed() < Duration::from_secs(s)) {
                 std::thread::sleep(Duration::from_millis(100));

@@ -1,14 +1,26 @@
-//! `mdbus sim`: a Binance venue simulator on loopback. It speaks Binance's websocket protocol
-//! (raw `/ws/<stream>` and combined `/stream?streams=...` endpoints, `SUBSCRIBE`/`UNSUBSCRIBE`
-//! with acks), serves the REST depth snapshot (`/api/v3/depth`, `/fapi/v1/depth`) and the
-//! signed order endpoints ([`crate::exchange`]), over plain TCP or TLS with a certificate made
-//! at start. Books follow a seeded, deterministic
-//! random walk with correct `U`/`u`/`pu` chains, and faults can be injected: dropped
-//! connections, skipped sequences, duplicated and malformed frames, server pings, refused
-//! subscriptions.
+//! `mdbus sim`: a venue simulator on loopback. It speaks one venue's websocket protocol
+//! ([`SimVenue`]: Binance, OKX, Bybit, HTX, Gate.io or Gemini; each dialect in its own module)
+//! with that venue's subscribe requests, acks, keepalives and in-stream snapshots, serves the
+//! REST depth snapshots (Binance `/api/v3/depth`, `/fapi/v1/depth`; Gate.io
+//! `/api/v4/spot/order_book`) and the signed order endpoints ([`crate::exchange`]), over plain
+//! TCP or TLS with a certificate made at start. Books follow a seeded, deterministic random
+//! walk with contiguous update-id chains, and faults can be injected: dropped connections,
+//! skipped sequences, duplicated and malformed frames, server pings, refused subscriptions,
+//! plus each venue's own (OKX sequence resets and keepalive updates, Bybit snapshot re-sends and
+//! restarts, HTX pings the client must answer, idle cuts of silent clients).
+
+mod binance;
+mod bybit;
+mod dialect;
+mod gate;
+mod gemini;
+mod htx;
+mod okx;
+
+use dialect::{Book, Dialect, Ev, Session, levels};
 
 use std::{
-    collections::{BTreeMap, HashSet, VecDeque},
+    collections::{BTreeMap, VecDeque},
     io::{self, Read, Write},
     net::{SocketAddr, TcpListener, TcpStream},
     sync::{
@@ -49,6 +61,87 @@ pub struct Faults {
     pub refuse: Vec<String>,
     /// Extra delay before each frame.
     pub delay: Option<Duration>,
+    /// OKX: restart a book's sequence below the previous one (as after maintenance) every this
+    /// many depth events; Bybit: a service restart (a delta with `u == 1` and the whole book).
+    pub reset_every: u64,
+    /// Bybit: re-send the book snapshot every this many depth events.
+    pub resnapshot_every: u64,
+    /// OKX: send an empty keepalive update (`prevSeqId == seqId`) every this many depth events.
+    pub keepalive_every: u64,
+    /// HTX `ping` / Gemini `heartbeat` interval (default 5 s).
+    pub heartbeat_every: Option<Duration>,
+    /// Cut a connection whose client sent nothing for this long (OKX default 30 s).
+    pub idle_cut: Option<Duration>,
+}
+
+/// Which venue the simulator speaks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SimVenue {
+    /// Binance spot, or USD-M with [`SimConfig::usdm`].
+    #[default]
+    Binance,
+    /// OKX v5 public.
+    Okx,
+    /// Bybit v5 public (spot and linear speak alike here).
+    Bybit,
+    /// HTX spot (gzip frames).
+    Htx,
+    /// Gate.io v4 spot.
+    Gate,
+    /// Gemini v2 market data.
+    Gemini,
+}
+
+impl SimVenue {
+    /// Parses `binance`, `okx`, `bybit`, `htx`, `gateio`, `gemini`.
+    pub fn parse(name: &str) -> Option<SimVenue> {
+        Some(match name {
+            "binance" => SimVenue::Binance,
+            "okx" => SimVenue::Okx,
+            "bybit" => SimVenue::Bybit,
+            "htx" => SimVenue::Htx,
+            "gateio" => SimVenue::Gate,
+            "gemini" => SimVenue::Gemini,
+            _ => return None,
+        })
+    }
+
+    /// The venue's name as configurations spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            SimVenue::Binance => "binance",
+            SimVenue::Okx => "okx",
+            SimVenue::Bybit => "bybit",
+            SimVenue::Htx => "htx",
+            SimVenue::Gate => "gateio",
+            SimVenue::Gemini => "gemini",
+        }
+    }
+
+    /// Two symbols spelled as the venue spells them.
+    pub fn default_symbols(self) -> Vec<String> {
+        let s: [&str; 2] = match self {
+            SimVenue::Binance | SimVenue::Bybit => ["BTCUSDT", "ETHUSDT"],
+            SimVenue::Okx => ["BTC-USDT", "ETH-USDT"],
+            SimVenue::Htx => ["btcusdt", "ethusdt"],
+            SimVenue::Gate => ["BTC_USDT", "ETH_USDT"],
+            SimVenue::Gemini => ["BTCUSD", "ETHUSD"],
+        };
+        s.iter().map(|x| (*x).to_owned()).collect()
+    }
+
+    /// The websocket path a feeder connects to.
+    pub fn ws_path(self) -> &'static str {
+        match self {
+            SimVenue::Binance => "/stream",
+            SimVenue::Okx => "/ws/v5/public",
+            SimVenue::Bybit => "/v5/public/spot",
+            SimVenue::Htx => "/feed",
+            SimVenue::Gate => "/ws/v4/",
+            SimVenue::Gemini => "/v2/marketdata",
+        }
+    }
 }
 
 /// Send times of trade frames by trade id, for measuring simulator-send → reader latency in one
@@ -83,6 +176,8 @@ pub struct SimConfig {
     pub addr: SocketAddr,
     /// Serve TLS (wss/https) with a self-signed certificate for `localhost` and 127.0.0.1.
     pub tls: bool,
+    /// The venue dialect.
+    pub venue: SimVenue,
     /// `true`: USD-M futures dialect (`pu`, `T`, event type on bookTicker); `false`: spot.
     pub usdm: bool,
     /// Symbols (upper case).
@@ -109,6 +204,7 @@ impl Default for SimConfig {
         SimConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             tls: false,
+            venue: SimVenue::Binance,
             usdm: false,
             symbols: vec!["BTCUSDT".into(), "ETHUSDT".into()],
             seed: 7,
@@ -139,52 +235,32 @@ impl Rng {
     }
 }
 
-/// One symbol's book: prices in ticks of 0.01, quantities in lots of 0.00001.
-#[derive(Debug, Clone)]
-struct Book {
-    symbol: String,
-    bids: BTreeMap<i64, i64>,
-    asks: BTreeMap<i64, i64>,
-    last_id: u64,
-    trade_id: u64,
-}
-
-fn px(ticks: i64) -> String {
-    format!("{}.{:02}", ticks / 100, ticks % 100)
-}
-
-fn qty(lots: i64) -> String {
-    format!("{}.{:05}", lots / 100_000, lots % 100_000)
-}
-
-fn levels(side: &[(i64, i64)]) -> String {
-    side.iter().map(|(p, q)| format!(r#"["{}","{}"]"#, px(*p), qty(*q))).collect::<Vec<_>>().join(",")
-}
-
-/// One published event.
-#[derive(Debug, Clone)]
-struct Event {
-    /// Stream name (`btcusdt@depth`, ...).
-    stream: String,
-    /// Payload JSON.
-    json: String,
-    /// Trade id, for trade events.
-    trade_id: Option<u64>,
-}
-
 #[derive(Debug)]
 struct Market {
     books: Vec<Book>,
-    log: VecDeque<Event>,
+    log: VecDeque<Ev>,
     base: u64,
 }
 
 impl Market {
+    /// Binance's REST snapshot of `symbol`.
     fn snapshot(&self, symbol: &str, limit: usize) -> Option<String> {
-        let b = self.books.iter().find(|b| b.symbol == symbol)?;
-        let bids: Vec<_> = b.bids.iter().rev().take(limit).map(|(p, q)| (*p, *q)).collect();
-        let asks: Vec<_> = b.asks.iter().take(limit).map(|(p, q)| (*p, *q)).collect();
+        let b = self.books.iter().find(|b| b.symbol.eq_ignore_ascii_case(symbol))?;
+        let (bids, asks) = b.sides(limit);
         Some(format!(r#"{{"lastUpdateId":{},"bids":[{}],"asks":[{}]}}"#, b.last_id, levels(&bids), levels(&asks)))
+    }
+
+    /// Gate.io's REST snapshot of `pair` (`with_id=true`).
+    fn gate_snapshot(&self, pair: &str, limit: usize) -> Option<String> {
+        let b = self.books.iter().find(|b| b.symbol.eq_ignore_ascii_case(pair))?;
+        let (bids, asks) = b.sides(limit);
+        let ms = dialect::now_ms();
+        Some(format!(
+            r#"{{"id":{},"current":{ms},"update":{ms},"asks":[{}],"bids":[{}]}}"#,
+            b.last_id,
+            levels(&asks),
+            levels(&bids)
+        ))
     }
 }
 
@@ -322,9 +398,8 @@ fn server_tls() -> Result<(Arc<rustls::ServerConfig>, String), SimError> {
 }
 
 /// The market generator: every tick, one depth event per symbol (1-3 level changes, update ids
-/// in a contiguous chain), sometimes a trade, and a book ticker when the top changed.
+/// in a contiguous chain), sometimes a trade, and a best bid/offer when the top changed.
 fn generate(shared: &Shared, mut rng: Rng) {
-    let usdm = shared.cfg.usdm;
     let mut start = Instant::now();
     let mut tick: u64 = 0;
     let mut total: u64 = 0;
@@ -347,12 +422,10 @@ fn generate(shared: &Shared, mut rng: Rng) {
             }
             None => {}
         }
-        let now_ms =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+        let ms = dialect::now_ms();
         let Ok(mut m) = shared.market.lock() else { return };
         let mut events = Vec::new();
-        for b in &mut m.books {
-            let lower = b.symbol.to_ascii_lowercase();
+        for (sym, b) in m.books.iter_mut().enumerate() {
             let top = (b.bids.keys().next_back().copied(), b.asks.keys().next().copied());
             let changes = 1 + rng.below(3);
             let (mut bids, mut asks) = (Vec::new(), Vec::new());
@@ -374,62 +447,22 @@ fn generate(shared: &Shared, mut rng: Rng) {
                 out.push((price, q));
             }
             let first = b.last_id + 1;
-            let prev = b.last_id;
             b.last_id += changes;
-            let json = if usdm {
-                format!(
-                    r#"{{"e":"depthUpdate","E":{now_ms},"T":{now_ms},"s":"{}","U":{first},"u":{},"pu":{prev},"b":[{}],"a":[{}]}}"#,
-                    b.symbol,
-                    b.last_id,
-                    levels(&bids),
-                    levels(&asks)
-                )
-            } else {
-                format!(
-                    r#"{{"e":"depthUpdate","E":{now_ms},"s":"{}","U":{first},"u":{},"b":[{}],"a":[{}]}}"#,
-                    b.symbol,
-                    b.last_id,
-                    levels(&bids),
-                    levels(&asks)
-                )
-            };
-            events.push(Event { stream: format!("{lower}@depth"), json, trade_id: None });
+            events.push(Ev::Depth { sym, first, last: b.last_id, bids, asks, ms });
             if rng.below(2) == 0 {
                 b.trade_id += 1;
                 let price = if rng.below(2) == 0 { b.bids.keys().next_back() } else { b.asks.keys().next() }
                     .copied()
                     .unwrap_or(0);
                 let maker = rng.below(2) == 0;
-                let q = qty(1 + rng.below(100_000) as i64);
-                events.push(Event {
-                    trade_id: Some(b.trade_id),
-                    stream: format!("{lower}@trade"),
-                    json: format!(
-                        r#"{{"e":"trade","E":{now_ms},"s":"{}","t":{},"p":"{}","q":"{q}","T":{now_ms},"m":{maker},"M":true}}"#,
-                        b.symbol,
-                        b.trade_id,
-                        px(price)
-                    ),
-                });
+                let q = 1 + rng.below(100_000) as i64;
+                events.push(Ev::Trade { sym, id: b.trade_id, price, qty: q, buy: !maker, ms });
             }
             let new_top =
                 (b.bids.iter().next_back().map(|(p, q)| (*p, *q)), b.asks.iter().next().map(|(p, q)| (*p, *q)));
             if (new_top.0.map(|t| t.0), new_top.1.map(|t| t.0)) != top || rng.below(4) == 0 {
-                let ((bp, bq), (ap, aq)) = (new_top.0.unwrap_or((0, 0)), new_top.1.unwrap_or((0, 0)));
-                let head = if usdm { format!(r#""e":"bookTicker","E":{now_ms},"T":{now_ms},"#) } else { String::new() };
-                events.push(Event {
-                    trade_id: None,
-                    stream: format!("{lower}@bookTicker"),
-                    json: format!(
-                        r#"{{{head}"u":{},"s":"{}","b":"{}","B":"{}","a":"{}","A":"{}"}}"#,
-                        b.last_id,
-                        b.symbol,
-                        px(bp),
-                        qty(bq),
-                        px(ap),
-                        qty(aq)
-                    ),
-                });
+                let (bid, ask) = (new_top.0.unwrap_or((0, 0)), new_top.1.unwrap_or((0, 0)));
+                events.push(Ev::Top { sym, id: b.last_id, bid, ask, ms });
             }
         }
         m.log.extend(events);
@@ -535,6 +568,17 @@ fn serve_stream<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, mut s: S) ->
                 extra = headers;
                 (status, body)
             }
+            None if target.starts_with("/api/v4/spot/order_book") => {
+                let limit = query(&target, "limit").and_then(|l| l.parse().ok()).unwrap_or(100).min(5000);
+                let pair = query(&target, "currency_pair").unwrap_or("");
+                let snap = shared.market.lock().ok().and_then(|m| m.gate_snapshot(pair, limit));
+                match snap {
+                    Some(body) => ("200 OK", body),
+                    None => {
+                        ("400 Bad Request", r#"{"label":"INVALID_CURRENCY","message":"Invalid currency"}"#.to_owned())
+                    }
+                }
+            }
             None if target.starts_with("/api/v3/depth") || target.starts_with("/fapi/v1/depth") => {
                 let limit = query(&target, "limit").and_then(|l| l.parse().ok()).unwrap_or(100).min(5000);
                 let symbol = query(&target, "symbol").unwrap_or("").to_ascii_uppercase();
@@ -582,11 +626,6 @@ impl<S: SetTimeout> SetTimeout for Replay<S> {
     fn set_timeout(&self, d: Option<Duration>) -> io::Result<()> {
         self.inner.set_timeout(d)
     }
-}
-
-/// The simulator publishes one speed per stream: `btcusdt@depth@100ms` is `btcusdt@depth`.
-fn normalize(stream: &str) -> String {
-    stream.trim_end_matches("@100ms").trim_end_matches("@1000ms").to_owned()
 }
 
 fn is_timeout(e: &tungstenite::Error) -> bool {
@@ -696,18 +735,28 @@ fn websocket<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, stream: S, targ
     if target.starts_with("/ws/v5/private") {
         return okx_private(shared, ws);
     }
-    let combined = target.starts_with("/stream");
-    let mut subs: HashSet<String> = HashSet::new();
-    if let Some(list) = query(target, "streams") {
-        subs.extend(list.split('/').filter(|s| !s.is_empty()).map(normalize));
-    } else if let Some(one) = target.strip_prefix("/ws/") {
-        subs.insert(normalize(one));
-    }
     ws.get_ref().set_timeout(Some(Duration::from_millis(1)))?;
     let faults = shared.cfg.faults.clone();
-    let mut cursor = shared.market.lock().map(|m| m.base + m.log.len() as u64).unwrap_or(0);
-    let (mut sent, mut depth_seen) = (0u64, 0u64);
-    let mut last_ping = Instant::now();
+    // The books and the log position are taken together: the replica then matches the stream.
+    let (mut cursor, books) = {
+        let Ok(m) = shared.market.lock() else { return Ok(()) };
+        (m.base + m.log.len() as u64, m.books.clone())
+    };
+    let mut session = Session::new(books, faults.clone());
+    let mut dialect: Box<dyn Dialect> = match shared.cfg.venue {
+        SimVenue::Binance => Box::new(binance::Binance::new(shared.cfg.usdm, target, &mut session)),
+        SimVenue::Okx => Box::new(okx::Okx::new(&session)),
+        SimVenue::Bybit => Box::new(bybit::Bybit::new(&session)),
+        SimVenue::Htx => Box::new(htx::Htx::new()),
+        SimVenue::Gate => Box::new(gate::Gate),
+        SimVenue::Gemini => Box::new(gemini::Gemini),
+    };
+    let mut out = Outbox { binary: dialect.binary(), sent: 0 };
+    let (mut depth_seen, mut last_ping) = (0u64, Instant::now());
+    let mut last_heard = Instant::now();
+    let mut last_heartbeat = Instant::now();
+    let heartbeat_every = dialect.heartbeat_every(&faults);
+    let idle_cut = dialect.idle_cut(&faults);
     loop {
         if shared.stop.load(Ordering::SeqCst) {
             let _ = ws.close(None);
@@ -716,40 +765,31 @@ fn websocket<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, stream: S, targ
         // Requests from the client.
         match ws.read() {
             Ok(Message::Text(t)) => {
-                let v: serde_json::Value = serde_json::from_str(t.as_str()).unwrap_or_default();
-                let id = v.get("id").cloned().unwrap_or(serde_json::Value::Null);
-                let params: Vec<String> = v
-                    .get("params")
-                    .and_then(|p| p.as_array())
-                    .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
-                    .unwrap_or_default();
-                let reply = match v.get("method").and_then(|m| m.as_str()) {
-                    Some("SUBSCRIBE") if params.iter().any(|p| faults.refuse.contains(p)) => {
-                        serde_json::json!({"code": 2, "msg": "Invalid request: unknown stream", "id": id})
-                    }
-                    Some("SUBSCRIBE") => {
-                        subs.extend(params.iter().map(|p| normalize(p)));
-                        serde_json::json!({"result": null, "id": id})
-                    }
-                    Some("UNSUBSCRIBE") => {
-                        for p in &params {
-                            subs.remove(&normalize(p));
-                        }
-                        serde_json::json!({"result": null, "id": id})
-                    }
-                    Some("LIST_SUBSCRIPTIONS") => {
-                        serde_json::json!({"result": subs.iter().collect::<Vec<_>>(), "id": id})
-                    }
-                    _ => serde_json::json!({"code": 3, "msg": "Invalid JSON", "id": id}),
-                };
-                ws.send(Message::text(reply.to_string())).map_err(io::Error::other)?;
+                last_heard = Instant::now();
+                for reply in dialect.request(t.as_str(), &mut session) {
+                    out.send(&mut ws, reply)?;
+                }
             }
             Ok(Message::Close(_)) | Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => {
                 return Ok(());
             }
-            Ok(_) => {}
+            Ok(_) => last_heard = Instant::now(),
             Err(e) if is_timeout(&e) => {}
             Err(e) => return Err(io::Error::other(e)),
+        }
+        if idle_cut.is_some_and(|cut| last_heard.elapsed() >= cut) {
+            // The venue cuts a silent client without a close frame.
+            return Ok(());
+        }
+        if let Some(every) = heartbeat_every
+            && last_heartbeat.elapsed() >= every
+        {
+            last_heartbeat = Instant::now();
+            match dialect.heartbeat(dialect::now_ms()) {
+                Ok(Some(h)) => out.send(&mut ws, h)?,
+                Ok(None) => {}
+                Err(_) => return Ok(()),
+            }
         }
         if let Some(every) = faults.ping_every
             && last_ping.elapsed() >= every
@@ -758,49 +798,75 @@ fn websocket<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, stream: S, targ
             ws.send(Message::Ping(b"sim".to_vec().into())).map_err(io::Error::other)?;
         }
         // New market events.
-        let batch: Vec<Event> = {
+        let batch: Vec<Ev> = {
             let Ok(m) = shared.market.lock() else { return Ok(()) };
             let end = m.base + m.log.len() as u64;
             cursor = cursor.max(m.base);
-            let out = m.log.range((cursor - m.base) as usize..).filter(|e| subs.contains(&e.stream)).cloned().collect();
+            let out = m.log.range((cursor - m.base) as usize..).cloned().collect();
             cursor = end;
             out
         };
         for e in batch {
-            if e.stream.ends_with("@depth") {
+            session.advance(&e);
+            let frames = dialect.event(&e, &mut session);
+            if frames.is_empty() {
+                continue;
+            }
+            if matches!(e, Ev::Depth { .. }) {
                 depth_seen += 1;
                 if faults.gap_every > 0 && depth_seen % faults.gap_every == 0 {
                     continue;
                 }
             }
-            let frame = if combined { format!(r#"{{"stream":"{}","data":{}}}"#, e.stream, e.json) } else { e.json };
-            if let Some(d) = faults.delay {
-                std::thread::sleep(d);
-            }
-            sent += 1;
-            if faults.malformed_every > 0 && sent % faults.malformed_every == 0 {
-                ws.send(Message::text(r#"{"stream":"broken","data":{"e":"trade","p":"#)).map_err(io::Error::other)?;
-            }
-            if let (Some(log), Some(id)) = (&shared.cfg.send_log, e.trade_id) {
-                log.record(id, mdbus_bus::now_ns());
-            }
-            ws.send(Message::text(frame.clone())).map_err(io::Error::other)?;
-            if let Some(rec) = &shared.record
-                && let Ok(mut f) = rec.lock()
-            {
-                let _ = writeln!(f, "{frame}");
-                let _ = f.flush();
-            }
-            if faults.dup_every > 0 && sent % faults.dup_every == 0 {
-                ws.send(Message::text(frame)).map_err(io::Error::other)?;
-            }
-            if faults.drop_every > 0 && sent % faults.drop_every == 0 {
-                // An abrupt drop: no close frame.
-                return Ok(());
+            for frame in frames {
+                if let Some(d) = faults.delay {
+                    std::thread::sleep(d);
+                }
+                if faults.malformed_every > 0 && (out.sent + 1) % faults.malformed_every == 0 {
+                    out.send(&mut ws, dialect.malformed())?;
+                }
+                if let (Some(log), Some(id)) = (&shared.cfg.send_log, e.trade_id()) {
+                    log.record(id, mdbus_bus::now_ns());
+                }
+                if let Some(rec) = &shared.record
+                    && let Ok(mut f) = rec.lock()
+                {
+                    let _ = writeln!(f, "{frame}");
+                    let _ = f.flush();
+                }
+                let dup = faults.dup_every > 0 && (out.sent + 1) % faults.dup_every == 0;
+                if dup {
+                    out.send(&mut ws, frame.clone())?;
+                }
+                out.send(&mut ws, frame)?;
+                if faults.drop_every > 0 && out.sent % faults.drop_every == 0 {
+                    // An abrupt drop: no close frame.
+                    return Ok(());
+                }
             }
         }
         if let Ok(m) = shared.market.lock() {
             let _ = shared.ticked.wait_timeout(m, Duration::from_millis(1));
         }
+    }
+}
+
+/// Sends frames as text, or gzip-compressed in binary messages (HTX); counts them.
+struct Outbox {
+    binary: bool,
+    sent: u64,
+}
+
+impl Outbox {
+    fn send<S: Read + Write>(&mut self, ws: &mut WebSocket<S>, frame: String) -> io::Result<()> {
+        self.sent += 1;
+        let msg = if self.binary {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            gz.write_all(frame.as_bytes())?;
+            Message::Binary(gz.finish()?.into())
+        } else {
+            Message::text(frame)
+        };
+        ws.send(msg).map_err(io::Error::other)
     }
 }

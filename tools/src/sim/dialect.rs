@@ -1,0 +1,183 @@
+//! What every venue dialect of the simulator shares: the venue-neutral market events, the
+//! per-connection session (a replica of the books as this connection has seen them, so that a
+//! snapshot sent in the stream is exactly consistent with the updates around it), and the
+//! [`Dialect`] trait each venue implements.
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
+
+use super::Faults;
+
+/// One market event, before any venue spells it.
+#[derive(Debug, Clone)]
+pub(crate) enum Ev {
+    /// A book change: update ids `first..=last` (a contiguous chain per symbol).
+    Depth { sym: usize, first: u64, last: u64, bids: Vec<(i64, i64)>, asks: Vec<(i64, i64)>, ms: u64 },
+    /// A trade; `buy` when the taker bought.
+    Trade { sym: usize, id: u64, price: i64, qty: i64, buy: bool, ms: u64 },
+    /// The best bid and offer after update `id`.
+    Top { sym: usize, id: u64, bid: (i64, i64), ask: (i64, i64), ms: u64 },
+}
+
+impl Ev {
+    pub(crate) fn sym(&self) -> usize {
+        match self {
+            Ev::Depth { sym, .. } | Ev::Trade { sym, .. } | Ev::Top { sym, .. } => *sym,
+        }
+    }
+
+    pub(crate) fn trade_id(&self) -> Option<u64> {
+        match self {
+            Ev::Trade { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+}
+
+/// One symbol's book: prices in ticks of 0.01, quantities in lots of 0.00001.
+#[derive(Debug, Clone)]
+pub(crate) struct Book {
+    pub(crate) symbol: String,
+    pub(crate) bids: BTreeMap<i64, i64>,
+    pub(crate) asks: BTreeMap<i64, i64>,
+    pub(crate) last_id: u64,
+    pub(crate) trade_id: u64,
+}
+
+impl Book {
+    /// Bids best first, then asks best first.
+    pub(crate) fn sides(&self, limit: usize) -> (Vec<(i64, i64)>, Vec<(i64, i64)>) {
+        (
+            self.bids.iter().rev().take(limit).map(|(p, q)| (*p, *q)).collect(),
+            self.asks.iter().take(limit).map(|(p, q)| (*p, *q)).collect(),
+        )
+    }
+
+    pub(crate) fn apply(&mut self, ev: &Ev) {
+        if let Ev::Depth { last, bids, asks, .. } = ev {
+            for (side, levels) in [(&mut self.bids, bids), (&mut self.asks, asks)] {
+                for &(p, q) in levels {
+                    if q == 0 {
+                        side.remove(&p);
+                    } else {
+                        side.insert(p, q);
+                    }
+                }
+            }
+            self.last_id = *last;
+        }
+    }
+}
+
+/// Price text of `ticks` (two decimals).
+pub(crate) fn px(ticks: i64) -> String {
+    format!("{}.{:02}", ticks / 100, ticks % 100)
+}
+
+/// Quantity text of `lots` (five decimals).
+pub(crate) fn qty(lots: i64) -> String {
+    format!("{}.{:05}", lots / 100_000, lots % 100_000)
+}
+
+/// `["p","q"],...` (decimals as JSON strings).
+pub(crate) fn levels(side: &[(i64, i64)]) -> String {
+    side.iter().map(|(p, q)| format!(r#"["{}","{}"]"#, px(*p), qty(*q))).collect::<Vec<_>>().join(",")
+}
+
+/// `[p,q],...` (decimals as JSON numbers).
+pub(crate) fn number_levels(side: &[(i64, i64)]) -> String {
+    side.iter().map(|(p, q)| format!("[{},{}]", px(*p), qty(*q))).collect::<Vec<_>>().join(",")
+}
+
+pub(crate) fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+/// What one connection knows: its subscriptions, the books as of the last event it processed,
+/// counters for the venue-specific faults, and recent trades.
+#[derive(Debug)]
+pub(crate) struct Session {
+    /// Topic keys as the dialect spells them.
+    pub(crate) subs: HashSet<String>,
+    /// The books at this connection's position in the event log.
+    pub(crate) books: Vec<Book>,
+    pub(crate) faults: Faults,
+    /// Depth events seen per symbol.
+    pub(crate) depth_seen: Vec<u64>,
+    /// The last trades per symbol, newest last.
+    pub(crate) recent: Vec<VecDeque<Ev>>,
+}
+
+impl Session {
+    pub(crate) fn new(books: Vec<Book>, faults: Faults) -> Session {
+        let n = books.len();
+        Session { subs: HashSet::new(), books, faults, depth_seen: vec![0; n], recent: vec![VecDeque::new(); n] }
+    }
+
+    /// Index of `symbol`, compared without case and without `-`/`_` separators.
+    pub(crate) fn symbol(&self, symbol: &str) -> Option<usize> {
+        let norm = |s: &str| s.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_uppercase();
+        let want = norm(symbol);
+        self.books.iter().position(|b| norm(&b.symbol) == want)
+    }
+
+    /// Brings the replica up to `ev` (before the dialect spells it).
+    pub(crate) fn advance(&mut self, ev: &Ev) {
+        let i = ev.sym();
+        match ev {
+            Ev::Depth { .. } => {
+                self.books[i].apply(ev);
+                self.depth_seen[i] += 1;
+            }
+            Ev::Trade { .. } => {
+                let r = &mut self.recent[i];
+                r.push_back(ev.clone());
+                if r.len() > 5 {
+                    r.pop_front();
+                }
+            }
+            Ev::Top { .. } => {}
+        }
+    }
+
+    /// Whether the `n`-th depth event of `sym` triggers a fault that fires every `every`.
+    pub(crate) fn every(&self, sym: usize, every: u64) -> bool {
+        every > 0 && self.depth_seen[sym].is_multiple_of(every)
+    }
+}
+
+/// A venue's protocol on one connection.
+pub(crate) trait Dialect: Send {
+    /// Handles one text message from the client; returns the frames to send back (replies,
+    /// in-stream snapshots). `None` to cut the connection.
+    fn request(&mut self, text: &str, s: &mut Session) -> Vec<String>;
+
+    /// The frames of one market event for this connection (none when not subscribed). Called
+    /// for every event after [`Session::advance`].
+    fn event(&mut self, ev: &Ev, s: &mut Session) -> Vec<String>;
+
+    /// A server keepalive to send now (HTX `ping`, Gemini `heartbeat`), called on its
+    /// interval. `Err` to cut the connection (HTX: pings left unanswered).
+    fn heartbeat(&mut self, _now_ms: u64) -> Result<Option<String>, &'static str> {
+        Ok(None)
+    }
+
+    /// The interval of [`Dialect::heartbeat`], if the venue has one.
+    fn heartbeat_every(&self, _faults: &Faults) -> Option<std::time::Duration> {
+        None
+    }
+
+    /// How long the client may stay silent before the venue cuts the connection.
+    fn idle_cut(&self, faults: &Faults) -> Option<std::time::Duration> {
+        faults.idle_cut
+    }
+
+    /// Whether frames go out gzip-compressed in binary messages (HTX).
+    fn binary(&self) -> bool {
+        false
+    }
+
+    /// A frame that is broken in the venue's own way.
+    fn malformed(&self) -> String {
+        r#"{"broken":"#.into()
+    }
+}
