@@ -178,8 +178,11 @@ fn follows(rule: SyncRule, d: &Diff, last: u64, first: bool) -> bool {
 fn is_stale(rule: SyncRule, d: &Diff, last: u64, fresh: bool) -> bool {
     match (rule, fresh) {
         (SyncRule::BinanceUsdm, true) => d.last < last,
-        // Sequences may reset (OKX) or do not exist (Gemini): only the chain decides.
-        (SyncRule::Okx | SyncRule::Gemini, _) => false,
+        // Sequences may reset (OKX): an update is old only when it both ends at or before the
+        // book and chains to an earlier one (a repeat); a reset chains to `last` exactly.
+        (SyncRule::Okx, _) => d.last <= last && d.prev.is_some_and(|p| p < last),
+        // No sequence (Gemini): only the chain decides.
+        (SyncRule::Gemini, _) => false,
         _ => d.last <= last,
     }
 }

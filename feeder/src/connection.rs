@@ -285,6 +285,24 @@ impl Connection {
         }
     }
 
+    /// Asks the venue to send `topic`'s book snapshot again (unsubscribe, subscribe), for a book
+    /// that lost sync on a venue whose snapshots come in the stream. Returns `false` when the
+    /// connection is not open or the venue has no such requests.
+    pub fn resubscribe(&mut self, topic: &str) -> bool {
+        let State::Open { ws, subscribed: true, .. } = &mut self.state else { return false };
+        let requests = self.venue.resubscribe(topic);
+        for r in &requests {
+            let _ = ws.send(Message::text(r.as_str()));
+        }
+        !requests.is_empty()
+    }
+
+    /// Returns `true` once every subscribe request was sent and acknowledged: a snapshot
+    /// requested now is sure to be continued by the stream.
+    pub fn is_settled(&self) -> bool {
+        self.is_subscribed() && self.pending.is_empty() && self.queue.is_empty()
+    }
+
     /// Returns whether this connection carries `topic`.
     pub fn carries(&self, topic: &str) -> bool {
         self.streams.iter().any(|s| s == topic)

@@ -374,7 +374,7 @@ impl Worker {
         let now = Instant::now();
         let registry = self.poll.registry();
         for rt in &mut self.feeds {
-            let FeedRuntime { feed, conns, connected, next_snapshot, .. } = rt;
+            let FeedRuntime { feed, conns, connected, next_snapshot, requested, .. } = rt;
             for (i, c) in conns.iter_mut().enumerate() {
                 c.drive(registry, now, &mut |ev| match ev {
                     Event::Message(m, l) => {
@@ -385,6 +385,12 @@ impl Worker {
                         connected[i] = true;
                         feed.on_connected(Nanos(now_ns()));
                         *next_snapshot = now;
+                        if feed.venue().snapshots() == SnapshotSource::InBand {
+                            // The snapshots are on their way after the subscribe.
+                            for sym in feed.wanting_snapshots() {
+                                requested.insert(sym.to_owned(), now);
+                            }
+                        }
                     }
                     Event::Disconnected(_) => {
                         if connected[i] {
@@ -398,11 +404,13 @@ impl Worker {
         }
         for rt in &mut self.feeds {
             apply_snapshots(rt, &mut self.levels, now);
-            if rt.wants_depth && now >= rt.next_snapshot && rt.connected.iter().all(|&c| c) {
+            // Snapshots only once every subscription is acknowledged: one taken before the venue
+            // streams a book's updates would leave a hole between the two.
+            if rt.wants_depth && now >= rt.next_snapshot && rt.conns.iter().all(Connection::is_settled) {
                 match rt.feed.venue().snapshots() {
                     SnapshotSource::Rest => request_snapshots(rt),
                     SnapshotSource::Request => request_on_socket(rt, now),
-                    _ => {}
+                    _ => resubscribe_books(rt, now),
                 }
             }
         }
@@ -443,8 +451,33 @@ fn request_on_socket(rt: &mut FeedRuntime, now: Instant) {
             continue;
         }
         let (Some(topic), Some(req)) = (venue.book_topic(sym), venue.snapshot_request(sym)) else { continue };
+        // Only once the book topic is acknowledged: a snapshot taken before the venue streams
+        // its updates would leave a hole between the two.
         if let Some(c) = conns.iter_mut().find(|c| c.carries(&topic))
+            && c.is_settled()
             && c.send_text(req)
+        {
+            requested.insert(sym.to_owned(), now);
+        }
+    }
+}
+
+/// How long a book of a venue with in-stream snapshots may wait for one before its topic is
+/// subscribed again.
+const RESUBSCRIBE_AFTER: Duration = Duration::from_secs(1);
+
+/// Subscribes again to the book topic of every book that lost sync, so the venue sends a fresh
+/// snapshot (OKX, Bybit, Gemini).
+fn resubscribe_books(rt: &mut FeedRuntime, now: Instant) {
+    let FeedRuntime { feed, conns, requested, .. } = rt;
+    let venue = feed.venue();
+    for sym in feed.wanting_snapshots() {
+        if requested.get(sym).is_some_and(|at| now.duration_since(*at) < RESUBSCRIBE_AFTER) {
+            continue;
+        }
+        let Some(topic) = venue.book_topic(sym) else { continue };
+        if let Some(c) = conns.iter_mut().find(|c| c.carries(&topic))
+            && c.resubscribe(&topic)
         {
             requested.insert(sym.to_owned(), now);
         }

@@ -230,6 +230,22 @@ impl Venue {
         }
     }
 
+    /// The requests that make the venue send `topic`'s book snapshot again: unsubscribe, then
+    /// subscribe ([`SnapshotSource::InBand`] venues; empty for others). They carry id 0, which
+    /// no subscribe request uses.
+    pub fn resubscribe(self, topic: &str) -> Vec<String> {
+        let topics = [topic.to_owned()];
+        let unsubscribe = match self {
+            Venue::Okx => okx::session::subscribe(0, &topics).replacen("\"subscribe\"", "\"unsubscribe\"", 1),
+            Venue::BybitSpot | Venue::BybitLinear => {
+                bybit::session::subscribe(0, &topics).replacen("\"subscribe\"", "\"unsubscribe\"", 1)
+            }
+            Venue::Gemini => gemini::session::subscribe(&topics).replacen("\"subscribe\"", "\"unsubscribe\"", 1),
+            _ => return Vec::new(),
+        };
+        vec![unsubscribe, self.subscribe(0, &topics)]
+    }
+
     /// Whether the venue acknowledges subscriptions (Gemini does not: data simply flows).
     pub fn acks(self) -> bool {
         self != Venue::Gemini
@@ -384,12 +400,14 @@ impl SessionDecoder {
                 Ok(Reply::None)
             }
             Venue::Gemini => {
+                // The whole book comes first after each subscribe, with the recent trades.
                 let first = match gemini_book_symbol(frame) {
-                    Some(sym) if !self.seen.iter().any(|s| **s == *sym) => {
+                    Some((sym, _)) if !self.seen.iter().any(|s| **s == *sym) => {
                         self.seen.push(sym.into());
                         true
                     }
-                    _ => false,
+                    Some((_, with_trades)) => with_trades,
+                    None => false,
                 };
                 gemini::market::decode(frame, first, levels, out).map(|_| Reply::None).map_err(Into::into)
             }
@@ -397,15 +415,17 @@ impl SessionDecoder {
     }
 }
 
-/// The symbol of a Gemini `l2_updates` frame, `None` for any other frame.
-fn gemini_book_symbol(frame: &[u8]) -> Option<&[u8]> {
-    let (mut kind, mut symbol) = (None, None);
+/// The symbol of a Gemini `l2_updates` frame and whether it carries `trades` (only the first
+/// after a subscribe does); `None` for any other frame.
+fn gemini_book_symbol(frame: &[u8]) -> Option<(&[u8], bool)> {
+    let (mut kind, mut symbol, mut trades) = (None, None, false);
     for f in Fields::new(frame).ok()? {
         match f.ok()? {
             (b"type", Raw::Str(t)) => kind = Some(t),
             (b"symbol", Raw::Str(s)) => symbol = Some(s),
+            (b"trades", _) => trades = true,
             _ => {}
         }
     }
-    (kind == Some(b"l2_updates")).then_some(symbol).flatten()
+    (kind == Some(b"l2_updates")).then_some(symbol.map(|s| (s, trades))).flatten()
 }

@@ -404,6 +404,10 @@ impl Exchange {
     /// Returns whether the exchange serves `path`.
     pub fn serves(path: &str) -> bool {
         let p = path.split('?').next().unwrap_or("");
+        // Public market data is the simulator's, not the trading side's.
+        if p == "/api/v4/spot/order_book" {
+            return false;
+        }
         if p.starts_with("/api/v5/") || p.starts_with("/v5/") || p.starts_with("/api/v4/") || p.starts_with("/v1/") {
             return true;
         }

@@ -33,6 +33,9 @@ impl Ev {
     }
 }
 
+/// Levels of one side: price ticks, quantity lots.
+pub(crate) type Side = Vec<(i64, i64)>;
+
 /// One symbol's book: prices in ticks of 0.01, quantities in lots of 0.00001.
 #[derive(Debug, Clone)]
 pub(crate) struct Book {
@@ -45,7 +48,7 @@ pub(crate) struct Book {
 
 impl Book {
     /// Bids best first, then asks best first.
-    pub(crate) fn sides(&self, limit: usize) -> (Vec<(i64, i64)>, Vec<(i64, i64)>) {
+    pub(crate) fn sides(&self, limit: usize) -> (Side, Side) {
         (
             self.bids.iter().rev().take(limit).map(|(p, q)| (*p, *q)).collect(),
             self.asks.iter().take(limit).map(|(p, q)| (*p, *q)).collect(),

@@ -273,6 +273,19 @@ struct Shared {
     cfg: SimConfig,
 }
 
+/// One simulated book as it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimBook {
+    /// Bids, best first: price ticks, quantity lots.
+    pub bids: Vec<(i64, i64)>,
+    /// Asks, best first.
+    pub asks: Vec<(i64, i64)>,
+    /// The last update id.
+    pub last_update_id: u64,
+    /// The last trade id (trade ids count up from 2).
+    pub last_trade_id: u64,
+}
+
 /// A running simulator; stops when dropped.
 #[derive(Debug)]
 pub struct Sim {
@@ -370,6 +383,15 @@ impl Sim {
     /// Returns the trading side (order counts, keep-alives).
     pub fn exchange(&self) -> &crate::exchange::Exchange {
         &self.shared.exchange
+    }
+
+    /// Returns the current book of `symbol` (prices in ticks of 0.01, quantities in lots of
+    /// 0.00001; bids best first), to compare with what a feeder made of a quiet market.
+    pub fn book(&self, symbol: &str) -> Option<SimBook> {
+        let m = self.shared.market.lock().ok()?;
+        let b = m.books.iter().find(|b| b.symbol == symbol)?;
+        let (bids, asks) = b.sides(usize::MAX);
+        Some(SimBook { bids, asks, last_update_id: b.last_id, last_trade_id: b.trade_id })
     }
 
     /// Returns the PEM certificate clients must trust (TLS only).
@@ -822,7 +844,7 @@ fn websocket<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, stream: S, targ
                 if let Some(d) = faults.delay {
                     std::thread::sleep(d);
                 }
-                if faults.malformed_every > 0 && (out.sent + 1) % faults.malformed_every == 0 {
+                if faults.malformed_every > 0 && (out.sent + 1).is_multiple_of(faults.malformed_every) {
                     out.send(&mut ws, dialect.malformed())?;
                 }
                 if let (Some(log), Some(id)) = (&shared.cfg.send_log, e.trade_id()) {
@@ -834,12 +856,12 @@ fn websocket<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, stream: S, targ
                     let _ = writeln!(f, "{frame}");
                     let _ = f.flush();
                 }
-                let dup = faults.dup_every > 0 && (out.sent + 1) % faults.dup_every == 0;
+                let dup = faults.dup_every > 0 && (out.sent + 1).is_multiple_of(faults.dup_every);
                 if dup {
                     out.send(&mut ws, frame.clone())?;
                 }
                 out.send(&mut ws, frame)?;
-                if faults.drop_every > 0 && out.sent % faults.drop_every == 0 {
+                if faults.drop_every > 0 && out.sent.is_multiple_of(faults.drop_every) {
                     // An abrupt drop: no close frame.
                     return Ok(());
                 }

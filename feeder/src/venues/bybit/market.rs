@@ -167,9 +167,10 @@ pub fn decode<'a>(
                             });
                             out(q, levels_buf);
                             n += 1;
-                            Message::Depth(d)
+                            Message::Depth(DepthMsg { partial: true, ..d })
                         }
-                        _ => Message::Depth(d),
+                        // A one-level image, never part of the book's update chain.
+                        _ => Message::Depth(DepthMsg { partial: true, ..d }),
                     }
                 }
                 m => m,
