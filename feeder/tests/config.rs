@@ -21,6 +21,42 @@ fn shipped_examples_load() {
 }
 
 #[test]
+fn every_venue_example_loads_and_names_its_topics() {
+    use mdbus_feeder::venue::Venue;
+    for (file, venue, market, topic) in [
+        ("okx.yaml", Venue::Okx, "spot", "books:BTC-USDT"),
+        ("bybit.yaml", Venue::BybitLinear, "linear", "orderbook.50.BTCUSDT"),
+        ("htx.yaml", Venue::Htx, "spot", "market.btcusdt.mbp.150"),
+        ("gateio.yaml", Venue::Gate, "spot", "spot.order_book_update|BTC_USDT,100ms"),
+        ("gemini.yaml", Venue::Gemini, "spot", "l2:BTCUSD"),
+    ] {
+        let c = FeedConfig::from_yaml(&example(file)).unwrap();
+        let f = c.feeds.last().unwrap();
+        assert_eq!(f.market, market, "{file}");
+        let v = Venue::from_config(&f.venue, &f.market).unwrap();
+        assert_eq!(v, venue, "{file}");
+        let symbols: Vec<&str> = f.symbols.iter().map(|s| s.symbol.as_str()).collect();
+        let topics = v.topics(&f.channels, &symbols).unwrap();
+        assert!(topics.iter().any(|t| t == topic), "{file}: {topics:?}");
+    }
+}
+
+#[test]
+fn channels_and_markets_are_checked_per_venue() {
+    let base = example("okx.yaml");
+    let bad = base.replace("channels: [trade, book_ticker, depth, kline_1m]", "channels: [trade, agg_trade, depth10]");
+    let ConfigError::Invalid(fields) = FeedConfig::from_yaml(&bad).unwrap_err() else { panic!() };
+    let paths: Vec<&str> = fields.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["feeds[0].channels[1]", "feeds[0].channels[2]"]);
+    let bad = example("bybit.yaml").replace("market: linear", "market: usdm");
+    let ConfigError::Invalid(fields) = FeedConfig::from_yaml(&bad).unwrap_err() else { panic!() };
+    assert_eq!(fields[0].path, "feeds[1].market");
+    let bad = example("gateio.yaml").replace("    rest_url: https://api.gateio.ws\n", "");
+    let ConfigError::Invalid(fields) = FeedConfig::from_yaml(&bad).unwrap_err() else { panic!() };
+    assert_eq!(fields[0].path, "feeds[0].rest_url", "Gate.io books need REST snapshots");
+}
+
+#[test]
 fn unknown_keys_and_wrong_types_name_their_path() {
     let base = example("demo.yaml");
     let typo = base.replace("ring_capacity:", "ring_capacty:");

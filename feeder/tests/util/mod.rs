@@ -1,8 +1,8 @@
-//! A Binance feed over heap rings, with readers on them, for the feed tests.
+//! A feed over heap rings, with readers on them, for the feed tests.
 #![allow(dead_code, unreachable_pub)]
 
 use mdbus_bus::{HeapRing, Reader, Start};
-use mdbus_feeder::{Feed, Rings, binance::Market};
+use mdbus_feeder::{Feed, Rings, Venue, binance::Market};
 use mdbus_schemas::{Instrument, InstrumentId, Kind, Symbol, VenueId};
 
 pub struct Readers {
@@ -13,6 +13,15 @@ pub struct Readers {
 }
 
 pub fn feed(market: Market) -> (Feed, Readers, Vec<HeapRing>) {
+    let inst = vec![
+        Instrument::new(InstrumentId(1), VenueId::BINANCE_SPOT, Symbol::new("BNBBTC").unwrap(), -4, 0),
+        Instrument::new(InstrumentId(2), VenueId::BINANCE_SPOT, Symbol::new("BNBUSDT").unwrap(), -8, -8),
+    ];
+    venue_feed(market.into(), inst)
+}
+
+/// A feed of `venue` for `inst`.
+pub fn venue_feed(venue: Venue, inst: Vec<Instrument>) -> (Feed, Readers, Vec<HeapRing>) {
     let mk = |k: Kind| HeapRing::create(k, 4096).unwrap();
     let (q, qr) = mk(Kind::QUOTE);
     let (t, tr) = mk(Kind::TRADE);
@@ -25,10 +34,6 @@ pub fn feed(market: Market) -> (Feed, Readers, Vec<HeapRing>) {
         book: br.reader_at(Start::Head),
         depth: dr.reader_at(Start::Head),
     };
-    let inst = vec![
-        Instrument::new(InstrumentId(1), VenueId::BINANCE_SPOT, Symbol::new("BNBBTC").unwrap(), -4, 0),
-        Instrument::new(InstrumentId(2), VenueId::BINANCE_SPOT, Symbol::new("BNBUSDT").unwrap(), -8, -8),
-    ];
-    let f = Feed::new(market, inst, Rings { quotes: q, trades: t, book: b, depth: d, bars });
+    let f = Feed::new(venue, inst, Rings { quotes: q, trades: t, book: b, depth: d, bars });
     (f, readers, vec![qr, tr, br, dr, barr])
 }

@@ -1,0 +1,67 @@
+//! The generic feed allocates nothing per frame once warmed up, for venues with in-stream
+//! snapshots (OKX), gzip frames (HTX) and Gemini's per-subscription state (alone in this test
+//! binary so no other test allocates while it counts).
+
+// Test helpers outside #[test] functions panic on failure by design.
+#![allow(clippy::unwrap_used)]
+
+mod util;
+
+use std::io::Write;
+
+use mdbus_bus::CountingAllocator;
+use mdbus_feeder::Venue;
+use mdbus_schemas::{Instrument, InstrumentId, Nanos, Symbol};
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+fn count(venue: Venue, symbol: &str, frames: &[Vec<u8>]) -> u64 {
+    let inst = vec![Instrument::new(InstrumentId(1), venue.id(), Symbol::new(symbol).unwrap(), -2, -5)];
+    let (mut f, _r, _rings) = util::venue_feed(venue, inst);
+    for fr in &frames[..300] {
+        f.on_frame(fr, Nanos(2)).unwrap();
+    }
+    let before = CountingAllocator::allocations();
+    for fr in &frames[300..] {
+        f.on_frame(fr, Nanos(2)).unwrap();
+    }
+    let n = CountingAllocator::allocations() - before;
+    assert!(f.book(0).unwrap().is_live(), "{venue:?}");
+    n
+}
+
+#[test]
+fn okx_htx_and_gemini_frames_allocate_nothing_after_warm_up() {
+    let mut okx = vec![br#"{"arg":{"channel":"books","instId":"BTC-USDT"},"action":"snapshot","data":[{"asks":[["2.00","1","0","1"]],"bids":[["1.00","3","0","1"]],"ts":"1","prevSeqId":-1,"seqId":10}]}"#.to_vec()];
+    for i in 0..2000u64 {
+        okx.push(format!(r#"{{"arg":{{"channel":"books","instId":"BTC-USDT"}},"action":"update","data":[{{"asks":[],"bids":[["1.0{}","{}","0","1"]],"ts":"1","prevSeqId":{},"seqId":{}}}]}}"#, i % 5, i % 3, 10 + i, 11 + i).into_bytes());
+        okx.push(format!(r#"{{"arg":{{"channel":"trades","instId":"BTC-USDT"}},"data":[{{"instId":"BTC-USDT","tradeId":"{i}","px":"1.5","sz":"0.1","side":"buy","ts":"1"}}]}}"#).into_bytes());
+    }
+    assert_eq!(count(Venue::Okx, "BTC-USDT", &okx), 0, "OKX");
+
+    let gz = |t: String| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(t.as_bytes()).unwrap();
+        e.finish().unwrap()
+    };
+    let mut htx = vec![gz(r#"{"id":"s","rep":"market.btcusdt.mbp.150","status":"ok","ts":1,"data":{"seqNum":10,"bids":[[1.00,1]],"asks":[[2.00,3]]}}"#.into())];
+    for i in 0..2000u64 {
+        htx.push(gz(format!(r#"{{"ch":"market.btcusdt.mbp.150","ts":1,"tick":{{"seqNum":{},"prevSeqNum":{},"bids":[[1.0{},{}]],"asks":[]}}}}"#, 11 + i, 10 + i, i % 5, i % 3)));
+        htx.push(gz(format!(r#"{{"ch":"market.btcusdt.trade.detail","ts":1,"tick":{{"id":1,"ts":1,"data":[{{"id":5,"ts":1,"tradeId":{i},"amount":0.1,"price":1.5,"direction":"sell"}}]}}}}"#)));
+    }
+    assert_eq!(count(Venue::Htx, "btcusdt", &htx), 0, "HTX");
+
+    let mut gemini = vec![
+        br#"{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","1.00","2"],["sell","2.00","2"]],"trades":[]}"#
+            .to_vec(),
+    ];
+    for i in 0..2000u64 {
+        gemini.push(
+            format!(r#"{{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","1.0{}","{}"]]}}"#, i % 5, i % 3)
+                .into_bytes(),
+        );
+        gemini.push(format!(r#"{{"type":"trade","symbol":"BTCUSD","event_id":{},"timestamp":1,"price":"1.5","quantity":"1","side":"buy"}}"#, i + 1).into_bytes());
+    }
+    assert_eq!(count(Venue::Gemini, "BTCUSD", &gemini), 0, "Gemini");
+}
