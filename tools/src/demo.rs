@@ -1,7 +1,8 @@
-//! `mdbus demo`: the whole path on loopback. The built-in Binance simulator serves a
-//! deterministic market over websocket and REST; a pinned feeder connects, subscribes, syncs
-//! the books from snapshots and publishes into rings; reader processes map the rings and print
-//! live rates, losses, gaps, resyncs and end-to-end latency percentiles.
+//! `mdbus demo`: the whole path on loopback. The built-in simulators (Binance by default, or
+//! every venue with `--venues all`) serve deterministic markets over websocket and REST; one
+//! feeder with pinned worker threads connects, subscribes, syncs the books and publishes into
+//! rings; reader processes map the rings and print live rates, losses, gaps, resyncs and
+//! end-to-end latency percentiles, per venue.
 
 use std::{
     io::{BufRead, BufReader, Write},
@@ -26,7 +27,7 @@ use mdbus_schemas::{Kind, Marker, MarkerCode};
 use serde_json::{Value, json};
 
 use crate::{
-    sim::{Sim, SimConfig},
+    sim::{Sim, SimConfig, SimVenue},
     stats::{Summary, human_ns, new_histogram},
 };
 
@@ -62,7 +63,13 @@ pub struct DemoConfig {
     pub dir: RingDir,
     /// Keep the rings after the demo.
     pub keep: bool,
+    /// The venues to simulate and carry (at least one).
+    pub venues: Vec<SimVenue>,
 }
+
+/// Every venue the simulator speaks.
+pub const ALL_VENUES: [SimVenue; 6] =
+    [SimVenue::Binance, SimVenue::Okx, SimVenue::Bybit, SimVenue::Htx, SimVenue::Gate, SimVenue::Gemini];
 
 /// Final figures of one reader process.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -92,8 +99,10 @@ pub struct ReaderResult {
 pub struct DemoReport {
     /// Per reader.
     pub readers: Vec<ReaderResult>,
-    /// The feed's counters at the end.
+    /// The feeds' counters at the end, summed.
     pub feed: FeedStatus,
+    /// Each feed's counters at the end: feed name (`<venue>`), counters.
+    pub feeds: Vec<(String, FeedStatus)>,
 }
 
 impl DemoReport {
@@ -104,9 +113,9 @@ impl DemoReport {
     }
 }
 
-fn feed_line(s: &FeedStatus, elapsed: f64, prev: &FeedStatus, dt: f64) -> String {
+fn feed_line(name: &str, s: &FeedStatus, elapsed: f64, prev: &FeedStatus, dt: f64) -> String {
     format!(
-        "feeder  t={elapsed:>4.0}s  frames {:>8}/s  records {:>8}/s  errors {}  reconnects {}  snapshots {}",
+        "feeder  {name:<8} t={elapsed:>4.0}s  frames {:>8}/s  records {:>8}/s  errors {}  reconnects {}  snapshots {}",
         ((s.conns.frames - prev.conns.frames) as f64 / dt) as u64,
         ((s.feed.records - prev.feed.records) as f64 / dt) as u64,
         s.feed.errors,
@@ -115,38 +124,94 @@ fn feed_line(s: &FeedStatus, elapsed: f64, prev: &FeedStatus, dt: f64) -> String
     )
 }
 
+/// The feeder configuration for the simulators at `addrs`: one feed per venue, spread over
+/// `workers` threads from core `first_core` on.
+fn feeder_yaml(
+    sims: &[(SimVenue, std::net::SocketAddr)],
+    prefix: &str,
+    first_core: usize,
+    workers: usize,
+    poll: &str,
+) -> String {
+    let mut y = String::from("workers:\n");
+    for w in 0..workers {
+        y.push_str(&format!("  - {{ core: {}, poll: {poll}, timeout_us: 100 }}\n", first_core + w));
+    }
+    y.push_str("feeds:\n");
+    for (i, (venue, addr)) in sims.iter().enumerate() {
+        let channels = match venue {
+            SimVenue::Gemini => "trade, depth",
+            _ => "trade, book_ticker, depth",
+        };
+        let rest = match venue {
+            SimVenue::Binance | SimVenue::Gate => format!("    rest_url: http://{addr}\n"),
+            _ => String::new(),
+        };
+        let symbols = venue.default_symbols();
+        y.push_str(&format!(
+            "  - name: {prefix}-{name}\n    venue: {name}\n    url: ws://{addr}{path}\n{rest}    worker: {worker}\n    channels: [{channels}]\n    ring_capacity: 65536\n    symbols:\n      - {{ symbol: {s0}, id: {id0}, price_exp: -2, qty_exp: -5 }}\n      - {{ symbol: {s1}, id: {id1}, price_exp: -2, qty_exp: -5 }}\n",
+            name = venue.name(),
+            path = venue.ws_path(),
+            worker = i % workers,
+            s0 = symbols[0],
+            s1 = symbols[1],
+            id0 = 100 * i + 1,
+            id1 = 100 * i + 2,
+        ));
+    }
+    y
+}
+
 /// Runs the demo. Progress lines go to `out`.
 ///
 /// # Errors
 ///
-/// When the simulator, the feeder or a reader process fails.
+/// When a simulator, the feeder or a reader process fails.
 pub fn run(cfg: &DemoConfig, exe: &Path, out: &mut dyn Write) -> Result<DemoReport, DemoError> {
-    let sim = Sim::start(SimConfig { tick: cfg.tick, ..SimConfig::default() })?;
-    let name = format!("demo-{}", std::process::id());
+    let venues = if cfg.venues.is_empty() { vec![SimVenue::Binance] } else { cfg.venues.clone() };
+    let mut sims = Vec::new();
+    for v in &venues {
+        sims.push(Sim::start(SimConfig {
+            tick: cfg.tick,
+            venue: *v,
+            symbols: v.default_symbols(),
+            ..SimConfig::default()
+        })?);
+    }
+    let prefix = format!("demo-{}", std::process::id());
     let cores = core_affinity::get_core_ids().map_or(1, |c| c.len());
-    let core = if cores > 1 { 1 } else { 0 };
+    let first_core = if cores > 1 { 1 } else { 0 };
+    // Several venues: two worker threads where there are two cores.
+    let workers = if venues.len() > 1 { cores.min(2) } else { 1 };
+    let first_core = if workers > 1 { cores - workers } else { first_core };
     // A busy-polling feeder needs a core of its own; on small machines it polls with a timeout.
-    let poll = if cores >= 4 { "busy" } else { "timeout" };
-    let yaml = format!(
-        "workers:\n  - {{ core: {core}, poll: {poll}, timeout_us: 100 }}\nfeeds:\n  - name: {name}\n    venue: binance\n    market: spot\n    url: ws://{addr}/stream\n    rest_url: http://{addr}\n    channels: [trade, book_ticker, depth]\n    ring_capacity: 65536\n    symbols:\n      - {{ symbol: BTCUSDT, id: 1, price_exp: -2, qty_exp: -5 }}\n      - {{ symbol: ETHUSDT, id: 2, price_exp: -2, qty_exp: -5 }}\n",
-        addr = sim.addr()
-    );
+    let poll = if cores >= 2 + 2 * workers { "busy" } else { "timeout" };
+    let addrs: Vec<(SimVenue, std::net::SocketAddr)> = venues.iter().copied().zip(sims.iter().map(Sim::addr)).collect();
+    let yaml = feeder_yaml(&addrs, &prefix, first_core, workers, poll);
     let feed_cfg = FeedConfig::from_yaml(&yaml).map_err(|e| DemoError::Feeder(e.to_string()))?;
     let tls = tls::client_config(&[] as &[PathBuf], &[]).map_err(|e| DemoError::Feeder(e.to_string()))?;
-    let mut workers = engine::build(&feed_cfg, &cfg.dir, tls, ConnSettings::default())
+    let built = engine::build(&feed_cfg, &cfg.dir, tls, ConnSettings::default())
         .map_err(|e| DemoError::Feeder(e.to_string()))?;
+    for (v, a) in &addrs {
+        writeln!(out, "simulator {:<8} on ws://{a}{}", v.name(), v.ws_path())?;
+    }
     writeln!(
         out,
-        "simulator on ws://{}; feeder on core {core} ({poll} poll); rings {}/{name}.*",
-        sim.addr(),
+        "feeder: {workers} worker thread(s) from core {first_core} ({poll} poll); rings {}/{prefix}-<venue>.*",
         cfg.dir.path().display()
     )?;
 
-    let rings = ["book", "trade", "quote"];
+    // One venue: a reader per ring; several: a reader of each venue's book ring.
+    let rings: Vec<String> = if venues.len() == 1 {
+        ["book", "trade", "quote"].iter().map(|r| format!("{prefix}-{}.{r}", venues[0].name())).collect()
+    } else {
+        venues.iter().map(|v| format!("{prefix}-{}.book", v.name())).collect()
+    };
+    let labels: Vec<String> = rings.iter().map(|r| r.trim_start_matches(&format!("{prefix}-")).to_owned()).collect();
     let (tx, rx) = crossbeam_channel::unbounded::<(usize, String)>();
     let mut children = Vec::new();
     for (id, ring) in rings.iter().enumerate() {
-        let path = cfg.dir.ring_path(&format!("{name}.{ring}"))?;
+        let path = cfg.dir.ring_path(ring)?;
         let mut child = Command::new(exe)
             .args(["internal", "demo-reader", "--id", &(id + 1).to_string(), "--path"])
             .arg(&path)
@@ -168,55 +233,87 @@ pub fn run(cfg: &DemoConfig, exe: &Path, out: &mut dyn Write) -> Result<DemoRepo
         children.push(child);
     }
     drop(tx);
-    writeln!(out, "{} reader processes: {}", rings.len(), rings.map(|r| format!("{name}.{r}")).join(", "))?;
+    writeln!(out, "{} reader processes: {}", rings.len(), labels.join(", "))?;
 
-    let status = Arc::new(Mutex::new(FeedStatus::default()));
+    let status: Arc<Mutex<std::collections::BTreeMap<String, FeedStatus>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
-    let mut worker = workers.remove(0);
-    let (st, sp) = (status.clone(), stop.clone());
-    let feeder = std::thread::spawn(move || {
-        worker.run_with(&sp, &mut |s| {
-            if let (Some((_, f)), Ok(mut g)) = (s.first(), st.lock()) {
-                *g = *f;
-            }
-        });
-        drop(worker);
-    });
+    let mut threads = Vec::new();
+    for mut worker in built {
+        let (st, sp) = (status.clone(), stop.clone());
+        threads.push(std::thread::spawn(move || {
+            worker.run_with(&sp, &mut |s| {
+                if let Ok(mut g) = st.lock() {
+                    for (name, f) in s {
+                        g.insert(name, f);
+                    }
+                }
+            });
+            drop(worker);
+        }));
+    }
     let started = Instant::now();
     let mut results = Vec::new();
-    let mut prev = FeedStatus::default();
+    let mut prev: std::collections::BTreeMap<String, FeedStatus> = std::collections::BTreeMap::new();
     let mut last = Instant::now();
     while started.elapsed() < Duration::from_secs(cfg.seconds) {
         std::thread::sleep(Duration::from_millis(100));
         while let Ok((id, line)) = rx.try_recv() {
-            report_line(rings[id], &line, out, &mut results)?;
+            report_line(&labels[id], &line, out, &mut results)?;
         }
         if last.elapsed() >= Duration::from_secs(1) {
-            let s = status.lock().map(|g| *g).unwrap_or_default();
-            writeln!(out, "{}", feed_line(&s, started.elapsed().as_secs_f64(), &prev, last.elapsed().as_secs_f64()))?;
-            prev = s;
+            let now = status.lock().map(|g| g.clone()).unwrap_or_default();
+            for (name, s) in &now {
+                let p = prev.get(name).copied().unwrap_or_default();
+                let short = name.trim_start_matches(&format!("{prefix}-"));
+                writeln!(
+                    out,
+                    "{}",
+                    feed_line(short, s, started.elapsed().as_secs_f64(), &p, last.elapsed().as_secs_f64())
+                )?;
+            }
+            prev = now;
             last = Instant::now();
         }
     }
     stop.store(true, Ordering::SeqCst);
-    let _ = feeder.join(); // the worker's rings close: readers drain and finish
+    for t in threads {
+        let _ = t.join(); // the workers' rings close: readers drain and finish
+    }
     for mut c in children {
         let _ = c.wait();
     }
     while let Ok((id, line)) = rx.recv_timeout(Duration::from_millis(500)) {
-        report_line(rings[id], &line, out, &mut results)?;
+        report_line(&labels[id], &line, out, &mut results)?;
     }
-    drop(sim);
+    drop(sims);
     if !cfg.keep {
-        for ring in ["book", "trade", "quote", "depth", "bar"] {
-            if let Ok(p) = cfg.dir.ring_path(&format!("{name}.{ring}")) {
-                let _ = std::fs::remove_file(&p);
-                let _ = std::fs::remove_file(p.with_extension("lock"));
+        for v in &venues {
+            for ring in ["book", "trade", "quote", "depth", "bar"] {
+                if let Ok(p) = cfg.dir.ring_path(&format!("{prefix}-{}.{ring}", v.name())) {
+                    let _ = std::fs::remove_file(&p);
+                    let _ = std::fs::remove_file(p.with_extension("lock"));
+                }
             }
         }
     }
-    let feed = status.lock().map(|g| *g).unwrap_or_default();
-    Ok(DemoReport { readers: results, feed })
+    let feeds: Vec<(String, FeedStatus)> = status
+        .lock()
+        .map(|g| g.iter().map(|(k, v)| (k.trim_start_matches(&format!("{prefix}-")).to_owned(), *v)).collect())
+        .unwrap_or_default();
+    let mut feed = FeedStatus::default();
+    for (_, f) in &feeds {
+        feed.feed.frames += f.feed.frames;
+        feed.feed.records += f.feed.records;
+        feed.feed.errors += f.feed.errors;
+        feed.feed.acks += f.feed.acks;
+        feed.conns.connects += f.conns.connects;
+        feed.conns.disconnects += f.conns.disconnects;
+        feed.conns.frames += f.conns.frames;
+        feed.conns.refused += f.conns.refused;
+        feed.snapshots += f.snapshots;
+        feed.snapshot_errors += f.snapshot_errors;
+    }
+    Ok(DemoReport { readers: results, feed, feeds })
 }
 
 fn report_line(ring: &str, line: &str, out: &mut dyn Write, results: &mut Vec<ReaderResult>) -> std::io::Result<()> {
@@ -241,7 +338,7 @@ fn report_line(ring: &str, line: &str, out: &mut dyn Write, results: &mut Vec<Re
     let e2e = Summary::from_json(&v["recv_to_read"]);
     writeln!(
         out,
-        "reader  {ring:<6} {:>8} rec/s  lost {:>6}  gaps {:>3}  resyncs {:>3}  receive->read p50 {:>8} p99 {:>8} max {:>8}",
+        "reader  {ring:<14} {:>8} rec/s  lost {:>6}  gaps {:>3}  resyncs {:>3}  receive->read p50 {:>8} p99 {:>8} max {:>8}",
         g("rate"),
         g("lost"),
         g("gaps"),

@@ -24,9 +24,13 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Cmd {
-    /// The whole path on loopback: the Binance simulator, a pinned feeder, reader processes
+    /// The whole path on loopback: the venue simulators, a pinned feeder, reader processes
     /// printing live rates and end-to-end latency; stops by itself.
     Demo {
+        /// Venues to simulate and carry: `all`, or a comma-separated list of binance, okx,
+        /// bybit, htx, gateio, gemini.
+        #[arg(long, default_value = "binance")]
+        venues: String,
         /// How long to run, in seconds.
         #[arg(long, default_value_t = 10)]
         seconds: u64,
@@ -458,8 +462,20 @@ fn main() -> Result<()> {
     let dir = RingDir::resolve(cli.dir.as_deref());
     let exe = std::env::current_exe().context("locating the mdbus binary")?;
     match cli.command {
-        Cmd::Demo { seconds, tick_us, keep } => {
-            let cfg = demo::DemoConfig { seconds, tick: Duration::from_micros(tick_us.max(1)), dir, keep };
+        Cmd::Demo { venues, seconds, tick_us, keep } => {
+            let venues = if venues == "all" {
+                demo::ALL_VENUES.to_vec()
+            } else {
+                venues
+                    .split(',')
+                    .map(|v| {
+                        mdbus_tools::sim::SimVenue::parse(v.trim()).with_context(|| {
+                            format!("unknown venue {v:?} (binance, okx, bybit, htx, gateio, gemini, or all)")
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?
+            };
+            let cfg = demo::DemoConfig { seconds, tick: Duration::from_micros(tick_us.max(1)), dir, keep, venues };
             let mut out = std::io::stdout();
             let report = demo::run(&cfg, &exe, &mut out)?;
             let f = &report.feed;
@@ -468,16 +484,33 @@ fn main() -> Result<()> {
                 f.conns.frames,
                 f.feed.records,
                 f.feed.errors,
-                f.conns.connects.saturating_sub(1),
+                report.feeds.iter().map(|(_, s)| s.conns.connects.saturating_sub(1)).sum::<u64>(),
                 f.snapshots
             );
+            if report.feeds.len() > 1 {
+                println!(
+                    "{:<16} {:>10} {:>10} {:>7} {:>10} {:>10}",
+                    "feed", "frames", "records", "errors", "reconnects", "snapshots"
+                );
+                for (name, s) in &report.feeds {
+                    println!(
+                        "{:<16} {:>10} {:>10} {:>7} {:>10} {:>10}",
+                        name,
+                        s.conns.frames,
+                        s.feed.records,
+                        s.feed.errors,
+                        s.conns.connects.saturating_sub(1),
+                        s.snapshots
+                    );
+                }
+            }
             println!(
-                "{:<8} {:>10} {:>8} {:>6} {:>8} {:>11} {:>11} {:>11} {:>13}",
+                "{:<14} {:>10} {:>8} {:>6} {:>8} {:>11} {:>11} {:>11} {:>13}",
                 "ring", "received", "lost", "gaps", "resyncs", "e2e p50", "e2e p99", "e2e max", "publish p50"
             );
             for r in &report.readers {
                 println!(
-                    "{:<8} {:>10} {:>8} {:>6} {:>8} {:>11} {:>11} {:>11} {:>13}",
+                    "{:<14} {:>10} {:>8} {:>6} {:>8} {:>11} {:>11} {:>11} {:>13}",
                     r.ring,
                     r.received,
                     r.lost,
@@ -490,7 +523,8 @@ fn main() -> Result<()> {
                 );
             }
             println!("(e2e: frame received by the feeder -> record read by the reader process)");
-            if report.readers.len() != 3 || !report.accounted() {
+            let expected_readers = if report.feeds.len() > 1 { report.feeds.len() } else { 3 };
+            if report.readers.len() != expected_readers || !report.accounted() {
                 bail!("a reader did not account for every published record");
             }
             println!("every reader received or was told of the loss of every record");

@@ -590,6 +590,21 @@ fn serve_stream<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, mut s: S) ->
                 extra = headers;
                 (status, body)
             }
+            None if target.starts_with("/sim/book") => {
+                // The simulator's own view, for checking what a feeder made of a quiet market.
+                let symbol = query(&target, "symbol").unwrap_or("");
+                let m = shared.market.lock().ok();
+                match m.as_ref().and_then(|m| m.books.iter().find(|b| b.symbol == symbol)) {
+                    Some(b) => {
+                        let (bids, asks) = b.sides(usize::MAX);
+                        let body = serde_json::json!({
+                            "bids": bids, "asks": asks, "last_update_id": b.last_id, "last_trade_id": b.trade_id,
+                        });
+                        ("200 OK", body.to_string())
+                    }
+                    None => ("404 Not Found", r#"{"error":"unknown symbol"}"#.to_owned()),
+                }
+            }
             None if target.starts_with("/api/v4/spot/order_book") => {
                 let limit = query(&target, "limit").and_then(|l| l.parse().ok()).unwrap_or(100).min(5000);
                 let pair = query(&target, "currency_pair").unwrap_or("");
