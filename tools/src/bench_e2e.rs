@@ -1,7 +1,8 @@
 //! `mdbus bench e2e`: simulator send ► reader latency over loopback websocket, and the frame
-//! rate one feeder thread sustains. Simulator, feeder and reader run in one process (so the
-//! simulator's send times can be looked up by trade id), each on its own thread; the feeder and
-//! the reader are pinned to different cores.
+//! rate one feeder thread sustains, for one venue dialect or each in turn (`--venues all`).
+//! Simulator, feeder and reader run in one process (so the simulator's send times can be looked
+//! up by trade id), each on its own thread; the feeder and the reader are pinned to different
+//! cores.
 
 use std::{
     path::PathBuf,
@@ -18,13 +19,22 @@ use mdbus_schemas::Trade;
 use serde_json::{Value, json};
 
 use crate::{
-    sim::{SendLog, Sim, SimConfig},
+    sim::{SendLog, Sim, SimConfig, SimVenue},
     stats::{Summary, new_histogram},
 };
 
-fn config(name: &str, addr: std::net::SocketAddr, channels: &str, core: usize) -> Result<FeedConfig, String> {
+fn config(
+    name: &str,
+    venue: SimVenue,
+    addr: std::net::SocketAddr,
+    channels: &str,
+    core: usize,
+) -> Result<FeedConfig, String> {
     let yaml = format!(
-        "workers:\n  - {{ core: {core}, poll: busy }}\nfeeds:\n  - name: {name}\n    venue: binance\n    market: spot\n    url: ws://{addr}/stream\n    rest_url: http://{addr}\n    channels: [{channels}]\n    ring_capacity: 65536\n    symbols:\n      - {{ symbol: BTCUSDT, id: 1, price_exp: -2, qty_exp: -5 }}\n"
+        "workers:\n  - {{ core: {core}, poll: busy }}\nfeeds:\n  - name: {name}\n    venue: {}\n    url: ws://{addr}{}\n    rest_url: http://{addr}\n    channels: [{channels}]\n    ring_capacity: 65536\n    symbols:\n      - {{ symbol: {}, id: 1, price_exp: -2, qty_exp: -5 }}\n",
+        venue.name(),
+        venue.ws_path(),
+        venue.default_symbols()[0]
     );
     FeedConfig::from_yaml(&yaml).map_err(|e| e.to_string())
 }
@@ -82,27 +92,53 @@ fn loopback_floor(samples: u32, a: usize, b: usize) -> Result<Summary, String> {
     floor
 }
 
-/// Runs both measurements: `seconds` of latency at one trade per `tick`, then `seconds` at the
-/// simulator's fastest tick for the frame rate.
+/// Runs both measurements for the Binance dialect: `seconds` of latency at one trade per
+/// `tick`, then `seconds` at the simulator's fastest tick for the frame rate.
 ///
 /// # Errors
 ///
 /// When the simulator or the feeder cannot start.
 pub fn run(dir: &RingDir, seconds: u64, tick: Duration) -> Result<Value, String> {
+    run_venue(dir, seconds, tick, SimVenue::Binance)
+}
+
+/// Runs both measurements for each of `venues` in turn, each beside a loopback floor taken
+/// right before it: `{"venues": {"okx": {...}, ...}}` with each venue's figures as [`run`]
+/// gives them.
+///
+/// # Errors
+///
+/// When a simulator or the feeder cannot start.
+pub fn run_venues(dir: &RingDir, seconds: u64, tick: Duration, venues: &[SimVenue]) -> Result<Value, String> {
+    let mut out = serde_json::Map::new();
+    for v in venues {
+        out.insert(v.name().to_owned(), run_venue(dir, seconds, tick, *v)?);
+    }
+    Ok(json!({ "venues": out }))
+}
+
+/// Both measurements for `venue`.
+///
+/// # Errors
+///
+/// When the simulator or the feeder cannot start.
+pub fn run_venue(dir: &RingDir, seconds: u64, tick: Duration, venue: SimVenue) -> Result<Value, String> {
     let (feeder_core, reader_core) = (0, 1);
     let floor = loopback_floor(5_000, feeder_core, reader_core)?;
     // Latency: one symbol, trades only; the send log maps trade ids to send times.
     let log = Arc::new(SendLog::new(1 << 20));
+    let symbols = vec![venue.default_symbols().swap_remove(0)];
     let sim = Sim::start(SimConfig {
-        symbols: vec!["BTCUSDT".into()],
+        venue,
+        symbols: symbols.clone(),
         tick,
         send_log: Some(log.clone()),
         ..SimConfig::default()
     })
     .map_err(|e| e.to_string())?;
-    let name = format!("bench-e2e-{}", std::process::id());
+    let name = format!("bench-e2e-{}-{}", venue.name(), std::process::id());
     let tls = tls::client_config(&[] as &[PathBuf], &[]).map_err(|e| e.to_string())?;
-    let cfg = config(&name, sim.addr(), "trade", feeder_core)?;
+    let cfg = config(&name, venue, sim.addr(), "trade", feeder_core)?;
     let mut workers = engine::build(&cfg, dir, tls.clone(), ConnSettings::default()).map_err(|e| e.to_string())?;
     let mut w = workers.remove(0);
     let mut reader = Reader::open_at(dir.ring_path(&format!("{name}.trade")).map_err(|e| e.to_string())?, Start::Head)
@@ -140,14 +176,11 @@ pub fn run(dir: &RingDir, seconds: u64, tick: Duration) -> Result<Value, String>
     drop(sim);
 
     // Frame rate: every channel, the simulator as fast as it goes.
-    let sim = Sim::start(SimConfig {
-        symbols: vec!["BTCUSDT".into()],
-        tick: Duration::from_micros(2),
-        ..SimConfig::default()
-    })
-    .map_err(|e| e.to_string())?;
-    let name2 = format!("bench-e2e-rate-{}", std::process::id());
-    let cfg = config(&name2, sim.addr(), "trade, book_ticker, depth", feeder_core)?;
+    let sim = Sim::start(SimConfig { venue, symbols, tick: Duration::from_micros(2), ..SimConfig::default() })
+        .map_err(|e| e.to_string())?;
+    let name2 = format!("bench-e2e-rate-{}-{}", venue.name(), std::process::id());
+    let channels = if venue == SimVenue::Gemini { "trade, depth" } else { "trade, book_ticker, depth" };
+    let cfg = config(&name2, venue, sim.addr(), channels, feeder_core)?;
     let mut workers = engine::build(&cfg, dir, tls, ConnSettings::default()).map_err(|e| e.to_string())?;
     let mut w = workers.remove(0);
     let stop = Arc::new(AtomicBool::new(false));

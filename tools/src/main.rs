@@ -250,6 +250,10 @@ enum BenchCmd {
         /// Microseconds between trades for the latency run.
         #[arg(long, default_value_t = 500)]
         tick_us: u64,
+        /// Venue dialects to measure, each in turn: `all`, or a comma-separated list (default:
+        /// binance alone).
+        #[arg(long)]
+        venues: Option<String>,
     },
     /// The SDK rate limiter (in process and shared memory) against governor, and the seed.
     Limiter {
@@ -457,24 +461,26 @@ fn decode(venue: &str, files: &[PathBuf]) -> Result<usize> {
     Ok(failed)
 }
 
+/// `all`, or a comma-separated list of venue names.
+fn parse_venues(list: &str) -> Result<Vec<mdbus_tools::sim::SimVenue>> {
+    if list == "all" {
+        return Ok(demo::ALL_VENUES.to_vec());
+    }
+    list.split(',')
+        .map(|v| {
+            mdbus_tools::sim::SimVenue::parse(v.trim())
+                .with_context(|| format!("unknown venue {v:?} (binance, okx, bybit, htx, gateio, gemini, or all)"))
+        })
+        .collect()
+}
+
 fn main() -> Result<()> {
     let cli = Cli::parse();
     let dir = RingDir::resolve(cli.dir.as_deref());
     let exe = std::env::current_exe().context("locating the mdbus binary")?;
     match cli.command {
         Cmd::Demo { venues, seconds, tick_us, keep } => {
-            let venues = if venues == "all" {
-                demo::ALL_VENUES.to_vec()
-            } else {
-                venues
-                    .split(',')
-                    .map(|v| {
-                        mdbus_tools::sim::SimVenue::parse(v.trim()).with_context(|| {
-                            format!("unknown venue {v:?} (binance, okx, bybit, htx, gateio, gemini, or all)")
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()?
-            };
+            let venues = parse_venues(&venues)?;
             let cfg = demo::DemoConfig { seconds, tick: Duration::from_micros(tick_us.max(1)), dir, keep, venues };
             let mut out = std::io::stdout();
             let report = demo::run(&cfg, &exe, &mut out)?;
@@ -708,7 +714,41 @@ fn main() -> Result<()> {
                 std::process::exit(2);
             }
         }
-        Cmd::Bench { which: BenchCmd::E2e { json, seconds, tick_us } } => {
+        Cmd::Bench { which: BenchCmd::E2e { json, seconds, tick_us, venues: Some(venues) } } => {
+            let bench_dir = if Path::new("/dev/shm").is_dir() {
+                RingDir::new("/dev/shm/mdbus-bench")
+            } else {
+                RingDir::new(std::env::temp_dir().join("mdbus-bench"))
+            };
+            let list = parse_venues(&venues)?;
+            let v = mdbus_tools::bench_e2e::run_venues(
+                &bench_dir,
+                seconds.max(1),
+                Duration::from_micros(tick_us.max(1)),
+                &list,
+            )
+            .map_err(anyhow::Error::msg)?;
+            if json {
+                println!("{v}");
+            } else {
+                println!(
+                    "| venue | e2e p50 | e2e p99 | loopback p50 (same run) | p50 / loopback | p99 / loopback | frames/s |"
+                );
+                println!("|---|---|---|---|---|---|---|");
+                for (name, r) in v["venues"].as_object().into_iter().flatten() {
+                    println!(
+                        "| {name} | {} | {} | {} | {} | {} | {} |",
+                        human_ns(r["e2e_p50_ns"].as_u64().unwrap_or(0)),
+                        human_ns(r["e2e_p99_ns"].as_u64().unwrap_or(0)),
+                        human_ns(r["loopback_p50_ns"].as_u64().unwrap_or(0)),
+                        r["e2e_p50_over_loopback"],
+                        r["e2e_p99_over_loopback"],
+                        r["frames_per_s"]
+                    );
+                }
+            }
+        }
+        Cmd::Bench { which: BenchCmd::E2e { json, seconds, tick_us, venues: None } } => {
             let bench_dir = if Path::new("/dev/shm").is_dir() {
                 RingDir::new("/dev/shm/mdbus-bench")
             } else {
