@@ -1,5 +1,7 @@
-//! The mdbus feeder: venue frame decoders (and, next, the connection engine and book builders)
-//! that turn venue websocket frames into fixed-layout records for `mdbus-bus` rings.
+//! The mdbus feeder: venue frame decoders, order-book builders and the connection engine that
+//! turn the websocket streams of Binance, OKX, Bybit, HTX, Gate.io and Gemini into fixed-layout
+//! records in `mdbus-bus` rings. [`venue::Venue`] says what differs between the venues;
+//! [`venues`] holds each one's wire formats and session rules.
 //!
 //! Decoders are pure functions: frame bytes in, a [`Message`] borrowing from the frame out, no
 //! I/O, no clock, no allocation on the fast path. Unknown fields are ignored and key order is

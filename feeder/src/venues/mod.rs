@@ -1,4 +1,5 @@
-//! One module per venue: wire formats, decoders and (to come) subscription and book rules.
+//! One module per venue: wire formats and decoders (`market`, `account`) and session rules
+//! (`session`: topics, subscribe requests, limits, keepalives).
 
 pub mod binance;
 pub mod bybit;
