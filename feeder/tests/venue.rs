@@ -255,3 +255,27 @@ fn htx_feed_takes_gzip_frames_and_req_snapshots() {
     assert!(f.on_frame(b"\x1f\x8bbroken", Nanos(1)).is_err());
     assert_eq!(f.stats().errors, 1);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+    /// Any bytes, as text or binary frames, through every venue's session decoder and REST
+    /// snapshot parser: an error or messages, never a panic.
+    #[test]
+    fn arbitrary_frames_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300), binary in proptest::prelude::any::<bool>()) {
+        let mut levels = Levels::default();
+        for v in mdbus_feeder::venue::ALL {
+            let mut d = SessionDecoder::new(v);
+            let _ = d.decode(&bytes, binary, &mut levels, &mut |_, _| {});
+            let _ = v.rest_snapshot(&bytes, &mut levels);
+        }
+    }
+
+    /// Gzip members of arbitrary (often JSON-like) text through the HTX session decoder.
+    #[test]
+    fn arbitrary_gzip_frames_never_panic(text in "[{}\\[\\],:\"a-z0-9.-]{0,200}") {
+        let mut levels = Levels::default();
+        let mut d = SessionDecoder::new(Venue::Htx);
+        let _ = d.decode(&gzip(&text), true, &mut levels, &mut |_, _| {});
+    }
+}

@@ -6,20 +6,21 @@
 // Test helpers outside #[test] functions panic on failure by design.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::{
     collections::{BTreeMap, BTreeSet},
-    io::{BufRead, BufReader, Read, Write},
-    path::{Path, PathBuf},
+    io::{BufRead, BufReader},
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
 
-use mdbus_bus::{ReadError, Reader, RingDir, Start};
+use mdbus_bus::RingDir;
 use mdbus_feeder::{
     Levels, Message,
     venue::{SessionDecoder, Venue},
 };
-use mdbus_schemas::{BookDelta, Kind, Marker, MarkerCode, Trade, flags};
+use mdbus_schemas::{Kind, MarkerCode, Trade};
 
 const MDBUS: &str = env!("CARGO_BIN_EXE_mdbus");
 
@@ -44,87 +45,10 @@ impl Drop for Kill {
     }
 }
 
-fn temp(tag: &str) -> PathBuf {
-    let base = if Path::new("/dev/shm").is_dir() { PathBuf::from("/dev/shm") } else { std::env::temp_dir() };
-    let p = base.join(format!("mdbus-allv-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&p);
-    std::fs::create_dir_all(&p).unwrap();
-    p
-}
-
-fn http_get(addr: &str, path: &str) -> String {
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let mut resp = Vec::new();
-    let mut buf = [0u8; 65536];
-    loop {
-        let n = s.read(&mut buf).unwrap();
-        assert!(n > 0, "connection closed: {}", String::from_utf8_lossy(&resp));
-        resp.extend_from_slice(&buf[..n]);
-        let text = String::from_utf8_lossy(&resp).to_string();
-        if let Some((head, body)) = text.split_once("\r\n\r\n") {
-            let len: usize = head
-                .lines()
-                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
-                .unwrap();
-            if body.len() >= len {
-                return body[..len].to_owned();
-            }
-        }
-    }
-}
-
-fn read_all(dir: &RingDir, name: &str) -> Vec<Vec<u8>> {
-    let mut r = Reader::open_at(dir.ring_path(name).unwrap(), Start::Oldest).unwrap();
-    let mut out = Vec::new();
-    loop {
-        match r.try_read() {
-            Ok(rec) => out.push(rec.bytes().to_vec()),
-            Err(ReadError::Empty) => return out,
-            Err(ReadError::Overrun { lost }) => panic!("{name}: ring overrun, {lost} lost"),
-        }
-    }
-}
-
-type Book = (BTreeMap<i64, i64>, BTreeMap<i64, i64>);
-
-/// Rebuilds the books of a book ring as a consumer would.
-fn books(dir: &RingDir, ring: &str) -> BTreeMap<u32, Book> {
-    let mut out: BTreeMap<u32, Book> = BTreeMap::new();
-    let mut snapshotting: BTreeMap<u32, bool> = BTreeMap::new();
-    for b in read_all(dir, ring) {
-        let h = mdbus_schemas::read_header(&b).unwrap();
-        let book = out.entry(h.instrument.0).or_default();
-        if h.kind == Kind::MARKER {
-            let m = <Marker as zerocopy::FromBytes>::read_from_bytes(&b[..64]).unwrap();
-            assert_ne!(m.code, MarkerCode::GAP, "{ring}: no gap without injected faults");
-            if m.code == MarkerCode::RESYNC_START {
-                book.0.clear();
-                book.1.clear();
-            }
-            continue;
-        }
-        let d = <BookDelta as zerocopy::FromBytes>::read_from_bytes(&b[..64]).unwrap();
-        let snap = d.header.flags & flags::SNAPSHOT != 0;
-        if snap && !snapshotting.get(&h.instrument.0).copied().unwrap_or(false) {
-            book.0.clear();
-            book.1.clear();
-        }
-        snapshotting.insert(h.instrument.0, snap && d.header.flags & flags::LAST == 0);
-        let side = if d.header.flags & flags::ASK != 0 { &mut book.1 } else { &mut book.0 };
-        if d.qty == 0 {
-            side.remove(&d.price);
-        } else {
-            side.insert(d.price, d.qty);
-        }
-    }
-    out
-}
-
 #[test]
 fn six_venues_through_one_feeder_to_reader_processes() {
-    let dir = temp("six");
+    let scratch = common::Scratch::new("six");
+    let dir = scratch.0.clone();
     let mut procs = Kill(Vec::new());
     let mut addrs = Vec::new();
     for (name, _, _) in VENUES {
@@ -224,7 +148,7 @@ fn six_venues_through_one_feeder_to_reader_processes() {
             .unwrap();
         }
         let mut got: BTreeMap<u32, Vec<u64>> = BTreeMap::new();
-        for b in read_all(&rd, &format!("{name}.trade")).iter().filter(|b| b[8] == Kind::TRADE.0) {
+        for b in common::read_all(&rd, &format!("{name}.trade")).iter().filter(|b| b[8] == Kind::TRADE.0) {
             let t = <Trade as zerocopy::FromBytes>::read_from_bytes(&b[..64]).unwrap();
             got.entry(t.header.instrument.0).or_default().push(t.header.venue_seq);
         }
@@ -239,9 +163,10 @@ fn six_venues_through_one_feeder_to_reader_processes() {
             assert!(want.iter().all(|t| unique.contains(t)), "{name} {id}: every trade sent arrives");
         }
         // Books: equal to the quiet simulator's.
-        let rebuilt = books(&rd, &format!("{name}.book"));
+        let (markers, rebuilt, _) = common::rebuild_books(&common::read_all(&rd, &format!("{name}.book")));
+        assert!(!markers.contains(&MarkerCode::GAP), "{name}: no gap without injected faults");
         for (k, sym) in symbols.iter().enumerate() {
-            let body = http_get(addr, &format!("/sim/book?symbol={sym}"));
+            let body = common::http_get(addr, &format!("/sim/book?symbol={sym}"));
             let v: serde_json::Value = serde_json::from_str(&body).unwrap();
             let side = |key: &str| -> BTreeMap<i64, i64> {
                 v[key].as_array().unwrap().iter().map(|l| (l[0].as_i64().unwrap(), l[1].as_i64().unwrap())).collect()
@@ -253,5 +178,4 @@ fn six_venues_through_one_feeder_to_reader_processes() {
         }
     }
     drop(procs);
-    let _ = std::fs::remove_dir_all(&dir);
 }

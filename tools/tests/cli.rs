@@ -23,12 +23,12 @@ fn demo_runs_the_whole_path_and_every_reader_accounts_for_every_record() {
     let out = Command::new(MDBUS).args(["--dir"]).arg(&dir).args(["demo", "--seconds", "3"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains("simulator on ws://127.0.0.1:"), "{text}");
+    assert!(text.contains("simulator binance  on ws://127.0.0.1:"), "{text}");
     assert!(text.contains("every reader received or was told of the loss of every record"), "{text}");
     for ring in ["book", "trade", "quote"] {
         let row = text
             .lines()
-            .find(|l| l.starts_with(ring) && !l.contains("rec/s"))
+            .find(|l| l.starts_with(&format!("binance.{ring}")) && !l.contains("rec/s"))
             .unwrap_or_else(|| panic!("no {ring} row in {text}"));
         let received: u64 = row.split_whitespace().nth(1).unwrap().parse().unwrap();
         assert!(received > 0, "{row}");
@@ -39,6 +39,44 @@ fn demo_runs_the_whole_path_and_every_reader_accounts_for_every_record() {
         std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.file_name()).collect()).unwrap_or_default();
     assert!(left.iter().all(|n| !n.to_string_lossy().ends_with(".ring")), "{left:?}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn demo_with_every_venue_runs_them_through_one_feeder() {
+    let dir = temp_dir("demo-all");
+    let out = Command::new(MDBUS)
+        .args(["--dir"])
+        .arg(&dir)
+        .args(["demo", "--venues", "all", "--seconds", "4"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("every reader received or was told of the loss of every record"), "{text}");
+    for venue in ["binance", "okx", "bybit", "htx", "gateio", "gemini"] {
+        let feed = text
+            .lines()
+            .find(|l| l.starts_with(venue) && l.split_whitespace().count() == 6)
+            .unwrap_or_else(|| panic!("no {venue} feed row in {text}"));
+        let cols: Vec<u64> = feed.split_whitespace().skip(1).map(|c| c.parse().unwrap()).collect();
+        assert!(cols[0] > 0 && cols[1] > 0, "{venue} carried frames and records: {feed}");
+        assert_eq!(cols[2], 0, "{venue}: no bad frames: {feed}");
+        let reader = text
+            .lines()
+            .find(|l| l.starts_with(&format!("{venue}.book")) && !l.contains("rec/s"))
+            .unwrap_or_else(|| panic!("no {venue} reader row in {text}"));
+        let cols: Vec<&str> = reader.split_whitespace().collect();
+        assert!(cols[1].parse::<u64>().unwrap() > 0, "{reader}");
+        assert_eq!(cols[3], "0", "{venue}: no gaps: {reader}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn demo_refuses_an_unknown_venue() {
+    let out = Command::new(MDBUS).args(["demo", "--venues", "okx,kraken", "--seconds", "1"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown venue \"kraken\""));
 }
 
 #[test]

@@ -5,71 +5,25 @@
 // Test helpers outside #[test] functions panic on failure by design.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::{
     collections::BTreeMap,
-    io::{BufRead, BufReader, Read, Write},
-    path::PathBuf,
+    io::{BufRead, BufReader},
     process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
-use mdbus_bus::{ReadError, Reader, RingDir, Start};
+use mdbus_bus::RingDir;
 use mdbus_feeder::{Levels, Message, Side, binance};
-use mdbus_schemas::{BookDelta, Kind, Marker, MarkerCode, Trade, flags};
+use mdbus_schemas::{Kind, MarkerCode, Trade, flags};
 
 const MDBUS: &str = env!("CARGO_BIN_EXE_mdbus");
 
-fn temp(tag: &str) -> PathBuf {
-    let base = if std::path::Path::new("/dev/shm").is_dir() { PathBuf::from("/dev/shm") } else { std::env::temp_dir() };
-    let p = base.join(format!("mdbus-e2ep-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&p);
-    std::fs::create_dir_all(&p).unwrap();
-    p
-}
-
-fn http_get(addr: &str, path: &str) -> String {
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
-    let mut resp = String::new();
-    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    let mut buf = [0u8; 65536];
-    loop {
-        match s.read(&mut buf) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => {
-                resp.push_str(&String::from_utf8_lossy(&buf[..n]));
-                if let Some((head, body)) = resp.split_once("\r\n\r\n") {
-                    let len: usize = head
-                        .lines()
-                        .find_map(|l| {
-                            l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap())
-                        })
-                        .unwrap();
-                    if body.len() >= len {
-                        return body[..len].to_owned();
-                    }
-                }
-            }
-        }
-    }
-    panic!("no full response: {resp}");
-}
-
-fn read_all(dir: &RingDir, name: &str) -> Vec<Vec<u8>> {
-    let mut r = Reader::open_at(dir.ring_path(name).unwrap(), Start::Oldest).unwrap();
-    let mut out = Vec::new();
-    loop {
-        match r.try_read() {
-            Ok(rec) => out.push(rec.bytes().to_vec()),
-            Err(ReadError::Empty) => return out,
-            Err(ReadError::Overrun { lost }) => panic!("ring overrun: {lost} lost"),
-        }
-    }
-}
-
 #[test]
 fn simulator_to_feeder_to_readers_exactly() {
-    let dir = temp("exact");
+    let scratch = common::Scratch::new("exact");
+    let dir = scratch.0.clone();
     let frames_file = dir.join("frames.txt");
     let mut sim = Command::new(MDBUS)
         .args(["sim", "--port", "0", "--tick-us", "1000", "--max-ticks", "1500", "--record"])
@@ -112,7 +66,7 @@ fn simulator_to_feeder_to_readers_exactly() {
         }
     }
     assert!(expected.len() > 500, "the simulator sent {} trades", expected.len());
-    let got: Vec<_> = read_all(&rd, "x.trade")
+    let got: Vec<_> = common::read_all(&rd, "x.trade")
         .iter()
         .filter(|b| b[8] == Kind::TRADE.0)
         .map(|b| {
@@ -124,44 +78,15 @@ fn simulator_to_feeder_to_readers_exactly() {
     assert_eq!(got, expected, "every trade arrives exactly");
 
     // Book: rebuild from the book ring as a consumer would, compare with the quiet simulator.
-    // Per instrument: bids, asks, last applied update id.
-    type Book = (BTreeMap<i64, i64>, BTreeMap<i64, i64>, u64);
-    let mut books: BTreeMap<u32, Book> = BTreeMap::new();
-    let mut snapshotting: BTreeMap<u32, bool> = BTreeMap::new();
-    for b in read_all(&rd, "x.book") {
-        let h = mdbus_schemas::read_header(&b).unwrap();
-        let book = books.entry(h.instrument.0).or_default();
-        if h.kind == Kind::MARKER {
-            let m = <Marker as zerocopy::FromBytes>::read_from_bytes(&b[..64]).unwrap();
-            assert_ne!(m.code, MarkerCode::GAP, "no gap without injected faults");
-            if m.code == MarkerCode::RESYNC_START {
-                book.0.clear();
-                book.1.clear();
-            }
-            continue;
-        }
-        let d = <BookDelta as zerocopy::FromBytes>::read_from_bytes(&b[..64]).unwrap();
-        let snap = d.header.flags & flags::SNAPSHOT != 0;
-        let was = snapshotting.insert(h.instrument.0, snap).unwrap_or(false);
-        if snap && !was {
-            book.0.clear();
-            book.1.clear();
-        }
-        let side = if d.header.flags & flags::ASK != 0 { &mut book.1 } else { &mut book.0 };
-        if d.qty == 0 {
-            side.remove(&d.price);
-        } else {
-            side.insert(d.price, d.qty);
-        }
-        book.2 = d.header.venue_seq;
-    }
+    let (markers, books, lasts) = common::rebuild_books(&common::read_all(&rd, "x.book"));
+    assert!(!markers.contains(&MarkerCode::GAP), "no gap without injected faults");
     let deadline = Instant::now() + Duration::from_secs(10);
     for (sym, id) in [("BTCUSDT", 1u32), ("ETHUSDT", 2)] {
-        let body = http_get(&addr, &format!("/api/v3/depth?symbol={sym}&limit=5000"));
+        let body = common::http_get(&addr, &format!("/api/v3/depth?symbol={sym}&limit=5000"));
         let mut l = Levels::default();
         let Message::Depth(snap) = binance::decode(body.as_bytes(), &mut l).unwrap() else { panic!("{body}") };
-        let (bids, asks, last) = &books[&id];
-        assert_eq!(*last, snap.last_seq, "{sym}: the feeder applied every update up to the last");
+        let (bids, asks) = &books[&id];
+        assert_eq!(lasts[&id], snap.last_seq, "{sym}: the feeder applied every update up to the last");
         let to_map = |v: &[(mdbus_schemas::Decimal, mdbus_schemas::Decimal)]| -> BTreeMap<i64, i64> {
             v.iter().map(|(p, q)| (p.to_fixed(-2).unwrap(), q.to_fixed(-5).unwrap())).collect()
         };
@@ -171,5 +96,4 @@ fn simulator_to_feeder_to_readers_exactly() {
     }
     let _ = sim.kill();
     let _ = sim.wait();
-    let _ = std::fs::remove_dir_all(&dir);
 }

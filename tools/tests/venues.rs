@@ -6,39 +6,25 @@
 // Test helpers outside #[test] functions panic on failure by design.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::{
     collections::BTreeMap,
     path::PathBuf,
     time::{Duration, Instant},
 };
 
-use mdbus_bus::{ReadError, Reader, RingDir, Start};
+use mdbus_bus::RingDir;
 use mdbus_feeder::{
     config::FeedConfig,
     connection::ConnSettings,
     engine::{self, FeedStatus},
     tls,
 };
-use mdbus_schemas::{BookDelta, Kind, Marker, MarkerCode, Trade, flags};
+use mdbus_schemas::{Kind, MarkerCode, Trade};
 use mdbus_tools::sim::{Faults, Sim, SimConfig, SimVenue};
 
-struct Dir(PathBuf);
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn dir(tag: &str) -> Dir {
-    let base = if std::path::Path::new("/dev/shm").is_dir() { PathBuf::from("/dev/shm") } else { std::env::temp_dir() };
-    let p = base.join(format!("mdbus-venues-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&p);
-    Dir(p)
-}
-
-/// Per instrument: bids, asks.
-type Book = (BTreeMap<i64, i64>, BTreeMap<i64, i64>);
+use common::Book;
 
 struct Run {
     status: FeedStatus,
@@ -73,7 +59,7 @@ fn run(tag: &str, venue: SimVenue, faults: Faults, channels: &str, secs: u64, se
         ..SimConfig::default()
     })
     .unwrap();
-    let d = dir(tag);
+    let d = common::Scratch::new(&format!("venues-{tag}"));
     let addr = sim.addr();
     let rest = if venue == SimVenue::Gate { format!("    rest_url: http://{addr}\n") } else { String::new() };
     let yaml = format!(
@@ -93,50 +79,8 @@ fn run(tag: &str, venue: SimVenue, faults: Faults, channels: &str, secs: u64, se
         w.step();
     }
     let status = w.status()[0].1;
-    let read_all = |name: &str| {
-        let mut r = Reader::open_at(rd.ring_path(name).unwrap(), Start::Oldest).unwrap();
-        let mut out = Vec::new();
-        loop {
-            match r.try_read() {
-                Ok(rec) => out.push(rec.bytes().to_vec()),
-                Err(ReadError::Empty) => break,
-                Err(ReadError::Overrun { .. }) => panic!("the test rings are large enough"),
-            }
-        }
-        out
-    };
-    let mut markers = Vec::new();
-    let mut books: BTreeMap<u32, Book> = BTreeMap::new();
-    let mut snapshotting: BTreeMap<u32, bool> = BTreeMap::new();
-    for b in read_all("sim.book") {
-        let h = mdbus_schemas::read_header(&b).unwrap();
-        let book = books.entry(h.instrument.0).or_default();
-        if h.kind == Kind::MARKER {
-            let m = <Marker as zerocopy::FromBytes>::read_from_bytes(&b[..64]).unwrap();
-            markers.push(m.code);
-            if m.code == MarkerCode::RESYNC_START {
-                book.0.clear();
-                book.1.clear();
-            }
-            continue;
-        }
-        let d = <BookDelta as zerocopy::FromBytes>::read_from_bytes(&b[..64]).unwrap();
-        let snap = d.header.flags & flags::SNAPSHOT != 0;
-        let was = snapshotting.insert(h.instrument.0, snap).unwrap_or(false);
-        if snap && !was {
-            book.0.clear();
-            book.1.clear();
-        }
-        let side = if d.header.flags & flags::ASK != 0 { &mut book.1 } else { &mut book.0 };
-        if d.qty == 0 {
-            side.remove(&d.price);
-        } else {
-            side.insert(d.price, d.qty);
-        }
-        if d.header.flags & flags::LAST != 0 {
-            snapshotting.insert(h.instrument.0, false);
-        }
-    }
+    let read_all = |name: &str| common::read_all(&rd, name);
+    let (markers, books, _) = common::rebuild_books(&read_all("sim.book"));
     let mut trades: BTreeMap<u32, Vec<u64>> = BTreeMap::new();
     for b in read_all("sim.trade").iter().filter(|b| b[8] == Kind::TRADE.0) {
         let t = <Trade as zerocopy::FromBytes>::read_from_bytes(&b[..64]).unwrap();
@@ -402,4 +346,34 @@ fn gemini_heartbeats_keep_the_watchdog_quiet() {
     // The market goes quiet after 1.2 s; heartbeats keep the connection for the rest.
     let r = run("gemini-hb", SimVenue::Gemini, faults, "trade, depth", 3, quiet);
     assert_eq!(r.status.conns.disconnects, 0, "{:?}", r.status);
+}
+
+#[test]
+fn htx_cuts_a_client_that_leaves_pings_unanswered() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let faults = Faults { heartbeat_every: Some(Duration::from_millis(100)), ..Faults::default() };
+    let sim = Sim::start(SimConfig {
+        venue: SimVenue::Htx,
+        symbols: SimVenue::Htx.default_symbols(),
+        faults,
+        ..SimConfig::default()
+    })
+    .unwrap();
+    let (mut ws, _) = tungstenite::connect(format!("ws://{}/feed", sim.addr())).unwrap();
+    let start = Instant::now();
+    let mut pings = 0;
+    let closed = loop {
+        assert!(start.elapsed() < Duration::from_secs(5), "never cut");
+        match ws.read() {
+            Ok(tungstenite::Message::Binary(b)) => {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&b[..]), &mut text).unwrap();
+                pings += usize::from(text.starts_with("{\"ping\""));
+            }
+            Ok(_) => {}
+            Err(_) => break start.elapsed(),
+        }
+    };
+    assert_eq!(pings, 2, "cut after two unanswered pings");
+    assert!(closed >= Duration::from_millis(200), "{closed:?}");
 }
