@@ -17,6 +17,7 @@ pub mod decode;
 pub mod demo;
 pub mod exchange;
 pub mod format;
+pub mod latency;
 pub mod listing;
 pub mod sign;
 pub mod sim;
