@@ -21,4 +21,5 @@ pub mod latency;
 pub mod listing;
 pub mod sign;
 pub mod sim;
+pub mod stat;
 pub mod stats;

@@ -5,6 +5,61 @@ use serde_json::{Value, json};
 
 use crate::stats::human_ns;
 
+/// Records per second of every ring that is in both listings, by name: the head's advance
+/// between them over `elapsed`.
+pub fn rates(before: &[RingEntry], after: &[RingEntry], elapsed: std::time::Duration) -> Vec<(String, f64)> {
+    let secs = elapsed.as_secs_f64().max(1e-9);
+    after
+        .iter()
+        .filter_map(|a| {
+            let b = before.iter().find(|b| b.name == a.name)?;
+            let (Ok(ai), Ok(bi)) = (&a.info, &b.info) else { return None };
+            // A restarted writer (new generation) starts its head afresh.
+            let advance = if ai.generation == bi.generation { ai.head.saturating_sub(bi.head) } else { ai.head };
+            Some((a.name.clone(), advance as f64 / secs))
+        })
+        .collect()
+}
+
+fn rate_of(rates: &[(String, f64)], name: &str) -> Option<f64> {
+    rates.iter().find(|(n, _)| n == name).map(|(_, r)| *r)
+}
+
+/// The listing as JSON with each ring's `records_per_s` (see [`rates`]).
+pub fn to_json_with_rates(entries: &[RingEntry], rates: &[(String, f64)]) -> Value {
+    let mut v = to_json(entries);
+    if let Value::Array(items) = &mut v {
+        for (item, e) in items.iter_mut().zip(entries) {
+            if let Some(r) = rate_of(rates, &e.name) {
+                item["records_per_s"] = json!(r.round());
+            }
+        }
+    }
+    v
+}
+
+/// The listing as a table with a records-per-second column.
+pub fn to_table_with_rates(entries: &[RingEntry], rates: &[(String, f64)]) -> String {
+    let table = to_table(entries);
+    let mut out = String::new();
+    for (i, line) in table.lines().enumerate() {
+        let extra = match i {
+            0 => format!("{:>10}", "PER_S"),
+            n => entries
+                .get(n - 1)
+                .and_then(|e| rate_of(rates, &e.name))
+                .map_or_else(String::new, |r| format!("{r:>10.0}")),
+        };
+        out.push_str(line);
+        if !extra.is_empty() && !line.contains("error:") && line != "(no rings)" {
+            out.push(' ');
+            out.push_str(&extra);
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// Returns the listing as a JSON array, one object per ring.
 pub fn to_json(entries: &[RingEntry]) -> Value {
     Value::Array(

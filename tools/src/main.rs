@@ -148,9 +148,35 @@ enum Cmd {
         #[arg(long)]
         seconds: Option<u64>,
     },
-    /// List the rings in the ring directory.
+    /// List the rings in the ring directory: kind, size, head, writer alive or dead, heartbeat
+    /// age, and records per second.
     Ls {
         /// One JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Refresh in place every second (like top) until interrupted.
+        #[arg(long)]
+        watch: bool,
+        /// Milliseconds between the two looks at every ring's head that give its rate.
+        #[arg(long, default_value_t = 250)]
+        rate_ms: u64,
+    },
+    /// What a ring carried over a window, per instrument: records and rate, gaps, resyncs,
+    /// crossed books, the last gap and resync; connects, disconnects and losses.
+    Stat {
+        /// Ring name in the ring directory, or a path to a `.ring` file.
+        ring: String,
+        /// How long to read.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        /// Where to start: head (what arrives from now on) or oldest (what the ring still holds,
+        /// then what arrives).
+        #[arg(long, value_enum, default_value_t = From::Head)]
+        from: From,
+        /// With --from oldest: stop once caught up instead of after --seconds.
+        #[arg(long)]
+        until_caught_up: bool,
+        /// One JSON object instead of a table.
         #[arg(long)]
         json: bool,
     },
@@ -971,12 +997,42 @@ fn main() -> Result<()> {
                 }
             }
         }
-        Cmd::Ls { json } => {
+        Cmd::Ls { json, watch, rate_ms } => loop {
+            let before = dir.list()?;
+            let t0 = Instant::now();
+            std::thread::sleep(Duration::from_millis(if watch { 1000 } else { rate_ms }));
             let entries = dir.list()?;
+            let rates = listing::rates(&before, &entries, t0.elapsed());
+            if watch {
+                // Clear the screen and home the cursor, then redraw.
+                print!("\x1b[2J\x1b[H{}", listing::to_table_with_rates(&entries, &rates));
+                std::io::stdout().flush()?;
+                continue;
+            }
             if json {
-                println!("{}", listing::to_json(&entries));
+                println!("{}", listing::to_json_with_rates(&entries, &rates));
             } else {
-                print!("{}", listing::to_table(&entries));
+                print!("{}", listing::to_table_with_rates(&entries, &rates));
+            }
+            break;
+        },
+        Cmd::Stat { ring, seconds, from, until_caught_up, json } => {
+            let path = ring_path(&dir, &ring)?;
+            let start = match from {
+                From::Head => Start::Head,
+                From::Oldest => Start::Oldest,
+            };
+            let s = mdbus_tools::stat::collect(&path, start, Duration::from_secs(seconds.max(1)), until_caught_up)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let table = RingDir::new(path.parent().unwrap_or(Path::new(".")))
+                .load_instruments()
+                .ok()
+                .flatten()
+                .and_then(Result::ok);
+            if json {
+                println!("{}", s.to_json(table.as_ref()));
+            } else {
+                print!("{}", s.to_table(table.as_ref()));
             }
         }
         Cmd::Tail { ring, json, from, count, idle_exit_ms } => tail(&dir, &ring, json, from, count, idle_exit_ms)?,
