@@ -13,12 +13,15 @@ pub struct Field {
     pub offset: usize,
     /// Size in bytes.
     pub size: usize,
+    /// The Rust type as written in the struct (`i64`, `Nanos`, `[Level; SNAPSHOT_DEPTH]`, ...),
+    /// for readers in other languages; not part of the layout hash.
+    pub ty: &'static str,
 }
 
 impl Field {
-    /// Returns a field descriptor.
-    pub const fn new(name: &'static str, offset: usize, size: usize) -> Field {
-        Field { name, offset, size }
+    /// Returns a field descriptor of type `ty`.
+    pub const fn new(name: &'static str, offset: usize, size: usize, ty: &'static str) -> Field {
+        Field { name, offset, size, ty }
     }
 }
 
@@ -119,6 +122,7 @@ macro_rules! record {
                     stringify!($field),
                     ::core::mem::offset_of!($ty, $field),
                     ::core::mem::size_of::<$fty>(),
+                    stringify!($fty),
                 )
             ),*];
 

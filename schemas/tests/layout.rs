@@ -161,7 +161,7 @@ fn field_lists_cover_every_byte_once() {
 #[test]
 fn every_record_starts_with_the_header() {
     for (kind, fields) in FAMILIES {
-        assert_eq!(fields[0], Field::new("header", 0, 48), "{kind:?}");
+        assert_eq!(fields[0], Field::new("header", 0, 48, "Header"), "{kind:?}");
     }
 }
 

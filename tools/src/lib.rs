@@ -18,6 +18,7 @@ pub mod demo;
 pub mod exchange;
 pub mod format;
 pub mod latency;
+pub mod layout;
 pub mod listing;
 pub mod sign;
 pub mod sim;

@@ -216,6 +216,9 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Print the record layout (schema version, layout hash, every family's fields) as JSON, for
+    /// readers in other languages.
+    Layout,
     /// Print one request signature exactly as the venue expects it (and nothing else).
     Sign {
         /// binance, okx, bybit, gateio, htx or gemini.
@@ -382,6 +385,19 @@ enum InternalCmd {
         measure_from: u64,
         #[arg(long)]
         ns_per_tick: f64,
+    },
+    /// Write one ring per record family, filled with the layout test pattern
+    /// (`mdbus_tools::layout::sample_record`), for readers in other languages to check.
+    WriteSample {
+        /// Directory for the rings (`sample.<family>`).
+        #[arg(long)]
+        dir: PathBuf,
+        /// Records per ring.
+        #[arg(long, default_value_t = 100)]
+        records: u64,
+        /// Ring capacity (a power of two); fewer slots than records makes an overrun to detect.
+        #[arg(long, default_value_t = 128)]
+        capacity: u64,
     },
     DemoReader {
         #[arg(long)]
@@ -1037,6 +1053,7 @@ fn main() -> Result<()> {
         }
         Cmd::Tail { ring, json, from, count, idle_exit_ms } => tail(&dir, &ring, json, from, count, idle_exit_ms)?,
         Cmd::Latency { ring, seconds, hgrm, plot, json } => latency(&dir, &ring, seconds, hgrm, plot, json)?,
+        Cmd::Layout => println!("{:#}", mdbus_tools::layout::to_json()),
         Cmd::Bench {
             which: BenchCmd::Ring { json, samples, warmup, period_ns, records, capacity, writer_core, reader_core },
         } => {
@@ -1070,6 +1087,17 @@ fn main() -> Result<()> {
             bench::ring_reader(&bench::ReaderArgs { path, core, until, measure_from, ns_per_tick })?;
         }
         Cmd::Internal { which: InternalCmd::DemoReader { path, id } } => demo::reader(&path, id)?,
+        Cmd::Internal { which: InternalCmd::WriteSample { dir, records, capacity } } => {
+            let rd = RingDir::new(&dir);
+            for (kind, _) in mdbus_schemas::FAMILIES {
+                let name = format!("sample.{}", kind.name().unwrap_or("unknown"));
+                let mut w = rd.writer(&name, kind, &mdbus_bus::RingOptions::default().capacity(capacity))?;
+                for i in 0..records {
+                    let rec = mdbus_tools::layout::sample_record(kind, i).context("a family without a size")?;
+                    w.publish_bytes(&rec)?;
+                }
+            }
+        }
         #[cfg(feature = "iceoryx2")]
         Cmd::Internal { which: InternalCmd::IoxReader { name, core, warmup, ns_per_tick, capacity, lossless } } => {
             mdbus_tools::bench_iox::reader(&name, core, warmup, ns_per_tick, capacity, lossless)?
