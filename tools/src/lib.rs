@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod bench;
+pub mod bench_all;
 pub mod bench_decode;
 pub mod bench_decode_venues;
 pub mod bench_e2e;

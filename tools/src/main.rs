@@ -287,6 +287,16 @@ enum From {
 
 #[derive(Debug, Subcommand)]
 enum BenchCmd {
+    /// Every benchmark, each in its own process, into one Markdown document with the machine
+    /// description and every command line.
+    All {
+        /// Smoke-run counts (seconds instead of minutes; not figures to report).
+        #[arg(long)]
+        quick: bool,
+        /// Write the document here instead of to stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Simulator send -> reader latency over loopback websocket, and feeder frames per second.
     E2e {
         /// Print one JSON object instead of a table.
@@ -839,6 +849,22 @@ fn main() -> Result<()> {
         Cmd::Decode { venue, files } => {
             if decode(&venue, &files)? > 0 {
                 std::process::exit(2);
+            }
+        }
+        Cmd::Bench { which: BenchCmd::All { quick, out } } => {
+            let steps = mdbus_tools::bench_all::plan(quick);
+            let mut sink: Box<dyn Write> = match &out {
+                Some(p) => Box::new(std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?),
+                None => Box::new(std::io::stdout()),
+            };
+            let total = steps.len();
+            let mut n = 0;
+            let failed = mdbus_tools::bench_all::run(&exe, &steps, &mut sink, &mut |title| {
+                n += 1;
+                eprintln!("[{n}/{total}] {title}");
+            })?;
+            if !failed.is_empty() {
+                bail!("{} benchmark(s) failed: {}", failed.len(), failed.join(", "));
             }
         }
         Cmd::Bench { which: BenchCmd::E2e { json, seconds, tick_us, venues: Some(venues) } } => {

@@ -502,3 +502,26 @@ fn sign_names_what_is_missing() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("MDBUS_TEST_UNSET_VAR"));
 }
+
+#[test]
+fn bench_all_writes_every_table_with_the_machine_and_commands() {
+    let dir = temp_dir("bench-all");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bench.md");
+    let out = Command::new(MDBUS).args(["bench", "all", "--quick", "--out"]).arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("- CPU: ") && text.contains(" cores available"), "{text}");
+    let steps = mdbus_tools::bench_all::plan(true);
+    for s in &steps {
+        let section =
+            text.split(&format!("## {}\n", s.title)).nth(1).unwrap_or_else(|| panic!("no {} in {text}", s.title));
+        let section = section.split("\n## ").next().unwrap();
+        assert!(section.contains(&format!("mdbus bench {}", s.args.join(" "))), "command line of {}", s.title);
+        assert!(section.contains("|---|"), "{}: a table\n{section}", s.title);
+        assert!(!section.contains("failed ("), "{}: {section}", s.title);
+    }
+    let progress = String::from_utf8_lossy(&out.stderr);
+    assert!(progress.contains(&format!("[{0}/{0}]", steps.len())), "{progress}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
