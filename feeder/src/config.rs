@@ -130,6 +130,10 @@ pub struct FeedEntry {
     pub ring_capacity: u64,
     /// Instruments.
     pub symbols: Vec<SymbolConfig>,
+    /// Record the feed to this capture file: every frame with its receive time, the REST
+    /// snapshots, connection events and the records published (`mdbus replay` plays it back).
+    #[serde(default)]
+    pub record: Option<PathBuf>,
 }
 
 /// One account's private stream.

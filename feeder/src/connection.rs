@@ -123,8 +123,18 @@ impl ConnSettings {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Event<'a> {
-    /// A decoded market-data message and the levels it refers to.
-    Message(Decoded<'a>, &'a Levels),
+    /// A decoded market-data message, the levels it refers to, and when its frame was
+    /// received (ns since the epoch).
+    Message(Decoded<'a>, &'a Levels, u64),
+    /// A frame as received, before decoding (only with [`Connection::set_capture`]).
+    Frame {
+        /// The frame's bytes.
+        bytes: &'a [u8],
+        /// A binary frame (HTX gzip).
+        binary: bool,
+        /// Receive time, ns since the epoch.
+        recv_ns: u64,
+    },
     /// A frame that could not be decoded; it is dropped and the connection goes on.
     Undecodable(&'a FrameError),
     /// The subscription was acknowledged: data will flow.
@@ -164,6 +174,7 @@ pub struct ConnStats {
 
 /// One websocket connection carrying a set of streams.
 pub struct Connection {
+    capture: bool,
     venue: Venue,
     decoder: SessionDecoder,
     last_ping: Instant,
@@ -217,6 +228,7 @@ impl Connection {
         let now = Instant::now();
         let seed = now.elapsed().as_nanos() as u64 ^ (token.0 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xA5A5_5A5A;
         Connection {
+            capture: false,
             venue,
             decoder: SessionDecoder::new(venue),
             last_ping: now,
@@ -306,6 +318,11 @@ impl Connection {
     /// Returns whether this connection carries `topic`.
     pub fn carries(&self, topic: &str) -> bool {
         self.streams.iter().any(|s| s == topic)
+    }
+
+    /// Also hands every frame to the owner as received ([`Event::Frame`]), for recording.
+    pub fn set_capture(&mut self, on: bool) {
+        self.capture = on;
     }
 
     /// Returns the venue.
@@ -479,7 +496,8 @@ impl Connection {
     fn read(&mut self, now: Instant, on: &mut dyn FnMut(Event<'_>)) {
         let all_sent = self.send_next_subscribe(now);
         self.keepalive(now);
-        let Connection { state, decoder, levels, pending, queue, stats, attempt, last_data, settings, .. } = self;
+        let Connection { state, decoder, levels, pending, queue, stats, attempt, last_data, settings, capture, .. } =
+            self;
         let State::Open { ws, since, subscribed } = state else { return };
         if all_sent && !*subscribed {
             *subscribed = true;
@@ -517,6 +535,10 @@ impl Connection {
             };
             *last_data = now;
             stats.frames += 1;
+            let recv_ns = mdbus_bus::now_ns();
+            if *capture {
+                on(Event::Frame { bytes: &frame, binary, recv_ns });
+            }
             let mut acked = false;
             let mut refusal: Option<(i64, String, u64)> = None;
             let decoded = decoder.decode(&frame, binary, levels, &mut |m, l| match m {
@@ -528,7 +550,7 @@ impl Connection {
                 Decoded::Error { code, msg, id } => {
                     refusal = Some((code, msg.to_owned(), id.trim_matches('"').parse().unwrap_or(0)));
                 }
-                m => on(Event::Message(m, l)),
+                m => on(Event::Message(m, l, recv_ns)),
             });
             match decoded {
                 Ok(Reply::Pong(ts)) => {

@@ -174,7 +174,86 @@ impl Fetcher {
     }
 }
 
+/// Records a feed to a capture file on a thread of its own: entries the worker sends (frames,
+/// snapshots, connection events) and the records it reads from the feed's rings.
+struct CaptureSink {
+    tx: Option<crossbeam_channel::Sender<crate::capture::Entry>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl CaptureSink {
+    fn start(
+        path: &std::path::Path,
+        meta: &crate::capture::Meta,
+        dir: &RingDir,
+        name: &str,
+    ) -> Result<CaptureSink, EngineError> {
+        use crate::capture::{CaptureWriter, Entry};
+        let mut w = CaptureWriter::create(path, meta)
+            .map_err(|e| EngineError::Config(format!("record {}: {e}", path.display())))?;
+        let mut readers = Vec::new();
+        for ring in ["quote", "trade", "book", "depth", "bar"] {
+            let p = dir.ring_path(&format!("{name}.{ring}"))?;
+            // From the head: what this run publishes (a reopened ring holds an older run's records).
+            let r = mdbus_bus::Reader::open_at(&p, mdbus_bus::Start::Head)?;
+            readers.push(r);
+        }
+        let (tx, rx) = crossbeam_channel::unbounded::<Entry>();
+        let thread = std::thread::spawn(move || {
+            let drain = |readers: &mut Vec<mdbus_bus::Reader>, w: &mut CaptureWriter| {
+                for r in readers.iter_mut() {
+                    let ring = r.kind().0;
+                    loop {
+                        match r.try_read() {
+                            Ok(rec) => {
+                                let _ = w.write(&Entry::Record { ring, bytes: rec.bytes().to_vec() });
+                            }
+                            // Lapped: the capture misses those records (the ring's own count).
+                            Err(mdbus_bus::ReadError::Overrun { .. }) => {}
+                            Err(mdbus_bus::ReadError::Empty) => break,
+                        }
+                    }
+                }
+            };
+            loop {
+                match rx.recv_timeout(Duration::from_millis(2)) {
+                    Ok(e) => {
+                        let _ = w.write(&e);
+                        while let Ok(e) = rx.try_recv() {
+                            let _ = w.write(&e);
+                        }
+                    }
+                    Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+                    Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
+                }
+                drain(&mut readers, &mut w);
+            }
+            drain(&mut readers, &mut w);
+            let _ = w.finish();
+        });
+        Ok(CaptureSink { tx: Some(tx), thread: Some(thread) })
+    }
+
+    fn send(&self, e: crate::capture::Entry) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(e);
+        }
+    }
+}
+
+impl Drop for CaptureSink {
+    fn drop(&mut self) {
+        // Closing the channel ends the thread, which writes the index and trailer.
+        self.tx = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 struct FeedRuntime {
+    /// Set when the feed is recorded (`record:` in its configuration).
+    capture: Option<CaptureSink>,
     name: String,
     feed: Feed,
     conns: Vec<Connection>,
@@ -290,7 +369,33 @@ pub fn build(
             }
             _ => None,
         };
+        let capture = match &f.record {
+            Some(path) => {
+                let meta = crate::capture::Meta {
+                    feed: f.name.clone(),
+                    venue: f.venue.clone(),
+                    market: f.market.clone(),
+                    instruments: f
+                        .symbols
+                        .iter()
+                        .map(|s| crate::capture::MetaInstrument {
+                            id: s.id,
+                            symbol: s.symbol.clone(),
+                            price_exp: s.price_exp,
+                            qty_exp: s.qty_exp,
+                        })
+                        .collect(),
+                };
+                Some(CaptureSink::start(path, &meta, dir, &f.name)?)
+            }
+            None => None,
+        };
+        let mut conns = conns;
+        for c in &mut conns {
+            c.set_capture(capture.is_some());
+        }
         let rt = FeedRuntime {
+            capture,
             name: f.name.clone(),
             feed,
             conns,
@@ -374,16 +479,25 @@ impl Worker {
         let now = Instant::now();
         let registry = self.poll.registry();
         for rt in &mut self.feeds {
-            let FeedRuntime { feed, conns, connected, next_snapshot, requested, .. } = rt;
+            let FeedRuntime { feed, conns, connected, next_snapshot, requested, capture, .. } = rt;
             for (i, c) in conns.iter_mut().enumerate() {
                 c.drive(registry, now, &mut |ev| match ev {
-                    Event::Message(m, l) => {
-                        let _ = feed.on_message(m, l, Nanos(now_ns()));
+                    Event::Message(m, l, recv_ns) => {
+                        let _ = feed.on_message(m, l, Nanos(recv_ns));
+                    }
+                    Event::Frame { bytes, binary, recv_ns } => {
+                        if let Some(c) = capture {
+                            c.send(crate::capture::Entry::Frame { recv_ns, binary, bytes: bytes.to_vec() });
+                        }
                     }
                     Event::Undecodable(_) => feed.on_undecodable(),
                     Event::Connected => {
                         connected[i] = true;
-                        feed.on_connected(Nanos(now_ns()));
+                        let ts = now_ns();
+                        if let Some(c) = capture {
+                            c.send(crate::capture::Entry::Connected { recv_ns: ts });
+                        }
+                        feed.on_connected(Nanos(ts));
                         *next_snapshot = now;
                         if feed.venue().snapshots() == SnapshotSource::InBand {
                             // The snapshots are on their way after the subscribe.
@@ -395,7 +509,11 @@ impl Worker {
                     Event::Disconnected(_) => {
                         if connected[i] {
                             connected[i] = false;
-                            feed.on_disconnected(Nanos(now_ns()));
+                            let ts = now_ns();
+                            if let Some(c) = capture {
+                                c.send(crate::capture::Entry::Disconnected { recv_ns: ts });
+                            }
+                            feed.on_disconnected(Nanos(ts));
                         }
                     }
                     Event::Refused { .. } => {}
@@ -491,8 +609,12 @@ fn apply_snapshots(rt: &mut FeedRuntime, levels: &mut Levels, now: Instant) {
     let Some(fetcher) = rt.fetcher.as_mut() else { return };
     while let Ok((sym, body)) = fetcher.replies.try_recv() {
         fetcher.in_flight.remove(&sym);
+        let ts = now_ns();
+        if let (Some(c), Ok(b)) = (&rt.capture, &body) {
+            c.send(crate::capture::Entry::Snapshot { recv_ns: ts, symbol: sym.clone(), body: b.clone() });
+        }
         let retry = match body.as_deref().map(|b| venue.rest_snapshot(b, levels)) {
-            Ok(Ok(last)) => match rt.feed.on_rest_snapshot(&sym, last, levels, Nanos(now_ns())) {
+            Ok(Ok(last)) => match rt.feed.on_rest_snapshot(&sym, last, levels, Nanos(ts)) {
                 Ok(true) => {
                     rt.snapshots += 1;
                     None

@@ -374,6 +374,8 @@ impl Feed {
 
     /// The connection came up and its subscriptions were acknowledged.
     pub fn on_connected(&mut self, recv_ts: Nanos) {
+        // What the decoder keeps per subscription (Gemini's first book) starts over.
+        self.decoder.reset();
         self.marker_everywhere(MarkerCode::CONNECTED, recv_ts);
     }
 

@@ -26,6 +26,7 @@
 
 pub mod account;
 pub mod book;
+pub mod capture;
 pub mod config;
 pub mod connection;
 mod decode;

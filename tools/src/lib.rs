@@ -21,6 +21,7 @@ pub mod format;
 pub mod latency;
 pub mod layout;
 pub mod listing;
+pub mod replay;
 pub mod sign;
 pub mod sim;
 pub mod stat;

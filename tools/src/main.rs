@@ -216,6 +216,44 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Record a ring's records into a capture file (a feeder records frames too: `record:` in
+    /// its configuration).
+    Record {
+        /// Ring name in the ring directory, or a path to a `.ring` file.
+        ring: String,
+        /// The capture file to write.
+        file: PathBuf,
+        /// How long to record.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Where to start.
+        #[arg(long, value_enum, default_value_t = From::Head)]
+        from: From,
+        /// With --from oldest: stop once caught up.
+        #[arg(long)]
+        until_caught_up: bool,
+    },
+    /// Play a capture file back into rings: a feeder's capture runs its frames through the same
+    /// decoders; a ring's capture is republished as it is.
+    Replay {
+        /// The capture file.
+        file: PathBuf,
+        /// Ring prefix for the replayed rings (default: the recorded feed's name + `-replay`).
+        #[arg(long)]
+        name: Option<String>,
+        /// Multiple of the recorded pace (1 = as recorded).
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// As fast as possible.
+        #[arg(long)]
+        max: bool,
+        /// Ring capacity of the replayed rings.
+        #[arg(long, default_value_t = 1 << 20)]
+        capacity: u64,
+        /// Compare the replayed records with the recorded ones; fail on any difference.
+        #[arg(long)]
+        verify: bool,
+    },
     /// Print the record layout (schema version, layout hash, every family's fields) as JSON, for
     /// readers in other languages.
     Layout,
@@ -1080,6 +1118,51 @@ fn main() -> Result<()> {
         Cmd::Tail { ring, json, from, count, idle_exit_ms } => tail(&dir, &ring, json, from, count, idle_exit_ms)?,
         Cmd::Latency { ring, seconds, hgrm, plot, json } => latency(&dir, &ring, seconds, hgrm, plot, json)?,
         Cmd::Layout => println!("{:#}", mdbus_tools::layout::to_json()),
+        Cmd::Record { ring, file, seconds, from, until_caught_up } => {
+            let path = ring_path(&dir, &ring)?;
+            let start = match from {
+                From::Head => Start::Head,
+                From::Oldest => Start::Oldest,
+            };
+            let n = mdbus_tools::replay::record(
+                &path,
+                &file,
+                start,
+                Duration::from_secs(seconds.max(1)),
+                until_caught_up,
+                &mut |n| eprint!("\rrecording {ring}: {n} records   "),
+            )?;
+            eprintln!();
+            println!("recorded {n} records of {ring} into {}", file.display());
+        }
+        Cmd::Replay { file, name, speed, max, capacity, verify } => {
+            let cap = mdbus_feeder::capture::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            if let Some(d) = &cap.damage {
+                eprintln!("{}: {d}; replaying the {} valid entries before it", file.display(), cap.entries.len());
+            }
+            let name = name.unwrap_or_else(|| format!("{}-replay", cap.meta.feed));
+            let speed = if max { mdbus_tools::replay::Speed::Max } else { mdbus_tools::replay::Speed::Times(speed) };
+            let stats = mdbus_tools::replay::replay(&cap, &dir, &name, capacity, speed, &mut |done, total| {
+                let pct = (done * 100).checked_div(total).unwrap_or(100);
+                let bar = "=".repeat((pct / 5) as usize);
+                eprint!("\r[{bar:<20}] {pct:>3}% {done}/{total}");
+            })?;
+            eprintln!();
+            println!(
+                "replayed {} entries into {}.* ({} frames failed, as they did live)",
+                stats.entries, name, stats.errors
+            );
+            if verify {
+                let v = mdbus_tools::replay::verify(&cap, &dir, &name)?;
+                if !v.mismatches.is_empty() {
+                    bail!("replay differs from the recording: {}", v.mismatches.join("; "));
+                }
+                println!("verified: {} records identical to the recording", v.compared);
+            }
+            if cap.damage.is_some() {
+                std::process::exit(2);
+            }
+        }
         Cmd::Bench {
             which: BenchCmd::Ring { json, samples, warmup, period_ns, records, capacity, writer_core, reader_core },
         } => {
