@@ -50,6 +50,8 @@ mod counting;
 mod dir;
 mod error;
 mod layout;
+#[cfg(not(loom))]
+mod readers;
 mod region;
 mod ring;
 #[cfg(not(loom))]
@@ -64,6 +66,8 @@ pub use counting::CountingAllocator;
 pub use dir::{DEFAULT_DIR, DIR_ENV, INSTRUMENTS_FILE, RingDir, RingEntry, RingInfo};
 pub use error::{OpenError, PublishError, ReadError};
 pub use layout::{HEADER_BYTES, MAX_CAPACITY};
+#[cfg(not(loom))]
+pub use readers::{READER_SLOTS, ReaderSlot, announced_readers, readers_path};
 pub use ring::{HeapRing, Reader, RecordRef, Start, Writer};
 #[cfg(not(loom))]
 pub use shm::RingOptions;

@@ -242,7 +242,15 @@ pub struct Reader {
     generation: u64,
     lost: u64,
     path: Option<std::path::PathBuf>,
+    /// The slot this reader announced itself in ([`Reader::announce`]), and the position last
+    /// stored there.
+    #[cfg(not(loom))]
+    announced: Option<(crate::readers::Announcement, u64)>,
 }
+
+/// Reads between two updates of an announced reader's slot.
+#[cfg(not(loom))]
+const ANNOUNCE_EVERY: u64 = 64;
 
 /// A record copied out of a ring, borrowed from the reader's buffer until the next read.
 #[derive(Debug, Clone, Copy)]
@@ -309,6 +317,8 @@ impl Reader {
             generation,
             lost: 0,
             path,
+            #[cfg(not(loom))]
+            announced: None,
         };
         reader.seek(start);
         reader
@@ -341,9 +351,23 @@ impl Reader {
             if slot[0].load(Ordering::Relaxed) == published {
                 self.buf[0] = n;
                 self.next = n + 1;
+                #[cfg(not(loom))]
+                if let Some((a, at)) = &mut self.announced
+                    && self.next - *at >= ANNOUNCE_EVERY
+                {
+                    *at = self.next;
+                    a.update(self.next, self.lost);
+                }
                 return Ok(RecordRef { bytes: self.buf.as_bytes() });
             }
         } else if before < published {
+            #[cfg(not(loom))]
+            if let Some((a, at)) = &mut self.announced
+                && *at != n
+            {
+                *at = n;
+                a.update(n, self.lost);
+            }
             return Err(ReadError::Empty);
         }
         // The slot holds a later lap: record `n` is gone. Resume at the oldest record that can
@@ -355,7 +379,33 @@ impl Reader {
         let lost = resume - n;
         self.next = resume;
         self.lost += lost;
+        #[cfg(not(loom))]
+        if let Some((a, at)) = &mut self.announced {
+            *at = resume;
+            a.update(resume, self.lost);
+        }
         Err(ReadError::Overrun { lost })
+    }
+
+    /// Makes this reader visible to monitors (`mdbus ls`): it takes a slot in the ring's
+    /// `.readers` file and keeps its position and losses there as it reads (every 64 records,
+    /// on an overrun, and when it catches up), with plain stores and no system call. The slot
+    /// is released when the reader is dropped.
+    ///
+    /// # Errors
+    ///
+    /// [`OpenError::Io`] when the readers file cannot be created or opened (a ring in a
+    /// directory this process cannot write to), [`OpenError::Incompatible`] when every slot is
+    /// taken by a live reader or the reader has no ring file (a heap ring).
+    #[cfg(not(loom))]
+    pub fn announce(&mut self) -> Result<(), OpenError> {
+        let Some(path) = &self.path else {
+            return Err(OpenError::Incompatible { what: "ring file to announce on", found: 0, requested: 1 });
+        };
+        let a = crate::readers::Announcement::claim(path)?;
+        a.update(self.next, self.lost);
+        self.announced = Some((a, self.next));
+        Ok(())
     }
 
     /// Moves the reader.

@@ -292,6 +292,7 @@ pub fn run(cfg: &DemoConfig, exe: &Path, out: &mut dyn Write) -> Result<DemoRepo
                 if let Ok(p) = cfg.dir.ring_path(&format!("{prefix}-{}.{ring}", v.name())) {
                     let _ = std::fs::remove_file(&p);
                     let _ = std::fs::remove_file(p.with_extension("lock"));
+                    let _ = std::fs::remove_file(mdbus_bus::readers_path(&p));
                 }
             }
         }
@@ -357,6 +358,8 @@ fn report_line(ring: &str, line: &str, out: &mut dyn Write, results: &mut Vec<Re
 /// When the ring cannot be opened or stdout cannot be written.
 pub fn reader(path: &PathBuf, id: usize) -> Result<(), DemoError> {
     let mut r = Reader::open_at(path, Start::Head)?;
+    // Visible to `mdbus ls` with its lag and losses; the demo runs without it if it cannot.
+    let _ = r.announce();
     let start = r.position();
     let mut out = std::io::stdout().lock();
     writeln!(out, "ready")?;

@@ -60,6 +60,24 @@ pub fn to_table_with_rates(entries: &[RingEntry], rates: &[(String, f64)]) -> St
     out
 }
 
+/// The live readers announced on a ring, as JSON: pid, position, lag behind `head`, records
+/// lost, age of their last update.
+fn readers_json(path: &std::path::Path, head: u64) -> Value {
+    let now = mdbus_bus::now_ns();
+    Value::Array(
+        mdbus_bus::announced_readers(path)
+            .unwrap_or_default()
+            .iter()
+            .map(|r| {
+                json!({
+                    "pid": r.pid, "position": r.position, "lag": head.saturating_sub(r.position),
+                    "lost": r.lost, "updated_age_ns": now.saturating_sub(r.updated_ns),
+                })
+            })
+            .collect(),
+    )
+}
+
 /// Returns the listing as a JSON array, one object per ring.
 pub fn to_json(entries: &[RingEntry]) -> Value {
     Value::Array(
@@ -70,7 +88,7 @@ pub fn to_json(entries: &[RingEntry]) -> Value {
                     "name": e.name, "path": e.path, "kind": i.kind.name().unwrap_or("unknown"),
                     "record_size": i.record_size, "capacity": i.capacity, "head": i.head,
                     "generation": i.generation, "writer_pid": i.writer_pid, "writer_alive": i.writer_alive,
-                    "heartbeat_age_ns": i.heartbeat_age_ns,
+                    "heartbeat_age_ns": i.heartbeat_age_ns, "readers": readers_json(&e.path, i.head),
                 }),
                 Err(err) => json!({ "name": e.name, "path": e.path, "error": err.to_string() }),
             })
@@ -81,15 +99,23 @@ pub fn to_json(entries: &[RingEntry]) -> Value {
 /// Returns the listing as an aligned text table.
 pub fn to_table(entries: &[RingEntry]) -> String {
     let mut s = format!(
-        "{:<28} {:<13} {:>6} {:>10} {:>12} {:>4} {:>18} {:>10}\n",
-        "RING", "KIND", "SIZE", "CAPACITY", "HEAD", "GEN", "WRITER", "HEARTBEAT"
+        "{:<28} {:<13} {:>6} {:>10} {:>12} {:>4} {:>18} {:>10} {:>22}\n",
+        "RING", "KIND", "SIZE", "CAPACITY", "HEAD", "GEN", "WRITER", "HEARTBEAT", "READERS (MAX LAG/LOST)"
     );
     for e in entries {
         match &e.info {
             Ok(i) => {
                 let writer = format!("{} {}", i.writer_pid, if i.writer_alive { "alive" } else { "dead" });
+                let readers = mdbus_bus::announced_readers(&e.path).unwrap_or_default();
+                let readers = if readers.is_empty() {
+                    "-".to_owned()
+                } else {
+                    let lag = readers.iter().map(|r| i.head.saturating_sub(r.position)).max().unwrap_or(0);
+                    let lost: u64 = readers.iter().map(|r| r.lost).sum();
+                    format!("{} ({lag}/{lost})", readers.len())
+                };
                 s.push_str(&format!(
-                    "{:<28} {:<13} {:>6} {:>10} {:>12} {:>4} {:>18} {:>10}\n",
+                    "{:<28} {:<13} {:>6} {:>10} {:>12} {:>4} {:>18} {:>10} {:>22}\n",
                     e.name,
                     i.kind.name().unwrap_or("unknown"),
                     i.record_size,
@@ -97,7 +123,8 @@ pub fn to_table(entries: &[RingEntry]) -> String {
                     i.head,
                     i.generation,
                     writer,
-                    human_ns(i.heartbeat_age_ns)
+                    human_ns(i.heartbeat_age_ns),
+                    readers
                 ));
             }
             Err(err) => s.push_str(&format!("{:<28} error: {err}\n", e.name)),

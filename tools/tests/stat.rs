@@ -70,3 +70,63 @@ fn stat_reports_a_provoked_gap_and_ls_a_dead_writer() {
     assert!(text.lines().next().unwrap().ends_with("PER_S"), "{text}");
     assert!(text.lines().any(|l| l.starts_with("okx.book") && l.contains("dead")), "{text}");
 }
+
+#[test]
+fn ls_shows_announced_readers_with_their_lag_and_losses() {
+    use mdbus_bus::{ReadError, Reader, RingDir, RingOptions, Start};
+    use mdbus_schemas::{Kind, Trade};
+    let dir = common::Scratch::new("ls-readers");
+    let rd = RingDir::new(&dir.0);
+    let mut w = rd.writer("r.trade", Kind::TRADE, &RingOptions::default().capacity(64)).unwrap();
+    let mut r = Reader::open_at(rd.ring_path("r.trade").unwrap(), Start::Head).unwrap();
+    r.announce().unwrap();
+    let mut quiet = Reader::open_at(rd.ring_path("r.trade").unwrap(), Start::Head).unwrap();
+    for _ in 0..10 {
+        w.publish(&Trade::default()).unwrap();
+    }
+    while r.try_read().is_ok() {}
+    // Caught up: the slot says so. Then the writer runs 30 ahead.
+    for _ in 0..30 {
+        w.publish(&Trade::default()).unwrap();
+    }
+    let ls = |rd: &RingDir| -> Value {
+        let out = Command::new(MDBUS)
+            .args(["--dir"])
+            .arg(rd.path())
+            .args(["ls", "--json", "--rate-ms", "10"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v.as_array().unwrap().iter().find(|e| e["name"] == "r.trade").unwrap()["readers"].clone()
+    };
+    let readers = ls(&rd);
+    assert_eq!(readers.as_array().unwrap().len(), 1, "only the announced reader: {readers}");
+    assert_eq!(readers[0]["pid"], u64::from(std::process::id()));
+    assert_eq!(readers[0]["lag"], 30, "{readers}");
+    assert_eq!(readers[0]["lost"], 0, "{readers}");
+    // Lapped: 100 more into 64 slots; the reader learns of its loss and the slot shows it.
+    for _ in 0..100 {
+        w.publish(&Trade::default()).unwrap();
+    }
+    let lost = loop {
+        match r.try_read() {
+            Err(ReadError::Overrun { lost }) => break lost,
+            other => assert!(other.is_ok(), "{other:?}"),
+        }
+    };
+    let readers = ls(&rd);
+    assert_eq!(readers[0]["lost"], lost, "{readers}");
+    assert!(lost > 0);
+    let text = Command::new(MDBUS).args(["--dir"]).arg(&dir.0).args(["ls"]).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&text.stdout).contains(&format!("1 (64/{lost})")),
+        "{}",
+        String::from_utf8_lossy(&text.stdout)
+    );
+    // Dropped: the slot is free again.
+    drop(r);
+    assert_eq!(ls(&rd).as_array().unwrap().len(), 0);
+    // A reader that never announced itself reads as before, unseen.
+    assert!(quiet.try_read().is_err(), "lapped as well");
+}
