@@ -29,7 +29,7 @@ fn publish_and_read_allocate_nothing() {
     for r in &mut readers {
         r.seek(Start::Head);
     }
-    let before = CountingAllocator::allocations();
+    let before = CountingAllocator::thread_allocations();
     let mut sum = 0i64;
     for i in 0..100_000 {
         q.bid_px = i;
@@ -41,7 +41,7 @@ fn publish_and_read_allocate_nothing() {
             }
         }
     }
-    let after = CountingAllocator::allocations();
+    let after = CountingAllocator::thread_allocations();
     assert_eq!(after - before, 0, "hot path allocated");
     assert_eq!(sum, 3 * (0..100_000i64).sum::<i64>(), "every reader read every record");
 }

@@ -22,11 +22,11 @@ fn count(venue: Venue, symbol: &str, frames: &[Vec<u8>]) -> u64 {
     for fr in &frames[..300] {
         f.on_frame(fr, Nanos(2)).unwrap();
     }
-    let before = CountingAllocator::allocations();
+    let before = CountingAllocator::thread_allocations();
     for fr in &frames[300..] {
         f.on_frame(fr, Nanos(2)).unwrap();
     }
-    let n = CountingAllocator::allocations() - before;
+    let n = CountingAllocator::thread_allocations() - before;
     assert!(f.book(0).unwrap().is_live(), "{venue:?}");
     n
 }

@@ -36,7 +36,7 @@ fn try_acquire_allocates_nothing() {
             let _ = l.try_acquire(r).unwrap();
         }
     }
-    let before = CountingAllocator::allocations();
+    let before = CountingAllocator::thread_allocations();
     let mut granted = 0;
     for _ in 0..10_000 {
         for l in [&local, &shared] {
@@ -45,7 +45,7 @@ fn try_acquire_allocates_nothing() {
             }
         }
     }
-    let after = CountingAllocator::allocations();
+    let after = CountingAllocator::thread_allocations();
     assert_eq!(after - before, 0, "allocations on the check path");
     assert!(granted > 0);
     drop((local, shared));

@@ -11,7 +11,7 @@ static ALLOC: CountingAllocator = CountingAllocator;
 fn signing_allocates_nothing() {
     let (b, o, y, g) = (BinanceSigner::new("s"), OkxSigner::new("s"), BybitSigner::new("s"), GateSigner::new("s"));
     let q = "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559";
-    let before = CountingAllocator::allocations();
+    let before = CountingAllocator::thread_allocations();
     let mut total = 0;
     for _ in 0..1000 {
         total += b.sign(q, "").as_str().len();
@@ -20,6 +20,6 @@ fn signing_allocates_nothing() {
         total += y.sign("1658384314791", "key", "5000", q).as_str().len();
         total += g.sign("POST", "/api/v4/spot/orders", "", "{}", "1541993715").as_str().len();
     }
-    assert_eq!(CountingAllocator::allocations() - before, 0);
+    assert_eq!(CountingAllocator::thread_allocations() - before, 0);
     assert_eq!(total, 1000 * (64 + 44 + 44 + 64 + 128));
 }
