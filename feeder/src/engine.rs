@@ -286,7 +286,13 @@ impl std::fmt::Debug for Worker {
     }
 }
 
-fn rings(dir: &RingDir, name: &str, capacity: u64) -> Result<Rings, EngineError> {
+/// Creates (or reopens) a feed's rings in `dir`: `<name>.quote`, `.trade`, `.book`, `.depth`,
+/// `.bar`, each of `capacity` records.
+///
+/// # Errors
+///
+/// [`EngineError::Ring`] when a ring cannot be created.
+pub fn rings(dir: &RingDir, name: &str, capacity: u64) -> Result<Rings, EngineError> {
     let o = RingOptions::default().capacity(capacity);
     Ok(Rings {
         quotes: dir.writer(&format!("{name}.quote"), Kind::QUOTE, &o)?,

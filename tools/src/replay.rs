@@ -13,7 +13,7 @@ use std::{
 
 use mdbus_bus::{ReadError, Reader, RingDir, RingOptions, Start, Writer};
 use mdbus_feeder::{
-    Feed, Levels, Rings, Venue,
+    Feed, Levels, Venue,
     capture::{Capture, CaptureError, CaptureWriter, Entry, Meta, MetaInstrument},
 };
 use mdbus_schemas::{Instrument, InstrumentId, InstrumentTable, Kind, MarkerCode, Nanos, Symbol};
@@ -31,6 +31,9 @@ pub enum ReplayError {
     /// The capture file could not be read or written.
     #[error(transparent)]
     Capture(#[from] CaptureError),
+    /// The replay's rings could not be set up.
+    #[error(transparent)]
+    Engine(#[from] mdbus_feeder::engine::EngineError),
     /// The capture names something this program cannot rebuild.
     #[error("capture: {0}")]
     Meta(String),
@@ -126,17 +129,6 @@ fn ring_names(kind: u8) -> &'static str {
     }
 }
 
-fn create_rings(dir: &RingDir, name: &str, capacity: u64) -> Result<Rings, ReplayError> {
-    let o = RingOptions::default().capacity(capacity);
-    Ok(Rings {
-        quotes: dir.writer(&format!("{name}.quote"), Kind::QUOTE, &o)?,
-        trades: dir.writer(&format!("{name}.trade"), Kind::TRADE, &o)?,
-        book: dir.writer(&format!("{name}.book"), Kind::BOOK_DELTA, &o)?,
-        depth: dir.writer(&format!("{name}.depth"), Kind::BOOK_SNAPSHOT, &o)?,
-        bars: dir.writer(&format!("{name}.bar"), Kind::BAR, &o)?,
-    })
-}
-
 /// Plays `cap` back into rings `<name>.*` in `dir` at `speed`, calling `progress` with the
 /// entries done and the total about ten times a second.
 ///
@@ -206,7 +198,7 @@ pub fn replay(
         table.insert(inst).map_err(|e| ReplayError::Meta(e.to_string()))?;
         instruments.push(inst);
     }
-    let mut feed = Feed::new(venue, instruments, create_rings(dir, name, capacity)?);
+    let mut feed = Feed::new(venue, instruments, mdbus_feeder::engine::rings(dir, name, capacity)?);
     dir.save_instruments(&table)?;
     let mut levels = Levels::default();
     for e in &cap.entries {

@@ -52,15 +52,12 @@ fn six_venues_through_one_feeder_to_reader_processes() {
     let mut procs = Kill(Vec::new());
     let mut addrs = Vec::new();
     for (name, _, _) in VENUES {
-        let mut sim = Command::new(MDBUS)
-            .args(["sim", "--venue", name, "--port", "0", "--tick-us", "2000", "--max-ticks", "2000", "--record"])
-            .arg(dir.join(format!("{name}.frames")))
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(sim.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let addr = line.split("ws://").nth(1).and_then(|r| r.split('/').next()).unwrap().to_owned();
+        let frames = dir.join(format!("{name}.frames"));
+        let (sim, addr) = common::spawn_sim(
+            MDBUS,
+            &["--venue", name, "--port", "0", "--tick-us", "2000", "--max-ticks", "2000", "--record"],
+            &[frames.as_os_str()],
+        );
         addrs.push(addr);
         procs.0.push(sim);
     }

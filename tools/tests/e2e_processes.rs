@@ -9,7 +9,6 @@ mod common;
 
 use std::{
     collections::BTreeMap,
-    io::{BufRead, BufReader},
     process::{Command, Stdio},
     time::{Duration, Instant},
 };
@@ -25,15 +24,11 @@ fn simulator_to_feeder_to_readers_exactly() {
     let scratch = common::Scratch::new("exact");
     let dir = scratch.0.clone();
     let frames_file = dir.join("frames.txt");
-    let mut sim = Command::new(MDBUS)
-        .args(["sim", "--port", "0", "--tick-us", "1000", "--max-ticks", "1500", "--record"])
-        .arg(&frames_file)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(sim.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.split("ws://").nth(1).and_then(|r| r.split('/').next()).unwrap().to_owned();
+    let (mut sim, addr) = common::spawn_sim(
+        MDBUS,
+        &["--port", "0", "--tick-us", "1000", "--max-ticks", "1500", "--record"],
+        &[frames_file.as_os_str()],
+    );
     let rings = dir.join("rings");
     let cfg = dir.join("feed.yaml");
     std::fs::write(

@@ -28,12 +28,17 @@ use mdbus_tools::{
 
 const MDBUS: &str = env!("CARGO_BIN_EXE_mdbus");
 
+/// The tests run one at a time: each records a live feed whose pace a parallel replay would
+/// disturb.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// Runs `venue`'s simulator with `faults` and a recorded feeder for `secs`; returns the
 /// capture file's path.
 fn record_feed(scratch: &common::Scratch, venue: SimVenue, faults: Faults, secs: u64) -> PathBuf {
-    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let symbols = venue.default_symbols();
     let sim = Sim::start(SimConfig { venue, symbols: symbols.clone(), faults, ..SimConfig::default() }).unwrap();
     let addr = sim.addr();
@@ -84,6 +89,7 @@ fn replay_and_verify(scratch: &common::Scratch, file: &std::path::Path, tag: &st
 
 #[test]
 fn a_recorded_feed_replays_into_the_same_records_for_every_venue() {
+    let _serial = serial();
     let scratch = common::Scratch::new("replay-venues");
     for venue in [SimVenue::Binance, SimVenue::Okx, SimVenue::Bybit, SimVenue::Htx, SimVenue::Gate, SimVenue::Gemini] {
         // A gap and a reconnect on the way, so resyncs and markers are part of what must match.
@@ -95,14 +101,16 @@ fn a_recorded_feed_replays_into_the_same_records_for_every_venue() {
 
 #[test]
 fn damaged_and_truncated_captures_name_the_offset_and_keep_their_valid_prefix() {
+    let _serial = serial();
     let scratch = common::Scratch::new("replay-damage");
     let file = record_feed(&scratch, SimVenue::Okx, Faults::default(), 2);
     let data = std::fs::read(&file).unwrap();
     let full = capture::parse(&data).unwrap();
     assert!(full.complete);
+    assert!(full.entries.len() > 1000, "a 2 s recording holds thousands of entries: {}", full.entries.len());
     let n = full.entries.len();
     for cut in [data.len() - 3, data.len() * 3 / 4, data.len() / 2, data.len() / 5] {
-        let part = capture::parse(&data[..cut]).unwrap();
+        let part = capture::parse(&data[..cut]).unwrap_or_else(|e| panic!("cut at {cut} of {}: {e}", data.len()));
         assert!(!part.complete, "cut at {cut}");
         let Some(CaptureError::Damaged { offset, .. }) = part.damage else { panic!("cut at {cut}: {:?}", part.damage) };
         assert!(offset as usize <= cut, "cut at {cut}: damage at {offset}");
@@ -142,6 +150,7 @@ fn damaged_and_truncated_captures_name_the_offset_and_keep_their_valid_prefix() 
 
 #[test]
 fn a_rings_records_round_trip_through_record_and_replay() {
+    let _serial = serial();
     let scratch = common::Scratch::new("replay-cli");
     let file = record_feed(&scratch, SimVenue::Bybit, Faults::default(), 2);
     // The feeder's capture replays through the command too, checked record by record.

@@ -6,10 +6,7 @@
 
 mod common;
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Command, Stdio},
-};
+use std::process::Command;
 
 use serde_json::Value;
 
@@ -18,14 +15,8 @@ const MDBUS: &str = env!("CARGO_BIN_EXE_mdbus");
 #[test]
 fn stat_reports_a_provoked_gap_and_ls_a_dead_writer() {
     let dir = common::Scratch::new("stat");
-    let mut sim = Command::new(MDBUS)
-        .args(["sim", "--venue", "okx", "--port", "0", "--gap-every", "300", "--seconds", "30"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(sim.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.split("ws://").nth(1).and_then(|r| r.split('/').next()).unwrap().to_owned();
+    let (mut sim, addr) =
+        common::spawn_sim(MDBUS, &["--venue", "okx", "--port", "0", "--gap-every", "300", "--seconds", "30"], &[]);
     let cfg = dir.0.join("feed.yaml");
     std::fs::write(
         &cfg,

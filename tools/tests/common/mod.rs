@@ -85,6 +85,23 @@ pub fn rebuild_books(records: &[Vec<u8>]) -> (Vec<MarkerCode>, BTreeMap<u32, Boo
     (markers, books, last)
 }
 
+/// Starts `mdbus sim` with `args` (add `--port 0`) and returns the process and the address it
+/// listens on (from its first output line).
+pub fn spawn_sim(mdbus: &str, args: &[&str], extra: &[&std::ffi::OsStr]) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut sim = std::process::Command::new(mdbus)
+        .arg("sim")
+        .args(args)
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(sim.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let addr = line.split("ws://").nth(1).and_then(|r| r.split('/').next()).unwrap().to_owned();
+    (sim, addr)
+}
+
 /// The body of `GET path` from `addr` (read up to its Content-Length).
 pub fn http_get(addr: &str, path: &str) -> String {
     let mut s = std::net::TcpStream::connect(addr).unwrap();
