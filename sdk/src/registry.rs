@@ -67,6 +67,7 @@ capabilities! {
     OcoOrder = "oco_order",
     GetExchangeInfo = "get_exchange_info",
     GetServerTime = "get_server_time",
+    GetTrades = "get_trades",
 }
 
 impl Capability {
@@ -161,6 +162,93 @@ pub trait VenueFeed: Send + fmt::Debug {
     fn require(&self, cap: Capability) -> Result<(), Error> {
         self.capabilities().require(cap, self.key())
     }
+
+    /// Connects: for a REST feed, loads the instruments (so records get their exponents).
+    /// The default does nothing.
+    ///
+    /// # Errors
+    ///
+    /// The venue's or the network's error.
+    fn connect(&mut self) -> Result<(), Error> {
+        Ok(())
+    }
+
+    /// Drops connections and cached state.
+    fn disconnect(&mut self) {}
+
+    /// Returns whether [`VenueFeed::connect`] succeeded and no disconnect followed.
+    fn is_connected(&self) -> bool {
+        false
+    }
+
+    /// The venue's instruments ([`Capability::GetExchangeInfo`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotSupported`] where the venue lacks it, else the venue's error.
+    fn instruments(&mut self) -> Result<Vec<crate::market::InstrumentInfo>, Error> {
+        Err(self
+            .require(Capability::GetExchangeInfo)
+            .err()
+            .unwrap_or_else(|| not_implemented(self.key(), Capability::GetExchangeInfo)))
+    }
+
+    /// The best bid and offer of `symbol` as a [`Quote`](mdbus_schemas::Quote) record
+    /// ([`Capability::GetTick`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`VenueFeed::instruments`].
+    fn ticker(&mut self, symbol: &str) -> Result<mdbus_schemas::Quote, Error> {
+        let _ = symbol;
+        Err(self.require(Capability::GetTick).err().unwrap_or_else(|| not_implemented(self.key(), Capability::GetTick)))
+    }
+
+    /// The top `limit` levels of `symbol`'s book ([`Capability::GetDepth`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`VenueFeed::instruments`].
+    fn depth(&mut self, symbol: &str, limit: usize) -> Result<mdbus_schemas::BookSnapshot, Error> {
+        let _ = (symbol, limit);
+        Err(self
+            .require(Capability::GetDepth)
+            .err()
+            .unwrap_or_else(|| not_implemented(self.key(), Capability::GetDepth)))
+    }
+
+    /// The latest `limit` public trades of `symbol`, oldest first ([`Capability::GetTrades`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`VenueFeed::instruments`].
+    fn trades(&mut self, symbol: &str, limit: usize) -> Result<Vec<mdbus_schemas::Trade>, Error> {
+        let _ = (symbol, limit);
+        Err(self
+            .require(Capability::GetTrades)
+            .err()
+            .unwrap_or_else(|| not_implemented(self.key(), Capability::GetTrades)))
+    }
+
+    /// The latest `limit` candles of `symbol` at `interval` (`1m`, `1h`, ...), oldest first
+    /// ([`Capability::GetKline`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`VenueFeed::instruments`].
+    fn klines(&mut self, symbol: &str, interval: &str, limit: usize) -> Result<Vec<mdbus_schemas::Bar>, Error> {
+        let _ = (symbol, interval, limit);
+        Err(self
+            .require(Capability::GetKline)
+            .err()
+            .unwrap_or_else(|| not_implemented(self.key(), Capability::GetKline)))
+    }
+}
+
+/// A feed that claims `cap` but does not implement the operation: still a typed error, never a
+/// panic.
+fn not_implemented(venue: &str, cap: Capability) -> Error {
+    Error::NotSupported { capability: cap, venue: venue.to_owned() }
 }
 
 /// What a factory gets to build a feed with.

@@ -92,8 +92,8 @@ fn capabilities_are_listed_and_required() {
     let gemini = r.create("GEMINI___SPOT", &FeedOptions::default()).unwrap();
     let err = gemini.require(Capability::MakeOrder).unwrap_err();
     assert_eq!(err.to_string(), "GEMINI___SPOT does not support make_order");
-    assert_eq!(Capability::ALL.len(), 27);
-    assert_eq!(Capabilities::all().iter().count(), 27);
+    assert_eq!(Capability::ALL.len(), 28);
+    assert_eq!(Capabilities::all().iter().count(), 28);
     for &c in Capability::ALL {
         assert_eq!(Capability::from_name(c.name()), Some(c));
     }

@@ -235,6 +235,29 @@ impl Rng {
     }
 }
 
+/// A trade as the REST endpoints report it.
+#[derive(Debug, Clone, Copy)]
+struct LoggedTrade {
+    id: u64,
+    price: i64,
+    qty: i64,
+    buy: bool,
+    ms: u64,
+}
+
+/// One kline being built: open, high, low, close (ticks), volume (lots), quote volume
+/// (ticks × lots), trades.
+#[derive(Debug, Clone, Copy, Default)]
+struct Candle {
+    o: i64,
+    h: i64,
+    l: i64,
+    c: i64,
+    v: i64,
+    qv: i128,
+    n: u64,
+}
+
 #[derive(Debug)]
 struct Market {
     books: Vec<Book>,
@@ -248,6 +271,117 @@ impl Market {
         let b = self.books.iter().find(|b| b.symbol.eq_ignore_ascii_case(symbol))?;
         let (bids, asks) = b.sides(limit);
         Some(format!(r#"{{"lastUpdateId":{},"bids":[{}],"asks":[{}]}}"#, b.last_id, levels(&bids), levels(&asks)))
+    }
+
+    /// Binance's `exchangeInfo`: every symbol with its price and lot filters (ticks of 0.01,
+    /// lots of 0.00001).
+    fn exchange_info(&self, usdm: bool) -> String {
+        let symbols: Vec<serde_json::Value> = self
+            .books
+            .iter()
+            .map(|b| {
+                let (base, quote) = b.symbol.split_at(b.symbol.len().saturating_sub(4));
+                let notional = if usdm {
+                    serde_json::json!({"filterType": "MIN_NOTIONAL", "notional": "5"})
+                } else {
+                    serde_json::json!({"filterType": "NOTIONAL", "minNotional": "5.00000000", "applyMinToMarket": true})
+                };
+                let status = if usdm { "contractStatus" } else { "status" };
+                serde_json::json!({
+                    "symbol": b.symbol, status: "TRADING", "baseAsset": base, "quoteAsset": quote,
+                    "filters": [
+                        {"filterType": "PRICE_FILTER", "minPrice": "0.01000000", "maxPrice": "1000000.00000000", "tickSize": "0.01000000"},
+                        {"filterType": "LOT_SIZE", "minQty": "0.00001000", "maxQty": "9000.00000000", "stepSize": "0.00001000"},
+                        notional,
+                    ],
+                })
+            })
+            .collect();
+        serde_json::json!({"timezone": "UTC", "serverTime": dialect::now_ms(), "symbols": symbols}).to_string()
+    }
+
+    /// Binance's book ticker of `symbol`.
+    fn book_ticker(&self, symbol: &str) -> Option<String> {
+        let b = self.books.iter().find(|b| b.symbol == symbol)?;
+        let (bids, asks) = b.sides(1);
+        let ((bp, bq), (ap, aq)) = (bids.first().copied().unwrap_or((0, 0)), asks.first().copied().unwrap_or((0, 0)));
+        Some(
+            serde_json::json!({
+                "symbol": symbol, "bidPrice": dialect::px(bp), "bidQty": dialect::qty(bq),
+                "askPrice": dialect::px(ap), "askQty": dialect::qty(aq), "lastUpdateId": b.last_id, "time": dialect::now_ms(),
+            })
+            .to_string(),
+        )
+    }
+
+    /// The trades of `symbol` still in the event log, oldest first.
+    fn trades_of(&self, symbol: &str) -> Option<Vec<LoggedTrade>> {
+        let sym = self.books.iter().position(|b| b.symbol == symbol)?;
+        Some(
+            self.log
+                .iter()
+                .filter_map(|e| match e {
+                    Ev::Trade { sym: s, id, price, qty, buy, ms } if *s == sym => {
+                        Some(LoggedTrade { id: *id, price: *price, qty: *qty, buy: *buy, ms: *ms })
+                    }
+                    _ => None,
+                })
+                .collect(),
+        )
+    }
+
+    /// Binance's recent trades of `symbol`.
+    fn recent_trades(&self, symbol: &str, limit: usize) -> Option<String> {
+        let all = self.trades_of(symbol)?;
+        let list: Vec<serde_json::Value> = all[all.len().saturating_sub(limit)..]
+            .iter()
+            .map(|t| {
+                serde_json::json!({"id": t.id, "price": dialect::px(t.price), "qty": dialect::qty(t.qty),
+                    "quoteQty": "0", "time": t.ms, "isBuyerMaker": !t.buy, "isBestMatch": true})
+            })
+            .collect();
+        Some(serde_json::Value::Array(list).to_string())
+    }
+
+    /// Binance's klines of `symbol` at `interval`, made from the trades still in the log.
+    fn klines(&self, symbol: &str, interval: &str, limit: usize) -> Option<String> {
+        let span =
+            mdbus_feeder::venues::okx::market::candle_interval_ms(&interval.replace('h', "H").replace('d', "D"))?;
+        let all = self.trades_of(symbol)?;
+        let mut buckets: BTreeMap<u64, Candle> = BTreeMap::new();
+        for t in all {
+            let start = t.ms - t.ms % span;
+            let b = buckets.entry(start).or_insert(Candle { o: t.price, h: t.price, l: t.price, ..Candle::default() });
+            b.h = b.h.max(t.price);
+            b.l = b.l.min(t.price);
+            b.c = t.price;
+            b.v += t.qty;
+            b.qv += i128::from(t.price) * i128::from(t.qty);
+            b.n += 1;
+        }
+        let list: Vec<serde_json::Value> = buckets
+            .iter()
+            .rev()
+            .take(limit)
+            .rev()
+            .map(|(start, k)| {
+                serde_json::json!([
+                    start,
+                    dialect::px(k.o),
+                    dialect::px(k.h),
+                    dialect::px(k.l),
+                    dialect::px(k.c),
+                    dialect::qty(k.v),
+                    start + span - 1,
+                    mdbus_schemas::Decimal::new(k.qv, -7).to_string(),
+                    k.n,
+                    "0",
+                    "0",
+                    "0"
+                ])
+            })
+            .collect();
+        Some(serde_json::Value::Array(list).to_string())
     }
 
     /// Gate.io's REST snapshot of `pair` (`with_id=true`).
@@ -589,6 +723,35 @@ fn serve_stream<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, mut s: S) ->
             Some(crate::exchange::Reply::Respond { status, headers, body }) => {
                 extra = headers;
                 (status, body)
+            }
+            None if target.starts_with("/api/v3/exchangeInfo") || target.starts_with("/fapi/v1/exchangeInfo") => {
+                let usdm = target.starts_with("/fapi");
+                match shared.market.lock() {
+                    Ok(m) => ("200 OK", m.exchange_info(usdm)),
+                    Err(_) => ("500 Internal Server Error", r#"{"code":-1000,"msg":"internal"}"#.to_owned()),
+                }
+            }
+            None if target.contains("/ticker/bookTicker")
+                || target.starts_with("/api/v3/trades")
+                || target.starts_with("/fapi/v1/trades")
+                || target.starts_with("/api/v3/klines")
+                || target.starts_with("/fapi/v1/klines") =>
+            {
+                let symbol = query(&target, "symbol").unwrap_or("").to_ascii_uppercase();
+                let limit = query(&target, "limit").and_then(|l| l.parse().ok()).unwrap_or(500).min(1000);
+                let body = shared.market.lock().ok().and_then(|m| {
+                    if target.contains("/ticker/bookTicker") {
+                        m.book_ticker(&symbol)
+                    } else if target.contains("/trades") {
+                        m.recent_trades(&symbol, limit)
+                    } else {
+                        m.klines(&symbol, query(&target, "interval").unwrap_or("1m"), limit)
+                    }
+                });
+                match body {
+                    Some(b) => ("200 OK", b),
+                    None => ("400 Bad Request", r#"{"code":-1121,"msg":"Invalid symbol."}"#.to_owned()),
+                }
             }
             None if target.starts_with("/sim/book") => {
                 // The simulator's own view, for checking what a feeder made of a quiet market.

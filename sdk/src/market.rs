@@ -1,0 +1,53 @@
+//! REST market data behind [`VenueFeed`](crate::registry::VenueFeed): instrument metadata
+//! ([`InstrumentInfo`], with the price and quantity exponents its tick and lot sizes imply) and
+//! the records a REST call returns, the same types the rings carry.
+
+use mdbus_schemas::Decimal;
+
+/// One instrument as the venue describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstrumentInfo {
+    /// Symbol as the venue spells it.
+    pub symbol: String,
+    /// Base asset.
+    pub base: String,
+    /// Quote asset.
+    pub quote: String,
+    /// Price increment.
+    pub tick_size: Decimal,
+    /// Quantity increment.
+    pub lot_size: Decimal,
+    /// Smallest order value, where the venue states one.
+    pub min_notional: Option<Decimal>,
+    /// The venue's trading status (`TRADING`, `BREAK`, ...).
+    pub status: String,
+}
+
+impl InstrumentInfo {
+    /// The price exponent: prices are whole multiples of the tick, so the tick's own exponent
+    /// (`0.01` → -2, `0.5` → -1, `10` → 0).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mdbus_schemas::Decimal;
+    /// use mdbus_sdk::market::InstrumentInfo;
+    /// let d = |s: &str| s.parse::<Decimal>().unwrap();
+    /// let i = InstrumentInfo { symbol: "BTCUSDT".into(), base: "BTC".into(), quote: "USDT".into(),
+    ///     tick_size: d("0.01000000"), lot_size: d("0.00001000"), min_notional: None, status: "TRADING".into() };
+    /// assert_eq!((i.price_exp(), i.qty_exp()), (-2, -5));
+    /// ```
+    pub fn price_exp(&self) -> i8 {
+        exp_of(self.tick_size)
+    }
+
+    /// The quantity exponent, from the lot size as [`InstrumentInfo::price_exp`] does.
+    pub fn qty_exp(&self) -> i8 {
+        exp_of(self.lot_size)
+    }
+}
+
+fn exp_of(d: Decimal) -> i8 {
+    let n = d.normalized();
+    n.exponent().min(0)
+}
