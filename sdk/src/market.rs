@@ -51,3 +51,24 @@ fn exp_of(d: Decimal) -> i8 {
     let n = d.normalized();
     n.exponent().min(0)
 }
+
+/// Milliseconds of a Binance-style interval (`1s`, `1m`, `5m`, `1h`, `4h`, `1d`, `1w`), `None`
+/// for anything else.
+///
+/// ```
+/// assert_eq!(mdbus_sdk::market::interval_ms("15m"), Some(900_000));
+/// assert_eq!(mdbus_sdk::market::interval_ms("1x"), None);
+/// ```
+pub fn interval_ms(interval: &str) -> Option<u64> {
+    let split = interval.find(|c: char| !c.is_ascii_digit())?;
+    let n: u64 = interval[..split].parse().ok()?;
+    let unit = match &interval[split..] {
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        "w" => 7 * 86_400_000,
+        _ => return None,
+    };
+    (n > 0).then_some(n * unit)
+}

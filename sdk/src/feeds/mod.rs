@@ -2,3 +2,4 @@
 //! returned as the records the rings carry, registered under the seed's `VENUE___KIND` keys.
 
 pub mod binance;
+pub mod okx;

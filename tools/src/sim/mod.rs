@@ -343,14 +343,12 @@ impl Market {
         Some(serde_json::Value::Array(list).to_string())
     }
 
-    /// Binance's klines of `symbol` at `interval`, made from the trades still in the log.
-    fn klines(&self, symbol: &str, interval: &str, limit: usize) -> Option<String> {
-        let span =
-            mdbus_feeder::venues::okx::market::candle_interval_ms(&interval.replace('h', "H").replace('d', "D"))?;
-        let all = self.trades_of(symbol)?;
+    /// The candles of `symbol` of `span_ms`, made from the trades still in the log: the newest
+    /// `limit`, oldest first.
+    fn candles(&self, symbol: &str, span_ms: u64, limit: usize) -> Option<Vec<(u64, Candle)>> {
         let mut buckets: BTreeMap<u64, Candle> = BTreeMap::new();
-        for t in all {
-            let start = t.ms - t.ms % span;
+        for t in self.trades_of(symbol)? {
+            let start = t.ms - t.ms % span_ms;
             let b = buckets.entry(start).or_insert(Candle { o: t.price, h: t.price, l: t.price, ..Candle::default() });
             b.h = b.h.max(t.price);
             b.l = b.l.min(t.price);
@@ -359,11 +357,16 @@ impl Market {
             b.qv += i128::from(t.price) * i128::from(t.qty);
             b.n += 1;
         }
-        let list: Vec<serde_json::Value> = buckets
+        let skip = buckets.len().saturating_sub(limit);
+        Some(buckets.into_iter().skip(skip).collect())
+    }
+
+    /// Binance's klines of `symbol` at `interval`.
+    fn klines(&self, symbol: &str, interval: &str, limit: usize) -> Option<String> {
+        let span = mdbus_sdk::market::interval_ms(interval)?;
+        let list: Vec<serde_json::Value> = self
+            .candles(symbol, span, limit)?
             .iter()
-            .rev()
-            .take(limit)
-            .rev()
             .map(|(start, k)| {
                 serde_json::json!([
                     start,
@@ -382,6 +385,86 @@ impl Market {
             })
             .collect();
         Some(serde_json::Value::Array(list).to_string())
+    }
+
+    /// OKX's public market data (`/api/v5/public/instruments`, `/api/v5/market/...`), in its
+    /// `{"code","msg","data"}` envelope; an unknown instrument gets OKX's code 51001.
+    fn okx_public(&self, target: &str) -> String {
+        let inst = query(target, "instId").unwrap_or("");
+        let limit = query(target, "limit").or_else(|| query(target, "sz")).and_then(|l| l.parse().ok()).unwrap_or(100);
+        let ok = |data: serde_json::Value| serde_json::json!({"code": "0", "msg": "", "data": data}).to_string();
+        let ms = dialect::now_ms().to_string();
+        if target.starts_with("/api/v5/public/instruments") {
+            let data: Vec<serde_json::Value> = self
+                .books
+                .iter()
+                .map(|b| {
+                    let (base, quote) = b.symbol.split_once('-').unwrap_or((&b.symbol, ""));
+                    serde_json::json!({"instType": "SPOT", "instId": b.symbol, "baseCcy": base, "quoteCcy": quote,
+                        "tickSz": "0.01", "lotSz": "0.00001", "minSz": "0.00001", "state": "live"})
+                })
+                .collect();
+            return ok(serde_json::Value::Array(data));
+        }
+        let Some(b) = self.books.iter().find(|b| b.symbol == inst) else {
+            return serde_json::json!({"code": "51001", "msg": "Instrument ID does not exist", "data": []}).to_string();
+        };
+        let lv = |side: &[(i64, i64)]| -> Vec<serde_json::Value> {
+            side.iter().map(|(p, q)| serde_json::json!([dialect::px(*p), dialect::qty(*q), "0", "1"])).collect()
+        };
+        if target.starts_with("/api/v5/market/ticker") {
+            let (bids, asks) = b.sides(1);
+            let ((bp, bq), (ap, aq)) =
+                (bids.first().copied().unwrap_or((0, 0)), asks.first().copied().unwrap_or((0, 0)));
+            return ok(
+                serde_json::json!([{"instType": "SPOT", "instId": inst, "bidPx": dialect::px(bp), "bidSz": dialect::qty(bq),
+                "askPx": dialect::px(ap), "askSz": dialect::qty(aq), "ts": ms}]),
+            );
+        }
+        if target.starts_with("/api/v5/market/books") {
+            let (bids, asks) = b.sides(limit);
+            return ok(serde_json::json!([{"asks": lv(&asks), "bids": lv(&bids), "ts": ms, "seqId": b.last_id}]));
+        }
+        if target.starts_with("/api/v5/market/trades") {
+            let all = self.trades_of(inst).unwrap_or_default();
+            let data: Vec<serde_json::Value> = all
+                .iter()
+                .rev()
+                .take(limit)
+                .map(|t| {
+                    serde_json::json!({"instId": inst, "side": if t.buy { "buy" } else { "sell" }, "sz": dialect::qty(t.qty),
+                        "px": dialect::px(t.price), "tradeId": t.id.to_string(), "ts": t.ms.to_string()})
+                })
+                .collect();
+            return ok(serde_json::Value::Array(data));
+        }
+        if target.starts_with("/api/v5/market/candles") {
+            let bar = query(target, "bar").unwrap_or("1m");
+            // OKX spells hours, days and weeks in capitals (`1H`); minutes in lower case.
+            let span = mdbus_sdk::market::interval_ms(&bar.replace('H', "h").replace('D', "d").replace('W', "w"))
+                .unwrap_or(60_000);
+            let data: Vec<serde_json::Value> = self
+                .candles(inst, span, limit)
+                .unwrap_or_default()
+                .iter()
+                .rev()
+                .map(|(start, k)| {
+                    serde_json::json!([
+                        start.to_string(),
+                        dialect::px(k.o),
+                        dialect::px(k.h),
+                        dialect::px(k.l),
+                        dialect::px(k.c),
+                        dialect::qty(k.v),
+                        "0",
+                        mdbus_schemas::Decimal::new(k.qv, -7).to_string(),
+                        "1"
+                    ])
+                })
+                .collect();
+            return ok(serde_json::Value::Array(data));
+        }
+        serde_json::json!({"code": "50000", "msg": "unknown endpoint", "data": []}).to_string()
     }
 
     /// Gate.io's REST snapshot of `pair` (`with_id=true`).
@@ -751,6 +834,14 @@ fn serve_stream<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, mut s: S) ->
                 match body {
                     Some(b) => ("200 OK", b),
                     None => ("400 Bad Request", r#"{"code":-1121,"msg":"Invalid symbol."}"#.to_owned()),
+                }
+            }
+            None if target.starts_with("/api/v5/public/instruments") || target.starts_with("/api/v5/market/") => {
+                match shared.market.lock() {
+                    Ok(m) => ("200 OK", m.okx_public(&target)),
+                    Err(_) => {
+                        ("500 Internal Server Error", r#"{"code":"50001","msg":"internal","data":[]}"#.to_owned())
+                    }
                 }
             }
             None if target.starts_with("/sim/book") => {
