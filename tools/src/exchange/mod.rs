@@ -405,7 +405,11 @@ impl Exchange {
     pub fn serves(path: &str) -> bool {
         let p = path.split('?').next().unwrap_or("");
         // Public market data is the simulator's, not the trading side's.
-        if p == "/api/v4/spot/order_book" || p == "/api/v5/public/instruments" || p.starts_with("/api/v5/market/") {
+        if p == "/api/v4/spot/order_book"
+            || p == "/api/v5/public/instruments"
+            || p.starts_with("/api/v5/market/")
+            || p.starts_with("/v5/market/")
+        {
             return false;
         }
         if p.starts_with("/api/v5/") || p.starts_with("/v5/") || p.starts_with("/api/v4/") || p.starts_with("/v1/") {

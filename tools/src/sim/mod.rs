@@ -467,6 +467,97 @@ impl Market {
         serde_json::json!({"code": "50000", "msg": "unknown endpoint", "data": []}).to_string()
     }
 
+    /// Bybit's public market data (`/v5/market/...`) in its `{"retCode","retMsg","result"}`
+    /// envelope; an unknown symbol gets Bybit's code 10001.
+    fn bybit_public(&self, target: &str) -> String {
+        let symbol = query(target, "symbol").unwrap_or("");
+        let category = query(target, "category").unwrap_or("spot").to_owned();
+        let limit = query(target, "limit").and_then(|l| l.parse().ok()).unwrap_or(50);
+        let ms = dialect::now_ms();
+        let ok = |result: serde_json::Value| {
+            serde_json::json!({"retCode": 0, "retMsg": "OK", "result": result, "retExtInfo": {}, "time": ms})
+                .to_string()
+        };
+        if target.starts_with("/v5/market/instruments-info") {
+            let list: Vec<serde_json::Value> = self
+                .books
+                .iter()
+                .map(|b| {
+                    let (base, quote) = b.symbol.split_at(b.symbol.len().saturating_sub(4));
+                    let lot = if category == "linear" {
+                        serde_json::json!({"qtyStep": "0.00001", "minOrderQty": "0.00001", "minNotionalValue": "5"})
+                    } else {
+                        serde_json::json!({"basePrecision": "0.00001", "minOrderQty": "0.00001", "minOrderAmt": "5"})
+                    };
+                    serde_json::json!({"symbol": b.symbol, "baseCoin": base, "quoteCoin": quote, "status": "Trading",
+                        "lotSizeFilter": lot, "priceFilter": {"tickSize": "0.01"}})
+                })
+                .collect();
+            return ok(serde_json::json!({"category": category, "list": list}));
+        }
+        let Some(b) = self.books.iter().find(|b| b.symbol == symbol) else {
+            return serde_json::json!({"retCode": 10001, "retMsg": "Not supported symbols", "result": {}, "retExtInfo": {}, "time": ms})
+                .to_string();
+        };
+        let lv = |side: &[(i64, i64)]| -> Vec<serde_json::Value> {
+            side.iter().map(|(p, q)| serde_json::json!([dialect::px(*p), dialect::qty(*q)])).collect()
+        };
+        if target.starts_with("/v5/market/tickers") {
+            let (bids, asks) = b.sides(1);
+            let ((bp, bq), (ap, aq)) =
+                (bids.first().copied().unwrap_or((0, 0)), asks.first().copied().unwrap_or((0, 0)));
+            return ok(serde_json::json!({"category": category, "list": [{"symbol": symbol,
+                "bid1Price": dialect::px(bp), "bid1Size": dialect::qty(bq), "ask1Price": dialect::px(ap), "ask1Size": dialect::qty(aq)}]}));
+        }
+        if target.starts_with("/v5/market/orderbook") {
+            let (bids, asks) = b.sides(limit);
+            return ok(
+                serde_json::json!({"s": symbol, "b": lv(&bids), "a": lv(&asks), "ts": ms, "u": b.last_id, "seq": b.last_id}),
+            );
+        }
+        if target.starts_with("/v5/market/recent-trade") {
+            let all = self.trades_of(symbol).unwrap_or_default();
+            let list: Vec<serde_json::Value> = all
+                .iter()
+                .rev()
+                .take(limit)
+                .map(|t| {
+                    serde_json::json!({"execId": t.id.to_string(), "symbol": symbol, "price": dialect::px(t.price),
+                        "size": dialect::qty(t.qty), "side": if t.buy { "Buy" } else { "Sell" }, "time": t.ms.to_string(),
+                        "isBlockTrade": false})
+                })
+                .collect();
+            return ok(serde_json::json!({"category": category, "list": list}));
+        }
+        if target.starts_with("/v5/market/kline") {
+            let span = match query(target, "interval").unwrap_or("1") {
+                "D" => 86_400_000,
+                "W" => 7 * 86_400_000,
+                m => m.parse::<u64>().unwrap_or(1) * 60_000,
+            };
+            let list: Vec<serde_json::Value> = self
+                .candles(symbol, span, limit)
+                .unwrap_or_default()
+                .iter()
+                .rev()
+                .map(|(start, k)| {
+                    serde_json::json!([
+                        start.to_string(),
+                        dialect::px(k.o),
+                        dialect::px(k.h),
+                        dialect::px(k.l),
+                        dialect::px(k.c),
+                        dialect::qty(k.v),
+                        mdbus_schemas::Decimal::new(k.qv, -7).to_string()
+                    ])
+                })
+                .collect();
+            return ok(serde_json::json!({"category": category, "symbol": symbol, "list": list}));
+        }
+        serde_json::json!({"retCode": 10404, "retMsg": "unknown endpoint", "result": {}, "retExtInfo": {}, "time": ms})
+            .to_string()
+    }
+
     /// Gate.io's REST snapshot of `pair` (`with_id=true`).
     fn gate_snapshot(&self, pair: &str, limit: usize) -> Option<String> {
         let b = self.books.iter().find(|b| b.symbol.eq_ignore_ascii_case(pair))?;
@@ -844,6 +935,12 @@ fn serve_stream<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, mut s: S) ->
                     }
                 }
             }
+            None if target.starts_with("/v5/market/") => match shared.market.lock() {
+                Ok(m) => ("200 OK", m.bybit_public(&target)),
+                Err(_) => {
+                    ("500 Internal Server Error", r#"{"retCode":10016,"retMsg":"internal","result":{}}"#.to_owned())
+                }
+            },
             None if target.starts_with("/sim/book") => {
                 // The simulator's own view, for checking what a feeder made of a quiet market.
                 let symbol = query(&target, "symbol").unwrap_or("");
