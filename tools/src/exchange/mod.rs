@@ -404,11 +404,12 @@ impl Exchange {
     /// Returns whether the exchange serves `path`.
     pub fn serves(path: &str) -> bool {
         let p = path.split('?').next().unwrap_or("");
-        // Public market data is the simulator's, not the trading side's.
+        // Public market data is the simulator's, not the trading side's (server time is the
+        // trading side's: order clients measure their clock offset against it).
         if p == "/api/v4/spot/order_book"
             || p == "/api/v5/public/instruments"
             || p.starts_with("/api/v5/market/")
-            || p.starts_with("/v5/market/")
+            || (p.starts_with("/v5/market/") && p != "/v5/market/time")
         {
             return false;
         }
