@@ -698,6 +698,70 @@ pub const BYBIT: CodeTable = CodeTable {
     },
 };
 
+/// HTX spot codes (`err-code` of `{"status":"error","err-code":...,"err-msg":...}`,
+/// <https://www.htx.com/en-us/opend/newApiPages/>).
+pub const HTX: CodeTable = CodeTable {
+    venue: "htx",
+    entries: table! {
+        "invalid-parameter" => "invalid parameter", InvalidParameter;
+        "bad-request" => "bad request", InvalidParameter;
+        "base-symbol-error" => "the symbol is invalid", InvalidSymbol;
+        "base-symbol-trade-disabled" => "trading is disabled for the symbol", InvalidSymbol;
+        "api-signature-not-valid" => "signature not valid", InvalidSignature;
+        "api-signature-check-failed" => "signature check failed", InvalidSignature;
+        "invalid-access-key" => "invalid access key", InvalidApiKey;
+        "login-required" => "signature or access key missing", InvalidApiKey;
+        "api-key-not-allowed" => "the key lacks permission", PermissionDenied;
+        "account-frozen-balance-insufficient-error" => "insufficient balance", InsufficientBalance;
+        "order-value-min-error" => "order value below the minimum", MinNotional;
+        "order-limitorder-amount-min-error" => "amount below the minimum", InvalidVolume;
+        "order-limitorder-price-min-error" => "price below the minimum", InvalidPrice;
+        "base-record-invalid" => "order record not found", OrderNotFound;
+        "order-orderstate-error" => "order state does not allow it", OrderCancelFailed;
+        "too-many-request" => "request rate exceeded", RateLimitExceeded;
+        "gateway-internal-error" => "internal error", InternalError;
+    },
+};
+
+/// Gate.io v4 labels (`label` of `{"label":...,"message":...}`,
+/// <https://www.gate.io/docs/developers/apiv4/#label-list>).
+pub const GATE: CodeTable = CodeTable {
+    venue: "gateio",
+    entries: table! {
+        "INVALID_PARAM_VALUE" => "invalid parameter value", InvalidParameter;
+        "INVALID_CURRENCY_PAIR" => "invalid currency pair", InvalidSymbol;
+        "INVALID_CURRENCY" => "invalid currency", InvalidSymbol;
+        "INVALID_KEY" => "invalid API key", InvalidApiKey;
+        "INVALID_SIGNATURE" => "invalid signature", InvalidSignature;
+        "REQUEST_EXPIRED" => "request timestamp too far from server time", ExpiredTimestamp;
+        "FORBIDDEN" => "no permission", PermissionDenied;
+        "BALANCE_NOT_ENOUGH" => "balance not enough", InsufficientBalance;
+        "ORDER_NOT_FOUND" => "order not found", OrderNotFound;
+        "ORDER_CLOSED" => "order already closed", OrderAlreadyFilled;
+        "TOO_MANY_REQUESTS" => "request rate limit exceeded", RateLimitExceeded;
+        "SERVER_ERROR" => "internal server error", InternalError;
+    },
+};
+
+/// Gemini `reason`s (`{"result":"error","reason":...,"message":...}`,
+/// <https://docs.gemini.com/rest-api/#error-codes>).
+pub const GEMINI: CodeTable = CodeTable {
+    venue: "gemini",
+    entries: table! {
+        "InvalidSymbol" => "the symbol is not known", InvalidSymbol;
+        "InvalidSignature" => "signature does not match", InvalidSignature;
+        "InvalidNonce" => "nonce not greater than the last one", ExpiredTimestamp;
+        "MissingApikeyHeader" => "no API key", InvalidApiKey;
+        "InvalidPrice" => "invalid price", InvalidPrice;
+        "InvalidQuantity" => "invalid quantity", InvalidVolume;
+        "InsufficientFunds" => "insufficient funds", InsufficientBalance;
+        "OrderNotFound" => "order not found", OrderNotFound;
+        "RateLimit" => "too many requests", RateLimitExceeded;
+        "Maintenance" => "the venue is in maintenance", ExchangeOverloaded;
+        "System" => "internal error", InternalError;
+    },
+};
+
 impl CodeTable {
     /// Returns the row for a venue code, if the table has it.
     pub fn lookup(&self, venue_code: &str) -> Option<&'static CodeEntry> {
@@ -739,8 +803,10 @@ impl CodeTable {
 
 impl CodeTable {
     /// Turns a venue response into an error, or `None` for a success. Reads Binance's
-    /// `{"code":-2010,"msg":"..."}`, Bybit's `{"retCode":110001,"retMsg":"..."}` and OKX's `{"code":"1","msg":"","data":[{"sCode":"51008",
-    /// "sMsg":"..."}]}` (the first failing item's `sCode` wins over a batch code). A body that
+    /// `{"code":-2010,"msg":"..."}`, Bybit's `{"retCode":110001,"retMsg":"..."}`, OKX's `{"code":"1","msg":"","data":[{"sCode":"51008",
+    /// "sMsg":"..."}]}` (the first failing item's `sCode` wins over a batch code), HTX's
+    /// `{"status":"error","err-code":...,"err-msg":...}`, Gate.io's `{"label":...,"message":...}`
+    /// and Gemini's `{"result":"error","reason":...,"message":...}`. A body that
     /// is not JSON with an HTTP error status becomes [`Error::RequestFailed`] (redacted).
     ///
     /// # Examples
@@ -776,11 +842,21 @@ impl CodeTable {
             .get("data")
             .and_then(|d| d.as_array())
             .and_then(|items| items.iter().find(|i| text(i.get("sCode")).is_some_and(|c| c != "0")));
+        // Gemini's `reason` counts only in an error envelope (`"result":"error"`).
+        let reason =
+            if json.get("result").and_then(|r| r.as_str()) == Some("error") { json.get("reason") } else { None };
         let (code, msg) = match item {
             Some(i) => (text(i.get("sCode")), text(i.get("sMsg"))),
             None => (
-                text(json.get("code")).or_else(|| text(json.get("retCode"))),
-                text(json.get("msg")).or_else(|| text(json.get("retMsg"))).or_else(|| text(json.get("message"))),
+                text(json.get("code"))
+                    .or_else(|| text(json.get("retCode")))
+                    .or_else(|| text(json.get("err-code")))
+                    .or_else(|| text(json.get("label")))
+                    .or_else(|| text(reason)),
+                text(json.get("msg"))
+                    .or_else(|| text(json.get("retMsg")))
+                    .or_else(|| text(json.get("err-msg")))
+                    .or_else(|| text(json.get("message"))),
             ),
         };
         let success = matches!(code.as_deref(), None | Some("0" | "200"));

@@ -1,6 +1,6 @@
-//! The venue feed protocol against the simulator: Binance spot and USD-M REST market data by
-//! registry key, returned as ring records with exponents from the instrument metadata; one
-//! strategy function runs against both keys; operations a feed lacks are typed errors.
+//! The venue feed protocol against the simulator: every venue's REST market data by registry
+//! key, returned as ring records with exponents from the instrument metadata; one strategy
+//! function runs against every key; operations a feed lacks are typed errors.
 
 // Test helpers outside #[test] functions panic on failure by design.
 #![allow(clippy::unwrap_used)]
@@ -10,7 +10,7 @@ use std::time::Duration;
 use mdbus_schemas::{Kind, flags};
 use mdbus_sdk::{
     error::Error,
-    feeds::{binance, bybit, okx},
+    feeds::{binance, bybit, okx, register_all},
     registry::{Capabilities, Capability, FeedOptions, Registry, VenueFeed},
 };
 use mdbus_tools::sim::{Sim, SimConfig, SimVenue};
@@ -163,6 +163,11 @@ fn one_strategy_runs_against_every_venue_by_key_alone() {
     binance::register(&registry).unwrap();
     okx::register(&registry).unwrap();
     bybit::register(&registry).unwrap();
+    mdbus_sdk::feeds::htx::register(&registry).unwrap();
+    mdbus_sdk::feeds::gate::register(&registry).unwrap();
+    mdbus_sdk::feeds::gemini::register(&registry).unwrap();
+    let (htx_sim, gate_sim, gemini_sim) =
+        (quiet_venue(SimVenue::Htx), quiet_venue(SimVenue::Gate), quiet_venue(SimVenue::Gemini));
     let bybit_sim =
         Sim::start(SimConfig { venue: SimVenue::Bybit, max_ticks: Some(400), ..SimConfig::default() }).unwrap();
     let (spot, usdm) = (quiet_sim(false), quiet_sim(true));
@@ -180,6 +185,9 @@ fn one_strategy_runs_against_every_venue_by_key_alone() {
         ("BINANCE___SWAP", &usdm, "ETHUSDT"),
         ("OKX___SPOT", &okx_sim, "ETH-USDT"),
         ("BYBIT___SWAP", &bybit_sim, "ETHUSDT"),
+        ("HTX___SPOT", &htx_sim, "ethusdt"),
+        ("GATEIO___SPOT", &gate_sim, "ETH_USDT"),
+        ("GEMINI___SPOT", &gemini_sim, "ETHUSD"),
     ] {
         let opts = FeedOptions::default().param("rest_url", &format!("http://{}", sim.addr()));
         let mut feed = registry.create(key, &opts).unwrap();
@@ -190,6 +198,149 @@ fn one_strategy_runs_against_every_venue_by_key_alone() {
     }
     // The simulators run the same seed: the same market, seen through each venue's API.
     assert!(results.iter().all(|r| *r == results[0]), "{results:?}");
+}
+
+/// A quiet simulator of `venue` on its default symbols.
+fn quiet_venue(venue: SimVenue) -> Sim {
+    let sim =
+        Sim::start(SimConfig { venue, symbols: venue.default_symbols(), max_ticks: Some(400), ..SimConfig::default() })
+            .unwrap();
+    std::thread::sleep(Duration::from_millis(900));
+    sim
+}
+
+#[test]
+fn htx_gate_and_gemini_market_data_by_registry_key() {
+    let registry = Registry::new();
+    register_all(&registry).unwrap();
+    for (key, venue, symbols, unknown, (pe, qe)) in [
+        ("HTX___SPOT", SimVenue::Htx, ["btcusdt", "ethusdt"], "dogeusdt", (-2, -5)),
+        ("GATEIO___SPOT", SimVenue::Gate, ["BTC_USDT", "ETH_USDT"], "DOGE_USDT", (-2, -5)),
+        ("GEMINI___SPOT", SimVenue::Gemini, ["BTCUSD", "ETHUSD"], "DOGEUSD", (-2, -5)),
+    ] {
+        let sim = quiet_venue(venue);
+        let opts = FeedOptions::default().param("rest_url", &format!("http://{}", sim.addr())).param("first_id", "40");
+        let mut feed = registry.create(key, &opts).unwrap();
+        assert_eq!(feed.key(), key);
+        assert!(!feed.is_connected());
+        feed.connect().unwrap();
+        assert!(feed.is_connected(), "{key}");
+        let infos = feed.instruments().unwrap();
+        assert_eq!(infos.iter().map(|i| i.symbol.as_str()).collect::<Vec<_>>(), symbols, "{key}");
+        assert_eq!((infos[0].price_exp(), infos[0].qty_exp()), (pe, qe), "{key}");
+        assert!(!infos[0].base.is_empty() && !infos[0].quote.is_empty() && !infos[0].status.is_empty(), "{key}");
+
+        let sym = symbols[1];
+        let book = sim.book(sym).unwrap();
+        let q = feed.ticker(sym).unwrap();
+        assert_eq!(q.header.kind, Kind::QUOTE, "{key}");
+        assert_eq!(q.header.instrument.0, 41, "{key}: ids from first_id in instrument order");
+        assert_eq!(((q.bid_px, q.bid_qty), (q.ask_px, q.ask_qty)), (book.bids[0], book.asks[0]), "{key}");
+        let d = feed.depth(sym, 10).unwrap();
+        assert_eq!((d.bid_count, d.ask_count), (10, 10), "{key}");
+        let asks: Vec<(i64, i64)> = d.asks[..10].iter().map(|l| (l.price, l.qty)).collect();
+        assert_eq!(asks, book.asks[..10], "{key}");
+        let trades = feed.trades(sym, 25).unwrap();
+        assert_eq!(trades.len(), 25, "{key}");
+        assert_eq!(trades.last().unwrap().header.venue_seq, book.last_trade_id, "{key}: oldest first");
+        assert!(trades.windows(2).all(|w| w[0].header.venue_ts <= w[1].header.venue_ts), "{key}");
+        assert!(trades.iter().all(|t| t.header.flags & (flags::BUY | flags::SELL) != 0), "{key}");
+        let bars = feed.klines(sym, "1m", 4).unwrap();
+        assert!(!bars.is_empty() && bars.len() <= 4, "{key}");
+        assert!(bars.windows(2).all(|w| w[0].start_ts < w[1].start_ts), "{key}: oldest first");
+        let b = bars.last().unwrap();
+        assert!(b.low <= b.open && b.open <= b.high && b.low <= b.close && b.close <= b.high && b.volume > 0, "{key}");
+
+        // Each venue's error body becomes a typed error.
+        assert!(matches!(feed.ticker(unknown), Err(Error::InvalidSymbol { .. })), "{key}");
+        assert!(matches!(feed.klines(sym, "7x", 3), Err(Error::Venue { .. })), "{key}");
+        feed.disconnect();
+        assert!(!feed.is_connected(), "{key}");
+    }
+}
+
+#[test]
+fn venue_error_bodies_name_the_problem() {
+    // The sim's raw replies for unknown symbols, read as each venue's code table reads them.
+    for (venue, target) in [
+        (SimVenue::Htx, "/market/depth?symbol=nope&type=step0".to_owned()),
+        (SimVenue::Gate, "/api/v4/spot/tickers?currency_pair=NOPE".to_owned()),
+        (SimVenue::Gemini, "/v1/book/nope".to_owned()),
+    ] {
+        let sim = quiet_venue(venue);
+        let registry = Registry::new();
+        register_all(&registry).unwrap();
+        let key = match venue {
+            SimVenue::Htx => "HTX___SPOT",
+            SimVenue::Gate => "GATEIO___SPOT",
+            _ => "GEMINI___SPOT",
+        };
+        let opts = FeedOptions::default().param("rest_url", &format!("http://{}", sim.addr()));
+        let mut feed = registry.create(key, &opts).unwrap();
+        feed.connect().unwrap();
+        // Unknown to the loaded instruments: refused before any request, naming the symbol.
+        match feed.depth("NOPE", 5) {
+            Err(Error::InvalidSymbol { symbol, venue, .. }) => {
+                assert_eq!((symbol.as_str(), venue.as_str()), ("NOPE", key))
+            }
+            other => panic!("{key}: {other:?} ({target})"),
+        }
+    }
+    use mdbus_sdk::error::{ErrorCode, GATE, GEMINI, HTX};
+    let e = HTX
+        .from_body(
+            "HTX___SPOT",
+            200,
+            br#"{"status":"error","err-code":"invalid-parameter","err-msg":"invalid symbol","data":null}"#,
+            None,
+        )
+        .unwrap();
+    assert_eq!(e.code(), ErrorCode::InvalidParameter);
+    assert!(HTX.from_body("HTX___SPOT", 200, br#"{"status":"ok","data":[]}"#, None).is_none());
+    let e = GATE
+        .from_body(
+            "GATEIO___SPOT",
+            400,
+            br#"{"label":"INVALID_CURRENCY_PAIR","message":"Invalid currency pair"}"#,
+            None,
+        )
+        .unwrap();
+    assert_eq!(e.code(), ErrorCode::InvalidSymbol);
+    let e = GEMINI
+        .from_body("GEMINI___SPOT", 400, br#"{"result":"error","reason":"InvalidSymbol","message":"bad"}"#, None)
+        .unwrap();
+    assert_eq!(e.code(), ErrorCode::InvalidSymbol);
+    assert!(GEMINI.from_body("GEMINI___SPOT", 200, br#"{"bids":[],"asks":[]}"#, None).is_none());
+}
+
+#[test]
+fn a_precision_change_shows_in_the_instruments() {
+    let registry = Registry::new();
+    register_all(&registry).unwrap();
+    for (key, venue, sym) in [
+        ("BINANCE___SPOT", SimVenue::Binance, "BTCUSDT"),
+        ("OKX___SPOT", SimVenue::Okx, "BTC-USDT"),
+        ("BYBIT___SPOT", SimVenue::Bybit, "BTCUSDT"),
+        ("HTX___SPOT", SimVenue::Htx, "btcusdt"),
+        ("GATEIO___SPOT", SimVenue::Gate, "BTC_USDT"),
+        ("GEMINI___SPOT", SimVenue::Gemini, "BTCUSD"),
+    ] {
+        let sim = quiet_venue(venue);
+        let opts = FeedOptions::default().param("rest_url", &format!("http://{}", sim.addr()));
+        let mut feed = registry.create(key, &opts).unwrap();
+        let before = feed.instruments().unwrap();
+        assert_eq!((before[0].price_exp(), before[0].qty_exp()), (-2, -5), "{key}");
+        assert!(sim.set_precision(sym, 3, 6));
+        // Reconnecting reloads the metadata: the new tick and lot give the new exponents, and
+        // prices at the old tick are still exact at the finer one.
+        feed.connect().unwrap();
+        let after = feed.instruments().unwrap();
+        assert_eq!((after[0].price_exp(), after[0].qty_exp()), (-3, -6), "{key}");
+        assert_eq!((after[1].price_exp(), after[1].qty_exp()), (-2, -5), "{key}: the other symbol is unchanged");
+        let q = feed.ticker(sym).unwrap();
+        let book = sim.book(sym).unwrap();
+        assert_eq!((q.bid_px, q.bid_qty), (book.bids[0].0 * 10, book.bids[0].1 * 10), "{key}");
+    }
 }
 
 #[derive(Debug)]

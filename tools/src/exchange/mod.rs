@@ -410,6 +410,14 @@ impl Exchange {
             || p == "/api/v5/public/instruments"
             || p.starts_with("/api/v5/market/")
             || (p.starts_with("/v5/market/") && p != "/v5/market/time")
+            || p.starts_with("/api/v4/spot/currency_pairs")
+            || p == "/api/v4/spot/tickers"
+            || p == "/api/v4/spot/trades"
+            || p == "/api/v4/spot/candlesticks"
+            || p == "/v1/common/symbols"
+            || p.starts_with("/v1/symbols")
+            || p.starts_with("/v1/book/")
+            || p.starts_with("/v1/trades/")
         {
             return false;
         }

@@ -16,6 +16,7 @@ mod gate;
 mod gemini;
 mod htx;
 mod okx;
+mod public;
 
 use dialect::{Book, Dialect, Ev, Session, levels};
 
@@ -263,9 +264,17 @@ struct Market {
     books: Vec<Book>,
     log: VecDeque<Ev>,
     base: u64,
+    /// Price and quantity decimals each symbol's instrument metadata announces, where they
+    /// differ from the default two and five (the books themselves always move in those).
+    precision: BTreeMap<String, (u8, u8)>,
 }
 
 impl Market {
+    /// The price and quantity decimals `symbol`'s metadata announces.
+    fn digits(&self, symbol: &str) -> (u8, u8) {
+        self.precision.get(symbol).copied().unwrap_or((2, 5))
+    }
+
     /// Binance's REST snapshot of `symbol`.
     fn snapshot(&self, symbol: &str, limit: usize) -> Option<String> {
         let b = self.books.iter().find(|b| b.symbol.eq_ignore_ascii_case(symbol))?;
@@ -281,6 +290,10 @@ impl Market {
             .iter()
             .map(|b| {
                 let (base, quote) = b.symbol.split_at(b.symbol.len().saturating_sub(4));
+                let (p, q) = self.digits(&b.symbol);
+                // Binance pads its steps to eight decimals.
+                let pad = |d: u8| if d == 0 { "1.00000000".to_owned() } else { format!("{:0<10}", public::step(d)) };
+                let (tick, lot) = (pad(p), pad(q));
                 let notional = if usdm {
                     serde_json::json!({"filterType": "MIN_NOTIONAL", "notional": "5"})
                 } else {
@@ -290,8 +303,8 @@ impl Market {
                 serde_json::json!({
                     "symbol": b.symbol, status: "TRADING", "baseAsset": base, "quoteAsset": quote,
                     "filters": [
-                        {"filterType": "PRICE_FILTER", "minPrice": "0.01000000", "maxPrice": "1000000.00000000", "tickSize": "0.01000000"},
-                        {"filterType": "LOT_SIZE", "minQty": "0.00001000", "maxQty": "9000.00000000", "stepSize": "0.00001000"},
+                        {"filterType": "PRICE_FILTER", "minPrice": tick, "maxPrice": "1000000.00000000", "tickSize": tick},
+                        {"filterType": "LOT_SIZE", "minQty": lot, "maxQty": "9000.00000000", "stepSize": lot},
                         notional,
                     ],
                 })
@@ -400,8 +413,9 @@ impl Market {
                 .iter()
                 .map(|b| {
                     let (base, quote) = b.symbol.split_once('-').unwrap_or((&b.symbol, ""));
+                    let (p, q) = self.digits(&b.symbol);
                     serde_json::json!({"instType": "SPOT", "instId": b.symbol, "baseCcy": base, "quoteCcy": quote,
-                        "tickSz": "0.01", "lotSz": "0.00001", "minSz": "0.00001", "state": "live"})
+                        "tickSz": public::step(p), "lotSz": public::step(q), "minSz": public::step(q), "state": "live"})
                 })
                 .collect();
             return ok(serde_json::Value::Array(data));
@@ -484,13 +498,14 @@ impl Market {
                 .iter()
                 .map(|b| {
                     let (base, quote) = b.symbol.split_at(b.symbol.len().saturating_sub(4));
+                    let (p, q) = self.digits(&b.symbol);
                     let lot = if category == "linear" {
-                        serde_json::json!({"qtyStep": "0.00001", "minOrderQty": "0.00001", "minNotionalValue": "5"})
+                        serde_json::json!({"qtyStep": public::step(q), "minOrderQty": public::step(q), "minNotionalValue": "5"})
                     } else {
-                        serde_json::json!({"basePrecision": "0.00001", "minOrderQty": "0.00001", "minOrderAmt": "5"})
+                        serde_json::json!({"basePrecision": public::step(q), "minOrderQty": public::step(q), "minOrderAmt": "5"})
                     };
                     serde_json::json!({"symbol": b.symbol, "baseCoin": base, "quoteCoin": quote, "status": "Trading",
-                        "lotSizeFilter": lot, "priceFilter": {"tickSize": "0.01"}})
+                        "lotSizeFilter": lot, "priceFilter": {"tickSize": public::step(p)}})
                 })
                 .collect();
             return ok(serde_json::json!({"category": category, "list": list}));
@@ -659,7 +674,7 @@ impl Sim {
         let shared = Arc::new(Shared {
             exchange: crate::exchange::Exchange::new(cfg.exchange.clone()),
             record,
-            market: Mutex::new(Market { books, log: VecDeque::new(), base: 0 }),
+            market: Mutex::new(Market { books, log: VecDeque::new(), base: 0, precision: BTreeMap::new() }),
             ticked: Condvar::new(),
             stop: AtomicBool::new(false),
             cfg,
@@ -700,6 +715,18 @@ impl Sim {
         let b = m.books.iter().find(|b| b.symbol == symbol)?;
         let (bids, asks) = b.sides(usize::MAX);
         Some(SimBook { bids, asks, last_update_id: b.last_id, last_trade_id: b.trade_id })
+    }
+
+    /// Makes `symbol`'s instrument metadata announce `price_digits` and `qty_digits` decimals
+    /// from now on (every venue's instruments endpoint), as a venue changing a tick size does.
+    /// Returns `false` for an unknown symbol.
+    pub fn set_precision(&self, symbol: &str, price_digits: u8, qty_digits: u8) -> bool {
+        let Ok(mut m) = self.shared.market.lock() else { return false };
+        if !m.books.iter().any(|b| b.symbol == symbol) {
+            return false;
+        }
+        m.precision.insert(symbol.to_owned(), (price_digits, qty_digits));
+        true
     }
 
     /// Returns the PEM certificate clients must trust (TLS only).
@@ -941,6 +968,45 @@ fn serve_stream<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, mut s: S) ->
                     ("500 Internal Server Error", r#"{"retCode":10016,"retMsg":"internal","result":{}}"#.to_owned())
                 }
             },
+            None if target.starts_with("/v1/common/symbols") || target.starts_with("/market/") => {
+                match shared.market.lock() {
+                    Ok(m) => m.htx_public(&target),
+                    Err(_) => (
+                        "500 Internal Server Error",
+                        r#"{"status":"error","err-code":"gateway-internal-error"}"#.to_owned(),
+                    ),
+                }
+            }
+            None if target.starts_with("/api/v4/spot/") && !target.starts_with("/api/v4/spot/order_book") => {
+                match shared.market.lock() {
+                    Ok(m) => m.gate_public(&target),
+                    Err(_) => {
+                        ("500 Internal Server Error", r#"{"label":"SERVER_ERROR","message":"internal"}"#.to_owned())
+                    }
+                }
+            }
+            None if target.starts_with("/v1/symbols")
+                || target.starts_with("/v1/book/")
+                || target.starts_with("/v1/trades/")
+                || target.starts_with("/v2/candles/") =>
+            {
+                match shared.market.lock() {
+                    Ok(m) => m.gemini_public(&target),
+                    Err(_) => ("500 Internal Server Error", r#"{"result":"error","reason":"System"}"#.to_owned()),
+                }
+            }
+            None if target.starts_with("/sim/precision") => {
+                // Changes what a symbol's instrument metadata announces, as a venue re-tick does.
+                let digits = |k: &str| query(&target, k).and_then(|v| v.parse::<u8>().ok()).filter(|d| *d <= 12);
+                let symbol = query(&target, "symbol").unwrap_or("").to_owned();
+                match (shared.market.lock(), digits("price"), digits("qty")) {
+                    (Ok(mut m), Some(p), Some(q)) if m.books.iter().any(|b| b.symbol == symbol) => {
+                        m.precision.insert(symbol, (p, q));
+                        ("200 OK", r#"{"ok":true}"#.to_owned())
+                    }
+                    _ => ("400 Bad Request", r#"{"error":"want symbol, price and qty (0-12)"}"#.to_owned()),
+                }
+            }
             None if target.starts_with("/sim/book") => {
                 // The simulator's own view, for checking what a feeder made of a quiet market.
                 let symbol = query(&target, "symbol").unwrap_or("");

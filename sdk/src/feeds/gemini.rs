@@ -1,0 +1,243 @@
+//! Gemini spot (`GEMINI___SPOT`) REST market data as a [`VenueFeed`]: instruments from
+//! `/v1/symbols` and `/v1/symbols/details/:symbol` (exponents from `quote_increment`, the price
+//! step, and `tick_size`, which on Gemini is the *quantity* step), the book, recent trades and
+//! candles, returned as the records the rings carry. Gemini's ticker carries no sizes, so
+//! [`VenueFeed::ticker`] reads the top of `/v1/book` instead.
+
+use mdbus_schemas::{Bar, BookSnapshot, Kind, Nanos, Quote, Trade, VenueId, flags};
+use serde_json::Value;
+
+use super::common::{self, Instruments, Options, bad, dec, fixed, header, num};
+use crate::{
+    error::{Error, GEMINI},
+    http::HttpClient,
+    market::InstrumentInfo,
+    registry::{Capabilities, Capability, FeedOptions, Registry, VenueFeed},
+};
+
+const KEY: &str = "GEMINI___SPOT";
+
+/// What the REST feed can do.
+pub fn capabilities() -> Capabilities {
+    [
+        Capability::GetExchangeInfo,
+        Capability::GetTick,
+        Capability::GetDepth,
+        Capability::GetTrades,
+        Capability::GetKline,
+    ]
+    .into_iter()
+    .collect()
+}
+
+/// A Gemini REST market-data feed.
+#[derive(Debug)]
+pub struct GeminiMarketFeed {
+    http: HttpClient,
+    instruments: Instruments,
+}
+
+/// Gemini's candle time frame of a Binance-style interval (`1h` → `1hr`, `1d` → `1day`).
+fn time_frame(i: &str) -> Option<&'static str> {
+    Some(match i {
+        "1m" => "1m",
+        "5m" => "5m",
+        "15m" => "15m",
+        "30m" => "30m",
+        "1h" => "1hr",
+        "6h" => "6hr",
+        "1d" => "1day",
+        _ => return None,
+    })
+}
+
+impl GeminiMarketFeed {
+    /// A feed at `rest_url` (Gemini's own when `None`); instrument ids from `first_id` on.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] for a bad URL or TLS setup.
+    pub fn new(rest_url: Option<&str>, extra_pem: &[&str], first_id: u32) -> Result<GeminiMarketFeed, Error> {
+        Ok(GeminiMarketFeed {
+            http: common::http(rest_url, "https://api.gemini.com", extra_pem)?,
+            instruments: Instruments::new(first_id),
+        })
+    }
+
+    /// The instrument table of the loaded instruments.
+    pub fn instrument_table(&self) -> mdbus_schemas::InstrumentTable {
+        self.instruments.table()
+    }
+
+    fn get(&mut self, target: &str) -> Result<Value, Error> {
+        let r = self
+            .http
+            .request("GET", target, &[("Accept", "application/json")], b"")
+            .map_err(|e| Error::Network { venue: KEY.to_owned(), detail: crate::redact::text(&e.to_string()) })?;
+        if let Some(e) = GEMINI.from_body(KEY, r.status, &r.body, r.retry_after()) {
+            return Err(e);
+        }
+        if !r.is_success() {
+            return Err(bad(KEY, "error status"));
+        }
+        serde_json::from_slice(&r.body).map_err(|_| bad(KEY, "not JSON"))
+    }
+
+    /// The instrument of `symbol` (any case) and the lower-case spelling Gemini's paths use.
+    fn instrument(&mut self, symbol: &str) -> Result<(mdbus_schemas::Instrument, String), Error> {
+        if !self.instruments.loaded() {
+            self.connect()?;
+        }
+        let inst = self.instruments.get(KEY, &symbol.to_ascii_uppercase())?;
+        Ok((inst, symbol.to_ascii_lowercase()))
+    }
+}
+
+impl VenueFeed for GeminiMarketFeed {
+    fn key(&self) -> &str {
+        KEY
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        capabilities()
+    }
+
+    fn connect(&mut self) -> Result<(), Error> {
+        let names = self.get("/v1/symbols")?;
+        let names: Vec<String> = names
+            .as_array()
+            .ok_or_else(|| bad(KEY, "symbols"))?
+            .iter()
+            .filter_map(|s| s.as_str().map(str::to_owned))
+            .collect();
+        let mut infos = Vec::with_capacity(names.len());
+        for name in names {
+            let d = self.get(&format!("/v1/symbols/details/{name}"))?;
+            let text = |k: &str| d[k].as_str().unwrap_or("").to_owned();
+            infos.push(InstrumentInfo {
+                symbol: text("symbol").to_ascii_uppercase(),
+                base: text("base_currency"),
+                quote: text("quote_currency"),
+                tick_size: dec(&d["quote_increment"]).ok_or_else(|| bad(KEY, "quote_increment"))?,
+                lot_size: dec(&d["tick_size"]).ok_or_else(|| bad(KEY, "tick_size"))?,
+                min_notional: None,
+                status: text("status"),
+            });
+        }
+        self.instruments.load(KEY, VenueId::GEMINI, infos)
+    }
+
+    fn disconnect(&mut self) {
+        self.instruments.clear();
+    }
+
+    fn is_connected(&self) -> bool {
+        self.instruments.loaded()
+    }
+
+    fn instruments(&mut self) -> Result<Vec<InstrumentInfo>, Error> {
+        if !self.instruments.loaded() {
+            self.connect()?;
+        }
+        Ok(self.instruments.list())
+    }
+
+    fn ticker(&mut self, symbol: &str) -> Result<Quote, Error> {
+        let top = self.depth(symbol, 1)?;
+        if top.bid_count == 0 || top.ask_count == 0 {
+            return Err(bad(KEY, "one side of the book is empty"));
+        }
+        let mut header = top.header;
+        header.kind = Kind::QUOTE;
+        Ok(Quote {
+            header,
+            bid_px: top.bids[0].price,
+            bid_qty: top.bids[0].qty,
+            ask_px: top.asks[0].price,
+            ask_qty: top.asks[0].qty,
+            _pad: [0; 48],
+        })
+    }
+
+    fn depth(&mut self, symbol: &str, limit: usize) -> Result<BookSnapshot, Error> {
+        let (inst, path) = self.instrument(symbol)?;
+        let n = limit.clamp(1, mdbus_schemas::SNAPSHOT_DEPTH);
+        let v = self.get(&format!("/v1/book/{path}?limit_bids={n}&limit_asks={n}"))?;
+        // No sequence number; the newest level timestamp (seconds) stands for the book's time.
+        let newest = v["bids"]
+            .as_array()
+            .into_iter()
+            .chain(v["asks"].as_array())
+            .flatten()
+            .filter_map(|l| num(&l["timestamp"]))
+            .max()
+            .unwrap_or(0);
+        common::book(KEY, &inst, (&v["bids"], &v["asks"]), limit, 0, newest.saturating_mul(1000))
+    }
+
+    fn trades(&mut self, symbol: &str, limit: usize) -> Result<Vec<Trade>, Error> {
+        let (inst, path) = self.instrument(symbol)?;
+        let v = self.get(&format!("/v1/trades/{path}?limit_trades={}", limit.clamp(1, 500)))?;
+        let list = v.as_array().ok_or_else(|| bad(KEY, "trades"))?;
+        list.iter()
+            .rev()
+            .map(|t| {
+                let mut h =
+                    header(&inst, Kind::TRADE, num(&t["tid"]).unwrap_or(0), num(&t["timestampms"]).unwrap_or(0));
+                h.flags = if t["type"] == "sell" { flags::SELL } else { flags::BUY };
+                Ok(Trade {
+                    header: h,
+                    price: fixed(KEY, &t["price"], inst.price_exp, "price")?,
+                    qty: fixed(KEY, &t["amount"], inst.qty_exp, "amount")?,
+                })
+            })
+            .collect()
+    }
+
+    fn klines(&mut self, symbol: &str, interval: &str, limit: usize) -> Result<Vec<Bar>, Error> {
+        let (inst, path) = self.instrument(symbol)?;
+        let (Some(name), Some(span)) = (time_frame(interval), crate::market::interval_ms(interval)) else {
+            return Err(common::bad_interval(KEY, interval));
+        };
+        let v = self.get(&format!("/v2/candles/{path}/{name}"))?;
+        let list = v.as_array().ok_or_else(|| bad(KEY, "candles"))?;
+        let (pe, qe) = (inst.price_exp, inst.qty_exp);
+        // Newest first on the wire, no limit parameter: [time ms, open, high, low, close, volume].
+        let mut bars = list
+            .iter()
+            .take(limit)
+            .map(|k| {
+                let open_ms = num(&k[0]).ok_or_else(|| bad(KEY, "candle time"))?;
+                let mut h = header(&inst, Kind::BAR, 0, open_ms + span - 1);
+                h.flags = flags::CLOSED;
+                Ok(Bar {
+                    header: h,
+                    open: fixed(KEY, &k[1], pe, "open")?,
+                    high: fixed(KEY, &k[2], pe, "high")?,
+                    low: fixed(KEY, &k[3], pe, "low")?,
+                    close: fixed(KEY, &k[4], pe, "close")?,
+                    volume: fixed(KEY, &k[5], qe, "volume")?,
+                    quote_volume: 0,
+                    trades: 0,
+                    start_ts: Nanos::from_millis(open_ms),
+                    interval_ns: span.saturating_mul(1_000_000),
+                    _pad: [0; 8],
+                })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        bars.reverse();
+        Ok(bars)
+    }
+}
+
+/// Registers `GEMINI___SPOT` in `registry` (options as [`super::binance::register`]).
+///
+/// # Errors
+///
+/// [`crate::registry::RegistryError`] when the key is already registered.
+pub fn register(registry: &Registry) -> Result<(), crate::registry::RegistryError> {
+    registry.register(KEY, capabilities(), |o: &FeedOptions| -> Result<Box<dyn VenueFeed>, Error> {
+        let opts = Options::of(o);
+        Ok(Box::new(GeminiMarketFeed::new(opts.rest_url, &opts.pem, opts.first_id)?))
+    })
+}

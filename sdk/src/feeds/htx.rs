@@ -1,0 +1,239 @@
+//! HTX spot (`HTX___SPOT`) REST market data as a [`VenueFeed`]: instruments from
+//! `/v1/common/symbols` (exponents from `price-precision` and `amount-precision`, which HTX
+//! gives as digit counts), the merged ticker, depth, recent trades and klines, returned as the
+//! records the rings carry.
+
+use mdbus_schemas::{Bar, BookSnapshot, Decimal, Kind, Nanos, Quote, Trade, VenueId, flags};
+use serde_json::Value;
+
+use super::common::{self, Instruments, Options, bad, dec, fixed, header, num};
+use crate::{
+    error::{Error, HTX},
+    http::HttpClient,
+    market::InstrumentInfo,
+    registry::{Capabilities, Capability, FeedOptions, Registry, VenueFeed},
+};
+
+const KEY: &str = "HTX___SPOT";
+
+/// What the REST feed can do.
+pub fn capabilities() -> Capabilities {
+    [
+        Capability::GetExchangeInfo,
+        Capability::GetTick,
+        Capability::GetDepth,
+        Capability::GetTrades,
+        Capability::GetKline,
+    ]
+    .into_iter()
+    .collect()
+}
+
+/// An HTX REST market-data feed (spot).
+#[derive(Debug)]
+pub struct HtxMarketFeed {
+    http: HttpClient,
+    instruments: Instruments,
+}
+
+/// HTX's kline period of a Binance-style interval (`1m` → `1min`, `1h` → `60min`).
+fn period(i: &str) -> Option<&'static str> {
+    Some(match i {
+        "1m" => "1min",
+        "5m" => "5min",
+        "15m" => "15min",
+        "30m" => "30min",
+        "1h" => "60min",
+        "4h" => "4hour",
+        "1d" => "1day",
+        "1w" => "1week",
+        _ => return None,
+    })
+}
+
+/// `10^-digits` as a decimal (`2` → `0.01`).
+fn step(digits: u64) -> Option<Decimal> {
+    let exp = i8::try_from(digits).ok()?;
+    Some(Decimal::new(1, -exp))
+}
+
+impl HtxMarketFeed {
+    /// A feed at `rest_url` (HTX's own when `None`); instrument ids from `first_id` on.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Configuration`] for a bad URL or TLS setup.
+    pub fn new(rest_url: Option<&str>, extra_pem: &[&str], first_id: u32) -> Result<HtxMarketFeed, Error> {
+        Ok(HtxMarketFeed {
+            http: common::http(rest_url, "https://api.huobi.pro", extra_pem)?,
+            instruments: Instruments::new(first_id),
+        })
+    }
+
+    /// The instrument table of the loaded instruments.
+    pub fn instrument_table(&self) -> mdbus_schemas::InstrumentTable {
+        self.instruments.table()
+    }
+
+    /// A reply with `"status":"ok"`, whole.
+    fn get(&mut self, target: &str) -> Result<Value, Error> {
+        let r = self
+            .http
+            .request("GET", target, &[("Accept", "application/json")], b"")
+            .map_err(|e| Error::Network { venue: KEY.to_owned(), detail: crate::redact::text(&e.to_string()) })?;
+        if let Some(e) = HTX.from_body(KEY, r.status, &r.body, r.retry_after()) {
+            return Err(e);
+        }
+        let v: Value = serde_json::from_slice(&r.body).map_err(|_| bad(KEY, "not JSON"))?;
+        if !r.is_success() || v["status"] != "ok" {
+            return Err(bad(KEY, "status not ok"));
+        }
+        Ok(v)
+    }
+
+    fn instrument(&mut self, symbol: &str) -> Result<mdbus_schemas::Instrument, Error> {
+        if !self.instruments.loaded() {
+            self.connect()?;
+        }
+        self.instruments.get(KEY, symbol)
+    }
+}
+
+impl VenueFeed for HtxMarketFeed {
+    fn key(&self) -> &str {
+        KEY
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        capabilities()
+    }
+
+    fn connect(&mut self) -> Result<(), Error> {
+        let v = self.get("/v1/common/symbols")?;
+        let list = v["data"].as_array().ok_or_else(|| bad(KEY, "symbols"))?;
+        let infos = list
+            .iter()
+            .map(|s| {
+                let text = |k: &str| s[k].as_str().unwrap_or("").to_owned();
+                Ok(InstrumentInfo {
+                    symbol: text("symbol"),
+                    base: text("base-currency"),
+                    quote: text("quote-currency"),
+                    tick_size: num(&s["price-precision"]).and_then(step).ok_or_else(|| bad(KEY, "price-precision"))?,
+                    lot_size: num(&s["amount-precision"]).and_then(step).ok_or_else(|| bad(KEY, "amount-precision"))?,
+                    min_notional: dec(&s["min-order-value"]),
+                    status: text("state"),
+                })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        self.instruments.load(KEY, VenueId::HTX, infos)
+    }
+
+    fn disconnect(&mut self) {
+        self.instruments.clear();
+    }
+
+    fn is_connected(&self) -> bool {
+        self.instruments.loaded()
+    }
+
+    fn instruments(&mut self) -> Result<Vec<InstrumentInfo>, Error> {
+        if !self.instruments.loaded() {
+            self.connect()?;
+        }
+        Ok(self.instruments.list())
+    }
+
+    fn ticker(&mut self, symbol: &str) -> Result<Quote, Error> {
+        let inst = self.instrument(symbol)?;
+        let v = self.get(&format!("/market/detail/merged?symbol={symbol}"))?;
+        let t = &v["tick"];
+        let (pe, qe) = (inst.price_exp, inst.qty_exp);
+        Ok(Quote {
+            header: header(&inst, Kind::QUOTE, num(&t["version"]).unwrap_or(0), num(&v["ts"]).unwrap_or(0)),
+            bid_px: fixed(KEY, &t["bid"][0], pe, "bid")?,
+            bid_qty: fixed(KEY, &t["bid"][1], qe, "bid size")?,
+            ask_px: fixed(KEY, &t["ask"][0], pe, "ask")?,
+            ask_qty: fixed(KEY, &t["ask"][1], qe, "ask size")?,
+            _pad: [0; 48],
+        })
+    }
+
+    fn depth(&mut self, symbol: &str, limit: usize) -> Result<BookSnapshot, Error> {
+        let inst = self.instrument(symbol)?;
+        // HTX serves 5, 10 or 20 levels, or 150 when `depth` is left out.
+        let target = match [5, 10, 20].into_iter().find(|d| *d >= limit) {
+            Some(d) => format!("/market/depth?symbol={symbol}&type=step0&depth={d}"),
+            None => format!("/market/depth?symbol={symbol}&type=step0"),
+        };
+        let v = self.get(&target)?;
+        let t = &v["tick"];
+        let ms = num(&t["ts"]).or_else(|| num(&v["ts"])).unwrap_or(0);
+        common::book(KEY, &inst, (&t["bids"], &t["asks"]), limit, num(&t["version"]).unwrap_or(0), ms)
+    }
+
+    fn trades(&mut self, symbol: &str, limit: usize) -> Result<Vec<Trade>, Error> {
+        let inst = self.instrument(symbol)?;
+        let v = self.get(&format!("/market/history/trade?symbol={symbol}&size={}", limit.clamp(1, 2000)))?;
+        let groups = v["data"].as_array().ok_or_else(|| bad(KEY, "trades"))?;
+        // Groups of trades per match, newest first; oldest first here.
+        let mut out = Vec::new();
+        for t in groups.iter().rev().flat_map(|g| g["data"].as_array().into_iter().flatten().rev()) {
+            let seq = num(&t["trade-id"]).or_else(|| num(&t["id"])).unwrap_or(0);
+            let mut h = header(&inst, Kind::TRADE, seq, num(&t["ts"]).unwrap_or(0));
+            h.flags = if t["direction"] == "sell" { flags::SELL } else { flags::BUY };
+            out.push(Trade {
+                header: h,
+                price: fixed(KEY, &t["price"], inst.price_exp, "price")?,
+                qty: fixed(KEY, &t["amount"], inst.qty_exp, "amount")?,
+            });
+        }
+        let skip = out.len().saturating_sub(limit);
+        Ok(out.split_off(skip))
+    }
+
+    fn klines(&mut self, symbol: &str, interval: &str, limit: usize) -> Result<Vec<Bar>, Error> {
+        let inst = self.instrument(symbol)?;
+        let (Some(name), Some(span)) = (period(interval), crate::market::interval_ms(interval)) else {
+            return Err(common::bad_interval(KEY, interval));
+        };
+        let v =
+            self.get(&format!("/market/history/kline?symbol={symbol}&period={name}&size={}", limit.clamp(1, 2000)))?;
+        let list = v["data"].as_array().ok_or_else(|| bad(KEY, "klines"))?;
+        let (pe, qe) = (inst.price_exp, inst.qty_exp);
+        list.iter()
+            .rev()
+            .map(|k| {
+                let open_ms = num(&k["id"]).ok_or_else(|| bad(KEY, "kline id"))?.saturating_mul(1000);
+                let mut h = header(&inst, Kind::BAR, 0, open_ms + span - 1);
+                h.flags = flags::CLOSED;
+                Ok(Bar {
+                    header: h,
+                    open: fixed(KEY, &k["open"], pe, "open")?,
+                    high: fixed(KEY, &k["high"], pe, "high")?,
+                    low: fixed(KEY, &k["low"], pe, "low")?,
+                    close: fixed(KEY, &k["close"], pe, "close")?,
+                    // HTX: `amount` is the base volume, `vol` the quote volume.
+                    volume: fixed(KEY, &k["amount"], qe, "amount")?,
+                    quote_volume: fixed(KEY, &k["vol"], pe.saturating_add(qe), "vol")?,
+                    trades: num(&k["count"]).unwrap_or(0),
+                    start_ts: Nanos::from_millis(open_ms),
+                    interval_ns: span.saturating_mul(1_000_000),
+                    _pad: [0; 8],
+                })
+            })
+            .collect()
+    }
+}
+
+/// Registers `HTX___SPOT` in `registry` (options as [`super::binance::register`]).
+///
+/// # Errors
+///
+/// [`crate::registry::RegistryError`] when the key is already registered.
+pub fn register(registry: &Registry) -> Result<(), crate::registry::RegistryError> {
+    registry.register(KEY, capabilities(), |o: &FeedOptions| -> Result<Box<dyn VenueFeed>, Error> {
+        let opts = Options::of(o);
+        Ok(Box::new(HtxMarketFeed::new(opts.rest_url, &opts.pem, opts.first_id)?))
+    })
+}
