@@ -11,7 +11,12 @@ use std::{
     sync::{Arc, OnceLock, RwLock},
 };
 
-use crate::{config::ExchangeConfig, credentials::Credentials, error::Error};
+use crate::{
+    config::ExchangeConfig,
+    credentials::Credentials,
+    error::Error,
+    order::{BalanceState, NewOrder, OrderClient, OrderRef, OrderState, Placed, PositionState},
+};
 
 macro_rules! capabilities {
     ($($name:ident = $text:literal,)*) => {
@@ -243,6 +248,78 @@ pub trait VenueFeed: Send + fmt::Debug {
             .err()
             .unwrap_or_else(|| not_implemented(self.key(), Capability::GetKline)))
     }
+
+    /// The order client behind the order operations, where the feed trades and was given
+    /// credentials. The default has none.
+    fn order_client(&mut self) -> Option<&mut dyn OrderClient> {
+        None
+    }
+
+    /// Places an order ([`Capability::MakeOrder`]), through the order client with its safe
+    /// retries: an unknown outcome comes back as [`Placed::Unknown`], never a second order.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotSupported`] where the venue lacks it, [`Error::Configuration`] without
+    /// credentials, else the venue's error.
+    fn place_order(&mut self, order: &NewOrder) -> Result<Placed, Error> {
+        trade(self, Capability::MakeOrder)?.place(order)
+    }
+
+    /// Cancels an order ([`Capability::CancelOrder`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`VenueFeed::place_order`].
+    fn cancel_order(&mut self, symbol: &str, order: OrderRef<'_>) -> Result<OrderState, Error> {
+        trade(self, Capability::CancelOrder)?.cancel(symbol, order)
+    }
+
+    /// An order's state ([`Capability::QueryOrder`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`VenueFeed::place_order`].
+    fn query_order(&mut self, symbol: &str, order: OrderRef<'_>) -> Result<OrderState, Error> {
+        trade(self, Capability::QueryOrder)?.query(symbol, order)
+    }
+
+    /// The open orders, of one symbol or all ([`Capability::QueryOpenOrders`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`VenueFeed::place_order`].
+    fn open_orders(&mut self, symbol: Option<&str>) -> Result<Vec<OrderState>, Error> {
+        trade(self, Capability::QueryOpenOrders)?.open_orders(symbol)
+    }
+
+    /// The account's balances ([`Capability::GetBalance`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`VenueFeed::place_order`].
+    fn balances(&mut self) -> Result<Vec<BalanceState>, Error> {
+        trade(self, Capability::GetBalance)?.balances()
+    }
+
+    /// The open positions ([`Capability::GetPosition`]: derivatives venues only).
+    ///
+    /// # Errors
+    ///
+    /// As [`VenueFeed::place_order`].
+    fn positions(&mut self) -> Result<Vec<PositionState>, Error> {
+        trade(self, Capability::GetPosition)?.positions()
+    }
+}
+
+/// The order client of `feed` for an operation needing `cap`: not supported without the
+/// capability, a configuration error without credentials.
+fn trade<F: VenueFeed + ?Sized>(feed: &mut F, cap: Capability) -> Result<&mut dyn OrderClient, Error> {
+    feed.require(cap)?;
+    let key = feed.key().to_owned();
+    feed.order_client().ok_or_else(|| Error::Configuration {
+        detail: format!("{key}: {cap} needs credentials (FeedOptions::credentials)"),
+    })
 }
 
 /// A feed that claims `cap` but does not implement the operation: still a typed error, never a
@@ -261,6 +338,9 @@ pub struct FeedOptions {
     pub config: Option<ExchangeConfig>,
     /// Anything else, by name.
     pub params: BTreeMap<String, String>,
+    /// The rate limiter every request of the feed (market data and orders) draws from, shared
+    /// with other processes if it is.
+    pub limiter: Option<Arc<crate::rate_limit::Limiter>>,
 }
 
 impl FeedOptions {
@@ -273,6 +353,12 @@ impl FeedOptions {
     /// Sets the venue configuration.
     pub fn config(mut self, c: ExchangeConfig) -> FeedOptions {
         self.config = Some(c);
+        self
+    }
+
+    /// Draws every request from `limiter`.
+    pub fn limiter(mut self, limiter: Arc<crate::rate_limit::Limiter>) -> FeedOptions {
+        self.limiter = Some(limiter);
         self
     }
 

@@ -5,7 +5,9 @@
 
 use std::time::Duration;
 
-use mdbus_sdk::error::{BINANCE, CodeTable, Error, ErrorCategory, ErrorCode, OKX, http_status_code};
+use mdbus_sdk::error::{
+    BINANCE, BYBIT, CodeTable, Error, ErrorCategory, ErrorCode, GATE, GEMINI, HTX, OKX, http_status_code,
+};
 
 #[test]
 fn there_are_48_codes_with_the_seed_numbers_and_names() {
@@ -55,6 +57,7 @@ fn check_table(table: &CodeTable, venue: &str) {
                 }
                 ErrorCode::InvalidOrder
                 | ErrorCode::InvalidPrice
+                | ErrorCode::InvalidVolume
                 | ErrorCode::MinNotional
                 | ErrorCode::MinimumNotMet
                 | ErrorCode::PrecisionError
@@ -101,6 +104,27 @@ fn okx_table_maps_as_documented() {
     assert_eq!(OKX.lookup("50113").unwrap().code, ErrorCode::InvalidSignature);
     assert_eq!(OKX.lookup("51008").unwrap().code, ErrorCode::InsufficientBalance);
     assert_eq!(OKX.lookup("51603").unwrap().code, ErrorCode::OrderNotFound);
+}
+
+#[test]
+fn bybit_htx_gate_and_gemini_tables_map_as_documented() {
+    check_table(&BYBIT, "BYBIT___SPOT");
+    check_table(&HTX, "HTX___SPOT");
+    check_table(&GATE, "GATEIO___SPOT");
+    check_table(&GEMINI, "GEMINI___SPOT");
+    // Each venue's own envelope is read: HTX's err-code, Gate's label, Gemini's reason.
+    let e = HTX
+        .from_body("HTX___SPOT", 200, br#"{"status":"error","err-code":"base-record-invalid","err-msg":"x"}"#, None)
+        .unwrap();
+    assert!(matches!(e, Error::OrderNotFound { .. }), "{e:?}");
+    let e = GATE.from_body("GATEIO___SPOT", 401, br#"{"label":"INVALID_SIGNATURE","message":"x"}"#, None).unwrap();
+    assert!(e.is_auth(), "{e:?}");
+    let e = GEMINI
+        .from_body("GEMINI___SPOT", 400, br#"{"result":"error","reason":"InsufficientFunds","message":"x"}"#, None)
+        .unwrap();
+    assert!(matches!(e, Error::InsufficientBalance { .. }), "{e:?}");
+    // A Gemini success that happens to carry a `reason` field is still a success.
+    assert!(GEMINI.from_body("GEMINI___SPOT", 200, br#"{"result":"ok","reason":"none"}"#, None).is_none());
 }
 
 #[test]
@@ -210,7 +234,7 @@ fn venue_messages_are_redacted() {
 }
 
 mod fuzz {
-    use mdbus_sdk::error::{BINANCE, OKX};
+    use mdbus_sdk::error::{BINANCE, BYBIT, GATE, GEMINI, HTX, OKX};
     use proptest::prelude::*;
 
     proptest! {
@@ -223,7 +247,7 @@ mod fuzz {
             ("-?[0-9]{1,6}", ".{0,40}").prop_map(|(c, m)| format!(r#"{{"code":{c},"msg":{m:?}}}"#).into_bytes()),
             ("[0-9]{1,6}", "[0-9]{1,6}").prop_map(|(c, s)| format!(r#"{{"code":"{c}","msg":"","data":[{{"sCode":"{s}","sMsg":"x"}}]}}"#).into_bytes()),
         ]) {
-            for table in [&BINANCE, &OKX] {
+            for table in [&BINANCE, &OKX, &BYBIT, &HTX, &GATE, &GEMINI] {
                 if let Some(e) = table.from_body("V___X", status, &body, None) {
                     let _ = (e.to_string(), e.code(), e.is_retryable(), e.is_user_recoverable());
                 } else {

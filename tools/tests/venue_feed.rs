@@ -343,6 +343,102 @@ fn a_precision_change_shows_in_the_instruments() {
     }
 }
 
+#[test]
+fn orders_balances_and_positions_through_the_feed_protocol() {
+    use mdbus_sdk::{
+        credentials::Credentials,
+        order::{NewOrder, OrderRef, OrderStatus, Placed, Side},
+    };
+    let registry = Registry::new();
+    register_all(&registry).unwrap();
+    let sim = Sim::start(SimConfig { tick: Duration::from_millis(5), ..SimConfig::default() }).unwrap();
+    let creds = Credentials::new("mdbus-sim-key", "mdbus-sim-secret", Some("mdbus-sim-pass".into())).unwrap();
+    let url = format!("http://127.0.0.1:{}", sim.addr().port());
+    for (key, symbol, derivatives) in [
+        ("BINANCE___SPOT", "BTCUSDT", false),
+        ("BINANCE___SWAP", "BTCUSDT", true),
+        ("OKX___SPOT", "BTC-USDT", false),
+        ("BYBIT___SPOT", "BTCUSDT", false),
+        ("BYBIT___SWAP", "ETHUSDT", true),
+    ] {
+        let opts = FeedOptions::default().param("rest_url", &url).credentials(creds.clone());
+        let mut feed = registry.create(key, &opts).unwrap();
+        let order = NewOrder::limit(symbol, Side::Buy, "0.01".parse().unwrap(), "60000".parse().unwrap());
+        let placed = match feed.place_order(&order).unwrap() {
+            Placed::Accepted(s) => s,
+            other => panic!("{key}: {other:?}"),
+        };
+        let q = feed.query_order(symbol, OrderRef::Client(&placed.client_order_id)).unwrap();
+        assert_eq!((q.status, q.order_id.as_str()), (OrderStatus::New, placed.order_id.as_str()), "{key}");
+        assert_eq!(feed.open_orders(Some(symbol)).unwrap().len(), 1, "{key}");
+        let c = feed.cancel_order(symbol, OrderRef::Venue(&placed.order_id)).unwrap();
+        assert_eq!(c.status, OrderStatus::Canceled, "{key}");
+        assert!(feed.open_orders(None).unwrap().is_empty(), "{key}");
+        assert!(feed.balances().unwrap().iter().any(|b| b.asset == "USDT"), "{key}");
+        match feed.positions() {
+            Ok(p) => assert!(derivatives && p.is_empty(), "{key}: {p:?}"),
+            Err(Error::NotSupported { capability, .. }) => {
+                assert!(!derivatives && capability == Capability::GetPosition, "{key}");
+            }
+            Err(e) => panic!("{key}: {e:?}"),
+        }
+        assert!(feed.order_client().is_some());
+
+        // Without credentials: a configuration error naming what is missing, nothing sent.
+        let mut bare = registry.create(key, &FeedOptions::default().param("rest_url", &url)).unwrap();
+        match bare.place_order(&order) {
+            Err(Error::Configuration { detail }) => assert!(detail.contains("credentials"), "{key}: {detail}"),
+            other => panic!("{key}: {other:?}"),
+        }
+    }
+    assert_eq!(sim.exchange().orders_received(), 5, "one order per trading key, none without credentials");
+
+    // Venues whose order path mdbus does not carry say so by capability.
+    for key in ["HTX___SPOT", "GATEIO___SPOT", "GEMINI___SPOT"] {
+        let mut feed = registry.create(key, &FeedOptions::default().credentials(creds.clone())).unwrap();
+        let order = NewOrder::market("X", Side::Buy, "1".parse().unwrap());
+        for (r, cap) in [
+            (feed.place_order(&order).map(|_| ()), Capability::MakeOrder),
+            (feed.cancel_order("X", OrderRef::Venue("1")).map(|_| ()), Capability::CancelOrder),
+            (feed.query_order("X", OrderRef::Venue("1")).map(|_| ()), Capability::QueryOrder),
+            (feed.open_orders(None).map(|_| ()), Capability::QueryOpenOrders),
+            (feed.balances().map(|_| ()), Capability::GetBalance),
+            (feed.positions().map(|_| ()), Capability::GetPosition),
+        ] {
+            match r {
+                Err(Error::NotSupported { capability, venue }) => assert_eq!((capability, venue.as_str()), (cap, key)),
+                other => panic!("{key} {cap}: {other:?}"),
+            }
+        }
+        assert!(!registry.capabilities(key).unwrap().contains(Capability::MakeOrder));
+    }
+}
+
+#[test]
+fn market_data_draws_from_the_shared_limiter() {
+    use mdbus_sdk::rate_limit::{Limiter, Rule};
+    let sim = quiet_sim(false);
+    let registry = Registry::new();
+    register_all(&registry).unwrap();
+    let limiter = std::sync::Arc::new(
+        Limiter::new([Rule::fixed_window("market data", 3, Duration::from_secs(60)).endpoint("/api/v3/*")]).unwrap(),
+    );
+    let opts = FeedOptions::default()
+        .param("rest_url", &format!("http://{}", sim.addr()))
+        .param("limiter_wait_ms", "50")
+        .limiter(limiter);
+    let mut feed = registry.create("BINANCE___SPOT", &opts).unwrap();
+    feed.connect().unwrap();
+    feed.ticker("BTCUSDT").unwrap();
+    feed.depth("BTCUSDT", 5).unwrap();
+    // The fourth request in the window is refused locally with how long to wait; the venue
+    // never sees it.
+    match feed.trades("BTCUSDT", 5) {
+        Err(e @ Error::RateLimit { .. }) => assert!(e.retry_after().is_some_and(|d| !d.is_zero()), "{e:?}"),
+        other => panic!("{other:?}"),
+    }
+}
+
 #[derive(Debug)]
 struct TicksOnly;
 

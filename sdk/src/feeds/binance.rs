@@ -1,20 +1,20 @@
-//! Binance spot (`BINANCE___SPOT`) and USD-M futures (`BINANCE___SWAP`) REST market data as a
-//! [`VenueFeed`]: instruments from `exchangeInfo` (exponents from `PRICE_FILTER.tickSize` and
-//! `LOT_SIZE.stepSize`), the book ticker, depth, recent trades and klines, returned as the
-//! records the rings carry.
+//! Binance spot (`BINANCE___SPOT`) and USD-M futures (`BINANCE___SWAP`) as a [`VenueFeed`]:
+//! REST market data (instruments from `exchangeInfo`, exponents from `PRICE_FILTER.tickSize`
+//! and `LOT_SIZE.stepSize`; the book ticker, depth, recent trades and klines) returned as the
+//! records the rings carry, and, given credentials, the order operations through
+//! [`BinanceClient`].
 
-use std::collections::HashMap;
-
-use mdbus_schemas::{
-    Bar, BookSnapshot, Decimal, Header, Instrument, InstrumentId, InstrumentTable, Kind, Level, Nanos, Quote,
-    SNAPSHOT_DEPTH, Symbol, Trade, VenueId, flags,
-};
+use mdbus_schemas::{Bar, BookSnapshot, Kind, Nanos, Quote, Trade, VenueId, flags};
 use serde_json::Value;
 
+use super::common::{self, Instruments, Options, Rest, bad, dec, fixed, header};
 use crate::{
-    error::{BINANCE, Error, ErrorCode},
-    http::HttpClient,
+    error::{BINANCE, Error},
     market::InstrumentInfo,
+    order::{
+        OrderClient,
+        binance::{BinanceClient, Market as OrderMarket},
+    },
     registry::{Capabilities, Capability, FeedOptions, Registry, VenueFeed},
 };
 
@@ -57,86 +57,77 @@ impl Market {
     }
 }
 
-/// What the REST feed can do.
-pub fn capabilities() -> Capabilities {
-    [
+/// What the feed can do on `market`: market data, and orders (positions on USD-M only).
+pub fn capabilities_of(market: Market) -> Capabilities {
+    let c: Capabilities = [
         Capability::GetExchangeInfo,
         Capability::GetTick,
         Capability::GetDepth,
         Capability::GetTrades,
         Capability::GetKline,
+        Capability::MakeOrder,
+        Capability::CancelOrder,
+        Capability::QueryOrder,
+        Capability::QueryOpenOrders,
+        Capability::GetBalance,
     ]
     .into_iter()
-    .collect()
+    .collect();
+    if market == Market::UsdM { c.with(Capability::GetPosition) } else { c }
 }
 
-/// A Binance REST market-data feed.
+/// What the spot feed can do.
+pub fn capabilities() -> Capabilities {
+    capabilities_of(Market::Spot)
+}
+
+/// A Binance feed: REST market data, and orders given credentials.
 #[derive(Debug)]
 pub struct BinanceMarketFeed {
     market: Market,
-    http: HttpClient,
-    /// By symbol: the instrument (id, exponents) and its metadata.
-    instruments: HashMap<String, (Instrument, InstrumentInfo)>,
-    first_id: u32,
-    connected: bool,
-}
-
-fn bad(venue: &str, what: &str) -> Error {
-    Error::Venue {
-        venue: venue.to_owned(),
-        code: ErrorCode::ApiError,
-        status: None,
-        venue_code: String::new(),
-        detail: format!("unexpected response: {what}"),
-    }
-}
-
-fn dec(v: &Value) -> Option<Decimal> {
-    match v {
-        Value::String(s) => s.parse().ok(),
-        Value::Number(n) => n.to_string().parse().ok(),
-        _ => None,
-    }
+    rest: Rest,
+    instruments: Instruments,
+    orders: Option<BinanceClient>,
 }
 
 impl BinanceMarketFeed {
-    /// A feed on `market` at `rest_url` (the venue's own when `None`). Instrument ids are given
-    /// in `exchangeInfo` order from `first_id` on.
+    /// A feed on `market` built from `options` (see [`super`] for the parameters). Instrument
+    /// ids are given in `exchangeInfo` order from `first_id` on.
     ///
     /// # Errors
     ///
     /// [`Error::Configuration`] for a bad URL or TLS setup.
-    pub fn new(
-        market: Market,
-        rest_url: Option<&str>,
-        extra_pem: &[&str],
-        first_id: u32,
-    ) -> Result<BinanceMarketFeed, Error> {
-        let tls = crate::tls::client_config(&[] as &[std::path::PathBuf], extra_pem)
-            .map_err(|e| Error::Configuration { detail: e.to_string() })?;
-        let http = HttpClient::new(rest_url.unwrap_or(market.default_url()), tls)
-            .map_err(|e| Error::Configuration { detail: e.to_string() })?;
-        Ok(BinanceMarketFeed { market, http, instruments: HashMap::new(), first_id, connected: false })
+    pub fn new(market: Market, options: &FeedOptions) -> Result<BinanceMarketFeed, Error> {
+        let o = Options::of(options);
+        let orders = match o.credentials {
+            None => None,
+            Some(c) => {
+                let m = if market == Market::Spot { OrderMarket::Spot } else { OrderMarket::UsdM };
+                let client = BinanceClient::new(m, o.rest_url.unwrap_or(market.default_url()), o.tls()?, c.clone())?
+                    .with_account(o.account);
+                Some(match &o.limiter {
+                    Some(l) => client.with_limiter(l.clone()),
+                    None => client,
+                })
+            }
+        };
+        Ok(BinanceMarketFeed {
+            market,
+            rest: Rest::new(market.key(), &o, market.default_url())?,
+            instruments: Instruments::new(o.first_id),
+            orders,
+        })
     }
 
     /// The instrument table of the loaded instruments (for readers of records this feed
     /// returns).
-    pub fn instrument_table(&self) -> InstrumentTable {
-        let mut t = InstrumentTable::default();
-        let mut all: Vec<&Instrument> = self.instruments.values().map(|(i, _)| i).collect();
-        all.sort_by_key(|i| i.id.0);
-        for i in all {
-            let _ = t.insert(*i);
-        }
-        t
+    pub fn instrument_table(&self) -> mdbus_schemas::InstrumentTable {
+        self.instruments.table()
     }
 
     fn get(&mut self, target: &str) -> Result<Value, Error> {
         let venue = self.market.key();
-        let r = self
-            .http
-            .request("GET", target, &[("Accept", "application/json")], b"")
-            .map_err(|e| Error::Network { venue: venue.to_owned(), detail: crate::redact::text(&e.to_string()) })?;
+        let r = self.rest.get(target)?;
         if !r.is_success() {
             return Err(BINANCE
                 .from_body(venue, r.status, &r.body, r.retry_after())
@@ -145,30 +136,11 @@ impl BinanceMarketFeed {
         serde_json::from_slice(&r.body).map_err(|_| bad(venue, "not JSON"))
     }
 
-    fn instrument(&mut self, symbol: &str) -> Result<Instrument, Error> {
-        if !self.connected {
+    fn instrument(&mut self, symbol: &str) -> Result<mdbus_schemas::Instrument, Error> {
+        if !self.instruments.loaded() {
             self.connect()?;
         }
-        self.instruments.get(symbol).map(|(i, _)| *i).ok_or_else(|| Error::InvalidSymbol {
-            venue: self.market.key().to_owned(),
-            symbol: symbol.to_owned(),
-            detail: "not in exchangeInfo".into(),
-        })
-    }
-
-    fn header(inst: &Instrument, kind: Kind, seq: u64, ms: u64) -> Header {
-        Header {
-            kind,
-            venue: inst.venue,
-            instrument: inst.id,
-            venue_seq: seq,
-            venue_ts: Nanos::from_millis(ms),
-            ..Header::default()
-        }
-    }
-
-    fn fixed(&self, v: &Value, exp: i8, what: &str) -> Result<i64, Error> {
-        dec(v).and_then(|d| d.to_fixed(exp).ok()).ok_or_else(|| bad(self.market.key(), what))
+        self.instruments.get(self.market.key(), symbol)
     }
 }
 
@@ -178,107 +150,71 @@ impl VenueFeed for BinanceMarketFeed {
     }
 
     fn capabilities(&self) -> Capabilities {
-        capabilities()
+        capabilities_of(self.market)
     }
 
     fn connect(&mut self) -> Result<(), Error> {
         let infos = self.instruments_uncached()?;
-        self.instruments.clear();
-        for (n, info) in infos.into_iter().enumerate() {
-            let sym = Symbol::new(&info.symbol).map_err(|_| bad(self.market.key(), "symbol"))?;
-            let inst = Instrument::new(
-                InstrumentId(self.first_id + n as u32),
-                self.market.venue(),
-                sym,
-                info.price_exp(),
-                info.qty_exp(),
-            );
-            self.instruments.insert(info.symbol.clone(), (inst, info));
-        }
-        self.connected = true;
-        Ok(())
+        self.instruments.load(self.market.key(), self.market.venue(), infos)
     }
 
     fn disconnect(&mut self) {
-        self.connected = false;
         self.instruments.clear();
     }
 
     fn is_connected(&self) -> bool {
-        self.connected
+        self.instruments.loaded()
     }
 
     fn instruments(&mut self) -> Result<Vec<InstrumentInfo>, Error> {
-        if !self.connected {
+        if !self.instruments.loaded() {
             self.connect()?;
         }
-        let mut v: Vec<(u32, InstrumentInfo)> =
-            self.instruments.values().map(|(i, info)| (i.id.0, info.clone())).collect();
-        v.sort_by_key(|(id, _)| *id);
-        Ok(v.into_iter().map(|(_, i)| i).collect())
+        Ok(self.instruments.list())
     }
 
     fn ticker(&mut self, symbol: &str) -> Result<Quote, Error> {
         let inst = self.instrument(symbol)?;
+        let key = self.market.key();
         let v = self.get(&format!("{}/ticker/bookTicker?symbol={symbol}", self.market.prefix()))?;
         let (pe, qe) = (inst.price_exp, inst.qty_exp);
         Ok(Quote {
-            header: Self::header(
+            header: header(
                 &inst,
                 Kind::QUOTE,
                 v["lastUpdateId"].as_u64().unwrap_or(0),
                 v["time"].as_u64().unwrap_or(0),
             ),
-            bid_px: self.fixed(&v["bidPrice"], pe, "bidPrice")?,
-            bid_qty: self.fixed(&v["bidQty"], qe, "bidQty")?,
-            ask_px: self.fixed(&v["askPrice"], pe, "askPrice")?,
-            ask_qty: self.fixed(&v["askQty"], qe, "askQty")?,
+            bid_px: fixed(key, &v["bidPrice"], pe, "bidPrice")?,
+            bid_qty: fixed(key, &v["bidQty"], qe, "bidQty")?,
+            ask_px: fixed(key, &v["askPrice"], pe, "askPrice")?,
+            ask_qty: fixed(key, &v["askQty"], qe, "askQty")?,
             _pad: [0; 48],
         })
     }
 
     fn depth(&mut self, symbol: &str, limit: usize) -> Result<BookSnapshot, Error> {
         let inst = self.instrument(symbol)?;
-        let limit = limit.clamp(1, SNAPSHOT_DEPTH);
-        let v = self.get(&format!("{}/depth?symbol={symbol}&limit={limit}", self.market.prefix()))?;
-        let mut rec = BookSnapshot {
-            header: Self::header(
-                &inst,
-                Kind::BOOK_SNAPSHOT,
-                v["lastUpdateId"].as_u64().unwrap_or(0),
-                v["T"].as_u64().unwrap_or(0),
-            ),
-            ..BookSnapshot::default()
-        };
-        for (side, levels, count) in
-            [("bids", &mut rec.bids, &mut rec.bid_count), ("asks", &mut rec.asks, &mut rec.ask_count)]
-        {
-            let list = v[side].as_array().ok_or_else(|| bad(self.market.key(), side))?;
-            for (l, slot) in list.iter().take(limit).zip(levels.iter_mut()) {
-                *slot = Level {
-                    price: self.fixed(&l[0], inst.price_exp, side)?,
-                    qty: self.fixed(&l[1], inst.qty_exp, side)?,
-                };
-                *count += 1;
-            }
-        }
-        Ok(rec)
+        let n = limit.clamp(1, mdbus_schemas::SNAPSHOT_DEPTH);
+        let v = self.get(&format!("{}/depth?symbol={symbol}&limit={n}", self.market.prefix()))?;
+        let (seq, ms) = (v["lastUpdateId"].as_u64().unwrap_or(0), v["T"].as_u64().unwrap_or(0));
+        common::book(self.market.key(), &inst, (&v["bids"], &v["asks"]), limit, seq, ms)
     }
 
     fn trades(&mut self, symbol: &str, limit: usize) -> Result<Vec<Trade>, Error> {
         let inst = self.instrument(symbol)?;
+        let key = self.market.key();
         let v = self.get(&format!("{}/trades?symbol={symbol}&limit={}", self.market.prefix(), limit.clamp(1, 1000)))?;
-        let list = v.as_array().ok_or_else(|| bad(self.market.key(), "trades"))?;
+        let list = v.as_array().ok_or_else(|| bad(key, "trades"))?;
         list.iter()
             .map(|t| {
-                let mut h =
-                    Self::header(&inst, Kind::TRADE, t["id"].as_u64().unwrap_or(0), t["time"].as_u64().unwrap_or(0));
+                let mut h = header(&inst, Kind::TRADE, t["id"].as_u64().unwrap_or(0), t["time"].as_u64().unwrap_or(0));
                 // The buyer was the maker: the taker sold.
                 h.flags = if t["isBuyerMaker"].as_bool().unwrap_or(false) { flags::SELL } else { flags::BUY };
                 Ok(Trade {
                     header: h,
-                    price: self.fixed(&t["price"], inst.price_exp, "price")?,
-                    qty: self.fixed(&t["qty"], inst.qty_exp, "qty")?,
+                    price: fixed(key, &t["price"], inst.price_exp, "price")?,
+                    qty: fixed(key, &t["qty"], inst.qty_exp, "qty")?,
                 })
             })
             .collect()
@@ -286,28 +222,32 @@ impl VenueFeed for BinanceMarketFeed {
 
     fn klines(&mut self, symbol: &str, interval: &str, limit: usize) -> Result<Vec<Bar>, Error> {
         let inst = self.instrument(symbol)?;
+        let key = self.market.key();
+        if crate::market::interval_ms(interval).is_none() {
+            return Err(common::bad_interval(key, interval));
+        }
         let v = self.get(&format!(
             "{}/klines?symbol={symbol}&interval={interval}&limit={}",
             self.market.prefix(),
             limit.clamp(1, 1000)
         ))?;
-        let list = v.as_array().ok_or_else(|| bad(self.market.key(), "klines"))?;
+        let list = v.as_array().ok_or_else(|| bad(key, "klines"))?;
         let (pe, qe) = (inst.price_exp, inst.qty_exp);
         list.iter()
             .map(|k| {
-                let open_ms = k[0].as_u64().ok_or_else(|| bad(self.market.key(), "kline open time"))?;
+                let open_ms = k[0].as_u64().ok_or_else(|| bad(key, "kline open time"))?;
                 let close_ms = k[6].as_u64().unwrap_or(open_ms);
                 let trades = k[8].as_u64().unwrap_or(0);
-                let mut h = Self::header(&inst, Kind::BAR, trades, close_ms);
+                let mut h = header(&inst, Kind::BAR, trades, close_ms);
                 h.flags = flags::CLOSED;
                 Ok(Bar {
                     header: h,
-                    open: self.fixed(&k[1], pe, "open")?,
-                    high: self.fixed(&k[2], pe, "high")?,
-                    low: self.fixed(&k[3], pe, "low")?,
-                    close: self.fixed(&k[4], pe, "close")?,
-                    volume: self.fixed(&k[5], qe, "volume")?,
-                    quote_volume: self.fixed(&k[7], pe.saturating_add(qe), "quote volume")?,
+                    open: fixed(key, &k[1], pe, "open")?,
+                    high: fixed(key, &k[2], pe, "high")?,
+                    low: fixed(key, &k[3], pe, "low")?,
+                    close: fixed(key, &k[4], pe, "close")?,
+                    volume: fixed(key, &k[5], qe, "volume")?,
+                    quote_volume: fixed(key, &k[7], pe.saturating_add(qe), "quote volume")?,
                     trades,
                     start_ts: Nanos::from_millis(open_ms),
                     interval_ns: close_ms.saturating_sub(open_ms).saturating_add(1).saturating_mul(1_000_000),
@@ -315,6 +255,10 @@ impl VenueFeed for BinanceMarketFeed {
                 })
             })
             .collect()
+    }
+
+    fn order_client(&mut self) -> Option<&mut dyn OrderClient> {
+        self.orders.as_mut().map(|c| c as &mut dyn OrderClient)
     }
 }
 
@@ -348,9 +292,7 @@ impl BinanceMarketFeed {
     }
 }
 
-/// Registers `BINANCE___SPOT` and `BINANCE___SWAP` in `registry`. Options: `rest_url` (the
-/// venue's own by default), `extra_pem` (a certificate to trust, for a simulator over TLS),
-/// `first_id` (first instrument id, default 1).
+/// Registers `BINANCE___SPOT` and `BINANCE___SWAP` in `registry` (options in [`super`]).
 ///
 /// # Errors
 ///
@@ -359,16 +301,9 @@ pub fn register(registry: &Registry) -> Result<(), crate::registry::RegistryErro
     for market in [Market::Spot, Market::UsdM] {
         registry.register(
             market.key(),
-            capabilities(),
+            capabilities_of(market),
             move |o: &FeedOptions| -> Result<Box<dyn VenueFeed>, Error> {
-                let pem: Vec<&str> = o.params.get("extra_pem").map(String::as_str).into_iter().collect();
-                let first_id = o.params.get("first_id").and_then(|v| v.parse().ok()).unwrap_or(1);
-                Ok(Box::new(BinanceMarketFeed::new(
-                    market,
-                    o.params.get("rest_url").map(String::as_str),
-                    &pem,
-                    first_id,
-                )?))
+                Ok(Box::new(BinanceMarketFeed::new(market, o)?))
             },
         )?;
     }

@@ -1,22 +1,24 @@
-//! Bybit v5 spot (`BYBIT___SPOT`) and linear (`BYBIT___SWAP`) REST market data as a
-//! [`VenueFeed`]: instruments from `/v5/market/instruments-info` (exponents from
-//! `priceFilter.tickSize` and `lotSizeFilter.basePrecision` / `qtyStep`), tickers, order book,
-//! recent trades and klines, returned as the records the rings carry.
+//! Bybit v5 spot (`BYBIT___SPOT`) and linear (`BYBIT___SWAP`) as a [`VenueFeed`]: REST market
+//! data (instruments from `/v5/market/instruments-info`, exponents from
+//! `priceFilter.tickSize` and `lotSizeFilter.basePrecision` / `qtyStep`; tickers, order book,
+//! recent trades and klines) returned as the records the rings carry, and, given credentials,
+//! the order operations through [`BybitClient`].
 
-use std::collections::HashMap;
-
-use mdbus_schemas::{
-    Bar, BookSnapshot, Decimal, Header, Instrument, InstrumentId, InstrumentTable, Kind, Level, Nanos, Quote,
-    SNAPSHOT_DEPTH, Symbol, Trade, VenueId, flags,
-};
+use mdbus_schemas::{Bar, BookSnapshot, Kind, Nanos, Quote, Trade, VenueId, flags};
 use serde_json::Value;
 
+use super::common::{self, Instruments, Options, Rest, bad, dec, fixed, header, num};
 use crate::{
-    error::{BYBIT, Error, ErrorCode},
-    http::HttpClient,
+    error::{BYBIT, Error},
     market::InstrumentInfo,
+    order::{
+        OrderClient,
+        bybit::{BybitClient, Market as OrderMarket},
+    },
     registry::{Capabilities, Capability, FeedOptions, Registry, VenueFeed},
 };
+
+const URL: &str = "https://api.bybit.com";
 
 /// Which Bybit category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,39 +52,37 @@ impl Category {
     }
 }
 
-/// What the REST feed can do.
-pub fn capabilities() -> Capabilities {
-    [
+/// What the feed can do in `category`: market data, and orders (positions on linear only).
+pub fn capabilities_of(category: Category) -> Capabilities {
+    let c: Capabilities = [
         Capability::GetExchangeInfo,
         Capability::GetTick,
         Capability::GetDepth,
         Capability::GetTrades,
         Capability::GetKline,
+        Capability::MakeOrder,
+        Capability::CancelOrder,
+        Capability::QueryOrder,
+        Capability::QueryOpenOrders,
+        Capability::GetBalance,
     ]
     .into_iter()
-    .collect()
+    .collect();
+    if category == Category::Linear { c.with(Capability::GetPosition) } else { c }
 }
 
-/// A Bybit REST market-data feed.
+/// What the spot feed can do.
+pub fn capabilities() -> Capabilities {
+    capabilities_of(Category::Spot)
+}
+
+/// A Bybit feed: REST market data, and orders given credentials.
 #[derive(Debug)]
 pub struct BybitMarketFeed {
     category: Category,
-    http: HttpClient,
-    instruments: HashMap<String, (Instrument, InstrumentInfo)>,
-    first_id: u32,
-    connected: bool,
-}
-
-fn dec(v: &Value) -> Option<Decimal> {
-    match v {
-        Value::String(s) => s.parse().ok(),
-        Value::Number(n) => n.to_string().parse().ok(),
-        _ => None,
-    }
-}
-
-fn num(v: &Value) -> Option<u64> {
-    v.as_str().and_then(|s| s.parse().ok()).or_else(|| v.as_u64())
+    rest: Rest,
+    instruments: Instruments,
+    orders: Option<BybitClient>,
 }
 
 /// Bybit's kline interval of a Binance-style one (`1m` → `1`, `1h` → `60`, `1d` → `D`).
@@ -105,91 +105,60 @@ fn interval_name(i: &str) -> Option<&'static str> {
 }
 
 impl BybitMarketFeed {
-    /// A feed on `category` at `rest_url` (Bybit's own when `None`); instrument ids from
-    /// `first_id` on.
+    /// A feed on `category` built from `options` (see [`super`] for the parameters).
     ///
     /// # Errors
     ///
     /// [`Error::Configuration`] for a bad URL or TLS setup.
-    pub fn new(
-        category: Category,
-        rest_url: Option<&str>,
-        extra_pem: &[&str],
-        first_id: u32,
-    ) -> Result<BybitMarketFeed, Error> {
-        let tls = crate::tls::client_config(&[] as &[std::path::PathBuf], extra_pem)
-            .map_err(|e| Error::Configuration { detail: e.to_string() })?;
-        let http = HttpClient::new(rest_url.unwrap_or("https://api.bybit.com"), tls)
-            .map_err(|e| Error::Configuration { detail: e.to_string() })?;
-        Ok(BybitMarketFeed { category, http, instruments: HashMap::new(), first_id, connected: false })
+    pub fn new(category: Category, options: &FeedOptions) -> Result<BybitMarketFeed, Error> {
+        let o = Options::of(options);
+        let orders = match o.credentials {
+            None => None,
+            Some(c) => {
+                let m = if category == Category::Spot { OrderMarket::Spot } else { OrderMarket::Linear };
+                let client =
+                    BybitClient::new(m, o.rest_url.unwrap_or(URL), o.tls()?, c.clone())?.with_account(o.account);
+                Some(match &o.limiter {
+                    Some(l) => client.with_limiter(l.clone()),
+                    None => client,
+                })
+            }
+        };
+        Ok(BybitMarketFeed {
+            category,
+            rest: Rest::new(category.key(), &o, URL)?,
+            instruments: Instruments::new(o.first_id),
+            orders,
+        })
     }
 
     /// The instrument table of the loaded instruments.
-    pub fn instrument_table(&self) -> InstrumentTable {
-        let mut t = InstrumentTable::default();
-        let mut all: Vec<&Instrument> = self.instruments.values().map(|(i, _)| i).collect();
-        all.sort_by_key(|i| i.id.0);
-        for i in all {
-            let _ = t.insert(*i);
-        }
-        t
-    }
-
-    fn bad(&self, what: &str) -> Error {
-        Error::Venue {
-            venue: self.category.key().to_owned(),
-            code: ErrorCode::ApiError,
-            status: None,
-            venue_code: String::new(),
-            detail: format!("unexpected response: {what}"),
-        }
+    pub fn instrument_table(&self) -> mdbus_schemas::InstrumentTable {
+        self.instruments.table()
     }
 
     /// `result` of a Bybit reply (`{"retCode":0,"retMsg":"OK","result":{...}}`).
     fn get(&mut self, path: &str, query: &str) -> Result<Value, Error> {
         let key = self.category.key();
-        let target = format!("{path}?category={}&{query}", self.category.name());
-        let r = self
-            .http
-            .request("GET", &target, &[("Accept", "application/json")], b"")
-            .map_err(|e| Error::Network { venue: key.to_owned(), detail: crate::redact::text(&e.to_string()) })?;
+        let r = self.rest.get(&format!("{path}?category={}&{query}", self.category.name()))?;
         if let Some(e) = BYBIT.from_body(key, r.status, &r.body, r.retry_after()) {
             return Err(e);
         }
         if !r.is_success() {
-            return Err(self.bad("error status"));
+            return Err(bad(key, "error status"));
         }
-        let mut v: Value = serde_json::from_slice(&r.body).map_err(|_| self.bad("not JSON"))?;
+        let mut v: Value = serde_json::from_slice(&r.body).map_err(|_| bad(key, "not JSON"))?;
         match v.get_mut("result") {
             Some(r @ Value::Object(_)) => Ok(r.take()),
-            _ => Err(self.bad("no result")),
+            _ => Err(bad(key, "no result")),
         }
     }
 
-    fn instrument(&mut self, symbol: &str) -> Result<Instrument, Error> {
-        if !self.connected {
+    fn instrument(&mut self, symbol: &str) -> Result<mdbus_schemas::Instrument, Error> {
+        if !self.instruments.loaded() {
             self.connect()?;
         }
-        self.instruments.get(symbol).map(|(i, _)| *i).ok_or_else(|| Error::InvalidSymbol {
-            venue: self.category.key().to_owned(),
-            symbol: symbol.to_owned(),
-            detail: "not among the instruments".into(),
-        })
-    }
-
-    fn header(inst: &Instrument, kind: Kind, seq: u64, ms: u64) -> Header {
-        Header {
-            kind,
-            venue: inst.venue,
-            instrument: inst.id,
-            venue_seq: seq,
-            venue_ts: Nanos::from_millis(ms),
-            ..Header::default()
-        }
-    }
-
-    fn fixed(&self, v: &Value, exp: i8, what: &str) -> Result<i64, Error> {
-        dec(v).and_then(|d| d.to_fixed(exp).ok()).ok_or_else(|| self.bad(what))
+        self.instruments.get(self.category.key(), symbol)
     }
 }
 
@@ -199,113 +168,88 @@ impl VenueFeed for BybitMarketFeed {
     }
 
     fn capabilities(&self) -> Capabilities {
-        capabilities()
+        capabilities_of(self.category)
     }
 
     fn connect(&mut self) -> Result<(), Error> {
+        let key = self.category.key();
         let v = self.get("/v5/market/instruments-info", "limit=1000")?;
-        let list = v["list"].as_array().cloned().ok_or_else(|| self.bad("instruments list"))?;
-        self.instruments.clear();
-        for (n, s) in list.iter().enumerate() {
-            let text = |k: &str| s[k].as_str().unwrap_or("").to_owned();
-            let lot = &s["lotSizeFilter"];
-            let info = InstrumentInfo {
-                symbol: text("symbol"),
-                base: text("baseCoin"),
-                quote: text("quoteCoin"),
-                tick_size: dec(&s["priceFilter"]["tickSize"]).ok_or_else(|| self.bad("tickSize"))?,
-                lot_size: dec(&lot["basePrecision"])
-                    .or_else(|| dec(&lot["qtyStep"]))
-                    .ok_or_else(|| self.bad("lot size"))?,
-                min_notional: dec(&lot["minOrderAmt"]).or_else(|| dec(&lot["minNotionalValue"])),
-                status: text("status"),
-            };
-            let sym = Symbol::new(&info.symbol).map_err(|_| self.bad("symbol"))?;
-            let inst = Instrument::new(
-                InstrumentId(self.first_id + n as u32),
-                self.category.venue(),
-                sym,
-                info.price_exp(),
-                info.qty_exp(),
-            );
-            self.instruments.insert(info.symbol.clone(), (inst, info));
-        }
-        self.connected = true;
-        Ok(())
+        let list = v["list"].as_array().ok_or_else(|| bad(key, "instruments list"))?;
+        let infos = list
+            .iter()
+            .map(|s| {
+                let text = |k: &str| s[k].as_str().unwrap_or("").to_owned();
+                let lot = &s["lotSizeFilter"];
+                Ok(InstrumentInfo {
+                    symbol: text("symbol"),
+                    base: text("baseCoin"),
+                    quote: text("quoteCoin"),
+                    tick_size: dec(&s["priceFilter"]["tickSize"]).ok_or_else(|| bad(key, "tickSize"))?,
+                    lot_size: dec(&lot["basePrecision"])
+                        .or_else(|| dec(&lot["qtyStep"]))
+                        .ok_or_else(|| bad(key, "lot size"))?,
+                    min_notional: dec(&lot["minOrderAmt"]).or_else(|| dec(&lot["minNotionalValue"])),
+                    status: text("status"),
+                })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        self.instruments.load(key, self.category.venue(), infos)
     }
 
     fn disconnect(&mut self) {
-        self.connected = false;
         self.instruments.clear();
     }
 
     fn is_connected(&self) -> bool {
-        self.connected
+        self.instruments.loaded()
     }
 
     fn instruments(&mut self) -> Result<Vec<InstrumentInfo>, Error> {
-        if !self.connected {
+        if !self.instruments.loaded() {
             self.connect()?;
         }
-        let mut v: Vec<(u32, InstrumentInfo)> =
-            self.instruments.values().map(|(i, info)| (i.id.0, info.clone())).collect();
-        v.sort_by_key(|(id, _)| *id);
-        Ok(v.into_iter().map(|(_, i)| i).collect())
+        Ok(self.instruments.list())
     }
 
     fn ticker(&mut self, symbol: &str) -> Result<Quote, Error> {
         let inst = self.instrument(symbol)?;
+        let key = self.category.key();
         let v = self.get("/v5/market/tickers", &format!("symbol={symbol}"))?;
-        let t = v["list"].get(0).cloned().ok_or_else(|| self.bad("empty tickers"))?;
+        let t = v["list"].get(0).ok_or_else(|| bad(key, "empty tickers"))?;
         let (pe, qe) = (inst.price_exp, inst.qty_exp);
         Ok(Quote {
-            header: Self::header(&inst, Kind::QUOTE, 0, num(&v["time"]).unwrap_or(0)),
-            bid_px: self.fixed(&t["bid1Price"], pe, "bid1Price")?,
-            bid_qty: self.fixed(&t["bid1Size"], qe, "bid1Size")?,
-            ask_px: self.fixed(&t["ask1Price"], pe, "ask1Price")?,
-            ask_qty: self.fixed(&t["ask1Size"], qe, "ask1Size")?,
+            header: header(&inst, Kind::QUOTE, 0, num(&v["time"]).unwrap_or(0)),
+            bid_px: fixed(key, &t["bid1Price"], pe, "bid1Price")?,
+            bid_qty: fixed(key, &t["bid1Size"], qe, "bid1Size")?,
+            ask_px: fixed(key, &t["ask1Price"], pe, "ask1Price")?,
+            ask_qty: fixed(key, &t["ask1Size"], qe, "ask1Size")?,
             _pad: [0; 48],
         })
     }
 
     fn depth(&mut self, symbol: &str, limit: usize) -> Result<BookSnapshot, Error> {
         let inst = self.instrument(symbol)?;
-        let limit = limit.clamp(1, SNAPSHOT_DEPTH);
-        let b = self.get("/v5/market/orderbook", &format!("symbol={symbol}&limit={limit}"))?;
-        let mut rec = BookSnapshot {
-            header: Self::header(&inst, Kind::BOOK_SNAPSHOT, num(&b["u"]).unwrap_or(0), num(&b["ts"]).unwrap_or(0)),
-            ..BookSnapshot::default()
-        };
-        for (side, levels, count) in
-            [("b", &mut rec.bids, &mut rec.bid_count), ("a", &mut rec.asks, &mut rec.ask_count)]
-        {
-            let list = b[side].as_array().ok_or_else(|| self.bad(side))?;
-            for (l, slot) in list.iter().take(limit).zip(levels.iter_mut()) {
-                *slot = Level {
-                    price: self.fixed(&l[0], inst.price_exp, side)?,
-                    qty: self.fixed(&l[1], inst.qty_exp, side)?,
-                };
-                *count += 1;
-            }
-        }
-        Ok(rec)
+        let n = limit.clamp(1, mdbus_schemas::SNAPSHOT_DEPTH);
+        let b = self.get("/v5/market/orderbook", &format!("symbol={symbol}&limit={n}"))?;
+        let (seq, ms) = (num(&b["u"]).unwrap_or(0), num(&b["ts"]).unwrap_or(0));
+        common::book(self.category.key(), &inst, (&b["b"], &b["a"]), limit, seq, ms)
     }
 
     fn trades(&mut self, symbol: &str, limit: usize) -> Result<Vec<Trade>, Error> {
         let inst = self.instrument(symbol)?;
+        let key = self.category.key();
         let v = self.get("/v5/market/recent-trade", &format!("symbol={symbol}&limit={}", limit.clamp(1, 1000)))?;
-        let list = v["list"].as_array().cloned().ok_or_else(|| self.bad("trades"))?;
+        let list = v["list"].as_array().ok_or_else(|| bad(key, "trades"))?;
         // Newest first on the wire; oldest first here.
         list.iter()
             .rev()
             .map(|t| {
-                let mut h =
-                    Self::header(&inst, Kind::TRADE, num(&t["execId"]).unwrap_or(0), num(&t["time"]).unwrap_or(0));
+                let mut h = header(&inst, Kind::TRADE, num(&t["execId"]).unwrap_or(0), num(&t["time"]).unwrap_or(0));
                 h.flags = if t["side"] == "Sell" { flags::SELL } else { flags::BUY };
                 Ok(Trade {
                     header: h,
-                    price: self.fixed(&t["price"], inst.price_exp, "price")?,
-                    qty: self.fixed(&t["size"], inst.qty_exp, "size")?,
+                    price: fixed(key, &t["price"], inst.price_exp, "price")?,
+                    qty: fixed(key, &t["size"], inst.qty_exp, "size")?,
                 })
             })
             .collect()
@@ -313,33 +257,28 @@ impl VenueFeed for BybitMarketFeed {
 
     fn klines(&mut self, symbol: &str, interval: &str, limit: usize) -> Result<Vec<Bar>, Error> {
         let inst = self.instrument(symbol)?;
+        let key = self.category.key();
         let (Some(name), Some(span)) = (interval_name(interval), crate::market::interval_ms(interval)) else {
-            return Err(Error::Venue {
-                venue: self.category.key().to_owned(),
-                code: ErrorCode::InvalidParameter,
-                status: None,
-                venue_code: String::new(),
-                detail: format!("unknown kline interval {interval:?}"),
-            });
+            return Err(common::bad_interval(key, interval));
         };
         let v =
             self.get("/v5/market/kline", &format!("symbol={symbol}&interval={name}&limit={}", limit.clamp(1, 1000)))?;
-        let list = v["list"].as_array().cloned().ok_or_else(|| self.bad("klines"))?;
+        let list = v["list"].as_array().ok_or_else(|| bad(key, "klines"))?;
         let (pe, qe) = (inst.price_exp, inst.qty_exp);
         list.iter()
             .rev()
             .map(|k| {
-                let open_ms = num(&k[0]).ok_or_else(|| self.bad("kline start"))?;
-                let mut h = Self::header(&inst, Kind::BAR, 0, open_ms + span - 1);
+                let open_ms = num(&k[0]).ok_or_else(|| bad(key, "kline start"))?;
+                let mut h = header(&inst, Kind::BAR, 0, open_ms + span - 1);
                 h.flags = flags::CLOSED;
                 Ok(Bar {
                     header: h,
-                    open: self.fixed(&k[1], pe, "open")?,
-                    high: self.fixed(&k[2], pe, "high")?,
-                    low: self.fixed(&k[3], pe, "low")?,
-                    close: self.fixed(&k[4], pe, "close")?,
-                    volume: self.fixed(&k[5], qe, "volume")?,
-                    quote_volume: self.fixed(&k[6], pe.saturating_add(qe), "turnover")?,
+                    open: fixed(key, &k[1], pe, "open")?,
+                    high: fixed(key, &k[2], pe, "high")?,
+                    low: fixed(key, &k[3], pe, "low")?,
+                    close: fixed(key, &k[4], pe, "close")?,
+                    volume: fixed(key, &k[5], qe, "volume")?,
+                    quote_volume: fixed(key, &k[6], pe.saturating_add(qe), "turnover")?,
                     trades: 0,
                     start_ts: Nanos::from_millis(open_ms),
                     interval_ns: span.saturating_mul(1_000_000),
@@ -348,10 +287,13 @@ impl VenueFeed for BybitMarketFeed {
             })
             .collect()
     }
+
+    fn order_client(&mut self) -> Option<&mut dyn OrderClient> {
+        self.orders.as_mut().map(|c| c as &mut dyn OrderClient)
+    }
 }
 
-/// Registers `BYBIT___SPOT` and `BYBIT___SWAP` in `registry` (options as
-/// [`super::binance::register`]).
+/// Registers `BYBIT___SPOT` and `BYBIT___SWAP` in `registry` (options in [`super`]).
 ///
 /// # Errors
 ///
@@ -360,16 +302,9 @@ pub fn register(registry: &Registry) -> Result<(), crate::registry::RegistryErro
     for category in [Category::Spot, Category::Linear] {
         registry.register(
             category.key(),
-            capabilities(),
+            capabilities_of(category),
             move |o: &FeedOptions| -> Result<Box<dyn VenueFeed>, Error> {
-                let pem: Vec<&str> = o.params.get("extra_pem").map(String::as_str).into_iter().collect();
-                let first_id = o.params.get("first_id").and_then(|v| v.parse().ok()).unwrap_or(1);
-                Ok(Box::new(BybitMarketFeed::new(
-                    category,
-                    o.params.get("rest_url").map(String::as_str),
-                    &pem,
-                    first_id,
-                )?))
+                Ok(Box::new(BybitMarketFeed::new(category, o)?))
             },
         )?;
     }

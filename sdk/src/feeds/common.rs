@@ -1,7 +1,7 @@
 //! What every REST feed shares: the loaded instruments (ids, exponents, metadata), JSON field
 //! readers, record headers, book filling and the options every factory takes.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use mdbus_schemas::{
     BookSnapshot, Decimal, Header, Instrument, InstrumentId, InstrumentTable, Kind, Level, Nanos, SNAPSHOT_DEPTH,
@@ -9,7 +9,13 @@ use mdbus_schemas::{
 };
 use serde_json::Value;
 
-use crate::{error::Error, error::ErrorCode, http::HttpClient, market::InstrumentInfo, registry::FeedOptions};
+use crate::{
+    error::{Error, ErrorCode},
+    http::{HttpClient, Response},
+    market::InstrumentInfo,
+    rate_limit::{Acquire, Limiter, Request},
+    registry::FeedOptions,
+};
 
 /// A decimal from a JSON string or number, plain (`"0.01"`) or scientific (`1E-8`, as Gemini
 /// writes its steps).
@@ -98,19 +104,19 @@ pub(crate) fn book(
     Ok(rec)
 }
 
-/// An HTTP client for `rest_url` (or the venue's `default`), trusting `extra_pem` besides the
-/// web roots.
-pub(crate) fn http(rest_url: Option<&str>, default: &str, extra_pem: &[&str]) -> Result<HttpClient, Error> {
-    let tls = crate::tls::client_config(&[] as &[std::path::PathBuf], extra_pem)
-        .map_err(|e| Error::Configuration { detail: e.to_string() })?;
-    HttpClient::new(rest_url.unwrap_or(default), tls).map_err(|e| Error::Configuration { detail: e.to_string() })
-}
-
-/// What every factory reads from its options: `rest_url`, `extra_pem`, `first_id` (default 1).
+/// What every factory reads from its options. Parameters: `rest_url` (the venue's own by
+/// default), `extra_pem` (a certificate to trust, for a simulator over TLS), `first_id` (first
+/// instrument id, default 1), `account` (the limiter's account name, default `default`),
+/// `limiter_wait_ms` (how long a market-data request waits for the limiter before it is refused,
+/// default 5,000); besides them the credentials (for order operations) and the limiter.
 pub(crate) struct Options<'a> {
     pub(crate) rest_url: Option<&'a str>,
     pub(crate) pem: Vec<&'a str>,
     pub(crate) first_id: u32,
+    pub(crate) account: &'a str,
+    pub(crate) credentials: Option<&'a crate::credentials::Credentials>,
+    pub(crate) limiter: Option<Arc<Limiter>>,
+    pub(crate) limiter_wait: Duration,
 }
 
 impl<'a> Options<'a> {
@@ -119,7 +125,61 @@ impl<'a> Options<'a> {
             rest_url: o.params.get("rest_url").map(String::as_str),
             pem: o.params.get("extra_pem").map(String::as_str).into_iter().collect(),
             first_id: o.params.get("first_id").and_then(|v| v.parse().ok()).unwrap_or(1),
+            account: o.params.get("account").map_or("default", String::as_str),
+            credentials: o.credentials.as_ref(),
+            limiter: o.limiter.clone(),
+            limiter_wait: Duration::from_millis(
+                o.params.get("limiter_wait_ms").and_then(|v| v.parse().ok()).unwrap_or(5_000),
+            ),
         }
+    }
+
+    /// The TLS setup: the web roots plus `extra_pem`.
+    pub(crate) fn tls(&self) -> Result<Arc<rustls::ClientConfig>, Error> {
+        crate::tls::client_config(&[] as &[std::path::PathBuf], &self.pem)
+            .map_err(|e| Error::Configuration { detail: e.to_string() })
+    }
+}
+
+/// A feed's REST side: keep-alive HTTP(S) to the venue, every request drawn from the limiter.
+#[derive(Debug)]
+pub(crate) struct Rest {
+    http: HttpClient,
+    key: &'static str,
+    limiter: Option<Arc<Limiter>>,
+    limiter_wait: Duration,
+    account: String,
+}
+
+impl Rest {
+    /// A client for `key` at the options' `rest_url`, else `default`.
+    pub(crate) fn new(key: &'static str, o: &Options<'_>, default: &str) -> Result<Rest, Error> {
+        let http = HttpClient::new(o.rest_url.unwrap_or(default), o.tls()?)
+            .map_err(|e| Error::Configuration { detail: e.to_string() })?;
+        Ok(Rest { http, key, limiter: o.limiter.clone(), limiter_wait: o.limiter_wait, account: o.account.to_owned() })
+    }
+
+    /// `GET target` after the limiter (its rules match the path without the query). A
+    /// network failure is [`Error::Network`]; the status and body are the caller's to read.
+    pub(crate) fn get(&mut self, target: &str) -> Result<Response, Error> {
+        if let Some(l) = &self.limiter {
+            let path = target.split('?').next().unwrap_or(target);
+            let req = Request::new("GET", path).account(&self.account);
+            match l.acquire(&req, self.limiter_wait).map_err(|e| Error::Configuration { detail: e.to_string() })? {
+                Acquire::Granted => {}
+                Acquire::Wait { after, .. } => {
+                    return Err(Error::RateLimit {
+                        venue: self.key.to_owned(),
+                        retry_after: Some(after),
+                        code: ErrorCode::RateLimitExceeded,
+                        detail: "local rate limit".into(),
+                    });
+                }
+            }
+        }
+        self.http
+            .request("GET", target, &[("Accept", "application/json")], b"")
+            .map_err(|e| Error::Network { venue: self.key.to_owned(), detail: crate::redact::text(&e.to_string()) })
     }
 }
 

@@ -6,10 +6,9 @@
 use mdbus_schemas::{Bar, BookSnapshot, Decimal, Kind, Nanos, Quote, Trade, VenueId, flags};
 use serde_json::Value;
 
-use super::common::{self, Instruments, Options, bad, dec, fixed, header, num};
+use super::common::{self, Instruments, Options, Rest, bad, dec, fixed, header, num};
 use crate::{
     error::{Error, GATE},
-    http::HttpClient,
     market::InstrumentInfo,
     registry::{Capabilities, Capability, FeedOptions, Registry, VenueFeed},
 };
@@ -32,7 +31,7 @@ pub fn capabilities() -> Capabilities {
 /// A Gate.io REST market-data feed (spot).
 #[derive(Debug)]
 pub struct GateMarketFeed {
-    http: HttpClient,
+    rest: Rest,
     instruments: Instruments,
 }
 
@@ -68,15 +67,16 @@ fn millis(v: &Value) -> u64 {
 }
 
 impl GateMarketFeed {
-    /// A feed at `rest_url` (Gate's own when `None`); instrument ids from `first_id` on.
+    /// A feed built from `options` (see [`super`] for the parameters).
     ///
     /// # Errors
     ///
     /// [`Error::Configuration`] for a bad URL or TLS setup.
-    pub fn new(rest_url: Option<&str>, extra_pem: &[&str], first_id: u32) -> Result<GateMarketFeed, Error> {
+    pub fn new(options: &FeedOptions) -> Result<GateMarketFeed, Error> {
+        let o = Options::of(options);
         Ok(GateMarketFeed {
-            http: common::http(rest_url, "https://api.gateio.ws", extra_pem)?,
-            instruments: Instruments::new(first_id),
+            rest: Rest::new(KEY, &o, "https://api.gateio.ws")?,
+            instruments: Instruments::new(o.first_id),
         })
     }
 
@@ -86,10 +86,7 @@ impl GateMarketFeed {
     }
 
     fn get(&mut self, target: &str) -> Result<Value, Error> {
-        let r = self
-            .http
-            .request("GET", target, &[("Accept", "application/json")], b"")
-            .map_err(|e| Error::Network { venue: KEY.to_owned(), detail: crate::redact::text(&e.to_string()) })?;
+        let r = self.rest.get(target)?;
         if let Some(e) = GATE.from_body(KEY, r.status, &r.body, r.retry_after()) {
             return Err(e);
         }
@@ -235,14 +232,13 @@ impl VenueFeed for GateMarketFeed {
     }
 }
 
-/// Registers `GATEIO___SPOT` in `registry` (options as [`super::binance::register`]).
+/// Registers `GATEIO___SPOT` in `registry` (options in [`super`]).
 ///
 /// # Errors
 ///
 /// [`crate::registry::RegistryError`] when the key is already registered.
 pub fn register(registry: &Registry) -> Result<(), crate::registry::RegistryError> {
     registry.register(KEY, capabilities(), |o: &FeedOptions| -> Result<Box<dyn VenueFeed>, Error> {
-        let opts = Options::of(o);
-        Ok(Box::new(GateMarketFeed::new(opts.rest_url, &opts.pem, opts.first_id)?))
+        Ok(Box::new(GateMarketFeed::new(o)?))
     })
 }

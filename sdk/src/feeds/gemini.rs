@@ -7,10 +7,9 @@
 use mdbus_schemas::{Bar, BookSnapshot, Kind, Nanos, Quote, Trade, VenueId, flags};
 use serde_json::Value;
 
-use super::common::{self, Instruments, Options, bad, dec, fixed, header, num};
+use super::common::{self, Instruments, Options, Rest, bad, dec, fixed, header, num};
 use crate::{
     error::{Error, GEMINI},
-    http::HttpClient,
     market::InstrumentInfo,
     registry::{Capabilities, Capability, FeedOptions, Registry, VenueFeed},
 };
@@ -33,7 +32,7 @@ pub fn capabilities() -> Capabilities {
 /// A Gemini REST market-data feed.
 #[derive(Debug)]
 pub struct GeminiMarketFeed {
-    http: HttpClient,
+    rest: Rest,
     instruments: Instruments,
 }
 
@@ -52,15 +51,16 @@ fn time_frame(i: &str) -> Option<&'static str> {
 }
 
 impl GeminiMarketFeed {
-    /// A feed at `rest_url` (Gemini's own when `None`); instrument ids from `first_id` on.
+    /// A feed built from `options` (see [`super`] for the parameters).
     ///
     /// # Errors
     ///
     /// [`Error::Configuration`] for a bad URL or TLS setup.
-    pub fn new(rest_url: Option<&str>, extra_pem: &[&str], first_id: u32) -> Result<GeminiMarketFeed, Error> {
+    pub fn new(options: &FeedOptions) -> Result<GeminiMarketFeed, Error> {
+        let o = Options::of(options);
         Ok(GeminiMarketFeed {
-            http: common::http(rest_url, "https://api.gemini.com", extra_pem)?,
-            instruments: Instruments::new(first_id),
+            rest: Rest::new(KEY, &o, "https://api.gemini.com")?,
+            instruments: Instruments::new(o.first_id),
         })
     }
 
@@ -70,10 +70,7 @@ impl GeminiMarketFeed {
     }
 
     fn get(&mut self, target: &str) -> Result<Value, Error> {
-        let r = self
-            .http
-            .request("GET", target, &[("Accept", "application/json")], b"")
-            .map_err(|e| Error::Network { venue: KEY.to_owned(), detail: crate::redact::text(&e.to_string()) })?;
+        let r = self.rest.get(target)?;
         if let Some(e) = GEMINI.from_body(KEY, r.status, &r.body, r.retry_after()) {
             return Err(e);
         }
@@ -230,14 +227,13 @@ impl VenueFeed for GeminiMarketFeed {
     }
 }
 
-/// Registers `GEMINI___SPOT` in `registry` (options as [`super::binance::register`]).
+/// Registers `GEMINI___SPOT` in `registry` (options in [`super`]).
 ///
 /// # Errors
 ///
 /// [`crate::registry::RegistryError`] when the key is already registered.
 pub fn register(registry: &Registry) -> Result<(), crate::registry::RegistryError> {
     registry.register(KEY, capabilities(), |o: &FeedOptions| -> Result<Box<dyn VenueFeed>, Error> {
-        let opts = Options::of(o);
-        Ok(Box::new(GeminiMarketFeed::new(opts.rest_url, &opts.pem, opts.first_id)?))
+        Ok(Box::new(GeminiMarketFeed::new(o)?))
     })
 }

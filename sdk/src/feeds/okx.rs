@@ -1,25 +1,26 @@
-//! OKX v5 spot (`OKX___SPOT`) REST market data as a [`VenueFeed`]: instruments from
-//! `/api/v5/public/instruments` (exponents from `tickSz` and `lotSz`), the ticker, books,
-//! recent trades and candles, returned as the records the rings carry.
+//! OKX v5 spot (`OKX___SPOT`) as a [`VenueFeed`]: REST market data (instruments from
+//! `/api/v5/public/instruments`, exponents from `tickSz` and `lotSz`; the ticker, books, recent
+//! trades and candles) returned as the records the rings carry, and, given credentials with a
+//! passphrase, the order operations through [`OkxClient`].
 
-use std::collections::HashMap;
-
-use mdbus_schemas::{
-    Bar, BookSnapshot, Decimal, Header, Instrument, InstrumentId, InstrumentTable, Kind, Level, Nanos, Quote,
-    SNAPSHOT_DEPTH, Symbol, Trade, VenueId, flags,
-};
+use mdbus_schemas::{Bar, BookSnapshot, Kind, Nanos, Quote, Trade, VenueId, flags};
 use serde_json::Value;
 
+use super::common::{self, Instruments, Options, Rest, bad, dec, fixed, header, num};
 use crate::{
-    error::{Error, ErrorCode, OKX},
-    http::HttpClient,
+    error::{Error, OKX},
     market::InstrumentInfo,
+    order::{
+        OrderClient,
+        okx::{Market as OrderMarket, OkxClient},
+    },
     registry::{Capabilities, Capability, FeedOptions, Registry, VenueFeed},
 };
 
 const KEY: &str = "OKX___SPOT";
+const URL: &str = "https://www.okx.com";
 
-/// What the REST feed can do.
+/// What the feed can do: market data and spot orders.
 pub fn capabilities() -> Capabilities {
     [
         Capability::GetExchangeInfo,
@@ -27,40 +28,22 @@ pub fn capabilities() -> Capabilities {
         Capability::GetDepth,
         Capability::GetTrades,
         Capability::GetKline,
+        Capability::MakeOrder,
+        Capability::CancelOrder,
+        Capability::QueryOrder,
+        Capability::QueryOpenOrders,
+        Capability::GetBalance,
     ]
     .into_iter()
     .collect()
 }
 
-/// An OKX REST market-data feed (spot instruments).
+/// An OKX feed (spot instruments): REST market data, and orders given credentials.
 #[derive(Debug)]
 pub struct OkxMarketFeed {
-    http: HttpClient,
-    instruments: HashMap<String, (Instrument, InstrumentInfo)>,
-    first_id: u32,
-    connected: bool,
-}
-
-fn bad(what: &str) -> Error {
-    Error::Venue {
-        venue: KEY.to_owned(),
-        code: ErrorCode::ApiError,
-        status: None,
-        venue_code: String::new(),
-        detail: format!("unexpected response: {what}"),
-    }
-}
-
-fn dec(v: &Value) -> Option<Decimal> {
-    match v {
-        Value::String(s) => s.parse().ok(),
-        Value::Number(n) => n.to_string().parse().ok(),
-        _ => None,
-    }
-}
-
-fn num(v: &Value) -> Option<u64> {
-    v.as_str().and_then(|s| s.parse().ok()).or_else(|| v.as_u64())
+    rest: Rest,
+    instruments: Instruments,
+    orders: Option<OkxClient>,
 }
 
 /// OKX's bar name of a Binance-style interval (`1h` → `1H`).
@@ -69,73 +52,54 @@ fn bar(interval: &str) -> String {
 }
 
 impl OkxMarketFeed {
-    /// A feed at `rest_url` (OKX's own when `None`); instrument ids from `first_id` on.
+    /// A feed built from `options` (see [`super`] for the parameters).
     ///
     /// # Errors
     ///
-    /// [`Error::Configuration`] for a bad URL or TLS setup.
-    pub fn new(rest_url: Option<&str>, extra_pem: &[&str], first_id: u32) -> Result<OkxMarketFeed, Error> {
-        let tls = crate::tls::client_config(&[] as &[std::path::PathBuf], extra_pem)
-            .map_err(|e| Error::Configuration { detail: e.to_string() })?;
-        let http = HttpClient::new(rest_url.unwrap_or("https://www.okx.com"), tls)
-            .map_err(|e| Error::Configuration { detail: e.to_string() })?;
-        Ok(OkxMarketFeed { http, instruments: HashMap::new(), first_id, connected: false })
+    /// [`Error::Configuration`] for a bad URL or TLS setup, or credentials without a
+    /// passphrase.
+    pub fn new(options: &FeedOptions) -> Result<OkxMarketFeed, Error> {
+        let o = Options::of(options);
+        let orders = match o.credentials {
+            None => None,
+            Some(c) => {
+                let client = OkxClient::new(OrderMarket::Spot, o.rest_url.unwrap_or(URL), o.tls()?, c.clone())?
+                    .with_account(o.account);
+                Some(match &o.limiter {
+                    Some(l) => client.with_limiter(l.clone()),
+                    None => client,
+                })
+            }
+        };
+        Ok(OkxMarketFeed { rest: Rest::new(KEY, &o, URL)?, instruments: Instruments::new(o.first_id), orders })
     }
 
     /// The instrument table of the loaded instruments.
-    pub fn instrument_table(&self) -> InstrumentTable {
-        let mut t = InstrumentTable::default();
-        let mut all: Vec<&Instrument> = self.instruments.values().map(|(i, _)| i).collect();
-        all.sort_by_key(|i| i.id.0);
-        for i in all {
-            let _ = t.insert(*i);
-        }
-        t
+    pub fn instrument_table(&self) -> mdbus_schemas::InstrumentTable {
+        self.instruments.table()
     }
 
     /// `data` of an OKX reply (`{"code":"0","msg":"","data":[...]}`).
     fn get(&mut self, target: &str) -> Result<Vec<Value>, Error> {
-        let r = self
-            .http
-            .request("GET", target, &[("Accept", "application/json")], b"")
-            .map_err(|e| Error::Network { venue: KEY.to_owned(), detail: crate::redact::text(&e.to_string()) })?;
+        let r = self.rest.get(target)?;
         if let Some(e) = OKX.from_body(KEY, r.status, &r.body, r.retry_after()) {
             return Err(e);
         }
         if !r.is_success() {
-            return Err(bad("error status"));
+            return Err(bad(KEY, "error status"));
         }
-        let v: Value = serde_json::from_slice(&r.body).map_err(|_| bad("not JSON"))?;
-        match v.get("data") {
-            Some(Value::Array(a)) => Ok(a.clone()),
-            _ => Err(bad("no data")),
+        let mut v: Value = serde_json::from_slice(&r.body).map_err(|_| bad(KEY, "not JSON"))?;
+        match v.get_mut("data").map(Value::take) {
+            Some(Value::Array(a)) => Ok(a),
+            _ => Err(bad(KEY, "no data")),
         }
     }
 
-    fn instrument(&mut self, symbol: &str) -> Result<Instrument, Error> {
-        if !self.connected {
+    fn instrument(&mut self, symbol: &str) -> Result<mdbus_schemas::Instrument, Error> {
+        if !self.instruments.loaded() {
             self.connect()?;
         }
-        self.instruments.get(symbol).map(|(i, _)| *i).ok_or_else(|| Error::InvalidSymbol {
-            venue: KEY.to_owned(),
-            symbol: symbol.to_owned(),
-            detail: "not among the instruments".into(),
-        })
-    }
-
-    fn header(inst: &Instrument, kind: Kind, seq: u64, ms: u64) -> Header {
-        Header {
-            kind,
-            venue: inst.venue,
-            instrument: inst.id,
-            venue_seq: seq,
-            venue_ts: Nanos::from_millis(ms),
-            ..Header::default()
-        }
-    }
-
-    fn fixed(v: &Value, exp: i8, what: &str) -> Result<i64, Error> {
-        dec(v).and_then(|d| d.to_fixed(exp).ok()).ok_or_else(|| bad(what))
+        self.instruments.get(KEY, symbol)
     }
 }
 
@@ -150,88 +114,61 @@ impl VenueFeed for OkxMarketFeed {
 
     fn connect(&mut self) -> Result<(), Error> {
         let data = self.get("/api/v5/public/instruments?instType=SPOT")?;
-        self.instruments.clear();
-        for (n, s) in data.iter().enumerate() {
-            let text = |k: &str| s[k].as_str().unwrap_or("").to_owned();
-            let info = InstrumentInfo {
-                symbol: text("instId"),
-                base: text("baseCcy"),
-                quote: text("quoteCcy"),
-                tick_size: dec(&s["tickSz"]).ok_or_else(|| bad("tickSz"))?,
-                lot_size: dec(&s["lotSz"]).ok_or_else(|| bad("lotSz"))?,
-                min_notional: None,
-                status: text("state"),
-            };
-            let sym = Symbol::new(&info.symbol).map_err(|_| bad("instId"))?;
-            let inst = Instrument::new(
-                InstrumentId(self.first_id + n as u32),
-                VenueId::OKX,
-                sym,
-                info.price_exp(),
-                info.qty_exp(),
-            );
-            self.instruments.insert(info.symbol.clone(), (inst, info));
-        }
-        self.connected = true;
-        Ok(())
+        let infos = data
+            .iter()
+            .map(|s| {
+                let text = |k: &str| s[k].as_str().unwrap_or("").to_owned();
+                Ok(InstrumentInfo {
+                    symbol: text("instId"),
+                    base: text("baseCcy"),
+                    quote: text("quoteCcy"),
+                    tick_size: dec(&s["tickSz"]).ok_or_else(|| bad(KEY, "tickSz"))?,
+                    lot_size: dec(&s["lotSz"]).ok_or_else(|| bad(KEY, "lotSz"))?,
+                    min_notional: None,
+                    status: text("state"),
+                })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        self.instruments.load(KEY, VenueId::OKX, infos)
     }
 
     fn disconnect(&mut self) {
-        self.connected = false;
         self.instruments.clear();
     }
 
     fn is_connected(&self) -> bool {
-        self.connected
+        self.instruments.loaded()
     }
 
     fn instruments(&mut self) -> Result<Vec<InstrumentInfo>, Error> {
-        if !self.connected {
+        if !self.instruments.loaded() {
             self.connect()?;
         }
-        let mut v: Vec<(u32, InstrumentInfo)> =
-            self.instruments.values().map(|(i, info)| (i.id.0, info.clone())).collect();
-        v.sort_by_key(|(id, _)| *id);
-        Ok(v.into_iter().map(|(_, i)| i).collect())
+        Ok(self.instruments.list())
     }
 
     fn ticker(&mut self, symbol: &str) -> Result<Quote, Error> {
         let inst = self.instrument(symbol)?;
         let data = self.get(&format!("/api/v5/market/ticker?instId={symbol}"))?;
-        let t = data.first().ok_or_else(|| bad("empty ticker"))?;
+        let t = data.first().ok_or_else(|| bad(KEY, "empty ticker"))?;
         let (pe, qe) = (inst.price_exp, inst.qty_exp);
         Ok(Quote {
-            header: Self::header(&inst, Kind::QUOTE, 0, num(&t["ts"]).unwrap_or(0)),
-            bid_px: Self::fixed(&t["bidPx"], pe, "bidPx")?,
-            bid_qty: Self::fixed(&t["bidSz"], qe, "bidSz")?,
-            ask_px: Self::fixed(&t["askPx"], pe, "askPx")?,
-            ask_qty: Self::fixed(&t["askSz"], qe, "askSz")?,
+            header: header(&inst, Kind::QUOTE, 0, num(&t["ts"]).unwrap_or(0)),
+            bid_px: fixed(KEY, &t["bidPx"], pe, "bidPx")?,
+            bid_qty: fixed(KEY, &t["bidSz"], qe, "bidSz")?,
+            ask_px: fixed(KEY, &t["askPx"], pe, "askPx")?,
+            ask_qty: fixed(KEY, &t["askSz"], qe, "askSz")?,
             _pad: [0; 48],
         })
     }
 
     fn depth(&mut self, symbol: &str, limit: usize) -> Result<BookSnapshot, Error> {
         let inst = self.instrument(symbol)?;
-        let limit = limit.clamp(1, SNAPSHOT_DEPTH);
-        let data = self.get(&format!("/api/v5/market/books?instId={symbol}&sz={limit}"))?;
-        let b = data.first().ok_or_else(|| bad("empty book"))?;
-        let mut rec = BookSnapshot {
-            header: Self::header(&inst, Kind::BOOK_SNAPSHOT, num(&b["seqId"]).unwrap_or(0), num(&b["ts"]).unwrap_or(0)),
-            ..BookSnapshot::default()
-        };
-        for (side, levels, count) in
-            [("bids", &mut rec.bids, &mut rec.bid_count), ("asks", &mut rec.asks, &mut rec.ask_count)]
-        {
-            let list = b[side].as_array().ok_or_else(|| bad(side))?;
-            for (l, slot) in list.iter().take(limit).zip(levels.iter_mut()) {
-                *slot = Level {
-                    price: Self::fixed(&l[0], inst.price_exp, side)?,
-                    qty: Self::fixed(&l[1], inst.qty_exp, side)?,
-                };
-                *count += 1;
-            }
-        }
-        Ok(rec)
+        let n = limit.clamp(1, mdbus_schemas::SNAPSHOT_DEPTH);
+        let data = self.get(&format!("/api/v5/market/books?instId={symbol}&sz={n}"))?;
+        let b = data.first().ok_or_else(|| bad(KEY, "empty book"))?;
+        let (seq, ms) = (num(&b["seqId"]).unwrap_or(0), num(&b["ts"]).unwrap_or(0));
+        common::book(KEY, &inst, (&b["bids"], &b["asks"]), limit, seq, ms)
     }
 
     fn trades(&mut self, symbol: &str, limit: usize) -> Result<Vec<Trade>, Error> {
@@ -241,13 +178,12 @@ impl VenueFeed for OkxMarketFeed {
         data.iter()
             .rev()
             .map(|t| {
-                let mut h =
-                    Self::header(&inst, Kind::TRADE, num(&t["tradeId"]).unwrap_or(0), num(&t["ts"]).unwrap_or(0));
+                let mut h = header(&inst, Kind::TRADE, num(&t["tradeId"]).unwrap_or(0), num(&t["ts"]).unwrap_or(0));
                 h.flags = if t["side"] == "sell" { flags::SELL } else { flags::BUY };
                 Ok(Trade {
                     header: h,
-                    price: Self::fixed(&t["px"], inst.price_exp, "px")?,
-                    qty: Self::fixed(&t["sz"], inst.qty_exp, "sz")?,
+                    price: fixed(KEY, &t["px"], inst.price_exp, "px")?,
+                    qty: fixed(KEY, &t["sz"], inst.qty_exp, "sz")?,
                 })
             })
             .collect()
@@ -256,30 +192,24 @@ impl VenueFeed for OkxMarketFeed {
     fn klines(&mut self, symbol: &str, interval: &str, limit: usize) -> Result<Vec<Bar>, Error> {
         let inst = self.instrument(symbol)?;
         let b = bar(interval);
-        let span = crate::market::interval_ms(interval).ok_or_else(|| Error::Venue {
-            venue: KEY.to_owned(),
-            code: ErrorCode::InvalidParameter,
-            status: None,
-            venue_code: String::new(),
-            detail: format!("unknown kline interval {interval:?}"),
-        })?;
+        let span = crate::market::interval_ms(interval).ok_or_else(|| common::bad_interval(KEY, interval))?;
         let data =
             self.get(&format!("/api/v5/market/candles?instId={symbol}&bar={b}&limit={}", limit.clamp(1, 300)))?;
         let (pe, qe) = (inst.price_exp, inst.qty_exp);
         data.iter()
             .rev()
             .map(|k| {
-                let open_ms = num(&k[0]).ok_or_else(|| bad("candle ts"))?;
-                let mut h = Self::header(&inst, Kind::BAR, 0, open_ms + span - 1);
+                let open_ms = num(&k[0]).ok_or_else(|| bad(KEY, "candle ts"))?;
+                let mut h = header(&inst, Kind::BAR, 0, open_ms + span - 1);
                 h.flags = if k[8] == "1" { flags::CLOSED } else { 0 };
                 Ok(Bar {
                     header: h,
-                    open: Self::fixed(&k[1], pe, "o")?,
-                    high: Self::fixed(&k[2], pe, "h")?,
-                    low: Self::fixed(&k[3], pe, "l")?,
-                    close: Self::fixed(&k[4], pe, "c")?,
-                    volume: Self::fixed(&k[5], qe, "vol")?,
-                    quote_volume: Self::fixed(&k[7], pe.saturating_add(qe), "volCcyQuote")?,
+                    open: fixed(KEY, &k[1], pe, "o")?,
+                    high: fixed(KEY, &k[2], pe, "h")?,
+                    low: fixed(KEY, &k[3], pe, "l")?,
+                    close: fixed(KEY, &k[4], pe, "c")?,
+                    volume: fixed(KEY, &k[5], qe, "vol")?,
+                    quote_volume: fixed(KEY, &k[7], pe.saturating_add(qe), "volCcyQuote")?,
                     trades: 0,
                     start_ts: Nanos::from_millis(open_ms),
                     interval_ns: span.saturating_mul(1_000_000),
@@ -288,17 +218,19 @@ impl VenueFeed for OkxMarketFeed {
             })
             .collect()
     }
+
+    fn order_client(&mut self) -> Option<&mut dyn OrderClient> {
+        self.orders.as_mut().map(|c| c as &mut dyn OrderClient)
+    }
 }
 
-/// Registers `OKX___SPOT` in `registry` (options as [`super::binance::register`]).
+/// Registers `OKX___SPOT` in `registry` (options in [`super`]).
 ///
 /// # Errors
 ///
 /// [`crate::registry::RegistryError`] when the key is already registered.
 pub fn register(registry: &Registry) -> Result<(), crate::registry::RegistryError> {
-    registry.register(KEY, capabilities(), move |o: &FeedOptions| -> Result<Box<dyn VenueFeed>, Error> {
-        let pem: Vec<&str> = o.params.get("extra_pem").map(String::as_str).into_iter().collect();
-        let first_id = o.params.get("first_id").and_then(|v| v.parse().ok()).unwrap_or(1);
-        Ok(Box::new(OkxMarketFeed::new(o.params.get("rest_url").map(String::as_str), &pem, first_id)?))
+    registry.register(KEY, capabilities(), |o: &FeedOptions| -> Result<Box<dyn VenueFeed>, Error> {
+        Ok(Box::new(OkxMarketFeed::new(o)?))
     })
 }
