@@ -14,6 +14,7 @@
 //! type    = 1 text frame | 2 binary frame | 3 REST snapshot (payload: symbol_len:u8 symbol body)
 //!         | 4 connected | 5 disconnected
 //!         | 6 record (payload: ring kind:u8, the record's bytes; time: its publish time)
+//!         | 8 relisted (payload: instrument index:u32, JSON {id, symbol, price_exp, qty_exp})
 //! index   = an entry of type 7 whose payload is the offsets (u64) of every 1024th entry
 //! trailer = "MDBUSIDX" index_offset:u64 entries:u64 crc:u32 (CRC-32 of the 24 bytes before)
 //! ```
@@ -96,6 +97,15 @@ pub enum Entry {
     Disconnected {
         /// When.
         recv_ns: u64,
+    },
+    /// A symbol was relisted under a new id and exponents (the venue's precision changed).
+    Relisted {
+        /// When.
+        recv_ns: u64,
+        /// Its position among the feed's instruments.
+        index: u32,
+        /// The new listing.
+        instrument: MetaInstrument,
     },
     /// A record the feed published.
     Record {
@@ -201,6 +211,10 @@ impl CaptureWriter {
             }
             Entry::Connected { recv_ns } => self.raw(4, *recv_ns, &[]),
             Entry::Disconnected { recv_ns } => self.raw(5, *recv_ns, &[]),
+            Entry::Relisted { recv_ns, index, instrument } => {
+                let json = serde_json::to_vec(instrument).map_err(|e| CaptureError::Io(io::Error::other(e)))?;
+                self.raw(8, *recv_ns, &[&index.to_le_bytes(), &json])
+            }
             Entry::Record { ring, bytes } => {
                 let publish = bytes.get(40..48).map_or(0, |b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])));
                 self.raw(6, publish, &[&[*ring], bytes])
@@ -335,6 +349,17 @@ pub fn parse(data: &[u8]) -> Result<Capture, CaptureError> {
             4 => Entry::Connected { recv_ns: time },
             5 => Entry::Disconnected { recv_ns: time },
             6 if !payload.is_empty() => Entry::Record { ring: payload[0], bytes: payload[1..].to_vec() },
+            8 => {
+                let parsed = payload
+                    .get(..4)
+                    .zip(payload.get(4..))
+                    .and_then(|(i, j)| Some((u32::from_le_bytes(i.try_into().ok()?), serde_json::from_slice(j).ok()?)));
+                let Some((index, instrument)) = parsed else {
+                    damage = Some(damaged("relisting entry unreadable"));
+                    break;
+                };
+                Entry::Relisted { recv_ns: time, index, instrument }
+            }
             7 => {
                 // The index; the trailer must follow and agree.
                 let t = at;

@@ -18,8 +18,10 @@
 //!     worker: 0                     # index into `workers`
 //!     channels: [trade, book_ticker, depth, depth20]
 //!     ring_capacity: 65536
+//!     instrument_refresh_s: 3600    # reload the venue's instrument metadata (0: never)
 //!     symbols:
-//!       - { symbol: BTCUSDT, id: 1, price_exp: -2, qty_exp: -5 }
+//!       - { symbol: BTCUSDT, id: 1 }                          # exponents from the venue
+//!       - { symbol: ETHUSDT, id: 2, price_exp: -2, qty_exp: -4 }  # or given here
 //! accounts:                         # optional: private streams into <name>.account rings
 //!   - name: main
 //!     venue: binance                # binance | okx
@@ -93,10 +95,20 @@ pub struct SymbolConfig {
     pub symbol: String,
     /// Instrument id in records.
     pub id: u32,
-    /// Price exponent (from the venue's tick size).
-    pub price_exp: i8,
-    /// Quantity exponent (from the venue's step size).
-    pub qty_exp: i8,
+    /// Price exponent. Left out (with `qty_exp`), it comes from the venue's instrument
+    /// metadata: the exponent of its tick size.
+    #[serde(default)]
+    pub price_exp: Option<i8>,
+    /// Quantity exponent. Left out (with `price_exp`), it comes from the venue's lot size.
+    #[serde(default)]
+    pub qty_exp: Option<i8>,
+}
+
+impl SymbolConfig {
+    /// Both exponents, when the configuration gives them.
+    pub fn exponents(&self) -> Option<(i8, i8)> {
+        self.price_exp.zip(self.qty_exp)
+    }
 }
 
 /// One venue feed.
@@ -134,6 +146,23 @@ pub struct FeedEntry {
     /// snapshots, connection events and the records published (`mdbus replay` plays it back).
     #[serde(default)]
     pub record: Option<PathBuf>,
+    /// Seconds between reloads of the venue's instrument metadata, for symbols whose exponents
+    /// come from it (0: never). A symbol whose precision became finer is relisted under a new
+    /// id with the finer exponents; records already published keep their id and meaning.
+    /// Default 3,600.
+    #[serde(default = "default_refresh")]
+    pub instrument_refresh_s: u64,
+}
+
+fn default_refresh() -> u64 {
+    3_600
+}
+
+impl FeedEntry {
+    /// Whether some symbol takes its exponents from the venue's instrument metadata.
+    pub fn uses_venue_metadata(&self) -> bool {
+        self.symbols.iter().any(|s| s.exponents().is_none())
+    }
 }
 
 /// One account's private stream.
@@ -365,9 +394,15 @@ impl FeedConfig {
                     bad(q("id"), "ids must be non-zero and unique across feeds");
                 }
                 for (field, v) in [("price_exp", s.price_exp), ("qty_exp", s.qty_exp)] {
-                    if !(-18..=18).contains(&v) {
+                    if v.is_some_and(|v| !(-18..=18).contains(&v)) {
                         bad(q(field), "must be between -18 and 18");
                     }
+                }
+                if s.price_exp.is_some() != s.qty_exp.is_some() {
+                    bad(
+                        q(if s.price_exp.is_some() { "qty_exp" } else { "price_exp" }),
+                        "give both exponents, or neither to take them from the venue's instrument metadata",
+                    );
                 }
             }
         }

@@ -4,7 +4,7 @@
 
 use std::{
     sync::{
-        Arc,
+        Arc, Mutex,
         atomic::{AtomicBool, Ordering},
     },
     time::{Duration, Instant},
@@ -266,6 +266,12 @@ struct FeedRuntime {
     connected: Vec<bool>,
     snapshots: u64,
     snapshot_errors: u64,
+    /// Reloads of the venue's instrument metadata, when some exponents come from it.
+    watch: Option<crate::instruments::Watch>,
+    /// Per instrument: whether its exponents follow the venue's metadata.
+    from_venue: Vec<bool>,
+    value_errors_seen: u64,
+    metadata_errors: u64,
 }
 
 /// One pinned worker thread's state.
@@ -278,6 +284,7 @@ pub struct Worker {
     feeds: Vec<FeedRuntime>,
     last_heartbeat: Instant,
     levels: Levels,
+    listing: Option<Arc<Listing>>,
 }
 
 impl std::fmt::Debug for Worker {
@@ -303,15 +310,59 @@ pub fn rings(dir: &RingDir, name: &str, capacity: u64) -> Result<Rings, EngineEr
     })
 }
 
-fn instruments(f: &FeedEntry, venue: Venue) -> Result<Vec<Instrument>, EngineError> {
-    let venue = venue.id();
-    f.symbols
+/// The feed's instruments, and for each whether its exponents came from the venue's metadata
+/// (else from the configuration). Loads the metadata when some symbol leaves its exponents out,
+/// and returns the metadata source for later reloads.
+#[allow(clippy::type_complexity)]
+fn instruments(
+    f: &FeedEntry,
+    venue: Venue,
+    extra_pem: &[String],
+) -> Result<(Vec<Instrument>, Vec<bool>, Option<Box<dyn mdbus_sdk::registry::VenueFeed>>), EngineError> {
+    let (exps, source) = if f.uses_venue_metadata() {
+        let what = || format!("{}: instrument metadata ({})", f.name, crate::instruments::registry_key(venue));
+        let mut src = crate::instruments::source(venue, f.rest_url.as_deref(), extra_pem)
+            .map_err(|e| EngineError::Config(format!("{}: {e}", what())))?;
+        let exps =
+            crate::instruments::load(src.as_mut()).map_err(|e| EngineError::Config(format!("{}: {e}", what())))?;
+        (exps, Some(src))
+    } else {
+        (crate::instruments::Exponents::new(), None)
+    };
+    let id = venue.id();
+    let mut from_venue = Vec::with_capacity(f.symbols.len());
+    let insts = f
+        .symbols
         .iter()
         .map(|s| {
             let sym = Symbol::new(&s.symbol).map_err(|e| EngineError::Config(format!("{}: {e}", s.symbol)))?;
-            Ok(Instrument::new(InstrumentId(s.id), venue, sym, s.price_exp, s.qty_exp))
+            let (pe, qe) = match s.exponents() {
+                Some(e) => {
+                    from_venue.push(false);
+                    e
+                }
+                None => {
+                    from_venue.push(true);
+                    crate::instruments::lookup(&exps, &s.symbol).ok_or_else(|| {
+                        EngineError::Config(format!(
+                            "{}: {} is not among the venue's instruments (give price_exp and qty_exp to use it anyway)",
+                            f.name, s.symbol
+                        ))
+                    })?
+                }
+            };
+            Ok(Instrument::new(InstrumentId(s.id), id, sym, pe, qe))
         })
-        .collect()
+        .collect::<Result<Vec<_>, EngineError>>()?;
+    Ok((insts, from_venue, source))
+}
+
+/// The instrument table beside the rings, shared by the workers: a relisting adds to it and
+/// writes it out again.
+#[derive(Debug)]
+struct Listing {
+    table: Mutex<InstrumentTable>,
+    dir: RingDir,
 }
 
 /// Builds one [`Worker`] per configured worker: creates every feed's rings in `dir`, writes the
@@ -329,6 +380,19 @@ pub fn build(
 ) -> Result<Vec<Worker>, EngineError> {
     cfg.validate().map_err(|e| EngineError::Config(e.to_string()))?;
     let mut table = InstrumentTable::default();
+    // The extra roots, for the metadata loads (which go through the SDK's HTTP client).
+    let extra_pem = if cfg.feeds.iter().any(FeedEntry::uses_venue_metadata) {
+        cfg.tls
+            .extra_roots
+            .iter()
+            .map(|p| {
+                std::fs::read_to_string(p)
+                    .map_err(|e| EngineError::Config(format!("tls.extra_roots {}: {e}", p.display())))
+            })
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        Vec::new()
+    };
     let mut workers: Vec<Worker> = cfg
         .workers
         .iter()
@@ -342,6 +406,7 @@ pub fn build(
                 feeds: Vec::new(),
                 last_heartbeat: Instant::now(),
                 levels: Levels::default(),
+                listing: None,
             })
         })
         .collect::<Result<_, EngineError>>()?;
@@ -349,10 +414,22 @@ pub fn build(
     for f in &cfg.feeds {
         let venue = Venue::from_config(&f.venue, &f.market)
             .ok_or_else(|| EngineError::Config(format!("{}: unknown venue {} {}", f.name, f.venue, f.market)))?;
-        let insts = instruments(f, venue)?;
+        let (insts, from_venue, source) = instruments(f, venue, &extra_pem)?;
         for i in &insts {
             table.insert(*i).map_err(|e| EngineError::Config(e.to_string()))?;
         }
+        let watch = source
+            .filter(|_| f.instrument_refresh_s > 0)
+            .map(|src| crate::instruments::Watch::start(src, Duration::from_secs(f.instrument_refresh_s)));
+        let capture_instruments: Vec<crate::capture::MetaInstrument> = insts
+            .iter()
+            .map(|i| crate::capture::MetaInstrument {
+                id: i.id.0,
+                symbol: i.symbol.as_str().to_owned(),
+                price_exp: i.price_exp,
+                qty_exp: i.qty_exp,
+            })
+            .collect();
         let feed = Feed::new(venue, insts, rings(dir, &f.name, f.ring_capacity)?);
         let endpoint = Endpoint::parse(&f.url).ok_or_else(|| EngineError::Config(format!("bad url {}", f.url)))?;
         let symbols: Vec<&str> = f.symbols.iter().map(|s| s.symbol.as_str()).collect();
@@ -381,16 +458,7 @@ pub fn build(
                     feed: f.name.clone(),
                     venue: f.venue.clone(),
                     market: f.market.clone(),
-                    instruments: f
-                        .symbols
-                        .iter()
-                        .map(|s| crate::capture::MetaInstrument {
-                            id: s.id,
-                            symbol: s.symbol.clone(),
-                            price_exp: s.price_exp,
-                            qty_exp: s.qty_exp,
-                        })
-                        .collect(),
+                    instruments: capture_instruments,
                 };
                 Some(CaptureSink::start(path, &meta, dir, &f.name)?)
             }
@@ -412,11 +480,19 @@ pub fn build(
             connected: vec![false; n],
             snapshots: 0,
             snapshot_errors: 0,
+            watch,
+            from_venue,
+            value_errors_seen: 0,
+            metadata_errors: 0,
         };
         let w = workers.get_mut(f.worker).ok_or_else(|| EngineError::Config(format!("no worker {}", f.worker)))?;
         w.feeds.push(rt);
     }
     dir.save_instruments(&table)?;
+    let listing = Arc::new(Listing { table: Mutex::new(table), dir: dir.clone() });
+    for w in &mut workers {
+        w.listing = Some(listing.clone());
+    }
     Ok(workers)
 }
 
@@ -540,12 +616,73 @@ impl Worker {
         }
         if now.duration_since(self.last_heartbeat) >= Duration::from_millis(100) {
             self.last_heartbeat = now;
+            if let Some(listing) = &self.listing {
+                for rt in &mut self.feeds {
+                    follow_metadata(rt, listing);
+                }
+            }
             for rt in &self.feeds {
                 let r = rt.feed.rings();
                 for w in [&r.quotes, &r.trades, &r.book, &r.depth, &r.bars] {
                     w.heartbeat();
                 }
             }
+        }
+    }
+}
+
+/// Applies the latest load of the venue's instrument metadata to `rt`: an instrument whose
+/// tick or lot became finer is relisted under a new id with the finer exponents (kept no
+/// coarser than before, so values on the old grid still fit); a coarser one keeps its
+/// exponents, which still represent every value exactly. Values that stopped fitting ask for
+/// a load at once.
+fn follow_metadata(rt: &mut FeedRuntime, listing: &Listing) {
+    let Some(watch) = &rt.watch else { return };
+    let value_errors = rt.feed.stats().value_errors;
+    if value_errors > rt.value_errors_seen {
+        rt.value_errors_seen = value_errors;
+        watch.refresh_now();
+    }
+    let exps = match watch.latest() {
+        None => return,
+        Some(Err(_)) => {
+            rt.metadata_errors += 1;
+            return;
+        }
+        Some(Ok(e)) => e,
+    };
+    for i in 0..rt.feed.instruments().len() {
+        let cur = rt.feed.instruments()[i];
+        if !rt.from_venue.get(i).copied().unwrap_or(false) {
+            continue;
+        }
+        let Some((pe, qe)) = crate::instruments::lookup(&exps, cur.symbol.as_str()) else { continue };
+        let (pe, qe) = (pe.min(cur.price_exp), qe.min(cur.qty_exp));
+        if (pe, qe) == (cur.price_exp, cur.qty_exp) {
+            continue;
+        }
+        let Ok(mut table) = listing.table.lock() else { return };
+        let inst = Instrument::new(table.next_id(), cur.venue, cur.symbol, pe, qe);
+        if table.relist(inst).is_err() {
+            continue;
+        }
+        // The table first: a reader meeting the new id can resolve it.
+        if listing.dir.save_instruments(&table).is_err() {
+            rt.metadata_errors += 1;
+        }
+        drop(table);
+        rt.feed.relist(i, inst, Nanos(now_ns()));
+        if let Some(c) = &rt.capture {
+            c.send(crate::capture::Entry::Relisted {
+                recv_ns: now_ns(),
+                instrument: crate::capture::MetaInstrument {
+                    id: inst.id.0,
+                    symbol: inst.symbol.as_str().to_owned(),
+                    price_exp: pe,
+                    qty_exp: qe,
+                },
+                index: i as u32,
+            });
         }
     }
 }

@@ -67,6 +67,11 @@ pub struct FeedStats {
     pub errors: u64,
     /// Acknowledgements received.
     pub acks: u64,
+    /// Frames whose prices or quantities did not fit the instrument's exponents (a sign the
+    /// venue's precision changed).
+    pub value_errors: u64,
+    /// Instruments relisted under new exponents.
+    pub relisted: u64,
 }
 
 struct Publish<'a> {
@@ -159,6 +164,29 @@ impl Feed {
         self.books.get(i)
     }
 
+    /// Returns the instruments, in the order given to [`Feed::new`] (relisted ones replaced).
+    pub fn instruments(&self) -> &[Instrument] {
+        &self.instruments
+    }
+
+    /// Relists instrument number `i` as `inst` (same symbol, a new id and new exponents): its
+    /// book is reset under the old id (a `resync_start` marker closes it) and rebuilt from the
+    /// next snapshot under the new one. Records published before keep the old id, whose table
+    /// entry keeps the old exponents. Returns `false` for an `i` out of range or a different
+    /// symbol.
+    pub fn relist(&mut self, i: usize, inst: Instrument, recv_ts: Nanos) -> bool {
+        match self.instruments.get(i) {
+            Some(old) if old.symbol == inst.symbol => {}
+            _ => return false,
+        }
+        let mut sink = Publish { ring: &mut self.rings.book, count: &mut self.stats.records };
+        self.books[i].reset(recv_ts, &mut sink);
+        self.books[i] = BookBuilder::new(self.rule, inst);
+        self.instruments[i] = inst;
+        self.stats.relisted += 1;
+        true
+    }
+
     /// Returns the rings, e.g. to send heartbeats.
     pub fn rings(&self) -> &Rings {
         &self.rings
@@ -234,8 +262,11 @@ impl Feed {
     pub fn on_message(&mut self, msg: Message<'_>, levels: &Levels, recv_ts: Nanos) -> Result<(), FeedError> {
         self.stats.frames += 1;
         let r = self.dispatch(msg, levels, recv_ts);
-        if r.is_err() {
+        if let Err(e) = &r {
             self.stats.errors += 1;
+            if matches!(e, FeedError::Value(_)) {
+                self.stats.value_errors += 1;
+            }
         }
         r
     }

@@ -32,6 +32,7 @@ pub mod connection;
 mod decode;
 pub mod engine;
 pub mod feed;
+pub mod instruments;
 mod json;
 pub mod venue;
 pub mod venues;

@@ -76,6 +76,29 @@ fn unknown_keys_and_wrong_types_name_their_path() {
 }
 
 #[test]
+fn exponents_come_both_or_neither() {
+    let base = example("demo.yaml");
+    // Neither: they come from the venue's instrument metadata.
+    let venue = base.replace(", price_exp: -2, qty_exp: -5", "");
+    let cfg = FeedConfig::from_yaml(&venue).unwrap();
+    assert!(cfg.feeds[0].uses_venue_metadata());
+    assert_eq!(cfg.feeds[0].symbols[0].exponents(), None);
+    assert_eq!(cfg.feeds[0].instrument_refresh_s, 3_600);
+    assert!(!FeedConfig::from_yaml(&base).unwrap().feeds[0].uses_venue_metadata());
+    // One alone is an error naming the missing one.
+    let half = base.replacen("price_exp: -2, qty_exp: -5", "price_exp: -2", 1);
+    match FeedConfig::from_yaml(&half).unwrap_err() {
+        ConfigError::Invalid(errs) => {
+            assert!(
+                errs.iter().any(|e| e.path == "feeds[0].symbols[0].qty_exp" && e.message.contains("neither")),
+                "{errs:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn every_invalid_field_is_reported_at_once() {
     let yaml = r#"
 workers:

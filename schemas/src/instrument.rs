@@ -140,9 +140,46 @@ impl InstrumentTable {
         self.entries.iter().find(|i| i.id == id)
     }
 
-    /// Returns the instrument listed as `symbol` on `venue`.
+    /// Lists `inst` as the current listing of its symbol, keeping the earlier listing
+    /// resolvable by its id: a venue changed the symbol's precision, so records published
+    /// before carry the old id and its exponents, records after the new id and the new
+    /// exponents, and no record changes meaning.
+    ///
+    /// # Errors
+    ///
+    /// [`TableError::DuplicateId`] when `inst.id` is taken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mdbus_schemas::{Instrument, InstrumentId, InstrumentTable, Symbol, VenueId};
+    /// let mut t = InstrumentTable::default();
+    /// let sym = Symbol::new("BTCUSDT")?;
+    /// t.insert(Instrument::new(InstrumentId(1), VenueId::BINANCE_SPOT, sym, -2, -5))?;
+    /// t.relist(Instrument::new(InstrumentId(2), VenueId::BINANCE_SPOT, sym, -3, -5))?;
+    /// assert_eq!(t.by_symbol(VenueId::BINANCE_SPOT, "BTCUSDT").map(|i| i.price_exp), Some(-3));
+    /// assert_eq!(t.get(InstrumentId(1)).map(|i| i.price_exp), Some(-2));
+    /// let back = InstrumentTable::from_bytes(&t.to_bytes())?;
+    /// assert_eq!(back, t);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn relist(&mut self, inst: Instrument) -> Result<(), TableError> {
+        if self.get(inst.id).is_some() {
+            return Err(TableError::DuplicateId(inst.id.0));
+        }
+        self.entries.push(inst);
+        Ok(())
+    }
+
+    /// Returns the current listing of `symbol` on `venue` (the latest, after a
+    /// [`InstrumentTable::relist`]).
     pub fn by_symbol(&self, venue: VenueId, symbol: &str) -> Option<&Instrument> {
-        self.entries.iter().find(|i| i.venue == venue && i.symbol.as_str() == symbol)
+        self.entries.iter().rev().find(|i| i.venue == venue && i.symbol.as_str() == symbol)
+    }
+
+    /// Returns one more than the largest id in the table (1 for an empty table).
+    pub fn next_id(&self) -> InstrumentId {
+        InstrumentId(self.entries.iter().map(|i| i.id.0).max().map_or(1, |m| m.saturating_add(1)))
     }
 
     /// Returns every instrument, in insertion order.
@@ -207,7 +244,8 @@ impl InstrumentTable {
         let mut table = InstrumentTable::default();
         for chunk in body.chunks_exact(size_of::<Instrument>()) {
             let inst = Instrument::read_from_bytes(chunk).map_err(|_| TableError::Checksum)?;
-            table.insert(inst)?;
+            // A symbol listed twice was relisted: the later entry is the current one.
+            table.relist(inst)?;
         }
         Ok(table)
     }

@@ -77,7 +77,12 @@ pub struct Subscriber {
     reader: Reader,
     instruments: InstrumentTable,
     lost: u64,
+    /// When the table was last re-read for an id it did not know.
+    last_reload: Option<Instant>,
 }
+
+/// How often an unknown instrument id may make the subscriber re-read the table.
+const RELOAD_SPACING: Duration = Duration::from_millis(100);
 
 impl Subscriber {
     /// Opens ring `name` in the default ring directory (`$MDBUS_DIR` or `/dev/shm/mdbus`),
@@ -106,6 +111,7 @@ impl Subscriber {
             reader,
             instruments: InstrumentTable::default(),
             lost: 0,
+            last_reload: None,
         };
         sub.reload_instruments()?;
         Ok(sub)
@@ -135,7 +141,20 @@ impl Subscriber {
         match self.reader.try_read() {
             Ok(rec) => {
                 let view = rec.view()?;
-                let instrument = self.instruments.get(view.header().instrument);
+                let id = view.header().instrument;
+                // An id the table does not know: the feeder relisted an instrument (a venue
+                // changed its precision) after this table was read. Re-read it, at most every
+                // 100 ms, so records of unknown ids cannot turn every read into a file read.
+                if id.0 != 0
+                    && self.instruments.get(id).is_none()
+                    && self.last_reload.is_none_or(|t| t.elapsed() >= RELOAD_SPACING)
+                {
+                    self.last_reload = Some(Instant::now());
+                    if let Ok(Some(Ok(table))) = self.dir.load_instruments() {
+                        self.instruments = table;
+                    }
+                }
+                let instrument = self.instruments.get(id);
                 Ok(Some(Event::Record { view, instrument }))
             }
             Err(ReadError::Empty) => Ok(None),

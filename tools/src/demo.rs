@@ -143,13 +143,12 @@ fn feeder_yaml(
             SimVenue::Gemini => "trade, depth",
             _ => "trade, book_ticker, depth",
         };
-        let rest = match venue {
-            SimVenue::Binance | SimVenue::Gate => format!("    rest_url: http://{addr}\n"),
-            _ => String::new(),
-        };
+        // Every venue's REST side is on the simulator: book snapshots (Binance, Gate.io) and the
+        // instrument metadata the exponents come from.
+        let rest = format!("    rest_url: http://{addr}\n");
         let symbols = venue.default_symbols();
         y.push_str(&format!(
-            "  - name: {prefix}-{name}\n    venue: {name}\n    url: ws://{addr}{path}\n{rest}    worker: {worker}\n    channels: [{channels}]\n    ring_capacity: 65536\n    symbols:\n      - {{ symbol: {s0}, id: {id0}, price_exp: -2, qty_exp: -5 }}\n      - {{ symbol: {s1}, id: {id1}, price_exp: -2, qty_exp: -5 }}\n",
+            "  - name: {prefix}-{name}\n    venue: {name}\n    url: ws://{addr}{path}\n{rest}    worker: {worker}\n    channels: [{channels}]\n    ring_capacity: 65536\n    symbols:\n      - {{ symbol: {s0}, id: {id0} }}\n      - {{ symbol: {s1}, id: {id1} }}\n",
             name = venue.name(),
             path = venue.ws_path(),
             worker = i % workers,

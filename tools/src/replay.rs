@@ -223,6 +223,14 @@ pub fn replay(
                 pace(*recv_ns, stats.entries);
                 feed.on_disconnected(Nanos(*recv_ns));
             }
+            Entry::Relisted { recv_ns, index, instrument: i } => {
+                pace(*recv_ns, stats.entries);
+                let sym = Symbol::new(&i.symbol).map_err(|e| ReplayError::Meta(format!("{}: {e}", i.symbol)))?;
+                let inst = Instrument::new(InstrumentId(i.id), venue.id(), sym, i.price_exp, i.qty_exp);
+                table.relist(inst).map_err(|e| ReplayError::Meta(e.to_string()))?;
+                dir.save_instruments(&table)?;
+                feed.relist(*index as usize, inst, Nanos(*recv_ns));
+            }
             _ => continue,
         }
         stats.entries += 1;

@@ -1,0 +1,193 @@
+//! The feeder takes its exponents from each venue's instrument metadata (the simulator serves it
+//! in every venue's format), and follows a precision change while it runs: the symbol is
+//! relisted under a new id with finer exponents, records already published keep their id and
+//! meaning, and a subscriber resolves both.
+
+// Test helpers outside #[test] functions panic on failure by design.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::{
+    path::PathBuf,
+    time::{Duration, Instant},
+};
+
+use mdbus_bus::{RingDir, Start};
+use mdbus_feeder::{config::FeedConfig, connection::ConnSettings, engine, tls};
+use mdbus_schemas::{InstrumentId, Kind, MarkerCode, RecordView, Trade};
+use mdbus_sdk::subscriber::{Event, Subscriber};
+use mdbus_tools::sim::{Sim, SimConfig, SimVenue};
+
+fn settings() -> ConnSettings {
+    ConnSettings::default()
+        .silence(Duration::from_secs(5))
+        .backoff(Duration::from_millis(20), Duration::from_millis(200))
+}
+
+/// A feeder configuration for one feed on `addr`; `symbols` are YAML flow entries.
+fn yaml(venue: &str, market: &str, ws_path: &str, addr: &str, symbols: &[String], extra: &str) -> String {
+    let list: String = symbols.iter().map(|s| format!("      - {s}\n")).collect();
+    format!(
+        "workers:\n  - {{ core: 0, poll: timeout, timeout_us: 200 }}\nfeeds:\n  - name: sim\n    venue: {venue}\n    market: {market}\n    url: ws://{addr}{ws_path}\n    rest_url: http://{addr}\n    channels: [trade, depth]\n    ring_capacity: 65536\n{extra}    symbols:\n{list}"
+    )
+}
+
+#[test]
+fn the_feeder_takes_exponents_from_every_venues_metadata() {
+    for (venue, market, usdm) in [
+        (SimVenue::Binance, "spot", false),
+        (SimVenue::Binance, "usdm", true),
+        (SimVenue::Okx, "spot", false),
+        (SimVenue::Bybit, "spot", false),
+        (SimVenue::Bybit, "linear", false),
+        (SimVenue::Htx, "spot", false),
+        (SimVenue::Gate, "spot", false),
+        (SimVenue::Gemini, "spot", false),
+    ] {
+        let tag = format!("{}-{market}", venue.name());
+        let symbols = venue.default_symbols();
+        let sim = Sim::start(SimConfig { venue, usdm, symbols: symbols.clone(), ..SimConfig::default() }).unwrap();
+        // The first symbol's metadata announces a finer tick and lot than the default, so the
+        // exponents can only have come from it; the second gives its own in the configuration.
+        assert!(sim.set_precision(&symbols[0], 3, 6));
+        let d = common::Scratch::new(&format!("instruments-{tag}"));
+        let addr = sim.addr().to_string();
+        let cfg = FeedConfig::from_yaml(&yaml(
+            venue.name(),
+            market,
+            venue.ws_path(),
+            &addr,
+            &[
+                format!("{{ symbol: {}, id: 11 }}", symbols[0]),
+                format!("{{ symbol: {}, id: 12, price_exp: -4, qty_exp: -7 }}", symbols[1]),
+            ],
+            "",
+        ))
+        .unwrap();
+        let rd = RingDir::new(&d.0);
+        let tls = tls::client_config(&[] as &[PathBuf], &[]).unwrap();
+        let workers = engine::build(&cfg, &rd, tls, settings()).unwrap();
+        let table = rd.load_instruments().unwrap().unwrap().unwrap();
+        let exps = |id: u32| table.get(InstrumentId(id)).map(|i| (i.price_exp, i.qty_exp));
+        assert_eq!(exps(11), Some((-3, -6)), "{tag}: from the venue's metadata");
+        assert_eq!(exps(12), Some((-4, -7)), "{tag}: from the configuration");
+        drop(workers);
+
+        // A symbol the venue does not list is a configuration error that names it.
+        let cfg = FeedConfig::from_yaml(&yaml(
+            venue.name(),
+            market,
+            venue.ws_path(),
+            &addr,
+            &["{ symbol: NOSUCH, id: 13 }".to_owned()],
+            "",
+        ))
+        .unwrap();
+        let tls = tls::client_config(&[] as &[PathBuf], &[]).unwrap();
+        let err = engine::build(&cfg, &rd, tls, settings()).unwrap_err().to_string();
+        assert!(err.contains("NOSUCH") && err.contains("not among the venue's instruments"), "{tag}: {err}");
+    }
+
+    // A venue whose metadata cannot be loaded: the error says what was being loaded.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
+    let cfg = FeedConfig::from_yaml(&yaml(
+        "okx",
+        "spot",
+        "/ws/v5/public",
+        &closed,
+        &["{ symbol: BTC-USDT, id: 1 }".into()],
+        "",
+    ))
+    .unwrap();
+    let d = common::Scratch::new("instruments-down");
+    let tls = tls::client_config(&[] as &[PathBuf], &[]).unwrap();
+    let err = engine::build(&cfg, &RingDir::new(&d.0), tls, settings()).unwrap_err().to_string();
+    assert!(err.contains("instrument metadata (OKX___SPOT)"), "{err}");
+}
+
+#[test]
+fn a_precision_change_mid_run_relists_without_touching_published_records() {
+    let sim = Sim::start(SimConfig { max_ticks: Some(3_000), tick: Duration::from_millis(1), ..SimConfig::default() })
+        .unwrap();
+    let d = common::Scratch::new("instruments-relist");
+    let addr = sim.addr().to_string();
+    let cfg = FeedConfig::from_yaml(&yaml(
+        "binance",
+        "spot",
+        "/stream",
+        &addr,
+        &["{ symbol: BTCUSDT, id: 1 }".to_owned(), "{ symbol: ETHUSDT, id: 2 }".to_owned()],
+        "    instrument_refresh_s: 1\n",
+    ))
+    .unwrap();
+    let rd = RingDir::new(&d.0);
+    let tls = tls::client_config(&[] as &[PathBuf], &[]).unwrap();
+    let mut w = engine::build(&cfg, &rd, tls, settings()).unwrap().remove(0);
+    let start = Instant::now();
+    let mut changed = false;
+    while start.elapsed() < Duration::from_secs(7) {
+        w.step();
+        if !changed && start.elapsed() > Duration::from_millis(1200) {
+            // The venue moves BTCUSDT to a tick of 0.001; ETHUSDT keeps 0.01.
+            assert!(sim.set_precision("BTCUSDT", 3, 5));
+            changed = true;
+        }
+    }
+    let status = w.status()[0].1;
+    assert_eq!(status.feed.relisted, 1, "{status:?}");
+
+    // The table keeps the old listing by id and points the symbol at the new one.
+    let table = rd.load_instruments().unwrap().unwrap().unwrap();
+    let old = *table.get(InstrumentId(1)).unwrap();
+    let new = *table.by_symbol(old.venue, "BTCUSDT").unwrap();
+    assert_eq!((old.price_exp, old.qty_exp), (-2, -5));
+    assert_eq!((new.id, new.price_exp, new.qty_exp), (InstrumentId(3), -3, -5));
+    assert_eq!(table.get(InstrumentId(2)).map(|i| i.price_exp), Some(-2), "ETHUSDT untouched");
+
+    // The book ring: the old listing's book ends with a resync marker under the old id, the
+    // new one is rebuilt from a snapshot under the new id and matches the quiet market, its
+    // prices ten times the old mantissas.
+    let records = common::read_all(&rd, "sim.book");
+    let pos = |id: u32| records.iter().position(|b| mdbus_schemas::read_header(b).unwrap().instrument.0 == id);
+    let first_new = pos(3).expect("records under the new id");
+    let resync_old = records.iter().rposition(|b| {
+        matches!(RecordView::from_bytes(b), Ok(RecordView::Marker(m))
+            if m.code == MarkerCode::RESYNC_START && m.header.instrument.0 == 1)
+    });
+    assert!(resync_old.is_some_and(|r| r < first_new), "the old book is closed before the new one starts");
+    assert!(records[first_new..].iter().all(|b| mdbus_schemas::read_header(b).unwrap().instrument.0 != 1));
+    let (_, books, _) = common::rebuild_books(&records);
+    let want = sim.book("BTCUSDT").unwrap();
+    let got = books.get(&3).unwrap();
+    let bids: Vec<(i64, i64)> = got.0.iter().rev().map(|(p, q)| (*p, *q)).collect();
+    let want_bids: Vec<(i64, i64)> = want.bids.iter().map(|(p, q)| (p * 10, *q)).collect();
+    assert_eq!(bids, want_bids);
+    assert_eq!(books.get(&2).map(|b| b.0.len()), Some(sim.book("ETHUSDT").unwrap().bids.len()));
+
+    // Trades: before the change at the old exponent, after at the new; a subscriber resolves
+    // both ids (the new one by re-reading the table), and every price reads the same.
+    let mut sub = Subscriber::open_in(&rd, "sim.trade", Start::Oldest).unwrap();
+    let (mut old_ids, mut new_ids) = (0, 0);
+    let mut last_price = None;
+    while let Some(ev) = sub.poll().unwrap() {
+        let Event::Record { view: RecordView::Trade(t), instrument } = ev else { continue };
+        let t: Trade = *t;
+        let inst = instrument.unwrap_or_else(|| panic!("instrument {} unresolved", t.header.instrument.0));
+        if t.header.kind != Kind::TRADE || inst.symbol.as_str() != "BTCUSDT" {
+            continue;
+        }
+        match inst.id.0 {
+            1 => old_ids += 1,
+            3 => {
+                new_ids += 1;
+                assert_eq!(t.price % 10, 0, "the market still moves in cents");
+            }
+            other => panic!("unexpected id {other}"),
+        }
+        last_price = Some(inst.price(t.price));
+    }
+    assert!(old_ids > 10 && new_ids > 10, "{old_ids} trades before, {new_ids} after");
+    assert!(last_price.is_some());
+    drop(w);
+}
