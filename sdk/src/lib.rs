@@ -69,6 +69,8 @@ pub mod event_bus;
 pub mod feeds;
 pub mod http;
 pub mod market;
+#[cfg(feature = "async")]
+pub mod nonblocking;
 pub mod order;
 pub mod rate_limit;
 pub mod redact;
