@@ -18,6 +18,7 @@
 //! assert!(quote.bid_px <= book.asks[0].price);
 //! # Ok(())
 //! # }
+//! # let _ = strategy;
 //! ```
 
 use std::{

@@ -158,20 +158,7 @@ impl VenueFeed for BinanceMarketFeed {
         self.instruments.load(self.market.key(), self.market.venue(), infos)
     }
 
-    fn disconnect(&mut self) {
-        self.instruments.clear();
-    }
-
-    fn is_connected(&self) -> bool {
-        self.instruments.loaded()
-    }
-
-    fn instruments(&mut self) -> Result<Vec<InstrumentInfo>, Error> {
-        if !self.instruments.loaded() {
-            self.connect()?;
-        }
-        Ok(self.instruments.list())
-    }
+    common::instrument_state!();
 
     fn ticker(&mut self, symbol: &str) -> Result<Quote, Error> {
         let inst = self.instrument(symbol)?;

@@ -196,20 +196,7 @@ impl VenueFeed for BybitMarketFeed {
         self.instruments.load(key, self.category.venue(), infos)
     }
 
-    fn disconnect(&mut self) {
-        self.instruments.clear();
-    }
-
-    fn is_connected(&self) -> bool {
-        self.instruments.loaded()
-    }
-
-    fn instruments(&mut self) -> Result<Vec<InstrumentInfo>, Error> {
-        if !self.instruments.loaded() {
-            self.connect()?;
-        }
-        Ok(self.instruments.list())
-    }
+    common::instrument_state!();
 
     fn ticker(&mut self, symbol: &str) -> Result<Quote, Error> {
         let inst = self.instrument(symbol)?;

@@ -247,3 +247,26 @@ impl Instruments {
         t
     }
 }
+
+/// The [`VenueFeed`](crate::registry::VenueFeed) methods every REST feed answers from its
+/// [`Instruments`] (a field `instruments`): disconnect, is-connected and the instrument list
+/// (loading it on first use).
+macro_rules! instrument_state {
+    () => {
+        fn disconnect(&mut self) {
+            self.instruments.clear();
+        }
+
+        fn is_connected(&self) -> bool {
+            self.instruments.loaded()
+        }
+
+        fn instruments(&mut self) -> Result<Vec<crate::market::InstrumentInfo>, Error> {
+            if !self.instruments.loaded() {
+                self.connect()?;
+            }
+            Ok(self.instruments.list())
+        }
+    };
+}
+pub(crate) use instrument_state;
