@@ -851,3 +851,126 @@ mod configured_accounts {
         let _ = std::fs::remove_dir_all(dir.path());
     }
 }
+
+/// HTX, Gate.io and Gemini order clients against the simulator's order endpoints for them.
+mod htx_gate_gemini {
+    use std::time::Duration;
+
+    use mdbus_sdk::{
+        credentials::Credentials,
+        error::{Error, ErrorCode},
+        order::{NewOrder, OrderClient, OrderRef, OrderStatus, Placed, Side, gate, gemini, htx},
+        tls,
+    };
+    use mdbus_tools::{exchange::ExchangeConfig, sim::Sim};
+
+    use super::sim;
+
+    /// Each client with the symbol it trades, as its venue spells it.
+    fn clients(s: &Sim, secret: &str) -> Vec<(Box<dyn OrderClient>, &'static str)> {
+        let url = format!("http://127.0.0.1:{}", s.addr().port());
+        let t = || tls::client_config(&[] as &[&str], &[]).unwrap();
+        let c = || Credentials::new("mdbus-sim-key", secret, None).unwrap();
+        vec![
+            (Box::new(htx::HtxClient::new(&url, t(), c()).unwrap()), "btcusdt"),
+            (Box::new(gate::GateClient::new(&url, t(), c()).unwrap()), "BTC_USDT"),
+            (Box::new(gemini::GeminiClient::new(&url, t(), c()).unwrap()), "BTCUSD"),
+        ]
+    }
+
+    fn limit(symbol: &str, qty: &str, px: &str) -> NewOrder {
+        NewOrder::limit(symbol, Side::Buy, qty.parse().unwrap(), px.parse().unwrap())
+    }
+
+    fn accepted(p: Placed) -> mdbus_sdk::order::OrderState {
+        match p {
+            Placed::Accepted(s) => s,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn place_query_cancel_list_and_balances() {
+        let s = sim(ExchangeConfig::default(), false);
+        for (mut c, symbol) in clients(&s, "mdbus-sim-secret") {
+            let name = format!("{c:?}");
+            assert!(c.sync_time().unwrap().abs() < 1000, "{name}");
+            let a = accepted(c.place(&limit(symbol, "0.01", "60000")).unwrap());
+            assert!(!a.order_id.is_empty() && a.client_order_id.starts_with("mdbus-"), "{name}: {a:?}");
+            let q = c.query(symbol, OrderRef::Client(&a.client_order_id)).unwrap();
+            assert_eq!(
+                (q.status, q.order_id.as_str(), q.qty.to_string().as_str(), q.price.to_string().as_str()),
+                (OrderStatus::New, a.order_id.as_str(), "0.01", "60000"),
+                "{name}"
+            );
+            assert_eq!(c.query(symbol, OrderRef::Venue(&a.order_id)).unwrap().client_order_id, a.client_order_id);
+            let b = accepted(
+                c.place(
+                    &NewOrder::post_only(symbol, Side::Sell, "1".parse().unwrap(), "70000".parse().unwrap())
+                        .client_order_id("mdbusb2"),
+                )
+                .unwrap(),
+            );
+            assert_eq!(b.client_order_id, "mdbusb2", "{name}");
+            assert_eq!(c.open_orders(Some(symbol)).unwrap().len(), 2, "{name}");
+            let cancelled = c.cancel(symbol, OrderRef::Client("mdbusb2")).unwrap();
+            assert_eq!((cancelled.status, cancelled.order_id.as_str()), (OrderStatus::Canceled, b.order_id.as_str()));
+            assert_eq!(c.open_orders(None).unwrap().len(), 1, "{name}");
+            assert!(c.cancel(symbol, OrderRef::Client("mdbusb2")).is_err(), "{name}: cancelled twice");
+            let err = c.query(symbol, OrderRef::Client("never")).unwrap_err();
+            assert!(matches!(err, Error::OrderNotFound { .. }), "{name}: {err:?}");
+            let c2 = c.cancel(symbol, OrderRef::Venue(&a.order_id)).unwrap();
+            assert_eq!(c2.status, OrderStatus::Canceled, "{name}");
+            let bal = c.balances().unwrap();
+            assert!(
+                bal.iter().any(|b| (b.asset == "USDT" || b.asset == "USD") && b.free.to_string() == "99000"),
+                "{name}: {bal:?}"
+            );
+            assert!(matches!(c.positions(), Err(Error::NotSupported { .. })), "{name}");
+        }
+        // Gemini takes limit orders only: a market order is refused before anything is sent.
+        let before = s.exchange().orders_received();
+        let (mut g, symbol) = clients(&s, "mdbus-sim-secret").pop().unwrap();
+        let err = g.place(&NewOrder::market(symbol, Side::Buy, "1".parse().unwrap())).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidOrderType, "{err:?}");
+        assert_eq!(s.exchange().orders_received(), before);
+    }
+
+    #[test]
+    fn bad_signatures_are_auth_errors() {
+        let s = sim(ExchangeConfig::default(), false);
+        for (mut c, symbol) in clients(&s, "wrong-secret") {
+            let err = c.place(&limit(symbol, "1", "1")).unwrap_err();
+            assert!(err.is_auth(), "{c:?}: {err:?}");
+            assert!(!format!("{err:?} {c:?}").contains("wrong-secret"));
+        }
+        assert_eq!(s.exchange().orders_placed(), 0);
+    }
+
+    #[test]
+    fn lost_responses_are_resolved_without_a_second_order() {
+        let s = sim(ExchangeConfig { drop_response_every: 1, ..ExchangeConfig::default() }, false);
+        for (i, (mut c, symbol)) in clients(&s, "mdbus-sim-secret").into_iter().enumerate() {
+            let cid = format!("lost{i}");
+            let o = accepted(c.place(&limit(symbol, "1", "100").client_order_id(&cid)).unwrap());
+            assert_eq!((o.client_order_id.as_str(), o.status), (cid.as_str(), OrderStatus::New), "{c:?}");
+            assert_eq!(s.exchange().orders_received(), i as u64 + 1, "{c:?}: sent once");
+        }
+        assert_eq!(s.exchange().orders_placed(), 3);
+    }
+
+    #[test]
+    fn rate_limits_are_waited_out() {
+        let cfg =
+            ExchangeConfig { order_limit: 1, order_window: Duration::from_millis(300), ..ExchangeConfig::default() };
+        let s = sim(cfg, false);
+        for (mut c, symbol) in clients(&s, "mdbus-sim-secret") {
+            let before = s.exchange().orders_placed();
+            for px in ["100", "101"] {
+                accepted(c.place(&limit(symbol, "1", px)).unwrap());
+            }
+            assert_eq!(s.exchange().orders_placed() - before, 2, "{c:?}");
+        }
+        assert!(s.exchange().orders_received() > 6, "each client met the limit");
+    }
+}

@@ -1,7 +1,7 @@
 //! Gate.io v4 spot (`GATEIO___SPOT`) REST market data as a [`VenueFeed`]: instruments from
 //! `/api/v4/spot/currency_pairs` (exponents from `precision` and `amount_precision`, digit
 //! counts), tickers, the order book, recent trades and candlesticks, returned as the records
-//! the rings carry.
+//! the rings carry, and, given credentials, the order operations through [`GateClient`].
 
 use mdbus_schemas::{Bar, BookSnapshot, Decimal, Kind, Nanos, Quote, Trade, VenueId, flags};
 use serde_json::Value;
@@ -10,12 +10,14 @@ use super::common::{self, Instruments, Options, Rest, bad, dec, fixed, header, n
 use crate::{
     error::{Error, GATE},
     market::InstrumentInfo,
+    order::{OrderClient, gate::GateClient},
     registry::{Capabilities, Capability, FeedOptions, Registry, VenueFeed},
 };
 
+const URL: &str = "https://api.gateio.ws";
 const KEY: &str = "GATEIO___SPOT";
 
-/// What the REST feed can do.
+/// What the feed can do: market data and spot orders.
 pub fn capabilities() -> Capabilities {
     [
         Capability::GetExchangeInfo,
@@ -23,6 +25,11 @@ pub fn capabilities() -> Capabilities {
         Capability::GetDepth,
         Capability::GetTrades,
         Capability::GetKline,
+        Capability::MakeOrder,
+        Capability::CancelOrder,
+        Capability::QueryOrder,
+        Capability::QueryOpenOrders,
+        Capability::GetBalance,
     ]
     .into_iter()
     .collect()
@@ -33,6 +40,7 @@ pub fn capabilities() -> Capabilities {
 pub struct GateMarketFeed {
     rest: Rest,
     instruments: Instruments,
+    orders: Option<GateClient>,
 }
 
 /// Gate's candlestick interval of a Binance-style one (`1w` → `7d`; the rest as they are).
@@ -74,10 +82,17 @@ impl GateMarketFeed {
     /// [`Error::Configuration`] for a bad URL or TLS setup.
     pub fn new(options: &FeedOptions) -> Result<GateMarketFeed, Error> {
         let o = Options::of(options);
-        Ok(GateMarketFeed {
-            rest: Rest::new(KEY, &o, "https://api.gateio.ws")?,
-            instruments: Instruments::new(o.first_id),
-        })
+        let orders = match o.credentials {
+            None => None,
+            Some(c) => {
+                let client = GateClient::new(o.rest_url.unwrap_or(URL), o.tls()?, c.clone())?.with_account(o.account);
+                Some(match &o.limiter {
+                    Some(l) => client.with_limiter(l.clone()),
+                    None => client,
+                })
+            }
+        };
+        Ok(GateMarketFeed { rest: Rest::new(KEY, &o, URL)?, instruments: Instruments::new(o.first_id), orders })
     }
 
     /// The instrument table of the loaded instruments.
@@ -135,6 +150,10 @@ impl VenueFeed for GateMarketFeed {
     }
 
     common::instrument_state!();
+
+    fn order_client(&mut self) -> Option<&mut dyn OrderClient> {
+        self.orders.as_mut().map(|c| c as &mut dyn OrderClient)
+    }
 
     fn ticker(&mut self, symbol: &str) -> Result<Quote, Error> {
         let inst = self.instrument(symbol)?;

@@ -1,7 +1,8 @@
 //! Gemini spot (`GEMINI___SPOT`) REST market data as a [`VenueFeed`]: instruments from
 //! `/v1/symbols` and `/v1/symbols/details/:symbol` (exponents from `quote_increment`, the price
 //! step, and `tick_size`, which on Gemini is the *quantity* step), the book, recent trades and
-//! candles, returned as the records the rings carry. Gemini's ticker carries no sizes, so
+//! candles, returned as the records the rings carry, and, given credentials, the order
+//! operations through [`GeminiClient`]. Gemini's ticker carries no sizes, so
 //! [`VenueFeed::ticker`] reads the top of `/v1/book` instead.
 
 use mdbus_schemas::{Bar, BookSnapshot, Kind, Nanos, Quote, Trade, VenueId, flags};
@@ -11,12 +12,14 @@ use super::common::{self, Instruments, Options, Rest, bad, dec, fixed, header, n
 use crate::{
     error::{Error, GEMINI},
     market::InstrumentInfo,
+    order::{OrderClient, gemini::GeminiClient},
     registry::{Capabilities, Capability, FeedOptions, Registry, VenueFeed},
 };
 
+const URL: &str = "https://api.gemini.com";
 const KEY: &str = "GEMINI___SPOT";
 
-/// What the REST feed can do.
+/// What the feed can do: market data and spot orders.
 pub fn capabilities() -> Capabilities {
     [
         Capability::GetExchangeInfo,
@@ -24,6 +27,11 @@ pub fn capabilities() -> Capabilities {
         Capability::GetDepth,
         Capability::GetTrades,
         Capability::GetKline,
+        Capability::MakeOrder,
+        Capability::CancelOrder,
+        Capability::QueryOrder,
+        Capability::QueryOpenOrders,
+        Capability::GetBalance,
     ]
     .into_iter()
     .collect()
@@ -34,6 +42,7 @@ pub fn capabilities() -> Capabilities {
 pub struct GeminiMarketFeed {
     rest: Rest,
     instruments: Instruments,
+    orders: Option<GeminiClient>,
 }
 
 /// Gemini's candle time frame of a Binance-style interval (`1h` → `1hr`, `1d` → `1day`).
@@ -58,10 +67,17 @@ impl GeminiMarketFeed {
     /// [`Error::Configuration`] for a bad URL or TLS setup.
     pub fn new(options: &FeedOptions) -> Result<GeminiMarketFeed, Error> {
         let o = Options::of(options);
-        Ok(GeminiMarketFeed {
-            rest: Rest::new(KEY, &o, "https://api.gemini.com")?,
-            instruments: Instruments::new(o.first_id),
-        })
+        let orders = match o.credentials {
+            None => None,
+            Some(c) => {
+                let client = GeminiClient::new(o.rest_url.unwrap_or(URL), o.tls()?, c.clone())?.with_account(o.account);
+                Some(match &o.limiter {
+                    Some(l) => client.with_limiter(l.clone()),
+                    None => client,
+                })
+            }
+        };
+        Ok(GeminiMarketFeed { rest: Rest::new(KEY, &o, URL)?, instruments: Instruments::new(o.first_id), orders })
     }
 
     /// The instrument table of the loaded instruments.
@@ -125,6 +141,10 @@ impl VenueFeed for GeminiMarketFeed {
     }
 
     common::instrument_state!();
+
+    fn order_client(&mut self) -> Option<&mut dyn OrderClient> {
+        self.orders.as_mut().map(|c| c as &mut dyn OrderClient)
+    }
 
     fn ticker(&mut self, symbol: &str) -> Result<Quote, Error> {
         let top = self.depth(symbol, 1)?;

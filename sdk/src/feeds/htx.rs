@@ -1,7 +1,8 @@
 //! HTX spot (`HTX___SPOT`) REST market data as a [`VenueFeed`]: instruments from
 //! `/v1/common/symbols` (exponents from `price-precision` and `amount-precision`, which HTX
 //! gives as digit counts), the merged ticker, depth, recent trades and klines, returned as the
-//! records the rings carry.
+//! records the rings carry, and, given credentials, the order operations through
+//! [`HtxClient`].
 
 use mdbus_schemas::{Bar, BookSnapshot, Decimal, Kind, Nanos, Quote, Trade, VenueId, flags};
 use serde_json::Value;
@@ -10,12 +11,14 @@ use super::common::{self, Instruments, Options, Rest, bad, dec, fixed, header, n
 use crate::{
     error::{Error, HTX},
     market::InstrumentInfo,
+    order::{OrderClient, htx::HtxClient},
     registry::{Capabilities, Capability, FeedOptions, Registry, VenueFeed},
 };
 
+const URL: &str = "https://api.huobi.pro";
 const KEY: &str = "HTX___SPOT";
 
-/// What the REST feed can do.
+/// What the feed can do: market data and spot orders.
 pub fn capabilities() -> Capabilities {
     [
         Capability::GetExchangeInfo,
@@ -23,6 +26,11 @@ pub fn capabilities() -> Capabilities {
         Capability::GetDepth,
         Capability::GetTrades,
         Capability::GetKline,
+        Capability::MakeOrder,
+        Capability::CancelOrder,
+        Capability::QueryOrder,
+        Capability::QueryOpenOrders,
+        Capability::GetBalance,
     ]
     .into_iter()
     .collect()
@@ -33,6 +41,7 @@ pub fn capabilities() -> Capabilities {
 pub struct HtxMarketFeed {
     rest: Rest,
     instruments: Instruments,
+    orders: Option<HtxClient>,
 }
 
 /// HTX's kline period of a Binance-style interval (`1m` → `1min`, `1h` → `60min`).
@@ -64,10 +73,17 @@ impl HtxMarketFeed {
     /// [`Error::Configuration`] for a bad URL or TLS setup.
     pub fn new(options: &FeedOptions) -> Result<HtxMarketFeed, Error> {
         let o = Options::of(options);
-        Ok(HtxMarketFeed {
-            rest: Rest::new(KEY, &o, "https://api.huobi.pro")?,
-            instruments: Instruments::new(o.first_id),
-        })
+        let orders = match o.credentials {
+            None => None,
+            Some(c) => {
+                let client = HtxClient::new(o.rest_url.unwrap_or(URL), o.tls()?, c.clone())?.with_account(o.account);
+                Some(match &o.limiter {
+                    Some(l) => client.with_limiter(l.clone()),
+                    None => client,
+                })
+            }
+        };
+        Ok(HtxMarketFeed { rest: Rest::new(KEY, &o, URL)?, instruments: Instruments::new(o.first_id), orders })
     }
 
     /// The instrument table of the loaded instruments.
@@ -127,6 +143,10 @@ impl VenueFeed for HtxMarketFeed {
     }
 
     common::instrument_state!();
+
+    fn order_client(&mut self) -> Option<&mut dyn OrderClient> {
+        self.orders.as_mut().map(|c| c as &mut dyn OrderClient)
+    }
 
     fn ticker(&mut self, symbol: &str) -> Result<Quote, Error> {
         let inst = self.instrument(symbol)?;

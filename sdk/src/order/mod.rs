@@ -27,6 +27,9 @@
 
 pub mod binance;
 pub mod bybit;
+pub mod gate;
+pub mod gemini;
+pub mod htx;
 mod ids;
 pub mod okx;
 pub mod time;

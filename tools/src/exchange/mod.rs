@@ -1,5 +1,5 @@
-//! The trading side of `mdbus sim`: Binance's spot (`/api/v3`) and USD-M (`/fapi`) order
-//! endpoints on loopback. It verifies signatures with the same scheme as the venue (a bad one
+//! The trading side of `mdbus sim`: the order endpoints of Binance spot (`/api/v3`) and USD-M
+//! (`/fapi`), OKX, Bybit, HTX, Gate.io and Gemini on loopback. It verifies signatures with the same scheme as the venue (a bad one
 //! gets Binance's real error body), checks timestamps against `recvWindow` on its own (possibly
 //! skewed) clock, enforces an order-rate limit with 429 and `Retry-After`, keeps the resting
 //! orders of each account, issues and keeps listen keys, and can delay, drop or lose order
@@ -15,6 +15,9 @@ use std::{
 };
 
 mod bybit;
+mod gate;
+mod gemini;
+mod htx;
 pub(crate) mod okx;
 mod verify;
 
@@ -477,13 +480,13 @@ impl Exchange {
             return Some(bybit::handle(self, method, path, query, headers, &body));
         }
         if path.starts_with("/api/v4/") {
-            return Some(verify::gate(self, method, path, query, headers, &body));
+            return Some(gate::handle(self, method, path, query, headers, &body));
         }
         if path.starts_with("/v1/") && headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("X-GEMINI-APIKEY")) {
-            return Some(verify::gemini(self, path, headers));
+            return Some(gemini::handle(self, path, headers));
         }
         if path.starts_with("/v1/") {
-            return Some(verify::htx(self, method, path, query, headers));
+            return Some(htx::handle(self, method, path, query, headers, &body));
         }
         let futures = path.starts_with("/fapi");
         if path.ends_with("/time") {
@@ -715,12 +718,26 @@ impl Exchange {
         by_cid: Option<&str>,
         cancel: bool,
     ) -> Found {
+        self.find_in(account, market, Some(symbol), by_id, by_cid, cancel)
+    }
+
+    /// As [`Exchange::find`], of any symbol when `symbol` is `None` (venues whose order ids
+    /// are unique across symbols: HTX, Gemini).
+    pub(crate) fn find_in(
+        &self,
+        account: &SimAccount,
+        market: &str,
+        symbol: Option<&str>,
+        by_id: Option<u64>,
+        by_cid: Option<&str>,
+        cancel: bool,
+    ) -> Found {
         let Ok(mut st) = self.state.lock() else { return Found::Missing };
         let server = self.server_ms();
         let acct = st.accounts.entry(account.api_key.clone()).or_default();
         let Some(o) = acct.orders.iter_mut().rev().find(|o| {
             o.market == market
-                && o.symbol == symbol
+                && symbol.is_none_or(|s| s == o.symbol)
                 && (by_id == Some(o.order_id) || by_cid.is_some_and(|c| c == o.client_order_id))
         }) else {
             return Found::Missing;

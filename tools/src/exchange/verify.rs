@@ -1,13 +1,13 @@
-//! Signed account endpoints of Gate.io v4, HTX and Gemini: each checks the request's
-//! signature with the venue's scheme and answers with the venue's real success or error body,
-//! so the SDK's signers are tested against an independent verifier over HTTP.
+//! Request verification of Gate.io v4, HTX and Gemini: each checks the request's signature
+//! with the venue's scheme and names the account, or gives the venue's real error body, so the
+//! SDK's signers are tested against an independent verifier over HTTP.
 
 use mdbus_sdk::signing::{GateSigner, GeminiSigner, HtxSigner};
 use serde_json::{Value, json};
 
-use super::{Exchange, Reply, pairs};
+use super::{Exchange, Reply, SimAccount, pairs};
 
-fn reply(status: &'static str, body: Value) -> Reply {
+pub(super) fn reply(status: &'static str, body: Value) -> Reply {
     Reply::Respond { status, headers: Vec::new(), body: body.to_string() }
 }
 
@@ -16,7 +16,7 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 /// Gate.io v4: `KEY`, `Timestamp` (s), `SIGN` = hex HMAC-SHA512 over method, path, query,
-/// hex SHA-512 of the body and timestamp.
+/// hex SHA-512 of the body and timestamp. The account, or Gate's error reply.
 pub(super) fn gate(
     ex: &Exchange,
     method: &str,
@@ -24,38 +24,42 @@ pub(super) fn gate(
     query: &str,
     headers: &[(String, String)],
     body: &str,
-) -> Reply {
+) -> Result<SimAccount, Reply> {
     let Some(account) = header(headers, "KEY").and_then(|k| ex.cfg.accounts.iter().find(|a| a.api_key == k)) else {
-        return reply("401 Unauthorized", json!({ "label": "INVALID_KEY", "message": "Invalid key provided" }));
+        return Err(reply("401 Unauthorized", json!({ "label": "INVALID_KEY", "message": "Invalid key provided" })));
     };
     let ts = header(headers, "Timestamp").unwrap_or("");
     match ts.parse::<u64>() {
         Ok(t) if (t * 1000).abs_diff(ex.server_ms()) <= 60_000 => {}
         _ => {
-            return reply(
+            return Err(reply(
                 "401 Unauthorized",
                 json!({ "label": "REQUEST_EXPIRED", "message": "gap between request Timestamp and server time exceeds 60" }),
-            );
+            ));
         }
     }
     let want = GateSigner::new(&account.secret).sign(method, path, query, body, ts);
     if header(headers, "SIGN") != Some(want.as_str()) {
-        return reply("401 Unauthorized", json!({ "label": "INVALID_SIGNATURE", "message": "Signature mismatch" }));
+        return Err(reply(
+            "401 Unauthorized",
+            json!({ "label": "INVALID_SIGNATURE", "message": "Signature mismatch" }),
+        ));
     }
-    match (method, path) {
-        ("GET", "/api/v4/spot/accounts") => reply(
-            "200 OK",
-            json!([{ "currency": "USDT", "available": "100000", "locked": "0", "update_id": 1 }, { "currency": "BTC", "available": "10", "locked": "0", "update_id": 1 }]),
-        ),
-        _ => reply("404 Not Found", json!({ "label": "NOT_FOUND", "message": "endpoint not found" })),
-    }
+    Ok(account.clone())
 }
 
 /// HTX signature version 2: the signature parameters are in the query; the signature covers
 /// method, host, path and the sorted, encoded parameters.
-pub(super) fn htx(ex: &Exchange, method: &str, path: &str, query: &str, headers: &[(String, String)]) -> Reply {
+/// The account, or HTX's error reply.
+pub(super) fn htx(
+    ex: &Exchange,
+    method: &str,
+    path: &str,
+    query: &str,
+    headers: &[(String, String)],
+) -> Result<SimAccount, Reply> {
     let fail = |code: &str, msg: &str| {
-        reply("200 OK", json!({ "status": "error", "err-code": code, "err-msg": msg, "data": null }))
+        Err(reply("200 OK", json!({ "status": "error", "err-code": code, "err-msg": msg, "data": null })))
     };
     let params = pairs(query);
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
@@ -82,20 +86,15 @@ pub(super) fn htx(ex: &Exchange, method: &str, path: &str, query: &str, headers:
     if get("Signature") != Some(want.as_str()) {
         return fail("api-signature-not-valid", "Signature not valid: Verification failure");
     }
-    match (method, path) {
-        ("GET", "/v1/account/accounts") => reply(
-            "200 OK",
-            json!({ "status": "ok", "data": [{ "id": 100_009, "type": "spot", "subtype": "", "state": "working" }] }),
-        ),
-        _ => fail("invalid-parameter", "endpoint not found"),
-    }
+    Ok(account.clone())
 }
 
 /// Gemini: `X-GEMINI-APIKEY`, `X-GEMINI-PAYLOAD` (base64 JSON with `request` and an
-/// increasing `nonce`), `X-GEMINI-SIGNATURE` = hex HMAC-SHA384 over the payload header.
-pub(super) fn gemini(ex: &Exchange, path: &str, headers: &[(String, String)]) -> Reply {
+/// increasing `nonce`), `X-GEMINI-SIGNATURE` = hex HMAC-SHA384 over the payload header. The
+/// account and the decoded payload, or Gemini's error reply.
+pub(super) fn gemini(ex: &Exchange, path: &str, headers: &[(String, String)]) -> Result<(SimAccount, Value), Reply> {
     let fail = |reason: &str, msg: &str| {
-        reply("400 Bad Request", json!({ "result": "error", "reason": reason, "message": msg }))
+        Err(reply("400 Bad Request", json!({ "result": "error", "reason": reason, "message": msg })))
     };
     let Some(account) =
         header(headers, "X-GEMINI-APIKEY").and_then(|k| ex.cfg.accounts.iter().find(|a| a.api_key == k))
@@ -120,11 +119,5 @@ pub(super) fn gemini(ex: &Exchange, path: &str, headers: &[(String, String)]) ->
     if !ex.take_nonce(&account.api_key, nonce) {
         return fail("InvalidNonce", "Nonce must be increasing");
     }
-    match path {
-        "/v1/balances" => reply(
-            "200 OK",
-            json!([{ "type": "exchange", "currency": "USD", "amount": "100000", "available": "100000", "availableForWithdrawal": "100000" }]),
-        ),
-        _ => reply("404 Not Found", json!({ "result": "error", "reason": "EndpointNotFound", "message": "not found" })),
-    }
+    Ok((account.clone(), v))
 }
