@@ -5,21 +5,20 @@
 //! offset and a `recvWindow`. Responses' `X-MBX-USED-WEIGHT-1M` and `X-MBX-ORDER-COUNT-*`
 //! headers correct the limiter's rules that name them.
 
-use std::{fmt::Write as _, sync::Arc, time::Duration};
+use std::{fmt::Write as _, sync::Arc};
 
 use mdbus_schemas::Decimal;
 use serde_json::Value;
 
 use super::{
     BalanceState, ClientOrderIds, NewOrder, OrderClient, OrderRef, OrderState, OrderStatus, OrderType, Placed,
-    PositionState, RetryPolicy, Side, TimeInForce,
-    transport::{self, HasTransport, Sent, Transport},
+    PositionState, Side, TimeInForce,
+    transport::{self, HasTransport, Sent, Transport, dec, text},
 };
 use crate::{
     credentials::Credentials,
     error::{BINANCE, Error, ErrorCode},
     http::{HttpClient, Response},
-    rate_limit::Limiter,
     registry::Capability,
     signing::{BinanceSigner, percent_encode},
 };
@@ -114,18 +113,6 @@ impl std::fmt::Debug for BinanceClient {
     }
 }
 
-fn dec(v: &Value, key: &str) -> Decimal {
-    v.get(key).and_then(Value::as_str).and_then(|s| s.parse().ok()).unwrap_or(Decimal::ZERO)
-}
-
-fn text(v: &Value, key: &str) -> String {
-    match v.get(key) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => String::new(),
-    }
-}
-
 fn status(s: &str) -> OrderStatus {
     match s {
         "NEW" | "PENDING_NEW" => OrderStatus::New,
@@ -186,33 +173,9 @@ impl BinanceClient {
         })
     }
 
-    /// Draws every request from `limiter` (shared with other processes if it is).
-    pub fn with_limiter(mut self, limiter: Arc<Limiter>) -> BinanceClient {
-        self.t.limiter = Some(limiter);
-        self
-    }
-
-    /// Names the account for account-scoped limiter rules. Default `default`.
-    pub fn with_account(mut self, account: &str) -> BinanceClient {
-        self.t.account = account.to_owned();
-        self
-    }
-
     /// Sets `recvWindow` in milliseconds. Default 5,000.
     pub fn with_recv_window(mut self, ms: u64) -> BinanceClient {
         self.recv_window_ms = ms;
-        self
-    }
-
-    /// Sets the retry policy.
-    pub fn with_policy(mut self, policy: RetryPolicy) -> BinanceClient {
-        self.t.policy = policy;
-        self
-    }
-
-    /// Sets the HTTP timeout (connect, write, read). Default 5 s.
-    pub fn with_timeout(mut self, timeout: Duration) -> BinanceClient {
-        self.t.http.set_timeout(timeout);
         self
     }
 
@@ -220,15 +183,6 @@ impl BinanceClient {
     pub fn with_id_tag(mut self, tag: &str) -> BinanceClient {
         self.ids = ClientOrderIds::new(tag);
         self
-    }
-
-    /// Opens the connection and completes the TLS handshake ahead of the first order.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Connection`] when the venue cannot be reached.
-    pub fn warm_up(&mut self) -> Result<(), Error> {
-        self.t.http.warm_up().map_err(|e| Error::Connection { venue: self.market.key().into(), detail: e.to_string() })
     }
 
     /// Closes the connection; the next request opens a new one (TCP and TLS handshake).
@@ -244,11 +198,6 @@ impl BinanceClient {
     /// Returns how many requests went out (for tests and statistics).
     pub fn requests_sent(&self) -> u64 {
         self.t.sent
-    }
-
-    /// Returns the HTTP client (connection count, endpoint).
-    pub fn http(&self) -> &HttpClient {
-        &self.t.http
     }
 
     fn venue(&self) -> String {
@@ -400,6 +349,8 @@ impl BinanceClient {
         self.read("PUT", path, &params, false).map(|_| ())
     }
 }
+
+transport::transport_builders!(BinanceClient);
 
 impl HasTransport for BinanceClient {
     fn transport(&mut self) -> &mut Transport {

@@ -11,14 +11,13 @@ use serde_json::{Value, json};
 
 use super::{
     BalanceState, ClientOrderIds, NewOrder, OrderClient, OrderRef, OrderState, OrderStatus, OrderType, Placed,
-    PositionState, RetryPolicy, Side, TimeInForce,
-    transport::{self, HasTransport, Sent, Transport},
+    PositionState, Side, TimeInForce,
+    transport::{self, HasTransport, Sent, Transport, dec, text},
 };
 use crate::{
     credentials::Credentials,
     error::{BYBIT, Error},
     http::{HttpClient, Response},
-    rate_limit::Limiter,
     registry::Capability,
     signing::BybitSigner,
 };
@@ -73,18 +72,6 @@ impl std::fmt::Debug for BybitClient {
     }
 }
 
-fn text(v: &Value, key: &str) -> String {
-    match v.get(key) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => String::new(),
-    }
-}
-
-fn dec(v: &Value, key: &str) -> Decimal {
-    v.get(key).and_then(Value::as_str).and_then(|s| s.parse().ok()).unwrap_or(Decimal::ZERO)
-}
-
 fn order_state(v: &Value) -> Result<OrderState, Error> {
     if v.get("orderId").is_none() {
         return Err(Error::DataParse { what: "bybit order".into(), detail: crate::redact::text(&v.to_string()) });
@@ -133,48 +120,10 @@ impl BybitClient {
         })
     }
 
-    /// Draws every request from `limiter`.
-    pub fn with_limiter(mut self, limiter: Arc<Limiter>) -> BybitClient {
-        self.t.limiter = Some(limiter);
-        self
-    }
-
-    /// Names the account for account-scoped limiter rules.
-    pub fn with_account(mut self, account: &str) -> BybitClient {
-        self.t.account = account.to_owned();
-        self
-    }
-
     /// Sets `X-BAPI-RECV-WINDOW` in milliseconds. Default 5,000.
     pub fn with_recv_window(mut self, ms: u64) -> BybitClient {
         self.recv_window_ms = ms;
         self
-    }
-
-    /// Sets the retry policy.
-    pub fn with_policy(mut self, policy: RetryPolicy) -> BybitClient {
-        self.t.policy = policy;
-        self
-    }
-
-    /// Sets the HTTP timeout.
-    pub fn with_timeout(mut self, timeout: Duration) -> BybitClient {
-        self.t.http.set_timeout(timeout);
-        self
-    }
-
-    /// Opens the connection ahead of the first order.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Connection`].
-    pub fn warm_up(&mut self) -> Result<(), Error> {
-        self.t.http.warm_up().map_err(|e| Error::Connection { venue: self.t.venue(), detail: e.to_string() })
-    }
-
-    /// Returns the HTTP client.
-    pub fn http(&self) -> &HttpClient {
-        &self.t.http
     }
 
     fn send(&mut self, method: &str, path: &'static str, query: &str, body: &str) -> Result<Sent, Error> {
@@ -220,6 +169,8 @@ impl BybitClient {
         })
     }
 }
+
+transport::transport_builders!(BybitClient);
 
 impl HasTransport for BybitClient {
     fn transport(&mut self) -> &mut Transport {

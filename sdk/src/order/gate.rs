@@ -6,21 +6,20 @@
 //! `{"label","message"}` with an HTTP error status. A market buy's `amount` is, on Gate.io, in
 //! the quote currency: the client sends `qty` as given.
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use mdbus_schemas::Decimal;
 use serde_json::{Value, json};
 
 use super::{
     BalanceState, ClientOrderIds, NewOrder, OrderClient, OrderRef, OrderState, OrderStatus, OrderType, Placed,
-    PositionState, RetryPolicy, Side, TimeInForce,
-    transport::{self, HasTransport, Sent, Transport},
+    PositionState, Side, TimeInForce,
+    transport::{self, HasTransport, Sent, Transport, dec, text},
 };
 use crate::{
     credentials::Credentials,
     error::{Error, ErrorCode, GATE},
     http::{HttpClient, Response},
-    rate_limit::Limiter,
     registry::Capability,
     signing::GateSigner,
 };
@@ -46,18 +45,6 @@ impl std::fmt::Debug for GateClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GateClient").field("transport", &self.t).field("creds", &self.creds).finish()
     }
-}
-
-fn text(v: &Value, key: &str) -> String {
-    match v.get(key) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => String::new(),
-    }
-}
-
-fn dec(v: &Value, key: &str) -> Decimal {
-    v.get(key).and_then(Value::as_str).and_then(|s| s.parse().ok()).unwrap_or(Decimal::ZERO)
 }
 
 /// `a - b`, exactly (zero if either cannot be brought to the finer exponent).
@@ -109,30 +96,6 @@ impl GateClient {
         Ok(GateClient { t: Transport::new(KEY, http), creds, signer, ids: ClientOrderIds::new("mdbus") })
     }
 
-    /// Draws every request from `limiter`.
-    pub fn with_limiter(mut self, limiter: Arc<Limiter>) -> GateClient {
-        self.t.limiter = Some(limiter);
-        self
-    }
-
-    /// Names the account for account-scoped limiter rules.
-    pub fn with_account(mut self, account: &str) -> GateClient {
-        self.t.account = account.to_owned();
-        self
-    }
-
-    /// Sets the retry policy.
-    pub fn with_policy(mut self, policy: RetryPolicy) -> GateClient {
-        self.t.policy = policy;
-        self
-    }
-
-    /// Sets the HTTP timeout.
-    pub fn with_timeout(mut self, timeout: Duration) -> GateClient {
-        self.t.http.set_timeout(timeout);
-        self
-    }
-
     fn send(&mut self, method: &str, path: &str, query: &str, body: &str) -> Result<Sent, Error> {
         let target = if query.is_empty() { path.to_owned() } else { format!("{path}?{query}") };
         let ts = (self.t.now_ms() / 1000).to_string();
@@ -175,6 +138,8 @@ impl GateClient {
         Error::OrderNotFound { venue: self.t.venue(), order_id: id.to_owned(), symbol: symbol.to_owned() }
     }
 }
+
+transport::transport_builders!(GateClient);
 
 impl HasTransport for GateClient {
     fn transport(&mut self) -> &mut Transport {

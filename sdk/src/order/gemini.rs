@@ -7,21 +7,20 @@
 //! before anything is sent. Gemini has no server-time endpoint and its nonces only need to
 //! grow, so [`OrderClient::sync_time`] has nothing to measure and reports 0.
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use mdbus_schemas::Decimal;
 use serde_json::{Value, json};
 
 use super::{
     BalanceState, ClientOrderIds, NewOrder, OrderClient, OrderRef, OrderState, OrderStatus, OrderType, Placed,
-    PositionState, RetryPolicy, Side, TimeInForce,
-    transport::{self, HasTransport, Sent, Transport},
+    PositionState, Side, TimeInForce,
+    transport::{self, HasTransport, Sent, Transport, dec, text},
 };
 use crate::{
     credentials::Credentials,
     error::{Error, ErrorCode, GEMINI},
     http::{HttpClient, Response},
-    rate_limit::Limiter,
     registry::Capability,
     signing::GeminiSigner,
 };
@@ -50,18 +49,6 @@ impl std::fmt::Debug for GeminiClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GeminiClient").field("transport", &self.t).field("creds", &self.creds).finish()
     }
-}
-
-fn text(v: &Value, key: &str) -> String {
-    match v.get(key) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => String::new(),
-    }
-}
-
-fn dec(v: &Value, key: &str) -> Decimal {
-    text(v, key).parse().unwrap_or(Decimal::ZERO)
 }
 
 fn order_state(v: &Value) -> Result<OrderState, Error> {
@@ -110,30 +97,6 @@ impl GeminiClient {
             ids: ClientOrderIds::new("mdbus"),
             last_nonce: 0,
         })
-    }
-
-    /// Draws every request from `limiter`.
-    pub fn with_limiter(mut self, limiter: Arc<Limiter>) -> GeminiClient {
-        self.t.limiter = Some(limiter);
-        self
-    }
-
-    /// Names the account for account-scoped limiter rules.
-    pub fn with_account(mut self, account: &str) -> GeminiClient {
-        self.t.account = account.to_owned();
-        self
-    }
-
-    /// Sets the retry policy.
-    pub fn with_policy(mut self, policy: RetryPolicy) -> GeminiClient {
-        self.t.policy = policy;
-        self
-    }
-
-    /// Sets the HTTP timeout.
-    pub fn with_timeout(mut self, timeout: Duration) -> GeminiClient {
-        self.t.http.set_timeout(timeout);
-        self
     }
 
     /// Sends `path` with `fields` in the signed payload; the nonce is the time in ms, kept
@@ -186,6 +149,8 @@ impl GeminiClient {
         Error::OrderNotFound { venue: self.t.venue(), order_id: id.to_owned(), symbol: symbol.to_owned() }
     }
 }
+
+transport::transport_builders!(GeminiClient);
 
 impl HasTransport for GeminiClient {
     fn transport(&mut self) -> &mut Transport {

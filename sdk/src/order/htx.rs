@@ -6,21 +6,20 @@
 //! need the spot account id, read once from `/v1/account/accounts`. HTX answers errors with
 //! HTTP 200 and `{"status":"error","err-code":...}`.
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use mdbus_schemas::Decimal;
 use serde_json::{Value, json};
 
 use super::{
     BalanceState, ClientOrderIds, NewOrder, OrderClient, OrderRef, OrderState, OrderStatus, OrderType, Placed,
-    PositionState, RetryPolicy, Side, TimeInForce,
-    transport::{self, HasTransport, Sent, Transport},
+    PositionState, Side, TimeInForce,
+    transport::{self, HasTransport, Sent, Transport, dec, text},
 };
 use crate::{
     credentials::Credentials,
     error::{Error, HTX},
     http::{HttpClient, Response},
-    rate_limit::Limiter,
     registry::Capability,
     signing::{HtxSigner, percent_encode},
 };
@@ -52,18 +51,6 @@ impl std::fmt::Debug for HtxClient {
             .field("account_id", &self.account_id)
             .finish()
     }
-}
-
-fn text(v: &Value, key: &str) -> String {
-    match v.get(key) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => String::new(),
-    }
-}
-
-fn dec(v: &Value, key: &str) -> Decimal {
-    text(v, key).parse().unwrap_or(Decimal::ZERO)
 }
 
 fn order_state(v: &Value) -> Result<OrderState, Error> {
@@ -117,30 +104,6 @@ impl HtxClient {
         })
     }
 
-    /// Draws every request from `limiter`.
-    pub fn with_limiter(mut self, limiter: Arc<Limiter>) -> HtxClient {
-        self.t.limiter = Some(limiter);
-        self
-    }
-
-    /// Names the account for account-scoped limiter rules.
-    pub fn with_account(mut self, account: &str) -> HtxClient {
-        self.t.account = account.to_owned();
-        self
-    }
-
-    /// Sets the retry policy.
-    pub fn with_policy(mut self, policy: RetryPolicy) -> HtxClient {
-        self.t.policy = policy;
-        self
-    }
-
-    /// Sets the HTTP timeout.
-    pub fn with_timeout(mut self, timeout: Duration) -> HtxClient {
-        self.t.http.set_timeout(timeout);
-        self
-    }
-
     fn send(&mut self, method: &str, path: &str, params: &[(&str, &str)], body: &str) -> Result<Sent, Error> {
         let ts = super::time::iso8601_secs(self.t.now_ms());
         let (q, sig) = self.signer.sign(method, &self.host, path, self.creds.api_key(), &ts, params);
@@ -187,6 +150,8 @@ impl HtxClient {
         Error::OrderNotFound { venue: self.t.venue(), order_id: id.to_owned(), symbol: symbol.to_owned() }
     }
 }
+
+transport::transport_builders!(HtxClient);
 
 impl HasTransport for HtxClient {
     fn transport(&mut self) -> &mut Transport {

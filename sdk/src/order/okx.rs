@@ -12,15 +12,14 @@ use serde_json::{Value, json};
 
 use super::{
     BalanceState, ClientOrderIds, NewOrder, OrderClient, OrderRef, OrderState, OrderStatus, OrderType, Placed,
-    PositionState, RetryPolicy, Side, TimeInForce,
+    PositionState, Side, TimeInForce,
     time::iso8601_ms,
-    transport::{self, HasTransport, Sent, Transport},
+    transport::{self, HasTransport, Sent, Transport, dec, text},
 };
 use crate::{
     credentials::Credentials,
     error::{Error, OKX},
     http::{HttpClient, Response},
-    rate_limit::Limiter,
     registry::Capability,
     signing::OkxSigner,
 };
@@ -75,18 +74,6 @@ impl std::fmt::Debug for OkxClient {
     }
 }
 
-fn text(v: &Value, key: &str) -> String {
-    match v.get(key) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => String::new(),
-    }
-}
-
-fn dec(v: &Value, key: &str) -> Decimal {
-    v.get(key).and_then(Value::as_str).and_then(|s| s.parse().ok()).unwrap_or(Decimal::ZERO)
-}
-
 fn order_state(v: &Value) -> Result<OrderState, Error> {
     if v.get("ordId").is_none() {
         return Err(Error::DataParse { what: "okx order".into(), detail: crate::redact::text(&v.to_string()) });
@@ -139,48 +126,10 @@ impl OkxClient {
         })
     }
 
-    /// Draws every request from `limiter`.
-    pub fn with_limiter(mut self, limiter: Arc<Limiter>) -> OkxClient {
-        self.t.limiter = Some(limiter);
-        self
-    }
-
-    /// Names the account for account-scoped limiter rules.
-    pub fn with_account(mut self, account: &str) -> OkxClient {
-        self.t.account = account.to_owned();
-        self
-    }
-
     /// Sets how long after sending OKX may still accept an order (`expTime`). Default 5 s.
     pub fn with_expiry(mut self, ms: u64) -> OkxClient {
         self.expiry_ms = ms;
         self
-    }
-
-    /// Sets the retry policy.
-    pub fn with_policy(mut self, policy: RetryPolicy) -> OkxClient {
-        self.t.policy = policy;
-        self
-    }
-
-    /// Sets the HTTP timeout.
-    pub fn with_timeout(mut self, timeout: Duration) -> OkxClient {
-        self.t.http.set_timeout(timeout);
-        self
-    }
-
-    /// Opens the connection ahead of the first order.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Connection`].
-    pub fn warm_up(&mut self) -> Result<(), Error> {
-        self.t.http.warm_up().map_err(|e| Error::Connection { venue: self.t.venue(), detail: e.to_string() })
-    }
-
-    /// Returns the HTTP client.
-    pub fn http(&self) -> &HttpClient {
-        &self.t.http
     }
 
     fn error(venue: &str, r: &Response) -> Error {
@@ -242,6 +191,8 @@ impl OkxClient {
         }
     }
 }
+
+transport::transport_builders!(OkxClient);
 
 impl HasTransport for OkxClient {
     fn transport(&mut self) -> &mut Transport {

@@ -229,3 +229,66 @@ pub(crate) fn retry_read<C: HasTransport, T>(
     }
     Err(last.unwrap_or(Error::Network { venue: c.transport().venue(), detail: "no attempt made".into() }))
 }
+
+/// A string field of a venue's JSON (numbers as their text), empty when absent.
+pub(crate) fn text(v: &Value, key: &str) -> String {
+    match v.get(key) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// A decimal field of a venue's JSON (string or number), zero when absent or unreadable.
+pub(crate) fn dec(v: &Value, key: &str) -> mdbus_schemas::Decimal {
+    text(v, key).parse().unwrap_or(mdbus_schemas::Decimal::ZERO)
+}
+
+/// The builder methods every client on a [`Transport`] (a field `t`) has.
+macro_rules! transport_builders {
+    ($client:ty) => {
+        impl $client {
+            /// Draws every request from `limiter` (shared with other processes if it is).
+            pub fn with_limiter(mut self, limiter: std::sync::Arc<crate::rate_limit::Limiter>) -> Self {
+                self.t.limiter = Some(limiter);
+                self
+            }
+
+            /// Names the account for account-scoped limiter rules. Default `default`.
+            pub fn with_account(mut self, account: &str) -> Self {
+                self.t.account = account.to_owned();
+                self
+            }
+
+            /// Sets the retry policy.
+            pub fn with_policy(mut self, policy: super::RetryPolicy) -> Self {
+                self.t.policy = policy;
+                self
+            }
+
+            /// Sets the HTTP timeout (connect, write, read). Default 5 s.
+            pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
+                self.t.http.set_timeout(timeout);
+                self
+            }
+
+            /// Opens the connection ahead of the first order.
+            ///
+            /// # Errors
+            ///
+            /// [`Error::Connection`](crate::error::Error::Connection).
+            pub fn warm_up(&mut self) -> Result<(), crate::error::Error> {
+                self.t
+                    .http
+                    .warm_up()
+                    .map_err(|e| crate::error::Error::Connection { venue: self.t.venue(), detail: e.to_string() })
+            }
+
+            /// Returns the HTTP client (its connection count shows the keep-alive at work).
+            pub fn http(&self) -> &crate::http::HttpClient {
+                &self.t.http
+            }
+        }
+    };
+}
+pub(crate) use transport_builders;
