@@ -671,10 +671,11 @@ fn follow_metadata(rt: &mut FeedRuntime, listing: &Listing) {
             rt.metadata_errors += 1;
         }
         drop(table);
-        rt.feed.relist(i, inst, Nanos(now_ns()));
+        let ts = now_ns();
+        rt.feed.relist(i, inst, Nanos(ts));
         if let Some(c) = &rt.capture {
             c.send(crate::capture::Entry::Relisted {
-                recv_ns: now_ns(),
+                recv_ns: ts,
                 instrument: crate::capture::MetaInstrument {
                     id: inst.id.0,
                     symbol: inst.symbol.as_str().to_owned(),

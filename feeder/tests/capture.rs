@@ -26,6 +26,14 @@ fn sample() -> (Vec<u8>, Vec<Entry>) {
             entries.push(Entry::Snapshot { recv_ns: 11 + i, symbol: "BTC-USDT".into(), body: vec![b'x'; 40] });
         }
         entries.push(Entry::Record { ring: 2, bytes: vec![(i % 251) as u8; 64] });
+        if i == 1500 {
+            // The venue's precision changed mid-recording.
+            entries.push(Entry::Relisted {
+                recv_ns: 11 + i,
+                index: 0,
+                instrument: MetaInstrument { id: 7, symbol: "BTC-USDT".into(), price_exp: -3, qty_exp: -5 },
+            });
+        }
     }
     entries.push(Entry::Disconnected { recv_ns: 99_999 });
     for e in &entries {

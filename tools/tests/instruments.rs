@@ -14,10 +14,18 @@ use std::{
 };
 
 use mdbus_bus::{RingDir, Start};
-use mdbus_feeder::{config::FeedConfig, connection::ConnSettings, engine, tls};
+use mdbus_feeder::{
+    capture::{self, Entry},
+    config::FeedConfig,
+    connection::ConnSettings,
+    engine, tls,
+};
 use mdbus_schemas::{InstrumentId, Kind, MarkerCode, RecordView, Trade};
 use mdbus_sdk::subscriber::{Event, Subscriber};
-use mdbus_tools::sim::{Sim, SimConfig, SimVenue};
+use mdbus_tools::{
+    replay::{Speed, replay, verify},
+    sim::{Sim, SimConfig, SimVenue},
+};
 
 fn settings() -> ConnSettings {
     ConnSettings::default()
@@ -118,7 +126,7 @@ fn a_precision_change_mid_run_relists_without_touching_published_records() {
         "/stream",
         &addr,
         &["{ symbol: BTCUSDT, id: 1 }".to_owned(), "{ symbol: ETHUSDT, id: 2 }".to_owned()],
-        "    instrument_refresh_s: 1\n",
+        &format!("    instrument_refresh_s: 1\n    record: {}\n", d.0.join("relist.cap").display()),
     ))
     .unwrap();
     let rd = RingDir::new(&d.0);
@@ -189,5 +197,18 @@ fn a_precision_change_mid_run_relists_without_touching_published_records() {
     }
     assert!(old_ids > 10 && new_ids > 10, "{old_ids} trades before, {new_ids} after");
     assert!(last_price.is_some());
+
+    // The recording holds the relisting, and a replay reproduces every record, the old and the
+    // new listing's alike.
     drop(w);
+    let cap = capture::read(&d.0.join("relist.cap")).unwrap();
+    assert!(cap.complete && cap.damage.is_none());
+    let relisted: Vec<_> = cap.entries.iter().filter(|e| matches!(e, Entry::Relisted { .. })).collect();
+    assert_eq!(relisted.len(), 1, "{relisted:?}");
+    let rd2 = RingDir::new(d.0.join("replay"));
+    replay(&cap, &rd2, "again", 1 << 20, Speed::Max, &mut |_, _| {}).unwrap();
+    let v = verify(&cap, &rd2, "again").unwrap();
+    assert!(v.mismatches.is_empty() && v.compared > 100, "{v:?}");
+    let table = rd2.load_instruments().unwrap().unwrap().unwrap();
+    assert_eq!(table.by_symbol(old.venue, "BTCUSDT").map(|i| (i.id, i.price_exp)), Some((InstrumentId(3), -3)));
 }
