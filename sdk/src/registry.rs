@@ -198,6 +198,13 @@ pub trait VenueFeed: Send + fmt::Debug {
             .unwrap_or_else(|| not_implemented(self.key(), Capability::GetExchangeInfo)))
     }
 
+    /// The instrument table of the loaded instruments (ids, symbols, exponents), to read the
+    /// records this feed returns as a ring reader would. Empty before [`VenueFeed::connect`]; the
+    /// default is empty.
+    fn instrument_table(&self) -> mdbus_schemas::InstrumentTable {
+        mdbus_schemas::InstrumentTable::default()
+    }
+
     /// The best bid and offer of `symbol` as a [`Quote`](mdbus_schemas::Quote) record
     /// ([`Capability::GetTick`]).
     ///

@@ -22,6 +22,7 @@ pub mod latency;
 pub mod layout;
 pub mod listing;
 pub mod replay;
+pub mod rest;
 pub mod sign;
 pub mod sim;
 pub mod stat;

@@ -257,6 +257,27 @@ enum Cmd {
     /// Print the record layout (schema version, layout hash, every family's fields) as JSON, for
     /// readers in other languages.
     Layout,
+    /// Ask a venue's REST market data through the venue feed protocol: `instruments`, or
+    /// `ticker`, `depth`, `trades`, `klines` of a symbol, as JSON lines (records in the form
+    /// `tail --json` prints).
+    Rest {
+        /// Registry key: BINANCE___SPOT, BINANCE___SWAP, OKX___SPOT, BYBIT___SPOT, BYBIT___SWAP,
+        /// HTX___SPOT, GATEIO___SPOT or GEMINI___SPOT.
+        key: String,
+        /// instruments, ticker, depth, trades or klines.
+        op: String,
+        /// Symbol as the venue spells it (not for instruments).
+        symbol: Option<String>,
+        /// REST base URL (the venue's own by default; http://ADDR for `mdbus sim`).
+        #[arg(long)]
+        rest_url: Option<String>,
+        /// Levels, trades or candles.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Kline interval.
+        #[arg(long, default_value = "1m")]
+        interval: String,
+    },
     /// Print one request signature exactly as the venue expects it (and nothing else).
     Sign {
         /// binance, okx, bybit, gateio, htx or gemini.
@@ -1118,6 +1139,12 @@ fn main() -> Result<()> {
         Cmd::Tail { ring, json, from, count, idle_exit_ms } => tail(&dir, &ring, json, from, count, idle_exit_ms)?,
         Cmd::Latency { ring, seconds, hgrm, plot, json } => latency(&dir, &ring, seconds, hgrm, plot, json)?,
         Cmd::Layout => println!("{:#}", mdbus_tools::layout::to_json()),
+        Cmd::Rest { key, op, symbol, rest_url, limit, interval } => {
+            let q = mdbus_tools::rest::Query { key, op, symbol, rest_url, limit, interval };
+            for v in mdbus_tools::rest::query(&q)? {
+                println!("{v}");
+            }
+        }
         Cmd::Record { ring, file, seconds, from, until_caught_up } => {
             let path = ring_path(&dir, &ring)?;
             let start = match from {

@@ -525,3 +525,48 @@ fn bench_all_writes_every_table_with_the_machine_and_commands() {
     assert!(progress.contains(&format!("[{0}/{0}]", steps.len())), "{progress}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn rest_asks_every_venue_through_the_feed_protocol() {
+    use mdbus_tools::sim::{Sim, SimConfig, SimVenue};
+    for (venue, key, symbol) in [
+        (SimVenue::Okx, "OKX___SPOT", "BTC-USDT"),
+        (SimVenue::Htx, "HTX___SPOT", "btcusdt"),
+        (SimVenue::Gemini, "GEMINI___SPOT", "BTCUSD"),
+    ] {
+        let sim = Sim::start(SimConfig {
+            venue,
+            symbols: venue.default_symbols(),
+            max_ticks: Some(300),
+            ..SimConfig::default()
+        })
+        .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        let url = format!("http://{}", sim.addr());
+        let run =
+            |args: &[&str]| Command::new(MDBUS).arg("rest").args(args).args(["--rest-url", &url]).output().unwrap();
+        let lines = |o: &std::process::Output| -> Vec<Value> {
+            String::from_utf8_lossy(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+        };
+        let out = run(&[key, "instruments"]);
+        assert!(out.status.success(), "{key}: {}", String::from_utf8_lossy(&out.stderr));
+        let inst = lines(&out);
+        assert_eq!(inst.len(), 2, "{key}");
+        assert_eq!((inst[0]["price_exp"].as_i64(), inst[0]["qty_exp"].as_i64()), (Some(-2), Some(-5)), "{key}");
+        let out = run(&[key, "ticker", symbol]);
+        let q = lines(&out);
+        assert_eq!((q[0]["kind"].as_str(), q[0]["symbol"].as_str()), (Some("quote"), Some(symbol)), "{key}: {q:?}");
+        let book = sim.book(symbol).unwrap();
+        let bid = mdbus_schemas::Decimal::from_fixed(book.bids[0].0, -2).to_string();
+        assert_eq!(q[0]["bid_px"].as_str(), Some(bid.as_str()), "{key}: exact decimals from the table: {q:?}");
+        let out = run(&[key, "trades", symbol, "--limit", "5"]);
+        assert_eq!(lines(&out).len(), 5, "{key}");
+        assert!(lines(&out).iter().all(|t| t["kind"] == "trade"), "{key}");
+        // Bad input: a clear error, non-zero exit.
+        let out = run(&[key, "ticker"]);
+        assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("needs a symbol"), "{key}");
+    }
+    let out = Command::new(MDBUS).args(["rest", "NOPE___SPOT", "instruments"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("NOPE___SPOT") && err.contains("OKX___SPOT"), "{err}");
+}

@@ -119,12 +119,6 @@ impl BinanceMarketFeed {
         })
     }
 
-    /// The instrument table of the loaded instruments (for readers of records this feed
-    /// returns).
-    pub fn instrument_table(&self) -> mdbus_schemas::InstrumentTable {
-        self.instruments.table()
-    }
-
     fn get(&mut self, target: &str) -> Result<Value, Error> {
         let venue = self.market.key();
         let r = self.rest.get(target)?;

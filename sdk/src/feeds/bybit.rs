@@ -132,11 +132,6 @@ impl BybitMarketFeed {
         })
     }
 
-    /// The instrument table of the loaded instruments.
-    pub fn instrument_table(&self) -> mdbus_schemas::InstrumentTable {
-        self.instruments.table()
-    }
-
     /// `result` of a Bybit reply (`{"retCode":0,"retMsg":"OK","result":{...}}`).
     fn get(&mut self, path: &str, query: &str) -> Result<Value, Error> {
         let key = self.category.key();

@@ -249,8 +249,8 @@ impl Instruments {
 }
 
 /// The [`VenueFeed`](crate::registry::VenueFeed) methods every REST feed answers from its
-/// [`Instruments`] (a field `instruments`): disconnect, is-connected and the instrument list
-/// (loading it on first use).
+/// [`Instruments`] (a field `instruments`): disconnect, is-connected, the instrument list
+/// (loading it on first use) and the instrument table.
 macro_rules! instrument_state {
     () => {
         fn disconnect(&mut self) {
@@ -266,6 +266,10 @@ macro_rules! instrument_state {
                 self.connect()?;
             }
             Ok(self.instruments.list())
+        }
+
+        fn instrument_table(&self) -> mdbus_schemas::InstrumentTable {
+            self.instruments.table()
         }
     };
 }

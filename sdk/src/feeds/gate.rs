@@ -95,11 +95,6 @@ impl GateMarketFeed {
         Ok(GateMarketFeed { rest: Rest::new(KEY, &o, URL)?, instruments: Instruments::new(o.first_id), orders })
     }
 
-    /// The instrument table of the loaded instruments.
-    pub fn instrument_table(&self) -> mdbus_schemas::InstrumentTable {
-        self.instruments.table()
-    }
-
     fn get(&mut self, target: &str) -> Result<Value, Error> {
         let r = self.rest.get(target)?;
         if let Some(e) = GATE.from_body(KEY, r.status, &r.body, r.retry_after()) {

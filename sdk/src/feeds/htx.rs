@@ -86,11 +86,6 @@ impl HtxMarketFeed {
         Ok(HtxMarketFeed { rest: Rest::new(KEY, &o, URL)?, instruments: Instruments::new(o.first_id), orders })
     }
 
-    /// The instrument table of the loaded instruments.
-    pub fn instrument_table(&self) -> mdbus_schemas::InstrumentTable {
-        self.instruments.table()
-    }
-
     /// A reply with `"status":"ok"`, whole.
     fn get(&mut self, target: &str) -> Result<Value, Error> {
         let r = self.rest.get(target)?;

@@ -74,11 +74,6 @@ impl OkxMarketFeed {
         Ok(OkxMarketFeed { rest: Rest::new(KEY, &o, URL)?, instruments: Instruments::new(o.first_id), orders })
     }
 
-    /// The instrument table of the loaded instruments.
-    pub fn instrument_table(&self) -> mdbus_schemas::InstrumentTable {
-        self.instruments.table()
-    }
-
     /// `data` of an OKX reply (`{"code":"0","msg":"","data":[...]}`).
     fn get(&mut self, target: &str) -> Result<Vec<Value>, Error> {
         let r = self.rest.get(target)?;
