@@ -3,7 +3,13 @@
 //! - [`subscriber`]: open a ring by name and get records with their instruments resolved.
 //! - [`rate_limit`]: venue request budgets (sliding window, fixed window, token bucket; global,
 //!   endpoint, IP and account scopes), in process or shared by every process on the host.
-//! - [`registry`]: venue feeds by key (`BINANCE___SPOT`) with their [capabilities](registry::Capability).
+//! - [`registry`]: venue feeds by key (`BINANCE___SPOT`) with their [capabilities](registry::Capability),
+//!   behind one protocol, [`VenueFeed`](registry::VenueFeed): REST market data as ring records,
+//!   instruments, orders, balances and positions. [`feeds`] has every venue's
+//!   (`feeds::register_all`); [`market`] the instrument metadata; `nonblocking` (feature
+//!   `async`) the same calls as futures.
+//! - [`order`] and [`signing`]: order clients for every venue, with safe retries, and each
+//!   venue's request signing.
 //! - [`error`]: one error family with unified codes, predicates and per-venue code tables.
 //! - [`config`]: the exchange configuration schema, loaded from YAML.
 //! - [`credentials`] and [`redact`]: keys that never print, and redaction for logs.
