@@ -132,6 +132,9 @@ fn a_precision_change_mid_run_relists_without_touching_published_records() {
     let rd = RingDir::new(&d.0);
     let tls = tls::client_config(&[] as &[PathBuf], &[]).unwrap();
     let mut w = engine::build(&cfg, &rd, tls, settings()).unwrap().remove(0);
+    // A strategy that opened the ring (and read the table) before the change.
+    let mut sub = Subscriber::open_in(&rd, "sim.trade", Start::Oldest).unwrap();
+    assert!(sub.instrument(InstrumentId(3)).is_none());
     let start = Instant::now();
     let mut changed = false;
     while start.elapsed() < Duration::from_secs(7) {
@@ -173,9 +176,8 @@ fn a_precision_change_mid_run_relists_without_touching_published_records() {
     assert_eq!(bids, want_bids);
     assert_eq!(books.get(&2).map(|b| b.0.len()), Some(sim.book("ETHUSDT").unwrap().bids.len()));
 
-    // Trades: before the change at the old exponent, after at the new; a subscriber resolves
-    // both ids (the new one by re-reading the table), and every price reads the same.
-    let mut sub = Subscriber::open_in(&rd, "sim.trade", Start::Oldest).unwrap();
+    // Trades: before the change at the old exponent, after at the new; the subscriber opened
+    // before the change resolves both ids (the new one by re-reading the table).
     let (mut old_ids, mut new_ids) = (0, 0);
     let mut last_price = None;
     while let Some(ev) = sub.poll().unwrap() {
