@@ -148,6 +148,8 @@ pub struct FeedStatus {
     pub snapshots: u64,
     /// REST snapshot failures.
     pub snapshot_errors: u64,
+    /// Instrument metadata reloads that failed (the exponents in use stay as they are).
+    pub metadata_errors: u64,
 }
 
 /// Fetches REST depth snapshots on a thread of its own, so the worker never waits for HTTP.
@@ -522,6 +524,7 @@ impl Worker {
                         conns,
                         snapshots: f.snapshots,
                         snapshot_errors: f.snapshot_errors,
+                        metadata_errors: f.metadata_errors,
                     },
                 )
             })

@@ -855,13 +855,15 @@ fn main() -> Result<()> {
                     w.run_with(&stop, &mut |status| {
                         for (name, s) in status {
                             println!(
-                                "{name}: frames {} records {} errors {} connects {} refused {} snapshots {}",
+                                "{name}: frames {} records {} errors {} connects {} refused {} snapshots {} relisted {} metadata errors {}",
                                 s.conns.frames,
                                 s.feed.records,
                                 s.feed.errors,
                                 s.conns.connects,
                                 s.conns.refused,
-                                s.snapshots
+                                s.snapshots,
+                                s.feed.relisted,
+                                s.metadata_errors
                             );
                         }
                     })
