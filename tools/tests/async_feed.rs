@@ -68,7 +68,7 @@ fn join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
 #[test]
 fn market_data_and_orders_as_futures_on_any_executor() {
     let sim = Sim::start(SimConfig { max_ticks: Some(400), ..SimConfig::default() }).unwrap();
-    std::thread::sleep(Duration::from_millis(900));
+    assert!(sim.wait_quiet(Duration::from_secs(30)), "the simulated market goes quiet");
     let registry = Registry::new();
     register_all(&registry).unwrap();
     let creds = Credentials::new("mdbus-sim-key", "mdbus-sim-secret", None).unwrap();

@@ -541,7 +541,7 @@ fn rest_asks_every_venue_through_the_feed_protocol() {
             ..SimConfig::default()
         })
         .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(700));
+        assert!(sim.wait_quiet(std::time::Duration::from_secs(30)), "the simulated market goes quiet");
         let url = format!("http://{}", sim.addr());
         let run =
             |args: &[&str]| Command::new(MDBUS).arg("rest").args(args).args(["--rest-url", &url]).output().unwrap();

@@ -18,7 +18,7 @@ use mdbus_tools::sim::{Sim, SimConfig, SimVenue};
 /// A quiet simulated market (its generator stopped) for `usdm` or spot.
 fn quiet_sim(usdm: bool) -> Sim {
     let sim = Sim::start(SimConfig { usdm, max_ticks: Some(400), ..SimConfig::default() }).unwrap();
-    std::thread::sleep(Duration::from_millis(900));
+    assert!(sim.wait_quiet(Duration::from_secs(30)), "the simulated market goes quiet");
     sim
 }
 
@@ -101,7 +101,7 @@ fn okx_spot_market_data_by_registry_key() {
         ..SimConfig::default()
     })
     .unwrap();
-    std::thread::sleep(Duration::from_millis(900));
+    assert!(sim.wait_quiet(Duration::from_secs(30)), "the simulated market goes quiet");
     let opts = FeedOptions::default().param("rest_url", &format!("http://{}", sim.addr()));
     let mut feed = registry.create("OKX___SPOT", &opts).unwrap();
     let infos = feed.instruments().unwrap();
@@ -130,7 +130,7 @@ fn bybit_spot_and_linear_market_data_by_registry_key() {
     let registry = Registry::new();
     bybit::register(&registry).unwrap();
     let sim = Sim::start(SimConfig { venue: SimVenue::Bybit, max_ticks: Some(400), ..SimConfig::default() }).unwrap();
-    std::thread::sleep(Duration::from_millis(900));
+    assert!(sim.wait_quiet(Duration::from_secs(30)), "the simulated market goes quiet");
     for (key, venue) in
         [("BYBIT___SPOT", mdbus_schemas::VenueId::BYBIT_SPOT), ("BYBIT___SWAP", mdbus_schemas::VenueId::BYBIT_LINEAR)]
     {
@@ -178,7 +178,9 @@ fn one_strategy_runs_against_every_venue_by_key_alone() {
         ..SimConfig::default()
     })
     .unwrap();
-    std::thread::sleep(Duration::from_millis(900));
+    for sim in [&bybit_sim, &okx_sim] {
+        assert!(sim.wait_quiet(Duration::from_secs(30)), "the simulated market goes quiet");
+    }
     let mut results = Vec::new();
     for (key, sim, symbol) in [
         ("BINANCE___SPOT", &spot, "ETHUSDT"),
@@ -205,7 +207,7 @@ fn quiet_venue(venue: SimVenue) -> Sim {
     let sim =
         Sim::start(SimConfig { venue, symbols: venue.default_symbols(), max_ticks: Some(400), ..SimConfig::default() })
             .unwrap();
-    std::thread::sleep(Duration::from_millis(900));
+    assert!(sim.wait_quiet(Duration::from_secs(30)), "the simulated market goes quiet");
     sim
 }
 

@@ -78,6 +78,16 @@ fn run(tag: &str, venue: SimVenue, faults: Faults, channels: &str, secs: u64, se
     while start.elapsed() < Duration::from_secs(secs) {
         w.step();
     }
+    // On a loaded machine the market may still be moving: let it go quiet, then take in what
+    // is still on its way, before comparing.
+    let limit = Instant::now() + Duration::from_secs(30);
+    while !sim.is_quiet() && Instant::now() < limit {
+        w.step();
+    }
+    let drain = Instant::now();
+    while drain.elapsed() < Duration::from_millis(300) {
+        w.step();
+    }
     let status = w.status()[0].1;
     let read_all = |name: &str| common::read_all(&rd, name);
     let (markers, books, _) = common::rebuild_books(&read_all("sim.book"));

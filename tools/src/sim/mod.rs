@@ -593,6 +593,8 @@ struct Shared {
     market: Mutex<Market>,
     ticked: Condvar,
     stop: AtomicBool,
+    /// Ticks generated so far.
+    ticks: std::sync::atomic::AtomicU64,
     cfg: SimConfig,
 }
 
@@ -677,6 +679,7 @@ impl Sim {
             market: Mutex::new(Market { books, log: VecDeque::new(), base: 0, precision: BTreeMap::new() }),
             ticked: Condvar::new(),
             stop: AtomicBool::new(false),
+            ticks: std::sync::atomic::AtomicU64::new(0),
             cfg,
         });
         let gen_shared = shared.clone();
@@ -715,6 +718,22 @@ impl Sim {
         let b = m.books.iter().find(|b| b.symbol == symbol)?;
         let (bids, asks) = b.sides(usize::MAX);
         Some(SimBook { bids, asks, last_update_id: b.last_id, last_trade_id: b.trade_id })
+    }
+
+    /// Whether the market has gone quiet: `max_ticks` ticks were generated (never without
+    /// `max_ticks`). What a client made of the market can then be compared with [`Sim::book`].
+    pub fn is_quiet(&self) -> bool {
+        let ticks = self.shared.ticks.load(Ordering::SeqCst);
+        self.shared.cfg.max_ticks.is_some_and(|m| ticks >= m)
+    }
+
+    /// Waits until the market is quiet, at most `limit`; returns whether it is.
+    pub fn wait_quiet(&self, limit: Duration) -> bool {
+        let until = Instant::now() + limit;
+        while !self.is_quiet() && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        self.is_quiet()
     }
 
     /// Makes `symbol`'s instrument metadata announce `price_digits` and `qty_digits` decimals
@@ -767,6 +786,7 @@ fn generate(shared: &Shared, mut rng: Rng) {
         }
         total += 1;
         tick += 1;
+        shared.ticks.store(total, Ordering::SeqCst);
         let due = start + shared.cfg.tick * u32::try_from(tick).unwrap_or(u32::MAX);
         match due.checked_duration_since(Instant::now()) {
             Some(wait) => std::thread::sleep(wait),
