@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::{
     BalanceState, ClientOrderIds, NewOrder, OrderClient, OrderRef, OrderState, OrderStatus, OrderType, Placed,
     PositionState, Side, TimeInForce,
-    transport::{self, HasTransport, Sent, Transport, dec, text},
+    transport::{self, HasTransport, Outcome, Sent, Transport, dec, text},
 };
 use crate::{
     credentials::Credentials,
@@ -363,30 +363,28 @@ impl OrderClient for BinanceClient {
         let cid = order.client_order_id.clone().unwrap_or_else(|| self.ids.next());
         let params = self.order_params(order, &cid);
         let path = self.market.path(Path::Order);
-        let mut waited = false;
-        loop {
-            // Binance refuses a request whose timestamp is more than recvWindow old, so the
-            // order can only appear until then.
-            let expires_ms = self.t.now_ms() + self.recv_window_ms;
-            match self.send("POST", path, &params, true)? {
-                Sent::Reply(r) if r.is_success() => return order_state(&json(&r.body)?).map(Placed::Accepted),
-                Sent::Reply(r) => {
-                    let err = Self::error(self.t.venue, &r);
-                    // 5xx, and Binance's "execution status unknown" codes: the order may exist.
-                    let unknown = r.status >= 500
-                        || matches!(err, Error::Venue { ref venue_code, .. } if venue_code == "-1006" || venue_code == "-1007");
-                    if unknown {
-                        return transport::resolve(self, &order.symbol, &cid, expires_ms);
-                    }
-                    // Refused (not placed). A short rate-limit pause is waited out once.
-                    match err.retry_after() {
-                        Some(d) if !waited && err.is_rate_limit() && d <= self.t.policy.max_wait => waited = true,
-                        _ => return Err(err),
-                    }
+        // Binance refuses a request whose timestamp is more than recvWindow old, so the order
+        // can only appear until then.
+        let window = self.recv_window_ms;
+        transport::submit(
+            self,
+            &order.symbol,
+            &cid,
+            window,
+            |c, _| c.send("POST", path, &params, true),
+            |c, r| {
+                if r.is_success() {
+                    return order_state(&json(&r.body)?).map(Outcome::Accepted);
                 }
-                Sent::Lost(_) => return transport::resolve(self, &order.symbol, &cid, expires_ms),
-            }
-        }
+                let err = Self::error(c.t.venue, r);
+                // Binance's "execution status unknown" codes: the order may exist.
+                if matches!(err, Error::Venue { ref venue_code, .. } if venue_code == "-1006" || venue_code == "-1007")
+                {
+                    return Ok(Outcome::Unknown);
+                }
+                Ok(Outcome::refused(r.status, err))
+            },
+        )
     }
 
     fn resolve(&mut self, symbol: &str, client_order_id: &str) -> Result<Placed, Error> {

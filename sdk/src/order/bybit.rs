@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::{
     BalanceState, ClientOrderIds, NewOrder, OrderClient, OrderRef, OrderState, OrderStatus, OrderType, Placed,
     PositionState, Side, TimeInForce,
-    transport::{self, HasTransport, Sent, Transport, dec, text},
+    transport::{self, HasTransport, Outcome, Sent, Transport, dec, text},
 };
 use crate::{
     credentials::Credentials,
@@ -205,36 +205,33 @@ impl OrderClient for BybitClient {
             body["reduceOnly"] = json!(true);
         }
         let body = body.to_string();
-        let mut waited = false;
-        loop {
-            // Bybit accepts a request until its timestamp is recv_window old.
-            let expires_ms = self.t.now_ms() + self.recv_window_ms;
-            match self.send("POST", "/v5/order/create", "", &body)? {
-                Sent::Reply(r) => match self.check(&r) {
-                    None => {
-                        let v = transport::json("bybit", &r.body)?;
-                        let res = v.get("result").cloned().unwrap_or_default();
-                        return Ok(Placed::Accepted(OrderState {
-                            symbol: order.symbol.clone(),
-                            order_id: text(&res, "orderId"),
-                            client_order_id: text(&res, "orderLinkId"),
-                            side: order.side,
-                            price: order.price.unwrap_or(Decimal::ZERO),
-                            qty: order.qty,
-                            filled: Decimal::ZERO,
-                            status: OrderStatus::New,
-                            updated_ms: v.get("time").and_then(Value::as_u64).unwrap_or(0),
-                        }));
-                    }
-                    Some(_) if r.status >= 500 => return transport::resolve(self, &order.symbol, &cid, expires_ms),
-                    Some(err) => match err.retry_after() {
-                        Some(d) if !waited && err.is_rate_limit() && d <= self.t.policy.max_wait => waited = true,
-                        _ => return Err(err),
-                    },
-                },
-                Sent::Lost(_) => return transport::resolve(self, &order.symbol, &cid, expires_ms),
-            }
-        }
+        // Bybit accepts a request until its timestamp is recv_window old.
+        let window = self.recv_window_ms;
+        transport::submit(
+            self,
+            &order.symbol,
+            &cid,
+            window,
+            |c, _| c.send("POST", "/v5/order/create", "", &body),
+            |c, r| match c.check(r) {
+                None => {
+                    let v = transport::json("bybit", &r.body)?;
+                    let res = v.get("result").cloned().unwrap_or_default();
+                    Ok(Outcome::Accepted(OrderState {
+                        symbol: order.symbol.clone(),
+                        order_id: text(&res, "orderId"),
+                        client_order_id: text(&res, "orderLinkId"),
+                        side: order.side,
+                        price: order.price.unwrap_or(Decimal::ZERO),
+                        qty: order.qty,
+                        filled: Decimal::ZERO,
+                        status: OrderStatus::New,
+                        updated_ms: v.get("time").and_then(Value::as_u64).unwrap_or(0),
+                    }))
+                }
+                Some(err) => Ok(Outcome::refused(r.status, err)),
+            },
+        )
     }
 
     fn resolve(&mut self, symbol: &str, client_order_id: &str) -> Result<Placed, Error> {

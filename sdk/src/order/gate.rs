@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::{
     BalanceState, ClientOrderIds, NewOrder, OrderClient, OrderRef, OrderState, OrderStatus, OrderType, Placed,
     PositionState, Side, TimeInForce,
-    transport::{self, HasTransport, Sent, Transport, dec, text},
+    transport::{self, HasTransport, Outcome, Sent, Transport, dec, text},
 };
 use crate::{
     credentials::Credentials,
@@ -179,22 +179,17 @@ impl OrderClient for GateClient {
             body["price"] = json!(px.to_string());
         }
         let body = body.to_string();
-        let mut waited = false;
-        loop {
-            let expires_ms = self.t.now_ms() + WINDOW_MS;
-            match self.send("POST", "/api/v4/spot/orders", "", &body)? {
-                Sent::Reply(r) => match self.check(&r) {
-                    None => return Ok(Placed::Accepted(order_state(&transport::json("gateio", &r.body)?)?)),
-                    Some(_) if r.status >= 500 => return transport::resolve(self, &order.symbol, &cid, expires_ms),
-                    Some(err) => match err.retry_after() {
-                        // The transport paused itself on the 429; the next send waits it out.
-                        Some(d) if !waited && err.is_rate_limit() && d <= self.t.policy.max_wait => waited = true,
-                        _ => return Err(err),
-                    },
-                },
-                Sent::Lost(_) => return transport::resolve(self, &order.symbol, &cid, expires_ms),
-            }
-        }
+        transport::submit(
+            self,
+            &order.symbol,
+            &cid,
+            WINDOW_MS,
+            |c, _| c.send("POST", "/api/v4/spot/orders", "", &body),
+            |c, r| match c.check(r) {
+                None => Ok(Outcome::Accepted(order_state(&transport::json("gateio", &r.body)?)?)),
+                Some(err) => Ok(Outcome::refused(r.status, err)),
+            },
+        )
     }
 
     fn resolve(&mut self, symbol: &str, client_order_id: &str) -> Result<Placed, Error> {

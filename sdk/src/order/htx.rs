@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::{
     BalanceState, ClientOrderIds, NewOrder, OrderClient, OrderRef, OrderState, OrderStatus, OrderType, Placed,
     PositionState, Side, TimeInForce,
-    transport::{self, HasTransport, Sent, Transport, dec, text},
+    transport::{self, HasTransport, Outcome, Sent, Transport, dec, text},
 };
 use crate::{
     credentials::Credentials,
@@ -185,34 +185,30 @@ impl OrderClient for HtxClient {
             body["price"] = json!(px.to_string());
         }
         let body = body.to_string();
-        let mut waited = false;
-        loop {
-            let expires_ms = self.t.now_ms() + WINDOW_MS;
-            match self.send("POST", "/v1/order/orders/place", &[], &body)? {
-                Sent::Reply(r) => match self.check(&r) {
-                    None => {
-                        let v = transport::json("htx", &r.body)?;
-                        return Ok(Placed::Accepted(OrderState {
-                            symbol: order.symbol.clone(),
-                            order_id: text(&v, "data"),
-                            client_order_id: cid,
-                            side: order.side,
-                            price: order.price.unwrap_or(Decimal::ZERO),
-                            qty: order.qty,
-                            filled: Decimal::ZERO,
-                            status: OrderStatus::New,
-                            updated_ms: self.t.now_ms(),
-                        }));
-                    }
-                    Some(_) if r.status >= 500 => return transport::resolve(self, &order.symbol, &cid, expires_ms),
-                    Some(err) => match err.retry_after() {
-                        Some(d) if !waited && err.is_rate_limit() && d <= self.t.policy.max_wait => waited = true,
-                        _ => return Err(err),
-                    },
-                },
-                Sent::Lost(_) => return transport::resolve(self, &order.symbol, &cid, expires_ms),
-            }
-        }
+        transport::submit(
+            self,
+            &order.symbol,
+            &cid,
+            WINDOW_MS,
+            |c, _| c.send("POST", "/v1/order/orders/place", &[], &body),
+            |c, r| match c.check(r) {
+                None => {
+                    let v = transport::json("htx", &r.body)?;
+                    Ok(Outcome::Accepted(OrderState {
+                        symbol: order.symbol.clone(),
+                        order_id: text(&v, "data"),
+                        client_order_id: cid.clone(),
+                        side: order.side,
+                        price: order.price.unwrap_or(Decimal::ZERO),
+                        qty: order.qty,
+                        filled: Decimal::ZERO,
+                        status: OrderStatus::New,
+                        updated_ms: c.t.now_ms(),
+                    }))
+                }
+                Some(err) => Ok(Outcome::refused(r.status, err)),
+            },
+        )
     }
 
     fn resolve(&mut self, symbol: &str, client_order_id: &str) -> Result<Placed, Error> {

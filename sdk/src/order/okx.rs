@@ -14,7 +14,7 @@ use super::{
     BalanceState, ClientOrderIds, NewOrder, OrderClient, OrderRef, OrderState, OrderStatus, OrderType, Placed,
     PositionState, Side, TimeInForce,
     time::iso8601_ms,
-    transport::{self, HasTransport, Sent, Transport, dec, text},
+    transport::{self, HasTransport, Outcome, Sent, Transport, dec, text},
 };
 use crate::{
     credentials::Credentials,
@@ -227,47 +227,42 @@ impl OrderClient for OkxClient {
             body["reduceOnly"] = json!(true);
         }
         let body = body.to_string();
-        let mut waited = false;
-        loop {
-            let expires_ms = self.t.now_ms() + self.expiry_ms;
-            match self.send("POST", "/api/v5/trade/order", "", &body, Some(expires_ms))? {
-                Sent::Reply(r) => match OKX.from_body(self.t.venue, r.status, &r.body, r.retry_after()) {
-                    None => {
-                        let v = transport::json("okx", &r.body)?;
-                        let item = v
-                            .get("data")
-                            .and_then(Value::as_array)
-                            .and_then(|a| a.first())
-                            .cloned()
-                            .unwrap_or_default();
-                        return Ok(Placed::Accepted(OrderState {
-                            symbol: order.symbol.clone(),
-                            order_id: text(&item, "ordId"),
-                            client_order_id: text(&item, "clOrdId"),
-                            side: order.side,
-                            price: order.price.unwrap_or(Decimal::ZERO),
-                            qty: order.qty,
-                            filled: Decimal::ZERO,
-                            status: OrderStatus::New,
-                            updated_ms: text(&item, "ts").parse().unwrap_or(0),
-                        }));
+        let window = self.expiry_ms;
+        transport::submit(
+            self,
+            &order.symbol,
+            &cid,
+            window,
+            |c, expires_ms| c.send("POST", "/api/v5/trade/order", "", &body, Some(expires_ms)),
+            |c, r| match OKX.from_body(c.t.venue, r.status, &r.body, r.retry_after()) {
+                None => {
+                    let v = transport::json("okx", &r.body)?;
+                    let item =
+                        v.get("data").and_then(Value::as_array).and_then(|a| a.first()).cloned().unwrap_or_default();
+                    Ok(Outcome::Accepted(OrderState {
+                        symbol: order.symbol.clone(),
+                        order_id: text(&item, "ordId"),
+                        client_order_id: text(&item, "clOrdId"),
+                        side: order.side,
+                        price: order.price.unwrap_or(Decimal::ZERO),
+                        qty: order.qty,
+                        filled: Decimal::ZERO,
+                        status: OrderStatus::New,
+                        updated_ms: text(&item, "ts").parse().unwrap_or(0),
+                    }))
+                }
+                // OKX's own "timed out" code: the order may exist.
+                Some(err) if err.code() == crate::error::ErrorCode::NetworkTimeout => Ok(Outcome::Unknown),
+                Some(err) => {
+                    // OKX's rate limits say no wait: half a second.
+                    let wait = err.retry_after().or_else(|| err.is_rate_limit().then_some(Duration::from_millis(500)));
+                    match Outcome::refused(r.status, err) {
+                        Outcome::Refused { err, .. } => Ok(Outcome::Refused { err, wait }),
+                        other => Ok(other),
                     }
-                    Some(err) if r.status >= 500 || err.code() == crate::error::ErrorCode::NetworkTimeout => {
-                        return transport::resolve(self, &order.symbol, &cid, expires_ms);
-                    }
-                    Some(err) => {
-                        match err.retry_after().or_else(|| err.is_rate_limit().then_some(Duration::from_millis(500))) {
-                            Some(d) if !waited && err.is_rate_limit() && d <= self.t.policy.max_wait => {
-                                waited = true;
-                                self.t.pause(d);
-                            }
-                            _ => return Err(err),
-                        }
-                    }
-                },
-                Sent::Lost(_) => return transport::resolve(self, &order.symbol, &cid, expires_ms),
-            }
-        }
+                }
+            },
+        )
     }
 
     fn resolve(&mut self, symbol: &str, client_order_id: &str) -> Result<Placed, Error> {

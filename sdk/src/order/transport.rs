@@ -10,7 +10,7 @@ use std::{
 
 use serde_json::Value;
 
-use super::{OrderClient, OrderRef, Placed, RetryPolicy};
+use super::{OrderClient, OrderRef, OrderState, Placed, RetryPolicy};
 use crate::{
     error::{Error, ErrorCode},
     http::{HttpClient, HttpError, Response},
@@ -201,6 +201,62 @@ pub(crate) fn resolve<C: HasTransport>(c: &mut C, symbol: &str, cid: &str, expir
         }
         let pause = c.transport().policy.resolve_every;
         std::thread::sleep(pause);
+    }
+}
+
+/// What a venue's answer to an order submission means.
+pub(crate) enum Outcome {
+    /// Placed.
+    Accepted(OrderState),
+    /// Refused, so not placed; `wait` is how long a rate limit asks to pause, if it does.
+    Refused { err: Error, wait: Option<Duration> },
+    /// The order may or may not exist (a 5xx, a venue's "status unknown").
+    Unknown,
+}
+
+impl Outcome {
+    /// A refusal with the wait its error carries; a 5xx refusal is [`Outcome::Unknown`].
+    pub(crate) fn refused(status: u16, err: Error) -> Outcome {
+        if status >= 500 {
+            return Outcome::Unknown;
+        }
+        let wait = err.retry_after();
+        Outcome::Refused { err, wait }
+    }
+}
+
+/// Submits an order and never sends it twice blindly: `attempt` sends it (given the venue time
+/// after which the venue can no longer accept it, `window_ms` from now), `read` says what the
+/// answer means. An answer lost on the way or [`Outcome::Unknown`] is resolved by querying the
+/// client order id; a rate-limit refusal short enough is waited out once and the order sent
+/// again (it was not placed); any other refusal is the error.
+pub(crate) fn submit<C: HasTransport>(
+    c: &mut C,
+    symbol: &str,
+    cid: &str,
+    window_ms: u64,
+    mut attempt: impl FnMut(&mut C, u64) -> Result<Sent, Error>,
+    mut read: impl FnMut(&mut C, &Response) -> Result<Outcome, Error>,
+) -> Result<Placed, Error> {
+    let mut waited = false;
+    loop {
+        let expires_ms = c.transport().now_ms() + window_ms;
+        let outcome = match attempt(c, expires_ms)? {
+            Sent::Reply(r) => read(c, &r)?,
+            Sent::Lost(_) => Outcome::Unknown,
+        };
+        match outcome {
+            Outcome::Accepted(state) => return Ok(Placed::Accepted(state)),
+            Outcome::Unknown => return resolve(c, symbol, cid, expires_ms),
+            Outcome::Refused { err, wait } => match wait {
+                Some(d) if !waited && err.is_rate_limit() && d <= c.transport().policy.max_wait => {
+                    waited = true;
+                    // The next attempt waits this out (the transport may have paused already).
+                    c.transport().pause(d);
+                }
+                _ => return Err(err),
+            },
+        }
     }
 }
 
