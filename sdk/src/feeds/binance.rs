@@ -59,20 +59,7 @@ impl Market {
 
 /// What the feed can do on `market`: market data, and orders (positions on USD-M only).
 pub fn capabilities_of(market: Market) -> Capabilities {
-    let c: Capabilities = [
-        Capability::GetExchangeInfo,
-        Capability::GetTick,
-        Capability::GetDepth,
-        Capability::GetTrades,
-        Capability::GetKline,
-        Capability::MakeOrder,
-        Capability::CancelOrder,
-        Capability::QueryOrder,
-        Capability::QueryOpenOrders,
-        Capability::GetBalance,
-    ]
-    .into_iter()
-    .collect();
+    let c = common::trading_capabilities();
     if market == Market::UsdM { c.with(Capability::GetPosition) } else { c }
 }
 
@@ -103,12 +90,10 @@ impl BinanceMarketFeed {
             None => None,
             Some(c) => {
                 let m = if market == Market::Spot { OrderMarket::Spot } else { OrderMarket::UsdM };
-                let client = BinanceClient::new(m, o.rest_url.unwrap_or(market.default_url()), o.tls()?, c.clone())?
-                    .with_account(o.account);
-                Some(match &o.limiter {
-                    Some(l) => client.with_limiter(l.clone()),
-                    None => client,
-                })
+                Some(
+                    BinanceClient::new(m, o.rest_url.unwrap_or(market.default_url()), o.tls()?, c.clone())?
+                        .with_budget(o.account, o.limiter.clone()),
+                )
             }
         };
         Ok(BinanceMarketFeed {

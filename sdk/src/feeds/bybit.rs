@@ -54,20 +54,7 @@ impl Category {
 
 /// What the feed can do in `category`: market data, and orders (positions on linear only).
 pub fn capabilities_of(category: Category) -> Capabilities {
-    let c: Capabilities = [
-        Capability::GetExchangeInfo,
-        Capability::GetTick,
-        Capability::GetDepth,
-        Capability::GetTrades,
-        Capability::GetKline,
-        Capability::MakeOrder,
-        Capability::CancelOrder,
-        Capability::QueryOrder,
-        Capability::QueryOpenOrders,
-        Capability::GetBalance,
-    ]
-    .into_iter()
-    .collect();
+    let c = common::trading_capabilities();
     if category == Category::Linear { c.with(Capability::GetPosition) } else { c }
 }
 
@@ -116,12 +103,10 @@ impl BybitMarketFeed {
             None => None,
             Some(c) => {
                 let m = if category == Category::Spot { OrderMarket::Spot } else { OrderMarket::Linear };
-                let client =
-                    BybitClient::new(m, o.rest_url.unwrap_or(URL), o.tls()?, c.clone())?.with_account(o.account);
-                Some(match &o.limiter {
-                    Some(l) => client.with_limiter(l.clone()),
-                    None => client,
-                })
+                Some(
+                    BybitClient::new(m, o.rest_url.unwrap_or(URL), o.tls()?, c.clone())?
+                        .with_budget(o.account, o.limiter.clone()),
+                )
             }
         };
         Ok(BybitMarketFeed {

@@ -14,8 +14,27 @@ use crate::{
     http::{HttpClient, Response},
     market::InstrumentInfo,
     rate_limit::{Acquire, Limiter, Request},
-    registry::FeedOptions,
+    registry::{Capabilities, Capability, FeedOptions},
 };
+
+/// What every REST feed can do: its market data and, given credentials, spot orders and
+/// balances (derivatives feeds add [`Capability::GetPosition`]).
+pub(crate) fn trading_capabilities() -> Capabilities {
+    [
+        Capability::GetExchangeInfo,
+        Capability::GetTick,
+        Capability::GetDepth,
+        Capability::GetTrades,
+        Capability::GetKline,
+        Capability::MakeOrder,
+        Capability::CancelOrder,
+        Capability::QueryOrder,
+        Capability::QueryOpenOrders,
+        Capability::GetBalance,
+    ]
+    .into_iter()
+    .collect()
+}
 
 /// A decimal from a JSON string or number, plain (`"0.01"`) or scientific (`1E-8`, as Gemini
 /// writes its steps).

@@ -11,7 +11,7 @@ use crate::{
     error::{Error, GATE},
     market::InstrumentInfo,
     order::{OrderClient, gate::GateClient},
-    registry::{Capabilities, Capability, FeedOptions, Registry, VenueFeed},
+    registry::{Capabilities, FeedOptions, Registry, VenueFeed},
 };
 
 const URL: &str = "https://api.gateio.ws";
@@ -19,20 +19,7 @@ const KEY: &str = "GATEIO___SPOT";
 
 /// What the feed can do: market data and spot orders.
 pub fn capabilities() -> Capabilities {
-    [
-        Capability::GetExchangeInfo,
-        Capability::GetTick,
-        Capability::GetDepth,
-        Capability::GetTrades,
-        Capability::GetKline,
-        Capability::MakeOrder,
-        Capability::CancelOrder,
-        Capability::QueryOrder,
-        Capability::QueryOpenOrders,
-        Capability::GetBalance,
-    ]
-    .into_iter()
-    .collect()
+    common::trading_capabilities()
 }
 
 /// A Gate.io REST market-data feed (spot).
@@ -84,13 +71,10 @@ impl GateMarketFeed {
         let o = Options::of(options);
         let orders = match o.credentials {
             None => None,
-            Some(c) => {
-                let client = GateClient::new(o.rest_url.unwrap_or(URL), o.tls()?, c.clone())?.with_account(o.account);
-                Some(match &o.limiter {
-                    Some(l) => client.with_limiter(l.clone()),
-                    None => client,
-                })
-            }
+            Some(c) => Some(
+                GateClient::new(o.rest_url.unwrap_or(URL), o.tls()?, c.clone())?
+                    .with_budget(o.account, o.limiter.clone()),
+            ),
         };
         Ok(GateMarketFeed { rest: Rest::new(KEY, &o, URL)?, instruments: Instruments::new(o.first_id), orders })
     }

@@ -13,7 +13,7 @@ use crate::{
     error::{Error, GEMINI},
     market::InstrumentInfo,
     order::{OrderClient, gemini::GeminiClient},
-    registry::{Capabilities, Capability, FeedOptions, Registry, VenueFeed},
+    registry::{Capabilities, FeedOptions, Registry, VenueFeed},
 };
 
 const URL: &str = "https://api.gemini.com";
@@ -21,20 +21,7 @@ const KEY: &str = "GEMINI___SPOT";
 
 /// What the feed can do: market data and spot orders.
 pub fn capabilities() -> Capabilities {
-    [
-        Capability::GetExchangeInfo,
-        Capability::GetTick,
-        Capability::GetDepth,
-        Capability::GetTrades,
-        Capability::GetKline,
-        Capability::MakeOrder,
-        Capability::CancelOrder,
-        Capability::QueryOrder,
-        Capability::QueryOpenOrders,
-        Capability::GetBalance,
-    ]
-    .into_iter()
-    .collect()
+    common::trading_capabilities()
 }
 
 /// A Gemini REST market-data feed.
@@ -69,13 +56,10 @@ impl GeminiMarketFeed {
         let o = Options::of(options);
         let orders = match o.credentials {
             None => None,
-            Some(c) => {
-                let client = GeminiClient::new(o.rest_url.unwrap_or(URL), o.tls()?, c.clone())?.with_account(o.account);
-                Some(match &o.limiter {
-                    Some(l) => client.with_limiter(l.clone()),
-                    None => client,
-                })
-            }
+            Some(c) => Some(
+                GeminiClient::new(o.rest_url.unwrap_or(URL), o.tls()?, c.clone())?
+                    .with_budget(o.account, o.limiter.clone()),
+            ),
         };
         Ok(GeminiMarketFeed { rest: Rest::new(KEY, &o, URL)?, instruments: Instruments::new(o.first_id), orders })
     }

@@ -12,7 +12,7 @@ use crate::{
     error::{Error, HTX},
     market::InstrumentInfo,
     order::{OrderClient, htx::HtxClient},
-    registry::{Capabilities, Capability, FeedOptions, Registry, VenueFeed},
+    registry::{Capabilities, FeedOptions, Registry, VenueFeed},
 };
 
 const URL: &str = "https://api.huobi.pro";
@@ -20,20 +20,7 @@ const KEY: &str = "HTX___SPOT";
 
 /// What the feed can do: market data and spot orders.
 pub fn capabilities() -> Capabilities {
-    [
-        Capability::GetExchangeInfo,
-        Capability::GetTick,
-        Capability::GetDepth,
-        Capability::GetTrades,
-        Capability::GetKline,
-        Capability::MakeOrder,
-        Capability::CancelOrder,
-        Capability::QueryOrder,
-        Capability::QueryOpenOrders,
-        Capability::GetBalance,
-    ]
-    .into_iter()
-    .collect()
+    common::trading_capabilities()
 }
 
 /// An HTX REST market-data feed (spot).
@@ -75,13 +62,10 @@ impl HtxMarketFeed {
         let o = Options::of(options);
         let orders = match o.credentials {
             None => None,
-            Some(c) => {
-                let client = HtxClient::new(o.rest_url.unwrap_or(URL), o.tls()?, c.clone())?.with_account(o.account);
-                Some(match &o.limiter {
-                    Some(l) => client.with_limiter(l.clone()),
-                    None => client,
-                })
-            }
+            Some(c) => Some(
+                HtxClient::new(o.rest_url.unwrap_or(URL), o.tls()?, c.clone())?
+                    .with_budget(o.account, o.limiter.clone()),
+            ),
         };
         Ok(HtxMarketFeed { rest: Rest::new(KEY, &o, URL)?, instruments: Instruments::new(o.first_id), orders })
     }

@@ -14,7 +14,7 @@ use crate::{
         OrderClient,
         okx::{Market as OrderMarket, OkxClient},
     },
-    registry::{Capabilities, Capability, FeedOptions, Registry, VenueFeed},
+    registry::{Capabilities, FeedOptions, Registry, VenueFeed},
 };
 
 const KEY: &str = "OKX___SPOT";
@@ -22,20 +22,7 @@ const URL: &str = "https://www.okx.com";
 
 /// What the feed can do: market data and spot orders.
 pub fn capabilities() -> Capabilities {
-    [
-        Capability::GetExchangeInfo,
-        Capability::GetTick,
-        Capability::GetDepth,
-        Capability::GetTrades,
-        Capability::GetKline,
-        Capability::MakeOrder,
-        Capability::CancelOrder,
-        Capability::QueryOrder,
-        Capability::QueryOpenOrders,
-        Capability::GetBalance,
-    ]
-    .into_iter()
-    .collect()
+    common::trading_capabilities()
 }
 
 /// An OKX feed (spot instruments): REST market data, and orders given credentials.
@@ -62,14 +49,10 @@ impl OkxMarketFeed {
         let o = Options::of(options);
         let orders = match o.credentials {
             None => None,
-            Some(c) => {
-                let client = OkxClient::new(OrderMarket::Spot, o.rest_url.unwrap_or(URL), o.tls()?, c.clone())?
-                    .with_account(o.account);
-                Some(match &o.limiter {
-                    Some(l) => client.with_limiter(l.clone()),
-                    None => client,
-                })
-            }
+            Some(c) => Some(
+                OkxClient::new(OrderMarket::Spot, o.rest_url.unwrap_or(URL), o.tls()?, c.clone())?
+                    .with_budget(o.account, o.limiter.clone()),
+            ),
         };
         Ok(OkxMarketFeed { rest: Rest::new(KEY, &o, URL)?, instruments: Instruments::new(o.first_id), orders })
     }

@@ -310,6 +310,19 @@ macro_rules! transport_builders {
                 self
             }
 
+            /// Names the account and, if given, the limiter every request draws from.
+            pub fn with_budget(
+                mut self,
+                account: &str,
+                limiter: Option<std::sync::Arc<crate::rate_limit::Limiter>>,
+            ) -> Self {
+                self.t.account = account.to_owned();
+                if limiter.is_some() {
+                    self.t.limiter = limiter;
+                }
+                self
+            }
+
             /// Names the account for account-scoped limiter rules. Default `default`.
             pub fn with_account(mut self, account: &str) -> Self {
                 self.t.account = account.to_owned();
