@@ -54,6 +54,11 @@ pub(crate) fn dec(v: &Value) -> Option<Decimal> {
     }
 }
 
+/// The step of `digits` decimals (`2` → `0.01`), as HTX and Gate.io give precisions.
+pub(crate) fn step(digits: u64) -> Option<Decimal> {
+    Some(Decimal::new(1, -i8::try_from(digits).ok()?))
+}
+
 /// An integer from a JSON number or a string of digits.
 pub(crate) fn num(v: &Value) -> Option<u64> {
     v.as_str().and_then(|s| s.parse().ok()).or_else(|| v.as_u64())

@@ -3,10 +3,10 @@
 //! counts), tickers, the order book, recent trades and candlesticks, returned as the records
 //! the rings carry, and, given credentials, the order operations through [`GateClient`].
 
-use mdbus_schemas::{Bar, BookSnapshot, Decimal, Kind, Nanos, Quote, Trade, VenueId, flags};
+use mdbus_schemas::{Bar, BookSnapshot, Kind, Nanos, Quote, Trade, VenueId, flags};
 use serde_json::Value;
 
-use super::common::{self, Instruments, Options, Rest, bad, dec, fixed, header, num};
+use super::common::{self, Instruments, Options, Rest, bad, dec, fixed, header, num, step};
 use crate::{
     error::{Error, GATE},
     market::InstrumentInfo,
@@ -45,11 +45,6 @@ fn interval_name(i: &str) -> Option<&'static str> {
         "1w" => "7d",
         _ => return None,
     })
-}
-
-/// `10^-digits` as a decimal.
-fn step(digits: u64) -> Option<Decimal> {
-    Some(Decimal::new(1, -i8::try_from(digits).ok()?))
 }
 
 /// Whole milliseconds of Gate's `create_time_ms` (`"1676275203283.123"`).

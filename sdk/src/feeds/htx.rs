@@ -4,10 +4,10 @@
 //! records the rings carry, and, given credentials, the order operations through
 //! [`HtxClient`].
 
-use mdbus_schemas::{Bar, BookSnapshot, Decimal, Kind, Nanos, Quote, Trade, VenueId, flags};
+use mdbus_schemas::{Bar, BookSnapshot, Kind, Nanos, Quote, Trade, VenueId, flags};
 use serde_json::Value;
 
-use super::common::{self, Instruments, Options, Rest, bad, dec, fixed, header, num};
+use super::common::{self, Instruments, Options, Rest, bad, dec, fixed, header, num, step};
 use crate::{
     error::{Error, HTX},
     market::InstrumentInfo,
@@ -31,9 +31,15 @@ pub struct HtxMarketFeed {
     orders: Option<HtxClient>,
 }
 
-/// HTX's kline period of a Binance-style interval (`1m` → `1min`, `1h` → `60min`).
-fn period(i: &str) -> Option<&'static str> {
-    Some(match i {
+/// HTX's kline period of a Binance-style interval (`1m` → `1min`, `1h` → `60min`, `1M` →
+/// `1mon`), for its REST klines and its websocket topics alike.
+///
+/// ```
+/// assert_eq!(mdbus_sdk::feeds::htx::kline_period("4h"), Some("4hour"));
+/// assert_eq!(mdbus_sdk::feeds::htx::kline_period("2m"), None);
+/// ```
+pub fn kline_period(interval: &str) -> Option<&'static str> {
+    Some(match interval {
         "1m" => "1min",
         "5m" => "5min",
         "15m" => "15min",
@@ -42,14 +48,9 @@ fn period(i: &str) -> Option<&'static str> {
         "4h" => "4hour",
         "1d" => "1day",
         "1w" => "1week",
+        "1M" => "1mon",
         _ => return None,
     })
-}
-
-/// `10^-digits` as a decimal (`2` → `0.01`).
-fn step(digits: u64) -> Option<Decimal> {
-    let exp = i8::try_from(digits).ok()?;
-    Some(Decimal::new(1, -exp))
 }
 
 impl HtxMarketFeed {
@@ -177,7 +178,7 @@ impl VenueFeed for HtxMarketFeed {
 
     fn klines(&mut self, symbol: &str, interval: &str, limit: usize) -> Result<Vec<Bar>, Error> {
         let inst = self.instrument(symbol)?;
-        let (Some(name), Some(span)) = (period(interval), crate::market::interval_ms(interval)) else {
+        let (Some(name), Some(span)) = (kline_period(interval), crate::market::interval_ms(interval)) else {
             return Err(common::bad_interval(KEY, interval));
         };
         let v =

@@ -14,21 +14,9 @@ pub const REQUEST_SPACING: Duration = Duration::from_millis(25);
 /// Levels of the incremental MBP channel.
 pub const MBP_LEVELS: u32 = 150;
 
-/// HTX kline period of a Binance-style interval (`1h` → `60min`).
-fn period(i: &str) -> Option<&'static str> {
-    Some(match i {
-        "1m" => "1min",
-        "5m" => "5min",
-        "15m" => "15min",
-        "30m" => "30min",
-        "1h" => "60min",
-        "4h" => "4hour",
-        "1d" => "1day",
-        "1w" => "1week",
-        "1M" => "1mon",
-        _ => return None,
-    })
-}
+/// HTX kline period of a Binance-style interval (`1h` → `60min`): the SDK's, shared with its
+/// REST klines.
+use mdbus_sdk::feeds::htx::kline_period as period;
 
 /// The topic of `channel` for `symbol`, or `None` for a channel HTX lacks.
 pub fn topic(channel: &str, symbol: &str) -> Option<String> {
