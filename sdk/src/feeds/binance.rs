@@ -4,17 +4,14 @@
 //! records the rings carry, and, given credentials, the order operations through
 //! [`BinanceClient`].
 
-use mdbus_schemas::{Bar, BookSnapshot, Kind, Nanos, Quote, Trade, VenueId, flags};
+use mdbus_schemas::{Bar, BookSnapshot, Kind, Quote, Trade, VenueId, flags};
 use serde_json::Value;
 
-use super::common::{self, Instruments, Options, Rest, bad, dec, fixed, header};
+use super::common::{self, Candle, Instruments, Options, Rest, bad, dec, fixed, header};
 use crate::{
     error::{BINANCE, Error},
     market::InstrumentInfo,
-    order::{
-        OrderClient,
-        binance::{BinanceClient, Market as OrderMarket},
-    },
+    order::binance::{BinanceClient, Market as OrderMarket},
     registry::{Capabilities, Capability, FeedOptions, Registry, VenueFeed},
 };
 
@@ -198,33 +195,18 @@ impl VenueFeed for BinanceMarketFeed {
             limit.clamp(1, 1000)
         ))?;
         let list = v.as_array().ok_or_else(|| bad(key, "klines"))?;
-        let (pe, qe) = (inst.price_exp, inst.qty_exp);
         list.iter()
             .map(|k| {
                 let open_ms = k[0].as_u64().ok_or_else(|| bad(key, "kline open time"))?;
                 let close_ms = k[6].as_u64().unwrap_or(open_ms);
                 let trades = k[8].as_u64().unwrap_or(0);
-                let mut h = header(&inst, Kind::BAR, trades, close_ms);
-                h.flags = flags::CLOSED;
-                Ok(Bar {
-                    header: h,
-                    open: fixed(key, &k[1], pe, "open")?,
-                    high: fixed(key, &k[2], pe, "high")?,
-                    low: fixed(key, &k[3], pe, "low")?,
-                    close: fixed(key, &k[4], pe, "close")?,
-                    volume: fixed(key, &k[5], qe, "volume")?,
-                    quote_volume: fixed(key, &k[7], pe.saturating_add(qe), "quote volume")?,
-                    trades,
-                    start_ts: Nanos::from_millis(open_ms),
-                    interval_ns: close_ms.saturating_sub(open_ms).saturating_add(1).saturating_mul(1_000_000),
-                    _pad: [0; 8],
-                })
+                let span_ms = close_ms.saturating_sub(open_ms).saturating_add(1);
+                let ohlcv = [&k[1], &k[2], &k[3], &k[4], &k[5]];
+                let c =
+                    Candle { open_ms, span_ms, closed: true, trades, seq: trades, ohlcv, quote_volume: Some(&k[7]) };
+                common::bar(key, &inst, &c)
             })
             .collect()
-    }
-
-    fn order_client(&mut self) -> Option<&mut dyn OrderClient> {
-        self.orders.as_mut().map(|c| c as &mut dyn OrderClient)
     }
 }
 

@@ -4,17 +4,14 @@
 //! recent trades and klines) returned as the records the rings carry, and, given credentials,
 //! the order operations through [`BybitClient`].
 
-use mdbus_schemas::{Bar, BookSnapshot, Kind, Nanos, Quote, Trade, VenueId, flags};
+use mdbus_schemas::{Bar, BookSnapshot, Kind, Quote, Trade, VenueId, flags};
 use serde_json::Value;
 
-use super::common::{self, Instruments, Options, Rest, bad, dec, fixed, header, num};
+use super::common::{self, Candle, Instruments, Options, Rest, bad, dec, fixed, header, num};
 use crate::{
     error::{BYBIT, Error},
     market::InstrumentInfo,
-    order::{
-        OrderClient,
-        bybit::{BybitClient, Market as OrderMarket},
-    },
+    order::bybit::{BybitClient, Market as OrderMarket},
     registry::{Capabilities, Capability, FeedOptions, Registry, VenueFeed},
 };
 
@@ -231,32 +228,23 @@ impl VenueFeed for BybitMarketFeed {
         let v =
             self.get("/v5/market/kline", &format!("symbol={symbol}&interval={name}&limit={}", limit.clamp(1, 1000)))?;
         let list = v["list"].as_array().ok_or_else(|| bad(key, "klines"))?;
-        let (pe, qe) = (inst.price_exp, inst.qty_exp);
         list.iter()
             .rev()
             .map(|k| {
                 let open_ms = num(&k[0]).ok_or_else(|| bad(key, "kline start"))?;
-                let mut h = header(&inst, Kind::BAR, 0, open_ms + span - 1);
-                h.flags = flags::CLOSED;
-                Ok(Bar {
-                    header: h,
-                    open: fixed(key, &k[1], pe, "open")?,
-                    high: fixed(key, &k[2], pe, "high")?,
-                    low: fixed(key, &k[3], pe, "low")?,
-                    close: fixed(key, &k[4], pe, "close")?,
-                    volume: fixed(key, &k[5], qe, "volume")?,
-                    quote_volume: fixed(key, &k[6], pe.saturating_add(qe), "turnover")?,
+                let ohlcv = [&k[1], &k[2], &k[3], &k[4], &k[5]];
+                let c = Candle {
+                    open_ms,
+                    span_ms: span,
+                    closed: true,
                     trades: 0,
-                    start_ts: Nanos::from_millis(open_ms),
-                    interval_ns: span.saturating_mul(1_000_000),
-                    _pad: [0; 8],
-                })
+                    seq: 0,
+                    ohlcv,
+                    quote_volume: Some(&k[6]),
+                };
+                common::bar(key, &inst, &c)
             })
             .collect()
-    }
-
-    fn order_client(&mut self) -> Option<&mut dyn OrderClient> {
-        self.orders.as_mut().map(|c| c as &mut dyn OrderClient)
     }
 }
 

@@ -4,8 +4,8 @@
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use mdbus_schemas::{
-    BookSnapshot, Decimal, Header, Instrument, InstrumentId, InstrumentTable, Kind, Level, Nanos, SNAPSHOT_DEPTH,
-    Symbol, VenueId,
+    Bar, BookSnapshot, Decimal, Header, Instrument, InstrumentId, InstrumentTable, Kind, Level, Nanos, SNAPSHOT_DEPTH,
+    Symbol, VenueId, flags,
 };
 use serde_json::Value;
 
@@ -101,6 +101,45 @@ pub(crate) fn header(inst: &Instrument, kind: Kind, seq: u64, ms: u64) -> Header
         venue_ts: Nanos::from_millis(ms),
         ..Header::default()
     }
+}
+
+/// One candle as a venue gives it: where it starts and how long it is, whether it is closed,
+/// its trade count and sequence, and the JSON values of its open, high, low, close and base
+/// volume, and its quote volume where the venue gives one.
+pub(crate) struct Candle<'a> {
+    pub(crate) open_ms: u64,
+    pub(crate) span_ms: u64,
+    pub(crate) closed: bool,
+    pub(crate) trades: u64,
+    pub(crate) seq: u64,
+    pub(crate) ohlcv: [&'a Value; 5],
+    pub(crate) quote_volume: Option<&'a Value>,
+}
+
+/// A bar record of `inst` from a candle.
+pub(crate) fn bar(key: &str, inst: &Instrument, c: &Candle<'_>) -> Result<Bar, Error> {
+    let (pe, qe) = (inst.price_exp, inst.qty_exp);
+    let mut h = header(inst, Kind::BAR, c.seq, (c.open_ms + c.span_ms).saturating_sub(1));
+    if c.closed {
+        h.flags = flags::CLOSED;
+    }
+    let [open, high, low, close, volume] = c.ohlcv;
+    Ok(Bar {
+        header: h,
+        open: fixed(key, open, pe, "open")?,
+        high: fixed(key, high, pe, "high")?,
+        low: fixed(key, low, pe, "low")?,
+        close: fixed(key, close, pe, "close")?,
+        volume: fixed(key, volume, qe, "volume")?,
+        quote_volume: match c.quote_volume {
+            Some(q) => fixed(key, q, pe.saturating_add(qe), "quote volume")?,
+            None => 0,
+        },
+        trades: c.trades,
+        start_ts: Nanos::from_millis(c.open_ms),
+        interval_ns: c.span_ms.saturating_mul(1_000_000),
+        _pad: [0; 8],
+    })
 }
 
 /// A book snapshot of `inst` from JSON level lists (`[price, qty, ...]` or
@@ -273,8 +312,9 @@ impl Instruments {
 }
 
 /// The [`VenueFeed`](crate::registry::VenueFeed) methods every REST feed answers from its
-/// [`Instruments`] (a field `instruments`): disconnect, is-connected, the instrument list
-/// (loading it on first use) and the instrument table.
+/// [`Instruments`] (a field `instruments`) and its order client (a field `orders`, set when
+/// credentials were given): disconnect, is-connected, the instrument list (loading it on
+/// first use), the instrument table and the order client.
 macro_rules! instrument_state {
     () => {
         fn disconnect(&mut self) {
@@ -294,6 +334,10 @@ macro_rules! instrument_state {
 
         fn instrument_table(&self) -> mdbus_schemas::InstrumentTable {
             self.instruments.table()
+        }
+
+        fn order_client(&mut self) -> Option<&mut dyn crate::order::OrderClient> {
+            self.orders.as_mut().map(|c| c as &mut dyn crate::order::OrderClient)
         }
     };
 }

@@ -3,14 +3,14 @@
 //! counts), tickers, the order book, recent trades and candlesticks, returned as the records
 //! the rings carry, and, given credentials, the order operations through [`GateClient`].
 
-use mdbus_schemas::{Bar, BookSnapshot, Kind, Nanos, Quote, Trade, VenueId, flags};
+use mdbus_schemas::{Bar, BookSnapshot, Kind, Quote, Trade, VenueId, flags};
 use serde_json::Value;
 
-use super::common::{self, Instruments, Options, Rest, bad, dec, fixed, header, num, step};
+use super::common::{self, Candle, Instruments, Options, Rest, bad, dec, fixed, header, num, step};
 use crate::{
     error::{Error, GATE},
     market::InstrumentInfo,
-    order::{OrderClient, gate::GateClient},
+    order::gate::GateClient,
     registry::{Capabilities, FeedOptions, Registry, VenueFeed},
 };
 
@@ -125,10 +125,6 @@ impl VenueFeed for GateMarketFeed {
 
     common::instrument_state!();
 
-    fn order_client(&mut self) -> Option<&mut dyn OrderClient> {
-        self.orders.as_mut().map(|c| c as &mut dyn OrderClient)
-    }
-
     fn ticker(&mut self, symbol: &str) -> Result<Quote, Error> {
         let inst = self.instrument(symbol)?;
         let v = self.get(&format!("/api/v4/spot/tickers?currency_pair={symbol}"))?;
@@ -185,28 +181,14 @@ impl VenueFeed for GateMarketFeed {
             limit.clamp(1, 1000)
         ))?;
         let list = v.as_array().ok_or_else(|| bad(KEY, "candlesticks"))?;
-        let (pe, qe) = (inst.price_exp, inst.qty_exp);
         // Oldest first on the wire: [time s, quote volume, close, high, low, open, base amount, closed].
         list.iter()
             .map(|k| {
                 let open_ms = num(&k[0]).ok_or_else(|| bad(KEY, "candle time"))?.saturating_mul(1000);
-                let mut h = header(&inst, Kind::BAR, 0, open_ms + span - 1);
-                if k[7] == "true" || k[7] == true {
-                    h.flags = flags::CLOSED;
-                }
-                Ok(Bar {
-                    header: h,
-                    open: fixed(KEY, &k[5], pe, "open")?,
-                    high: fixed(KEY, &k[3], pe, "high")?,
-                    low: fixed(KEY, &k[4], pe, "low")?,
-                    close: fixed(KEY, &k[2], pe, "close")?,
-                    volume: fixed(KEY, &k[6], qe, "base amount")?,
-                    quote_volume: fixed(KEY, &k[1], pe.saturating_add(qe), "quote volume")?,
-                    trades: 0,
-                    start_ts: Nanos::from_millis(open_ms),
-                    interval_ns: span.saturating_mul(1_000_000),
-                    _pad: [0; 8],
-                })
+                let ohlcv = [&k[5], &k[3], &k[4], &k[2], &k[6]];
+                let closed = k[7] == "true" || k[7] == true;
+                let c = Candle { open_ms, span_ms: span, closed, trades: 0, seq: 0, ohlcv, quote_volume: Some(&k[1]) };
+                common::bar(KEY, &inst, &c)
             })
             .collect()
     }

@@ -5,14 +5,14 @@
 //! operations through [`GeminiClient`]. Gemini's ticker carries no sizes, so
 //! [`VenueFeed::ticker`] reads the top of `/v1/book` instead.
 
-use mdbus_schemas::{Bar, BookSnapshot, Kind, Nanos, Quote, Trade, VenueId, flags};
+use mdbus_schemas::{Bar, BookSnapshot, Kind, Quote, Trade, VenueId, flags};
 use serde_json::Value;
 
-use super::common::{self, Instruments, Options, Rest, bad, dec, fixed, header, num};
+use super::common::{self, Candle, Instruments, Options, Rest, bad, dec, fixed, header, num};
 use crate::{
     error::{Error, GEMINI},
     market::InstrumentInfo,
-    order::{OrderClient, gemini::GeminiClient},
+    order::gemini::GeminiClient,
     registry::{Capabilities, FeedOptions, Registry, VenueFeed},
 };
 
@@ -121,10 +121,6 @@ impl VenueFeed for GeminiMarketFeed {
 
     common::instrument_state!();
 
-    fn order_client(&mut self) -> Option<&mut dyn OrderClient> {
-        self.orders.as_mut().map(|c| c as &mut dyn OrderClient)
-    }
-
     fn ticker(&mut self, symbol: &str) -> Result<Quote, Error> {
         let top = self.depth(symbol, 1)?;
         if top.bid_count == 0 || top.ask_count == 0 {
@@ -184,28 +180,15 @@ impl VenueFeed for GeminiMarketFeed {
         };
         let v = self.get(&format!("/v2/candles/{path}/{name}"))?;
         let list = v.as_array().ok_or_else(|| bad(KEY, "candles"))?;
-        let (pe, qe) = (inst.price_exp, inst.qty_exp);
         // Newest first on the wire, no limit parameter: [time ms, open, high, low, close, volume].
         let mut bars = list
             .iter()
             .take(limit)
             .map(|k| {
                 let open_ms = num(&k[0]).ok_or_else(|| bad(KEY, "candle time"))?;
-                let mut h = header(&inst, Kind::BAR, 0, open_ms + span - 1);
-                h.flags = flags::CLOSED;
-                Ok(Bar {
-                    header: h,
-                    open: fixed(KEY, &k[1], pe, "open")?,
-                    high: fixed(KEY, &k[2], pe, "high")?,
-                    low: fixed(KEY, &k[3], pe, "low")?,
-                    close: fixed(KEY, &k[4], pe, "close")?,
-                    volume: fixed(KEY, &k[5], qe, "volume")?,
-                    quote_volume: 0,
-                    trades: 0,
-                    start_ts: Nanos::from_millis(open_ms),
-                    interval_ns: span.saturating_mul(1_000_000),
-                    _pad: [0; 8],
-                })
+                let ohlcv = [&k[1], &k[2], &k[3], &k[4], &k[5]];
+                let c = Candle { open_ms, span_ms: span, closed: true, trades: 0, seq: 0, ohlcv, quote_volume: None };
+                common::bar(KEY, &inst, &c)
             })
             .collect::<Result<Vec<_>, Error>>()?;
         bars.reverse();

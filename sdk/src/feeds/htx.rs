@@ -4,14 +4,14 @@
 //! records the rings carry, and, given credentials, the order operations through
 //! [`HtxClient`].
 
-use mdbus_schemas::{Bar, BookSnapshot, Kind, Nanos, Quote, Trade, VenueId, flags};
+use mdbus_schemas::{Bar, BookSnapshot, Kind, Quote, Trade, VenueId, flags};
 use serde_json::Value;
 
-use super::common::{self, Instruments, Options, Rest, bad, dec, fixed, header, num, step};
+use super::common::{self, Candle, Instruments, Options, Rest, bad, dec, fixed, header, num, step};
 use crate::{
     error::{Error, HTX},
     market::InstrumentInfo,
-    order::{OrderClient, htx::HtxClient},
+    order::htx::HtxClient,
     registry::{Capabilities, FeedOptions, Registry, VenueFeed},
 };
 
@@ -124,10 +124,6 @@ impl VenueFeed for HtxMarketFeed {
 
     common::instrument_state!();
 
-    fn order_client(&mut self) -> Option<&mut dyn OrderClient> {
-        self.orders.as_mut().map(|c| c as &mut dyn OrderClient)
-    }
-
     fn ticker(&mut self, symbol: &str) -> Result<Quote, Error> {
         let inst = self.instrument(symbol)?;
         let v = self.get(&format!("/market/detail/merged?symbol={symbol}"))?;
@@ -184,27 +180,23 @@ impl VenueFeed for HtxMarketFeed {
         let v =
             self.get(&format!("/market/history/kline?symbol={symbol}&period={name}&size={}", limit.clamp(1, 2000)))?;
         let list = v["data"].as_array().ok_or_else(|| bad(KEY, "klines"))?;
-        let (pe, qe) = (inst.price_exp, inst.qty_exp);
         list.iter()
             .rev()
             .map(|k| {
                 let open_ms = num(&k["id"]).ok_or_else(|| bad(KEY, "kline id"))?.saturating_mul(1000);
-                let mut h = header(&inst, Kind::BAR, 0, open_ms + span - 1);
-                h.flags = flags::CLOSED;
-                Ok(Bar {
-                    header: h,
-                    open: fixed(KEY, &k["open"], pe, "open")?,
-                    high: fixed(KEY, &k["high"], pe, "high")?,
-                    low: fixed(KEY, &k["low"], pe, "low")?,
-                    close: fixed(KEY, &k["close"], pe, "close")?,
-                    // HTX: `amount` is the base volume, `vol` the quote volume.
-                    volume: fixed(KEY, &k["amount"], qe, "amount")?,
-                    quote_volume: fixed(KEY, &k["vol"], pe.saturating_add(qe), "vol")?,
-                    trades: num(&k["count"]).unwrap_or(0),
-                    start_ts: Nanos::from_millis(open_ms),
-                    interval_ns: span.saturating_mul(1_000_000),
-                    _pad: [0; 8],
-                })
+                // HTX: `amount` is the base volume, `vol` the quote volume.
+                let ohlcv = [&k["open"], &k["high"], &k["low"], &k["close"], &k["amount"]];
+                let trades = num(&k["count"]).unwrap_or(0);
+                let c = Candle {
+                    open_ms,
+                    span_ms: span,
+                    closed: true,
+                    trades,
+                    seq: 0,
+                    ohlcv,
+                    quote_volume: Some(&k["vol"]),
+                };
+                common::bar(KEY, &inst, &c)
             })
             .collect()
     }

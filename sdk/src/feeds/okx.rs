@@ -3,17 +3,14 @@
 //! trades and candles) returned as the records the rings carry, and, given credentials with a
 //! passphrase, the order operations through [`OkxClient`].
 
-use mdbus_schemas::{Bar, BookSnapshot, Kind, Nanos, Quote, Trade, VenueId, flags};
+use mdbus_schemas::{Bar, BookSnapshot, Kind, Quote, Trade, VenueId, flags};
 use serde_json::Value;
 
-use super::common::{self, Instruments, Options, Rest, bad, dec, fixed, header, num};
+use super::common::{self, Candle, Instruments, Options, Rest, bad, dec, fixed, header, num};
 use crate::{
     error::{Error, OKX},
     market::InstrumentInfo,
-    order::{
-        OrderClient,
-        okx::{Market as OrderMarket, OkxClient},
-    },
+    order::okx::{Market as OrderMarket, OkxClient},
     registry::{Capabilities, FeedOptions, Registry, VenueFeed},
 };
 
@@ -160,32 +157,16 @@ impl VenueFeed for OkxMarketFeed {
         let span = crate::market::interval_ms(interval).ok_or_else(|| common::bad_interval(KEY, interval))?;
         let data =
             self.get(&format!("/api/v5/market/candles?instId={symbol}&bar={b}&limit={}", limit.clamp(1, 300)))?;
-        let (pe, qe) = (inst.price_exp, inst.qty_exp);
         data.iter()
             .rev()
             .map(|k| {
                 let open_ms = num(&k[0]).ok_or_else(|| bad(KEY, "candle ts"))?;
-                let mut h = header(&inst, Kind::BAR, 0, open_ms + span - 1);
-                h.flags = if k[8] == "1" { flags::CLOSED } else { 0 };
-                Ok(Bar {
-                    header: h,
-                    open: fixed(KEY, &k[1], pe, "o")?,
-                    high: fixed(KEY, &k[2], pe, "h")?,
-                    low: fixed(KEY, &k[3], pe, "l")?,
-                    close: fixed(KEY, &k[4], pe, "c")?,
-                    volume: fixed(KEY, &k[5], qe, "vol")?,
-                    quote_volume: fixed(KEY, &k[7], pe.saturating_add(qe), "volCcyQuote")?,
-                    trades: 0,
-                    start_ts: Nanos::from_millis(open_ms),
-                    interval_ns: span.saturating_mul(1_000_000),
-                    _pad: [0; 8],
-                })
+                let ohlcv = [&k[1], &k[2], &k[3], &k[4], &k[5]];
+                let closed = k[8] == "1";
+                let c = Candle { open_ms, span_ms: span, closed, trades: 0, seq: 0, ohlcv, quote_volume: Some(&k[7]) };
+                common::bar(KEY, &inst, &c)
             })
             .collect()
-    }
-
-    fn order_client(&mut self) -> Option<&mut dyn OrderClient> {
-        self.orders.as_mut().map(|c| c as &mut dyn OrderClient)
     }
 }
 
