@@ -1,5 +1,7 @@
-//! The TLS client configuration shared by every connection: rustls with the ring provider
-//! passed explicitly, the compiled-in web roots, plus extra roots from configuration.
+//! The TLS client configuration shared by every connection: rustls with the aws-lc-rs provider
+//! passed explicitly (post-quantum key exchange preferred), the compiled-in web roots, plus
+//! extra roots from configuration. BENCHMARKS.md ("TLS provider") has the figures behind the
+//! choice of provider.
 
 use std::{path::Path, sync::Arc};
 
@@ -56,7 +58,7 @@ pub fn client_config(extra_roots: &[impl AsRef<Path>], extra_pem: &[&str]) -> Re
             .map_err(|e| TlsError::Root { path: format!("inline certificate {i}"), message: e.to_string() })?;
         add(format!("inline certificate {i}"), certs)?;
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let cfg = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| TlsError::Config(e.to_string()))?
