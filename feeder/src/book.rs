@@ -8,6 +8,12 @@
 //! a crossed book, a `gap`/`crossed` marker, a `resync_start` marker and back to `Buffering`.
 //! A reconnect ([`BookBuilder::reset`]) clears the book and starts over the same way.
 //!
+//! Every path that replaces a book tells consumers first: a `resync_start` marker precedes the
+//! snapshot's levels (flagged `SNAPSHOT`) and `resync_done` follows them, whether the book was
+//! reset, resynchronised or replaced by a snapshot the venue sent while it was in sync, and
+//! whether the new book has levels or none. A consumer that clears its copy on `resync_start`
+//! holds exactly the feeder's book after every `resync_done`.
+//!
 //! Binance's rules, from its "How to manage a local order book correctly":
 //! spot: drop buffered events with `u <= lastUpdateId`; the first applied has
 //! `U <= lastUpdateId + 1 <= u`; then each `U == previous u + 1`. USD-M: drop `u < lastUpdateId`;
@@ -78,6 +84,10 @@ pub struct BookStats {
     pub crossed: u64,
     /// Snapshots that were too old for the buffered diffs and had to be fetched again.
     pub stale_snapshots: u64,
+    /// Snapshots that replaced a live book (the venue re-sent its book in the stream, or a
+    /// snapshot came while the book was in sync): each is published between `resync_start` and
+    /// `resync_done`, so a consumer clears its copy even when the new book is empty.
+    pub replaced: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -381,8 +391,23 @@ impl BookBuilder {
             bids: Vec::new(),
             asks: Vec::new(),
         };
-        mantissas(&levels.bids, pe, qe, &mut snap.bids)?;
-        mantissas(&levels.asks, pe, qe, &mut snap.asks)?;
+        if let Err(e) = mantissas(&levels.bids, pe, qe, &mut snap.bids)
+            .and_then(|()| mantissas(&levels.asks, pe, qe, &mut snap.asks))
+        {
+            // The venue replaced the book with one this feed cannot hold: the old book is no
+            // longer the venue's, so it is not kept as if it were.
+            if self.is_live() {
+                self.reset(recv_ts, sink);
+            }
+            return Err(e);
+        }
+        if self.is_live() {
+            // A book replaced while in sync: consumers are told before the new levels come, so
+            // one that rebuilds from the ring drops the old levels even when the new book is
+            // empty (Bybit's `u == 1` with empty sides on delisting or a tick-size change).
+            self.stats.replaced += 1;
+            self.marker(sink, MarkerCode::RESYNC_START, last_update_id, 0, recv_ts);
+        }
         self.bids.levels.clear();
         self.asks.levels.clear();
         self.apply(&snap, true, recv_ts, sink);

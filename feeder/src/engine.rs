@@ -16,6 +16,7 @@ use mio::{Events, Poll, Token};
 use rustls::ClientConfig;
 
 use crate::{
+    book::BookBuilder,
     config::{FeedConfig, FeedEntry, PollMode, WorkerConfig},
     connection::{ConnSettings, ConnStats, Connection, Event},
     decode::Levels,
@@ -150,6 +151,10 @@ pub struct FeedStatus {
     pub snapshot_errors: u64,
     /// Instrument metadata reloads that failed (the exponents in use stay as they are).
     pub metadata_errors: u64,
+    /// Books of the feed that are in sync now.
+    pub books_live: u32,
+    /// Books the feed keeps (one per instrument when it carries depth).
+    pub books: u32,
 }
 
 /// Fetches REST depth snapshots on a thread of its own, so the worker never waits for HTTP.
@@ -525,6 +530,10 @@ impl Worker {
                         snapshots: f.snapshots,
                         snapshot_errors: f.snapshot_errors,
                         metadata_errors: f.metadata_errors,
+                        books_live: (0..f.feed.instruments().len())
+                            .filter(|i| f.feed.book(*i).is_some_and(BookBuilder::is_live))
+                            .count() as u32,
+                        books: if f.wants_depth { f.feed.instruments().len() as u32 } else { 0 },
                     },
                 )
             })

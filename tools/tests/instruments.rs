@@ -145,14 +145,7 @@ fn a_precision_change_mid_run_relists_without_touching_published_records() {
             changed = true;
         }
     }
-    let limit = Instant::now() + Duration::from_secs(30);
-    while !sim.is_quiet() && Instant::now() < limit {
-        w.step();
-    }
-    let drain = Instant::now();
-    while drain.elapsed() < Duration::from_millis(300) {
-        w.step();
-    }
+    assert!(common::settle(&mut w, &sim, Duration::from_secs(30)), "books in sync at the end: {:?}", w.status());
     let status = w.status()[0].1;
     assert_eq!((status.feed.relisted, status.metadata_errors), (1, 0), "{status:?}");
 

@@ -10,8 +10,10 @@ use super::Faults;
 /// One market event, before any venue spells it.
 #[derive(Debug, Clone)]
 pub(crate) enum Ev {
-    /// A book change: update ids `first..=last` (a contiguous chain per symbol).
-    Depth { sym: usize, first: u64, last: u64, bids: Vec<(i64, i64)>, asks: Vec<(i64, i64)>, ms: u64 },
+    /// A book change: update ids `first..=last` (a contiguous chain per symbol). `closing`
+    /// marks the last change of a market bounded by `max_ticks`: nothing follows it, so a
+    /// client could never tell it was lost, and the gap fault leaves it alone.
+    Depth { sym: usize, first: u64, last: u64, bids: Vec<(i64, i64)>, asks: Vec<(i64, i64)>, ms: u64, closing: bool },
     /// A trade; `buy` when the taker bought.
     Trade { sym: usize, id: u64, price: i64, qty: i64, buy: bool, ms: u64 },
     /// The best bid and offer after update `id`.

@@ -800,6 +800,7 @@ fn generate(shared: &Shared, mut rng: Rng) {
             None => {}
         }
         let ms = dialect::now_ms();
+        let closing = shared.cfg.max_ticks.is_some_and(|m| total >= m);
         let Ok(mut m) = shared.market.lock() else { return };
         let mut events = Vec::new();
         for (sym, b) in m.books.iter_mut().enumerate() {
@@ -825,7 +826,7 @@ fn generate(shared: &Shared, mut rng: Rng) {
             }
             let first = b.last_id + 1;
             b.last_id += changes;
-            events.push(Ev::Depth { sym, first, last: b.last_id, bids, asks, ms });
+            events.push(Ev::Depth { sym, first, last: b.last_id, bids, asks, ms, closing });
             if rng.below(2) == 0 {
                 b.trade_id += 1;
                 let price = if rng.below(2) == 0 { b.bids.keys().next_back() } else { b.asks.keys().next() }
@@ -1286,9 +1287,11 @@ fn websocket<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, stream: S, targ
             if frames.is_empty() {
                 continue;
             }
-            if matches!(e, Ev::Depth { .. }) {
+            if let Ev::Depth { closing, .. } = e {
                 depth_seen += 1;
-                if faults.gap_every > 0 && depth_seen % faults.gap_every == 0 {
+                // A lost update shows only through the next one: the market's last is never
+                // dropped, or a client's book would differ with nothing to tell it so.
+                if faults.gap_every > 0 && depth_seen % faults.gap_every == 0 && !closing {
                     continue;
                 }
             }

@@ -85,6 +85,26 @@ pub fn rebuild_books(records: &[Vec<u8>]) -> (Vec<MarkerCode>, BTreeMap<u32, Boo
     (markers, books, last)
 }
 
+/// Steps `w` until what it will ever publish about a bounded simulated market is in its rings:
+/// the market is quiet, every book of every feed is in sync, and nothing has been published
+/// for 300 ms. Returns `false` if that did not happen within `limit` (a book stuck out of sync).
+pub fn settle(w: &mut mdbus_feeder::engine::Worker, sim: &mdbus_tools::sim::Sim, limit: Duration) -> bool {
+    let until = std::time::Instant::now() + limit;
+    let frames = |w: &mdbus_feeder::engine::Worker| w.status().iter().map(|(_, s)| s.feed.records).sum::<u64>();
+    let in_sync = |w: &mdbus_feeder::engine::Worker| w.status().iter().all(|(_, s)| s.books_live == s.books);
+    let (mut seen, mut still_since) = (frames(w), std::time::Instant::now());
+    while std::time::Instant::now() < until {
+        w.step();
+        let now = frames(w);
+        if now != seen {
+            (seen, still_since) = (now, std::time::Instant::now());
+        } else if sim.is_quiet() && in_sync(w) && still_since.elapsed() >= Duration::from_millis(300) {
+            return true;
+        }
+    }
+    false
+}
+
 /// Starts `mdbus sim` with `args` (add `--port 0`) and returns the process and the address it
 /// listens on (from its first output line).
 pub fn spawn_sim(mdbus: &str, args: &[&str], extra: &[&std::ffi::OsStr]) -> (std::process::Child, String) {
