@@ -12,7 +12,13 @@
 //! allocates nothing. [`Limiter::shared`] puts those words in a file under `/dev/shm`, so
 //! every strategy process on the host draws from one venue budget; since the words hold only
 //! timestamps and counts, a process killed at any point leaves nothing held that its window
-//! does not expire.
+//! does not expire. Beside each window budget's word, a second word keeps the full number of
+//! the newest window a grant was planned in, so a budget left alone for any time, seconds or
+//! weeks, is whole again once its window has passed, and a wall clock that steps back keeps
+//! what was spent for one window from the step (never handing it out again, never holding it
+//! for as long as the step). Giving back a grant (all or nothing) takes back exactly what it
+//! added: a window's count loses the weight; a token bucket's time is put back only if no
+//! other grant moved it on since.
 //!
 //! # Where mdbus differs from the seed on purpose
 //!
@@ -64,12 +70,12 @@ use std::{
 
 pub use crate::clock::{Clock, CoarseClock, FakeClock, SystemClock};
 pub use rule::{MethodWeight, Rule, RuleKind, Scope};
-use state::Algo;
+use state::{Algo, Budget};
 
 /// Most rules a limiter holds.
 pub const MAX_RULES: usize = 16;
 /// Version of the shared-file layout, part of its tag.
-const SHARED_FORMAT: u64 = 1;
+const SHARED_FORMAT: u64 = 2;
 
 /// Errors from building or using a limiter. A request that must merely wait is not an error:
 /// see [`Acquire::Wait`].
@@ -299,7 +305,8 @@ fn compile(rules: impl IntoIterator<Item = Rule>) -> Result<(Box<[Compiled]>, us
         }
         let algo = Algo::new(&rule);
         let base = cells;
-        cells += if rule.scope.is_keyed() { 2 * rule.keys } else { 1 };
+        // A budget is two words (see `state::Budget`); a keyed rule's slots have its key first.
+        cells += if rule.scope.is_keyed() { 3 * rule.keys } else { 2 };
         let path = PathMatch::new(&rule.scope);
         let flat_weight = rule.method_weights.is_empty().then_some(rule.weight);
         out.push(Compiled { rule, algo, path, flat_weight, base });
@@ -440,20 +447,21 @@ impl<C: Clock> Limiter<C> {
 
     /// The state cell of `rule` for `key`, claiming a key slot if `claim`.
     #[inline(always)]
-    fn cell(&self, c: &Compiled, key: u64, claim: bool) -> Result<Option<&AtomicU64>, LimitError> {
+    fn cell(&self, c: &Compiled, key: u64, claim: bool) -> Result<Option<Budget<'_>>, LimitError> {
         let cells = self.store.cells();
+        let budget = |at: usize| Budget { word: &cells[at], touched: &cells[at + 1] };
         if !c.rule.scope.is_keyed() {
-            return Ok(Some(&cells[c.base]));
+            return Ok(Some(budget(c.base)));
         }
         let keys = c.rule.keys;
         let start = (key % keys as u64) as usize;
         for i in 0..keys {
             let j = (start + i) % keys;
-            let slot = &cells[c.base + 2 * j];
+            let slot = &cells[c.base + 3 * j];
             // SYNC POINT: key slot. A slot is claimed once (0 → key) and never changes again.
             let seen = slot.load(std::sync::atomic::Ordering::Acquire);
             if seen == key {
-                return Ok(Some(&cells[c.base + 2 * j + 1]));
+                return Ok(Some(budget(c.base + 3 * j + 1)));
             }
             if seen == 0 {
                 if !claim {
@@ -465,8 +473,8 @@ impl<C: Clock> Limiter<C> {
                     std::sync::atomic::Ordering::AcqRel,
                     std::sync::atomic::Ordering::Acquire,
                 ) {
-                    Ok(_) => return Ok(Some(&cells[c.base + 2 * j + 1])),
-                    Err(now) if now == key => return Ok(Some(&cells[c.base + 2 * j + 1])),
+                    Ok(_) => return Ok(Some(budget(c.base + 3 * j + 1))),
+                    Err(now) if now == key => return Ok(Some(budget(c.base + 3 * j + 1))),
                     Err(_) => {}
                 }
             }
@@ -529,9 +537,8 @@ impl<C: Clock> Limiter<C> {
     /// strings, so nothing large is built on the hot path.
     #[inline]
     fn take_all(&self, req: &Request<'_>, now: u64) -> Step {
-        // Window or bucket each grant went into, by rule index: bit i of `mask` set when
-        // `taken[i]` holds one.
-        let mut taken = [0u64; MAX_RULES];
+        // What each grant took, by rule index: bit i of `mask` set when `taken[i]` holds one.
+        let mut taken = [state::Taken::default(); MAX_RULES];
         let mut mask = 0u32;
         for (i, c) in self.rules.iter().enumerate() {
             let Some(key) = Self::key(c, req) else { continue };
@@ -550,7 +557,7 @@ impl<C: Clock> Limiter<C> {
             }
             match c.algo.try_take(cell, now, w) {
                 Ok(t) => {
-                    taken[i] = t.epoch;
+                    taken[i] = t;
                     mask |= 1 << i;
                 }
                 Err(wait) => {
@@ -573,15 +580,15 @@ impl<C: Clock> Limiter<C> {
 
     /// Gives back the grants marked in `mask` (bit = rule index).
     #[cold]
-    fn undo(&self, taken: &[u64; MAX_RULES], mask: u32, req: &Request<'_>) {
-        for (i, (c, &epoch)) in self.rules.iter().zip(taken).enumerate() {
+    fn undo(&self, taken: &[state::Taken; MAX_RULES], mask: u32, req: &Request<'_>) {
+        for (i, (c, &t)) in self.rules.iter().zip(taken).enumerate() {
             if mask & (1 << i) == 0 {
                 continue;
             }
             if let Some(key) = Self::key(c, req)
                 && let Ok(Some(cell)) = self.cell(c, key, false)
             {
-                c.algo.undo(cell, state::Taken { epoch, weight: c.weight(req) });
+                c.algo.undo(cell, t);
             }
         }
     }

@@ -3,6 +3,14 @@
 //! one in a shared-memory file that many processes update at once. The state is made of
 //! timestamps and counts only: a process that dies holds nothing, and whatever it had taken
 //! expires with its window.
+//!
+//! Window budgets keep their window or bucket number modulo a power of two in the word, so a
+//! word left alone long enough would look current again. Beside each word, a second one holds
+//! the full number of the newest window or bucket a grant was planned in (`touched`, raised
+//! before the grant's compare-and-swap): a word whose `touched` is a whole window behind holds
+//! only expired counts, however long it was idle. A stored window ahead of the clock (the wall
+//! clock stepped back) keeps its counts, moved to the current window: they expire one window
+//! later in the new timeline, so a step back neither hands out budget again nor freezes it.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -56,10 +64,18 @@ pub(crate) enum Algo {
 /// What a grant took, so that an all-or-nothing request can give it back.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Taken {
-    /// Window or bucket number the weight went into (unused for token buckets).
+    /// Window or bucket number the weight went into; for a token bucket, the word it wrote.
     pub(crate) epoch: u64,
-    /// Weight taken.
+    /// Weight taken (window budgets); for a token bucket, the word before the grant.
     pub(crate) weight: u64,
+}
+
+/// One budget's state: the word the algorithm counts in, and for window budgets the newest
+/// full window or bucket number a grant was planned in (see the module docs).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Budget<'a> {
+    pub(crate) word: &'a AtomicU64,
+    pub(crate) touched: &'a AtomicU64,
 }
 
 #[inline]
@@ -100,17 +116,125 @@ impl Algo {
         }
     }
 
+    /// The full window or bucket number of `now`, and how many of them a word's counts live
+    /// (window budgets only).
+    #[inline(always)]
+    fn span(&self, now: u64) -> Option<(u64, u64)> {
+        match *self {
+            Algo::Fixed { interval, .. } => Some((interval.div(now), 1)),
+            Algo::Sliding { width, n, .. } => Some((width.div(now), u64::from(n))),
+            Algo::Bucket { .. } => None,
+        }
+    }
+
+    /// How the word `cur` counts at `now`, given `last`, the budget's `touched` word (the
+    /// newest full window or bucket number a grant was planned in).
+    #[inline(always)]
+    fn settle(&self, cur: u64, last: u64, now: u64) -> Settled {
+        match *self {
+            Algo::Bucket { tau, .. } => {
+                // A time past the burst horizon comes only from a clock that stepped back.
+                let horizon = now.saturating_add(tau);
+                if cur > horizon { Settled::Moved(horizon) } else { Settled::Same }
+            }
+            Algo::Fixed { interval, .. } => {
+                let idx = interval.div(now);
+                if last > idx {
+                    // Stepped back: the count of the newest planned window stays, in this one.
+                    let count = if cur >> 32 == last & mask(32) { cur & mask(32) } else { 0 };
+                    Settled::Moved(if count == 0 { 0 } else { ((idx & mask(32)) << 32) | count })
+                } else if idx > last {
+                    Settled::Expired
+                } else {
+                    Settled::Same
+                }
+            }
+            Algo::Sliding { width, n, bits, epoch_bits, .. } => {
+                let epoch = width.div(now);
+                if last > epoch {
+                    // Stepped back: the counts as they stood at the newest planned bucket
+                    // stay, the newest in this one.
+                    let (_, counts) = sliding_view_at(cur, last & mask(epoch_bits), n, bits, epoch_bits);
+                    Settled::Moved(if counts == 0 { 0 } else { ((epoch & mask(epoch_bits)) << (n * bits)) | counts })
+                } else if epoch >= last.saturating_add(u64::from(n)) {
+                    Settled::Expired
+                } else {
+                    Settled::Same
+                }
+            }
+        }
+    }
+
+    /// Prepares a write to `b` at `now`: the word to plan from (`cur` as loaded, or moved back
+    /// to `now` after a clock step back) and whether it holds only expired counts.
+    #[inline]
+    fn prepare(&self, b: Budget<'_>, mut cur: u64, now: u64) -> (u64, bool) {
+        // SYNC POINT: touched word. Loaded after the budget word: a grant raises it before its
+        // compare-and-swap, so a word written by a grant we can see has a `touched` this recent.
+        let last = b.touched.load(Ordering::Acquire);
+        match self.settle(cur, last, now) {
+            Settled::Same => (cur, false),
+            Settled::Moved(moved) => {
+                // SYNC POINT: budget word (see `try_take`). Whoever wins, the word no longer
+                // counts from the future.
+                match b.word.compare_exchange(cur, moved, Ordering::AcqRel, Ordering::Acquire) {
+                    Ok(_) => {
+                        cur = moved;
+                        if let Some((epoch, _)) = self.span(now) {
+                            // SYNC POINT: touched word: the newest plan is now's.
+                            b.touched.fetch_min(epoch, Ordering::AcqRel);
+                        }
+                    }
+                    Err(seen) => cur = seen,
+                }
+                (cur, false)
+            }
+            Settled::Expired => {
+                // Raise `touched` first, and judge by the value it had: another process may
+                // have just planned a grant into this word.
+                let Some((epoch, span)) = self.span(now) else { return (cur, false) };
+                // SYNC POINT: touched word (see above).
+                let prev = b.touched.fetch_max(epoch, Ordering::AcqRel);
+                (cur, epoch >= prev.saturating_add(span))
+            }
+        }
+    }
+
+    /// Raises `touched` to `now`'s window or bucket before a grant is written.
+    #[inline(always)]
+    fn touch(&self, b: Budget<'_>, now: u64) {
+        if let Some((epoch, _)) = self.span(now)
+            && b.touched.load(Ordering::Relaxed) < epoch
+        {
+            // SYNC POINT: touched word (see `prepare`); before the budget word's CAS.
+            b.touched.fetch_max(epoch, Ordering::AcqRel);
+        }
+    }
+
     /// Takes `w` if the budget allows it now. `Err` carries the nanoseconds until it would.
     #[inline]
-    pub(crate) fn try_take(&self, cell: &AtomicU64, now: u64, w: u64) -> Result<Taken, u64> {
-        let mut cur = cell.load(Ordering::Acquire);
+    pub(crate) fn try_take(&self, b: Budget<'_>, now: u64, w: u64) -> Result<Taken, u64> {
+        let (mut cur, mut expired) = self.prepare(b, b.word.load(Ordering::Acquire), now);
         loop {
-            let (next, taken) = self.plan(cur, now, w)?;
+            let (next, taken) = self.plan(if expired { 0 } else { cur }, now, w)?;
+            self.touch(b, now);
             // SYNC POINT: budget word. AcqRel so that every process sees the counts in the order
             // the grants happened; the CAS fails and we re-plan if anyone changed the word.
-            match cell.compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => return Ok(taken),
-                Err(seen) => cur = seen,
+            match b.word.compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => {
+                    return Ok(match *self {
+                        // What the undo needs: the word written and the one it replaced.
+                        Algo::Bucket { .. } => Taken { epoch: next, weight: cur },
+                        _ => taken,
+                    });
+                }
+                Err(seen) => {
+                    // Whoever changed the word planned just now: it is current.
+                    if seen != cur {
+                        expired = false;
+                    }
+                    cur = seen;
+                }
             }
         }
     }
@@ -128,7 +252,9 @@ impl Algo {
                 }
             }
             Algo::Bucket { ei, tau } => {
-                let tat = word.max(now);
+                // A time beyond the burst horizon comes only from a clock that stepped back:
+                // the budget counts as spent, for one burst's time and not for the step's.
+                let tat = word.max(now).min(now.saturating_add(tau));
                 let new = tat.saturating_add(w.saturating_mul(ei));
                 if new - now <= tau { Ok((new, Taken { epoch: 0, weight: w })) } else { Err(new - now - tau) }
             }
@@ -158,8 +284,19 @@ impl Algo {
         }
     }
 
-    /// Gives back what [`Algo::try_take`] took, if it still counts.
-    pub(crate) fn undo(&self, cell: &AtomicU64, taken: Taken) {
+    /// Gives back exactly what [`Algo::try_take`] took, if it still counts. Window counts are
+    /// sums, so the weight comes off the window or bucket it went into whatever others added
+    /// since. A token bucket's word is a time that later grants move on from: the undo puts
+    /// back the word before the grant only if the word is still the one the grant wrote, and
+    /// otherwise leaves it (the weight stays spent; handing it back could give out budget that
+    /// another process now holds).
+    pub(crate) fn undo(&self, b: Budget<'_>, taken: Taken) {
+        if let Algo::Bucket { .. } = *self {
+            // SYNC POINT: budget word (see `try_take`).
+            let _ = b.word.compare_exchange(taken.epoch, taken.weight, Ordering::AcqRel, Ordering::Acquire);
+            return;
+        }
+        let cell = b.word;
         let mut cur = cell.load(Ordering::Acquire);
         loop {
             let next = match *self {
@@ -169,7 +306,7 @@ impl Algo {
                     }
                     (cur & !mask(32)) | (cur & mask(32)).saturating_sub(taken.weight)
                 }
-                Algo::Bucket { ei, .. } => cur.saturating_sub(taken.weight.saturating_mul(ei)),
+                Algo::Bucket { .. } => return,
                 Algo::Sliding { n, bits, epoch_bits, .. } => {
                     let stored = cur >> (n * bits);
                     // How many buckets the one the weight went into is behind the newest stored.
@@ -190,20 +327,32 @@ impl Algo {
         }
     }
 
+    /// The word as it counts at `now`, without changing anything.
+    #[inline]
+    fn current(&self, b: Budget<'_>, now: u64) -> u64 {
+        let word = b.word.load(Ordering::Acquire);
+        // SYNC POINT: touched word (see `prepare`).
+        match self.settle(word, b.touched.load(Ordering::Acquire), now) {
+            Settled::Same => word,
+            Settled::Moved(moved) => moved,
+            Settled::Expired => 0,
+        }
+    }
+
     /// Nanoseconds until `w` would fit, without taking anything (0 = fits now).
-    pub(crate) fn wait_for(&self, cell: &AtomicU64, now: u64, w: u64) -> u64 {
-        match self.plan(cell.load(Ordering::Acquire), now, w) {
+    pub(crate) fn wait_for(&self, b: Budget<'_>, now: u64, w: u64) -> u64 {
+        match self.plan(self.current(b, now), now, w) {
             Ok(_) => 0,
             Err(wait) => wait,
         }
     }
 
     /// Weight counted against the budget at `now`.
-    pub(crate) fn usage(&self, cell: &AtomicU64, now: u64) -> u64 {
-        let word = cell.load(Ordering::Acquire);
+    pub(crate) fn usage(&self, b: Budget<'_>, now: u64) -> u64 {
+        let word = self.current(b, now);
         match *self {
             Algo::Fixed { interval, .. } => fixed_view(word, now, interval).1,
-            Algo::Bucket { ei, .. } => (word.max(now) - now).div_ceil(ei),
+            Algo::Bucket { ei, tau } => (word.max(now).min(now.saturating_add(tau)) - now).div_ceil(ei),
             Algo::Sliding { width, n, bits, epoch_bits, .. } => {
                 let counts = sliding_view(word, now, width, n, bits, epoch_bits).1;
                 (0..n).map(|i| (counts >> (i * bits)) & mask(bits)).sum()
@@ -212,17 +361,19 @@ impl Algo {
     }
 
     /// Raises the usage to at least `used` (the venue's own count, from a response header).
-    pub(crate) fn observe(&self, cell: &AtomicU64, now: u64, used: u64) {
-        let mut cur = cell.load(Ordering::Acquire);
+    pub(crate) fn observe(&self, b: Budget<'_>, now: u64, used: u64) {
+        let cell = b.word;
+        let (mut cur, mut expired) = self.prepare(b, cell.load(Ordering::Acquire), now);
         loop {
+            let base = if expired { 0 } else { cur };
             let next = match *self {
                 Algo::Fixed { interval, limit } => {
-                    let (idx, count) = fixed_view(cur, now, interval);
+                    let (idx, count) = fixed_view(base, now, interval);
                     (idx << 32) | count.max(used.min(limit.max(count)))
                 }
                 Algo::Bucket { ei, .. } => cur.max(now.saturating_add(used.saturating_mul(ei))),
                 Algo::Sliding { width, limit, n, bits, epoch_bits } => {
-                    let (epoch, counts) = sliding_view(cur, now, width, n, bits, epoch_bits);
+                    let (epoch, counts) = sliding_view(base, now, width, n, bits, epoch_bits);
                     let sum: u64 = (0..n).map(|i| (counts >> (i * bits)) & mask(bits)).sum();
                     let add = used.min(limit).saturating_sub(sum).min(mask(bits) - (counts & mask(bits)));
                     (epoch << (n * bits)) | (counts + add)
@@ -231,17 +382,24 @@ impl Algo {
             if next == cur {
                 return;
             }
+            self.touch(b, now);
             // SYNC POINT: budget word (see `try_take`).
             match cell.compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire) {
                 Ok(_) => return,
-                Err(seen) => cur = seen,
+                Err(seen) => {
+                    if seen != cur {
+                        expired = false;
+                    }
+                    cur = seen;
+                }
             }
         }
     }
 }
 
 /// Window number (mod 2^32) and count in effect at `now`. A stored window ahead of `now` (the
-/// clock stepped back) stays in effect, which can only make the limiter stricter.
+/// clock stepped back) keeps its count, in the current window: it expires when that window
+/// ends, so a step back neither frees budget nor holds it for as long as the step.
 #[inline]
 fn fixed_view(word: u64, now: u64, interval: Divisor) -> (u64, u64) {
     let idx = interval.div(now) & mask(32);
@@ -250,7 +408,7 @@ fn fixed_view(word: u64, now: u64, interval: Divisor) -> (u64, u64) {
     if word == 0 {
         (idx, 0)
     } else if stored == idx || (ahead != 0 && ahead < 1 << 31) {
-        (stored, word & mask(32))
+        (idx, word & mask(32))
     } else {
         (idx, 0)
     }
@@ -268,7 +426,12 @@ fn fixed_window_end(idx: u64, now: u64, interval: Divisor) -> u64 {
 /// so that count 0 is the bucket `now` falls in.
 #[inline]
 fn sliding_view(word: u64, now: u64, width: Divisor, n: u32, bits: u32, epoch_bits: u32) -> (u64, u64) {
-    let cur = width.div(now) & mask(epoch_bits);
+    sliding_view_at(word, width.div(now) & mask(epoch_bits), n, bits, epoch_bits)
+}
+
+/// As [`sliding_view`], at bucket number `cur` (mod 2^`epoch_bits`).
+#[inline]
+fn sliding_view_at(word: u64, cur: u64, n: u32, bits: u32, epoch_bits: u32) -> (u64, u64) {
     let stored = word >> (n * bits);
     let counts = word & mask(n * bits);
     if counts == 0 {
@@ -276,8 +439,9 @@ fn sliding_view(word: u64, now: u64, width: Divisor, n: u32, bits: u32, epoch_bi
     }
     let behind = cur.wrapping_sub(stored) & mask(epoch_bits);
     if behind == 0 || behind >= 1 << (epoch_bits - 1) {
-        // Same bucket, or the stored one is ahead (clock stepped back): keep it.
-        (stored, counts)
+        // Same bucket, or the stored one is ahead (planned on a clock that has since stepped
+        // back, before the step was seen): the counts stay, the newest in the current bucket.
+        (cur, counts)
     } else if behind >= u64::from(n) {
         (cur, 0)
     } else {
@@ -285,9 +449,154 @@ fn sliding_view(word: u64, now: u64, width: Divisor, n: u32, bits: u32, epoch_bi
     }
 }
 
+/// How a budget word counts now (see `Algo::settle`).
+#[derive(Debug, Clone, Copy)]
+enum Settled {
+    /// As it is.
+    Same,
+    /// Nothing: every count in it has expired.
+    Expired,
+    /// As this word: the clock stepped back behind the newest grant, whose counts are moved
+    /// to now, to expire from here.
+    Moved(u64),
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Divisor;
+    use std::{
+        sync::atomic::{AtomicU64, Ordering},
+        time::Duration,
+    };
+
+    use super::{Algo, Budget, Divisor, Taken};
+    use crate::rate_limit::Rule;
+
+    const SEC: u64 = 1_000_000_000;
+
+    /// One budget's two words, as a limiter keeps them.
+    struct Cells([AtomicU64; 2]);
+
+    impl Cells {
+        fn new() -> Cells {
+            Cells([AtomicU64::new(0), AtomicU64::new(0)])
+        }
+        fn budget(&self) -> Budget<'_> {
+            Budget { word: &self.0[0], touched: &self.0[1] }
+        }
+    }
+
+    #[test]
+    fn a_token_bucket_undo_after_another_process_moved_on_hands_out_nothing() {
+        // Burst 2 per second. Process 1 takes one token at 0 s; process 2 takes two at 2 s;
+        // process 1 gives its token back (a later rule refused it); a third take at 2 s must
+        // still be refused.
+        let algo = Algo::new(&Rule::token_bucket("b", 2, Duration::from_secs(1)));
+        let c = Cells::new();
+        let p1 = algo.try_take(c.budget(), SEC, 1).unwrap();
+        algo.try_take(c.budget(), 3 * SEC, 1).unwrap();
+        algo.try_take(c.budget(), 3 * SEC, 1).unwrap();
+        algo.undo(c.budget(), p1);
+        assert!(algo.try_take(c.budget(), 3 * SEC, 1).is_err(), "the undo gave out another process's budget");
+    }
+
+    #[test]
+    fn a_token_bucket_undo_right_after_its_grant_gives_it_back() {
+        let algo = Algo::new(&Rule::token_bucket("b", 2, Duration::from_secs(1)));
+        let c = Cells::new();
+        algo.try_take(c.budget(), SEC, 1).unwrap();
+        let t = algo.try_take(c.budget(), SEC, 1).unwrap();
+        assert!(algo.try_take(c.budget(), SEC, 1).is_err());
+        algo.undo(c.budget(), t);
+        assert!(algo.try_take(c.budget(), SEC, 1).is_ok(), "given back");
+    }
+
+    /// What one process does to a budget, one atomic step at a time.
+    #[derive(Debug, Clone, Copy)]
+    enum Op {
+        /// Takes `w` at `at` (ns); a grant is remembered for the process's undo.
+        Take { at: u64, w: u64 },
+        /// Gives back the process's last grant.
+        Undo,
+    }
+
+    /// Runs every interleaving of `procs` (each process's steps in its own order) against a
+    /// fresh budget and returns the most weight ever granted and not given back, over all
+    /// interleavings, with the interleaving that reached it.
+    fn worst(algo: Algo, procs: &[Vec<Op>]) -> (u64, Vec<usize>) {
+        fn go(
+            algo: Algo,
+            procs: &[Vec<Op>],
+            pos: &mut Vec<usize>,
+            order: &mut Vec<usize>,
+            best: &mut (u64, Vec<usize>),
+        ) {
+            if pos.iter().zip(procs).all(|(p, ops)| *p == ops.len()) {
+                // Replay this order.
+                let c = Cells::new();
+                let mut last: Vec<Option<(Taken, u64)>> = vec![None; procs.len()];
+                let mut held = 0u64;
+                let mut at = vec![0usize; procs.len()];
+                for &p in order.iter() {
+                    match procs[p][at[p]] {
+                        Op::Take { at: now, w } => {
+                            if let Ok(t) = algo.try_take(c.budget(), now, w) {
+                                last[p] = Some((t, w));
+                                held += w;
+                            }
+                        }
+                        Op::Undo => {
+                            if let Some((t, w)) = last[p].take() {
+                                let before = c.0[0].load(Ordering::Relaxed);
+                                algo.undo(c.budget(), t);
+                                // An undo that changed the word gave the weight back.
+                                if c.0[0].load(Ordering::Relaxed) != before {
+                                    held -= w;
+                                }
+                            }
+                        }
+                    }
+                    at[p] += 1;
+                }
+                if held > best.0 {
+                    *best = (held, order.clone());
+                }
+                return;
+            }
+            for p in 0..procs.len() {
+                if pos[p] < procs[p].len() {
+                    pos[p] += 1;
+                    order.push(p);
+                    go(algo, procs, pos, order, best);
+                    order.pop();
+                    pos[p] -= 1;
+                }
+            }
+        }
+        let mut best = (0, Vec::new());
+        go(algo, procs, &mut vec![0; procs.len()], &mut Vec::new(), &mut best);
+        best
+    }
+
+    #[test]
+    fn no_interleaving_of_grants_and_undos_exceeds_the_limit() {
+        // Every rule kind with a limit of 2 per second; three processes act within one second
+        // (so nothing expires in between and the limit is a hard bound on what is held).
+        let rules = [
+            Rule::token_bucket("b", 2, Duration::from_secs(1)),
+            Rule::fixed_window("f", 2, Duration::from_secs(1)),
+            Rule::sliding_window("s", 2, Duration::from_secs(1)),
+        ];
+        let t = |ms: u64| 10 * SEC + ms * 1_000_000;
+        let procs = vec![
+            vec![Op::Take { at: t(0), w: 1 }, Op::Undo, Op::Take { at: t(30), w: 1 }],
+            vec![Op::Take { at: t(10), w: 2 }, Op::Undo],
+            vec![Op::Take { at: t(20), w: 1 }, Op::Take { at: t(40), w: 1 }],
+        ];
+        for rule in &rules {
+            let (held, order) = worst(Algo::new(rule), &procs);
+            assert!(held <= 2, "{}: {held} held after order {order:?}", rule.name);
+        }
+    }
 
     #[test]
     fn divisor_is_exact() {
