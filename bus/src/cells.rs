@@ -104,8 +104,7 @@ impl SharedCells {
     /// the file does not exist.
     pub fn open(path: impl AsRef<Path>, tag: u64, cells: usize) -> Result<SharedCells, OpenError> {
         let path = path.as_ref();
-        let file = OpenOptions::new().read(true).write(true).open(path).map_err(io("open", path))?;
-        let len = file.metadata().map_err(io("stat", path))?.len();
+        let (file, len) = crate::shm::open_regular(path, true)?;
         let header = (HEADER_WORDS * 8) as u64;
         if len < header {
             return Err(OpenError::Truncated { len, expected: header });
@@ -163,7 +162,7 @@ impl SharedCells {
                 .open(&tmp)
                 .map_err(io("create", &tmp))?;
             file.set_permissions(fs::Permissions::from_mode(mode)).map_err(io("chmod", &tmp))?;
-            file.set_len(((HEADER_WORDS + cells) * 8) as u64).map_err(io("resize", &tmp))?;
+            crate::shm::reserve(&file, ((HEADER_WORDS + cells) * 8) as u64).map_err(io("reserve space for", &tmp))?;
             // SAFETY: the temporary file is private to this process until it is linked, and is
             // accessed only as atomics through `Region::words`.
             let map = unsafe { memmap2::MmapOptions::new().map_mut(&file) }.map_err(io("map", &tmp))?;

@@ -186,7 +186,8 @@ impl RingDir {
         Ok(out)
     }
 
-    /// Writes the instrument table beside the rings (atomically: temporary file, then rename).
+    /// Writes the instrument table beside the rings (atomically: temporary file, then rename),
+    /// with mode 0640.
     ///
     /// # Errors
     ///
@@ -199,7 +200,16 @@ impl RingDir {
         })?;
         let dst = self.path.join(INSTRUMENTS_FILE);
         let tmp = self.path.join(format!(".{INSTRUMENTS_FILE}.{}.tmp", std::process::id()));
-        fs::write(&tmp, table.to_bytes()).map_err(|source| OpenError::Io { op: "write", path: tmp.clone(), source })?;
+        let write = || -> std::io::Result<()> {
+            use std::{
+                io::Write,
+                os::unix::fs::{OpenOptionsExt, PermissionsExt},
+            };
+            let mut f = fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o640).open(&tmp)?;
+            f.set_permissions(fs::Permissions::from_mode(0o640))?;
+            f.write_all(&table.to_bytes())
+        };
+        write().map_err(|source| OpenError::Io { op: "write", path: tmp.clone(), source })?;
         fs::rename(&tmp, &dst).map_err(|source| OpenError::Io { op: "rename", path: dst, source })
     }
 
@@ -207,14 +217,22 @@ impl RingDir {
     ///
     /// # Errors
     ///
-    /// [`OpenError::Io`] when the file exists but cannot be read; a damaged table is reported
-    /// as `Ok(Some(Err(..)))`.
+    /// [`OpenError::Io`] when the file exists but cannot be read,
+    /// [`OpenError::NotARegularFile`] when something else has its name; a damaged table is
+    /// reported as `Ok(Some(Err(..)))`.
     pub fn load_instruments(&self) -> Result<Option<Result<InstrumentTable, mdbus_schemas::TableError>>, OpenError> {
         let p = self.path.join(INSTRUMENTS_FILE);
-        match fs::read(&p) {
-            Ok(bytes) => Ok(Some(InstrumentTable::from_bytes(&bytes))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(OpenError::Io { op: "read", path: p, source }),
-        }
+        let mut file = match shm::open_regular(&p, false) {
+            Ok((f, _)) => f,
+            Err(OpenError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut file, &mut bytes).map_err(|source| OpenError::Io {
+            op: "read",
+            path: p,
+            source,
+        })?;
+        Ok(Some(InstrumentTable::from_bytes(&bytes)))
     }
 }

@@ -83,6 +83,22 @@ pub enum OpenError {
     /// The ring name is empty, too long or has characters outside `[A-Za-z0-9._-]`.
     #[error("invalid ring name {0:?}: use 1-100 characters from [A-Za-z0-9._-]")]
     InvalidName(String),
+    /// The path names something other than a regular file (a FIFO, a directory, a device, a
+    /// socket): it is not opened, so nothing waits on it.
+    #[error("{path} is a {found}, not a ring file")]
+    NotARegularFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is.
+        found: &'static str,
+    },
+    /// The header's head (the number of records published) is beyond any sequence a ring
+    /// can reach.
+    #[error("ring head {0} is out of range (at most {max})", max = crate::layout::MAX_SEQ)]
+    BadHead(u64),
+    /// A reader was asked to start at a sequence beyond any a ring can reach.
+    #[error("start sequence {0} is out of range (at most {max})", max = crate::layout::MAX_SEQ)]
+    BadStart(u64),
 }
 
 /// Why [`Reader::try_read`](crate::Reader::try_read) returned no record.

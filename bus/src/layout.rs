@@ -53,6 +53,11 @@ pub(crate) const PUBLISH_TS_WORD: usize = 5;
 /// Largest capacity a ring may have.
 pub const MAX_CAPACITY: u64 = 1 << 32;
 
+/// The largest sequence a ring's head or a reader's position may hold: far beyond what any
+/// writer reaches (2^62 records at a billion a second take 146 years), and small enough that
+/// a slot's sequence word (`2n + 2`) never overflows.
+pub const MAX_SEQ: u64 = 1 << 62;
+
 /// Shape of a validated ring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Geometry {
@@ -106,8 +111,7 @@ pub(crate) fn init_header(words: &[AtomicU64], geo: &Geometry, created_ns: u64) 
 
 /// Validates a header over `words` (the whole file) and returns the ring's geometry.
 #[cfg_attr(loom, allow(dead_code))]
-pub(crate) fn validate(words: &[AtomicU64]) -> Result<Geometry, OpenError> {
-    let len = words.len() as u64 * 8;
+pub(crate) fn validate(words: &[AtomicU64], len: u64) -> Result<Geometry, OpenError> {
     if words.len() < HEADER_WORDS {
         return Err(OpenError::Truncated { len, expected: HEADER_BYTES as u64 });
     }
@@ -141,8 +145,12 @@ pub(crate) fn validate(words: &[AtomicU64]) -> Result<Geometry, OpenError> {
     let capacity = words[W_CAPACITY].load(Ordering::Relaxed);
     let geo = Geometry::new(kind, capacity)?;
     let expected = geo.total_words() as u64 * 8;
-    if len < expected {
+    if len < expected || words.len() < geo.total_words() {
         return Err(OpenError::Truncated { len, expected });
+    }
+    let head = words[W_HEAD].load(Ordering::Acquire);
+    if head > MAX_SEQ {
+        return Err(OpenError::BadHead(head));
     }
     Ok(geo)
 }

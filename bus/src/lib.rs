@@ -65,7 +65,7 @@ pub use counting::CountingAllocator;
 #[cfg(not(loom))]
 pub use dir::{DEFAULT_DIR, DIR_ENV, INSTRUMENTS_FILE, RingDir, RingEntry, RingInfo};
 pub use error::{OpenError, PublishError, ReadError};
-pub use layout::{HEADER_BYTES, MAX_CAPACITY};
+pub use layout::{HEADER_BYTES, MAX_CAPACITY, MAX_SEQ};
 #[cfg(not(loom))]
 pub use readers::{READER_SLOTS, ReaderSlot, announced_readers, readers_path};
 pub use ring::{HeapRing, Reader, RecordRef, Start, Writer};

@@ -320,7 +320,10 @@ impl Reader {
             #[cfg(not(loom))]
             announced: None,
         };
-        reader.seek(start);
+        // An out-of-range start was refused by the opener: start at the head instead.
+        if reader.seek(start).is_err() {
+            let _ = reader.seek(Start::Head);
+        }
         reader
     }
 
@@ -353,7 +356,7 @@ impl Reader {
                 self.next = n + 1;
                 #[cfg(not(loom))]
                 if let Some((a, at)) = &mut self.announced
-                    && self.next - *at >= ANNOUNCE_EVERY
+                    && self.next.abs_diff(*at) >= ANNOUNCE_EVERY
                 {
                     *at = self.next;
                     a.update(self.next, self.lost);
@@ -374,7 +377,7 @@ impl Reader {
         // still be intact; the head may already have moved on, which only shows up as another
         // overrun on the next call, so every lost record is counted exactly once.
         // SYNC POINT: head advanced (pairs with the writer's Release store of the head).
-        let head = words[W_HEAD].load(Ordering::Acquire);
+        let head = words[W_HEAD].load(Ordering::Acquire).min(crate::layout::MAX_SEQ);
         let resume = head.saturating_sub(self.geo.capacity).max(n + 1);
         let lost = resume - n;
         self.next = resume;
@@ -408,14 +411,28 @@ impl Reader {
         Ok(())
     }
 
-    /// Moves the reader.
-    pub fn seek(&mut self, start: Start) {
-        let head = self.head();
+    /// Moves the reader, forwards or backwards.
+    ///
+    /// # Errors
+    ///
+    /// [`OpenError::BadStart`] for a sequence beyond [`MAX_SEQ`](crate::MAX_SEQ); the reader
+    /// then stays where it was.
+    pub fn seek(&mut self, start: Start) -> Result<(), OpenError> {
+        // A head beyond any reachable sequence is a damaged header: read it as the limit, so
+        // positions stay in range (a slot's sequence word is `2n + 2`).
+        let head = self.head().min(crate::layout::MAX_SEQ);
         self.next = match start {
             Start::Head => head,
             Start::Oldest => head.saturating_sub(self.geo.capacity),
+            Start::Seq(n) if n > crate::layout::MAX_SEQ => return Err(OpenError::BadStart(n)),
             Start::Seq(n) => n,
         };
+        #[cfg(not(loom))]
+        if let Some((a, at)) = &mut self.announced {
+            *at = self.next;
+            a.update(self.next, self.lost);
+        }
+        Ok(())
     }
 
     /// Returns the sequence of the next record this reader will read.
@@ -680,9 +697,9 @@ mod tests {
         let mut r = ring.reader_at(Start::Oldest);
         assert_eq!(r.position(), w.head() - 4);
         assert_eq!(r.try_read().unwrap().get::<Trade>().unwrap().price, 6);
-        r.seek(Start::Seq(w.head() - 1));
+        r.seek(Start::Seq(w.head() - 1)).unwrap();
         assert_eq!(r.try_read().unwrap().get::<Trade>().unwrap().price, 9);
-        r.seek(Start::Head);
+        r.seek(Start::Head).unwrap();
         assert_eq!(r.try_read().err(), Some(ReadError::Empty));
     }
 }

@@ -76,7 +76,8 @@ pub(crate) fn lock_path(ring: &Path) -> PathBuf {
 
 /// Returns `true` when a live process holds the writer lock of the ring at `ring`.
 pub(crate) fn writer_alive(ring: &Path) -> bool {
-    let Ok(f) = File::open(lock_path(ring)) else {
+    let ring = fs::canonicalize(ring).unwrap_or_else(|_| ring.to_path_buf());
+    let Ok((f, _)) = open_regular(&lock_path(&ring), false) else {
         return false;
     };
     match f.try_lock_shared() {
@@ -113,28 +114,82 @@ fn take_lock(ring: &Path, mode: u32) -> Result<File, OpenError> {
     Err(OpenError::WriterAlive { pid })
 }
 
+/// What a path that is not a regular file is, for the error message.
+fn file_kind(ft: fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if ft.is_dir() {
+        "directory"
+    } else if ft.is_fifo() {
+        "FIFO"
+    } else if ft.is_socket() {
+        "socket"
+    } else if ft.is_block_device() {
+        "block device"
+    } else if ft.is_char_device() {
+        "character device"
+    } else {
+        "special file"
+    }
+}
+
+/// Opens an existing ring file, read-only or read-write, without ever blocking: the open is
+/// non-blocking (a FIFO put in a ring's place would otherwise wait for a writer forever), and
+/// anything but a regular file is refused before it is used. Returns the file and its length.
+pub(crate) fn open_regular(path: &Path, write: bool) -> Result<(File, u64), OpenError> {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(write)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(io("open", path))?;
+    let meta = file.metadata().map_err(io("stat", path))?;
+    if !meta.file_type().is_file() {
+        return Err(OpenError::NotARegularFile { path: path.to_path_buf(), found: file_kind(meta.file_type()) });
+    }
+    Ok((file, meta.len()))
+}
+
+/// The path a writer locks and writes: the ring file with every symbolic link in its
+/// directory and in its own name resolved, so that every alias of one ring file takes the same
+/// lock.
+fn canonical(path: &Path) -> Result<PathBuf, OpenError> {
+    if let Ok(p) = fs::canonicalize(path) {
+        return Ok(p);
+    }
+    // Not there yet: resolve the directory, keep the name.
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().ok_or_else(|| OpenError::InvalidName(path.display().to_string()))?;
+    Ok(fs::canonicalize(dir).map_err(io("resolve", dir))?.join(name))
+}
+
 fn peek_pid(ring: &Path) -> Option<u64> {
-    let region = map_read_only(ring).ok()?;
+    let (region, _) = map_read_only(ring).ok()?;
     let words = region.words();
     (words.len() > W_PID).then(|| words[W_PID].load(Ordering::Relaxed))
 }
 
-fn map_read_only(path: &Path) -> Result<Region, OpenError> {
-    let file = File::open(path).map_err(io("open", path))?;
-    let len = file.metadata().map_err(io("stat", path))?.len();
+/// Maps the ring file at `path` read-only; returns the mapping and the file's length.
+fn map_read_only(path: &Path) -> Result<(Region, u64), OpenError> {
+    let (file, len) = open_regular(path, false)?;
     if len < layout::HEADER_BYTES as u64 {
         return Err(OpenError::Truncated { len, expected: layout::HEADER_BYTES as u64 });
     }
     // SAFETY: the mapping is only ever accessed through `Region::words` as atomics, so stores
-    // by the writer process are not data races, and the file is never truncated while mapped
-    // (writers only create new files and rename them into place).
+    // by the writer process are not data races. mdbus never truncates a mapped ring file
+    // (writers create new files and rename them into place, and reserve their whole size at
+    // creation); a file truncated by someone else is refused at open (its length is checked
+    // against the header) and otherwise outside what a mapping can guard against (README,
+    // "Ring files").
     let map = unsafe { memmap2::MmapOptions::new().map(&file) }.map_err(io("map", path))?;
-    Region::read_only(map).ok_or(OpenError::Truncated { len, expected: layout::HEADER_BYTES as u64 })
+    let region = Region::read_only(map).ok_or(OpenError::Truncated { len, expected: layout::HEADER_BYTES as u64 })?;
+    Ok((region, len))
 }
 
 fn map_read_write(path: &Path, opts: &RingOptions) -> Result<Region, OpenError> {
-    let file = OpenOptions::new().read(true).write(true).open(path).map_err(io("open", path))?;
-    let len = file.metadata().map_err(io("stat", path))?.len();
+    let (file, len) = open_regular(path, true)?;
     if len < layout::HEADER_BYTES as u64 {
         return Err(OpenError::Truncated { len, expected: layout::HEADER_BYTES as u64 });
     }
@@ -188,7 +243,7 @@ fn create_file(path: &Path, geo: &Geometry, opts: &RingOptions) -> Result<(), Op
         .map_err(io("create", &tmp))?;
     let result = (|| {
         file.set_permissions(fs::Permissions::from_mode(opts.mode)).map_err(io("chmod", &tmp))?;
-        file.set_len(geo.total_words() as u64 * 8).map_err(io("resize", &tmp))?;
+        reserve(&file, geo.total_words() as u64 * 8).map_err(io("reserve space for", &tmp))?;
         let region = map_read_write(&tmp, &RingOptions { populate: false, lock_memory: false, ..opts.clone() })?;
         layout::init_header(region.words(), geo, now_ns());
         drop(region);
@@ -198,6 +253,21 @@ fn create_file(path: &Path, geo: &Geometry, opts: &RingOptions) -> Result<(), Op
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Gives `file` a length of `len` bytes, every block of them allocated now: a filesystem short
+/// of space fails here with `ENOSPC` rather than with `SIGBUS` at the first write into a hole.
+pub(crate) fn reserve(file: &File, len: u64) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let len = libc::off_t::try_from(len).map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+    // SAFETY: `file` is an open descriptor for the duration of the call; posix_fallocate reads
+    // no memory of ours.
+    match unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, len) } {
+        0 => Ok(()),
+        // A filesystem without fallocate: fall back to a sparse length.
+        libc::EOPNOTSUPP => file.set_len(len as u64),
+        e => Err(std::io::Error::from_raw_os_error(e)),
+    }
 }
 
 impl Writer {
@@ -240,12 +310,15 @@ impl Writer {
                 .create(dir)
                 .map_err(io("create directory", dir))?;
         }
+        // One ring file, one lock, whatever path led to it.
+        let path = &canonical(path)?;
         let lock = take_lock(path, opts.mode)?;
         if !path.exists() {
             create_file(path, &geo, opts)?;
         }
         let region = map_read_write(path, opts)?;
-        let found = match layout::validate(region.words()) {
+        let len = region.words().len() as u64 * 8;
+        let found = match layout::validate(region.words(), len) {
             Ok(g) => g,
             // A creator that died before its rename leaves only a temporary file; one that died
             // before the init word leaves nothing usable: with the lock held, start afresh.
@@ -291,8 +364,13 @@ impl Reader {
     /// As [`Reader::open`].
     pub fn open_at(path: impl AsRef<Path>, start: Start) -> Result<Reader, OpenError> {
         let path = path.as_ref();
-        let region = map_read_only(path)?;
-        let geo = layout::validate(region.words())?;
+        if let Start::Seq(n) = start
+            && n > layout::MAX_SEQ
+        {
+            return Err(OpenError::BadStart(n));
+        }
+        let (region, len) = map_read_only(path)?;
+        let geo = layout::validate(region.words(), len)?;
         Ok(Reader::new(region, geo, start, Some(path.to_path_buf())))
     }
 }

@@ -27,7 +27,7 @@ fn publish_and_read_allocate_nothing() {
         }
     }
     for r in &mut readers {
-        r.seek(Start::Head);
+        r.seek(Start::Head).unwrap();
     }
     let before = CountingAllocator::thread_allocations();
     let mut sum = 0i64;

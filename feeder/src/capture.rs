@@ -154,13 +154,26 @@ pub struct CaptureWriter {
 }
 
 impl CaptureWriter {
-    /// Creates `path` (replacing it) and writes the header.
+    /// Creates `path` (replacing it) with mode 0640 and writes the header.
     ///
     /// # Errors
     ///
     /// When the file cannot be written.
     pub fn create(path: &Path, meta: &Meta) -> Result<CaptureWriter, CaptureError> {
-        let mut out = BufWriter::new(File::create(path)?);
+        CaptureWriter::create_with_mode(path, meta, 0o640)
+    }
+
+    /// Creates `path` (replacing it) with file mode `mode` (0600 for captures of private
+    /// data) and writes the header. A file that is already there takes the mode too.
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be written.
+    pub fn create_with_mode(path: &Path, meta: &Meta, mode: u32) -> Result<CaptureWriter, CaptureError> {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(mode).open(path)?;
+        file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        let mut out = BufWriter::new(file);
         let meta = serde_json::to_vec(meta).map_err(|e| CaptureError::Header(e.to_string()))?;
         let mut head = Vec::with_capacity(32 + meta.len());
         head.extend_from_slice(MAGIC);

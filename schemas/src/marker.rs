@@ -15,7 +15,9 @@ impl MarkerCode {
     /// The connection to the venue was lost; state derived from it is stale.
     pub const DISCONNECTED: MarkerCode = MarkerCode(2);
     /// A venue sequence gap: `header.venue_seq` arrived, `detail` was expected. Book state of
-    /// the instrument is invalid until [`MarkerCode::RESYNC_DONE`].
+    /// the instrument is invalid until [`MarkerCode::RESYNC_DONE`]. With instrument 0, records
+    /// of the ring itself were lost where the marker stands (a recorder or a bridge was lapped
+    /// by the ring's writer): `detail` is how many.
     pub const GAP: MarkerCode = MarkerCode(3);
     /// A book resynchronisation started; clear the instrument's book.
     pub const RESYNC_START: MarkerCode = MarkerCode(4);

@@ -1153,7 +1153,7 @@ fn main() -> Result<()> {
                 From::Head => Start::Head,
                 From::Oldest => Start::Oldest,
             };
-            let n = mdbus_tools::replay::record(
+            let r = mdbus_tools::replay::record(
                 &path,
                 &file,
                 start,
@@ -1162,7 +1162,13 @@ fn main() -> Result<()> {
                 &mut |n| eprint!("\rrecording {ring}: {n} records   "),
             )?;
             eprintln!();
-            println!("recorded {n} records of {ring} into {}", file.display());
+            println!("recorded {} records of {ring} into {}", r.records, file.display());
+            if r.lost > 0 {
+                println!(
+                    "lost {} records: the writer lapped the recorder (gap markers with the count are in the capture)",
+                    r.lost
+                );
+            }
         }
         Cmd::Replay { file, name, speed, max, capacity, verify } => {
             let cap = mdbus_feeder::capture::read(&file).with_context(|| format!("reading {}", file.display()))?;

@@ -16,7 +16,7 @@ use mdbus_feeder::{
     Feed, Levels, Venue,
     capture::{Capture, CaptureError, CaptureWriter, Entry, Meta, MetaInstrument},
 };
-use mdbus_schemas::{Instrument, InstrumentId, InstrumentTable, Kind, MarkerCode, Nanos, Symbol};
+use mdbus_schemas::{Instrument, InstrumentId, InstrumentTable, Kind, Marker, MarkerCode, Nanos, Symbol};
 
 /// Errors of record and replay.
 #[derive(Debug, thiserror::Error)]
@@ -57,8 +57,37 @@ pub struct ReplayStats {
     pub errors: u64,
 }
 
+/// What [`record`] took in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Recorded {
+    /// Records written into the capture.
+    pub records: u64,
+    /// Records the recorder lost because the writer lapped it, each loss written into the
+    /// capture as a ring-wide `gap` marker carrying the count (see [`lost_marker`]).
+    pub lost: u64,
+}
+
+/// The ring-wide `gap` marker that stands for `lost` records a reader of the ring missed
+/// (instrument 0, `detail` = the count): what [`record`] writes into a capture where its reader
+/// was lapped, so a replay shows the hole with its exact size.
+pub fn lost_marker(lost: u64) -> Marker {
+    let mut m = Marker { code: MarkerCode::GAP, detail: lost, ..Marker::default() };
+    m.header.recv_ts = Nanos(mdbus_bus::now_ns());
+    m
+}
+
+/// Whether a ring carries account data (orders, fills, balances, positions): its captures
+/// are readable by their owner only.
+fn private_ring(name: &str, kind: Kind) -> bool {
+    name.ends_with(".account") || matches!(kind, Kind::ORDER | Kind::FILL | Kind::BALANCE | Kind::POSITION)
+}
+
 /// Records `path`'s ring into a capture at `out` for `duration` (or, with `until_caught_up`,
-/// until nothing is left to read), starting from `start`. Returns the number of records.
+/// until nothing is left to read), starting from `start`. Records lost because the ring's
+/// writer lapped the recorder are counted and written into the capture as a `gap` marker with
+/// the count, where they were lost. A capture of an account ring is created with mode 0600,
+/// any other with 0640.
 ///
 /// # Errors
 ///
@@ -70,7 +99,7 @@ pub fn record(
     duration: Duration,
     until_caught_up: bool,
     progress: &mut dyn FnMut(u64),
-) -> Result<u64, ReplayError> {
+) -> Result<Recorded, ReplayError> {
     let mut reader = Reader::open_at(ring, start)?;
     let dir = RingDir::new(ring.parent().unwrap_or(Path::new(".")));
     let table = dir.load_instruments().ok().flatten().and_then(Result::ok);
@@ -90,11 +119,13 @@ pub fn record(
             })
             .collect(),
     };
-    let mut w = CaptureWriter::create(out, &meta)?;
+    let mode = if private_ring(&name, reader.kind()) { 0o600 } else { 0o640 };
+    let mut w = CaptureWriter::create_with_mode(out, &meta, mode)?;
     let ring_kind = reader.kind().0;
     let t0 = Instant::now();
     let mut tick = Instant::now();
     let mut n = 0;
+    let mut lost = 0;
     let backoff = crossbeam_utils::Backoff::new();
     while t0.elapsed() < duration {
         match reader.try_read() {
@@ -103,7 +134,11 @@ pub fn record(
                 w.write(&Entry::Record { ring: ring_kind, bytes: rec.bytes().to_vec() })?;
                 n += 1;
             }
-            Err(ReadError::Overrun { .. }) => {}
+            Err(ReadError::Overrun { lost: l }) => {
+                lost += l;
+                let m = lost_marker(l);
+                w.write(&Entry::Record { ring: ring_kind, bytes: zerocopy::IntoBytes::as_bytes(&m).to_vec() })?;
+            }
             Err(ReadError::Empty) if until_caught_up => break,
             Err(ReadError::Empty) => backoff.snooze(),
         }
@@ -113,7 +148,7 @@ pub fn record(
         }
     }
     w.finish()?;
-    Ok(n)
+    Ok(Recorded { records: n, lost })
 }
 
 /// The ring a feed publishes records of `kind` in: `<feed>.quote`, `.trade`, `.book`, `.depth`,

@@ -200,3 +200,59 @@ fn a_rings_records_round_trip_through_record_and_replay() {
         assert_eq!(a[8..], b[8..]);
     }
 }
+
+#[test]
+fn a_recorder_lapped_by_the_writer_writes_the_exact_loss_into_the_capture() {
+    use mdbus_bus::{RingOptions, Start};
+    use mdbus_schemas::{Kind, Marker, MarkerCode, Trade};
+    use std::os::unix::fs::PermissionsExt;
+    let scratch = common::Scratch::new("replay-lost");
+    let rd = RingDir::new(scratch.0.join("rings"));
+    let mut w = rd.writer("feed.trade", Kind::TRADE, &RingOptions::default().capacity(16)).unwrap();
+    for i in 0..100 {
+        w.publish(&Trade { price: i, ..Trade::default() }).unwrap();
+    }
+    // From sequence 0: the writer's start marker and the first 84 trades are gone.
+    let file = scratch.0.join("lost.cap");
+    let ring = rd.ring_path("feed.trade").unwrap();
+    let got =
+        mdbus_tools::replay::record(&ring, &file, Start::Seq(0), Duration::from_secs(5), true, &mut |_| {}).unwrap();
+    assert_eq!((got.records, got.lost), (16, 85));
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o640);
+    let cap = capture::read(&file).unwrap();
+    let Entry::Record { bytes, .. } = &cap.entries[0] else { panic!("a record first") };
+    let m = <Marker as zerocopy::FromBytes>::read_from_bytes(&bytes[..64]).unwrap();
+    assert_eq!((m.header.kind, m.code, m.detail), (Kind::MARKER, MarkerCode::GAP, 85));
+    // Replayed, the ring shows the hole with its size before the records that survived.
+    replay(&cap, &RingDir::new(scratch.0.join("out")), "copy", 1024, Speed::Max, &mut |_, _| {}).unwrap();
+    let copied = common::read_all(&RingDir::new(scratch.0.join("out")), "copy.trade");
+    let gaps: Vec<u64> = copied
+        .iter()
+        .filter_map(|b| <Marker as zerocopy::FromBytes>::read_from_bytes(&b[..64]).ok())
+        .filter(|m| m.header.kind == Kind::MARKER && m.code == MarkerCode::GAP)
+        .map(|m| m.detail)
+        .collect();
+    assert_eq!(gaps, [85]);
+    // The command says so too.
+    let out = Command::new(MDBUS)
+        .args(["--dir"])
+        .arg(scratch.0.join("rings"))
+        .args(["record", "feed.trade"])
+        .arg(scratch.0.join("cli.cap"))
+        .args(["--from", "oldest", "--until-caught-up"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("recorded 16 records"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // An account ring's capture is its owner's only.
+    let mut a = rd.writer("feed.account", Kind::ORDER, &RingOptions::default().capacity(16)).unwrap();
+    a.publish(&mdbus_schemas::Order::default()).unwrap();
+    let acct = scratch.0.join("account.cap");
+    let ring = rd.ring_path("feed.account").unwrap();
+    mdbus_tools::replay::record(&ring, &acct, Start::Oldest, Duration::from_secs(5), true, &mut |_| {}).unwrap();
+    assert_eq!(std::fs::metadata(&acct).unwrap().permissions().mode() & 0o777, 0o600);
+}
