@@ -67,6 +67,37 @@ fn io<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> Op
     move |source| OpenError::Io { op, path: path.to_path_buf(), source }
 }
 
+/// Reads the cells of the file at `path` with `read(2)`, without mapping it: for a monitor
+/// looking at files that their owners may shorten or remove at any time. Validates the header
+/// as [`SharedCells::open`] does.
+pub(crate) fn read_cells(path: &Path, tag: u64, cells: usize) -> Result<Vec<u64>, OpenError> {
+    use std::io::Read;
+    let (file, _) = crate::shm::open_regular(path, false)?;
+    let want = (HEADER_WORDS + cells) * 8;
+    let mut bytes = Vec::with_capacity(want);
+    file.take(want as u64).read_to_end(&mut bytes).map_err(io("read", path))?;
+    if bytes.len() < want {
+        return Err(OpenError::Truncated { len: bytes.len() as u64, expected: want as u64 });
+    }
+    let w: Vec<u64> = bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or_default())).collect();
+    if w[W_MAGIC] != CELLS_MAGIC {
+        return Err(OpenError::BadMagic { found: w[W_MAGIC] });
+    }
+    if w[W_INIT] != CELLS_MAGIC ^ w[W_TAG] {
+        return Err(OpenError::NotInitialized);
+    }
+    if w[W_VERSION] != CELLS_VERSION {
+        return Err(OpenError::VersionMismatch { found: w[W_VERSION], expected: CELLS_VERSION });
+    }
+    if w[W_TAG] != tag {
+        return Err(OpenError::Incompatible { what: "tag", found: w[W_TAG], requested: tag });
+    }
+    if w[W_CELLS] != cells as u64 {
+        return Err(OpenError::Incompatible { what: "cells", found: w[W_CELLS], requested: cells as u64 });
+    }
+    Ok(w[HEADER_WORDS..].to_vec())
+}
+
 impl SharedCells {
     /// Opens the cells file at `path`, creating it with `cells` zeroed cells and file mode
     /// `mode` if it does not exist. Creation is race-free: of several processes creating the
@@ -110,8 +141,9 @@ impl SharedCells {
             return Err(OpenError::Truncated { len, expected: header });
         }
         // SAFETY: the mapping is only ever accessed through `Region::words` as atomics, so
-        // stores by other processes are not data races, and cells files are never truncated
-        // while mapped (they are created under a temporary name and linked into place).
+        // stores by other processes are not data races. mdbus never truncates a cells file: it
+        // is created whole under a temporary name and linked into place, and its length was
+        // checked above; monitors read other processes' files with `read_cells`, not a mapping.
         let map = unsafe { memmap2::MmapOptions::new().populate().map_mut(&file) }.map_err(io("map", path))?;
         let region = Region::read_write(map).ok_or(OpenError::Truncated { len, expected: header })?;
         let w = region.words();

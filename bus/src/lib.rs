@@ -67,7 +67,7 @@ pub use dir::{DEFAULT_DIR, DIR_ENV, INSTRUMENTS_FILE, RingDir, RingEntry, RingIn
 pub use error::{OpenError, PublishError, ReadError};
 pub use layout::{HEADER_BYTES, MAX_CAPACITY, MAX_SEQ};
 #[cfg(not(loom))]
-pub use readers::{READER_SLOTS, ReaderSlot, announced_readers, readers_path};
+pub use readers::{ReaderSlot, announced_readers, reader_files_of};
 pub use ring::{HeapRing, Reader, RecordRef, Start, Writer};
 #[cfg(not(loom))]
 pub use shm::RingOptions;

@@ -390,16 +390,17 @@ impl Reader {
         Err(ReadError::Overrun { lost })
     }
 
-    /// Makes this reader visible to monitors (`mdbus ls`): it takes a slot in the ring's
-    /// `.readers` file and keeps its position and losses there as it reads (every 64 records,
-    /// on an overrun, and when it catches up), with plain stores and no system call. The slot
-    /// is released when the reader is dropped.
+    /// Makes this reader visible to monitors (`mdbus ls`): it creates a small file of its own
+    /// beside the ring (`<ring>.<pid>.<n>.reader`, mode 0640) and keeps its position and
+    /// losses there as it reads (every 64 records, on an overrun, when it catches up and when
+    /// it seeks), with plain stores and no system call. No other reader can change that file,
+    /// and monitors read it without mapping it. The file is removed when the reader is dropped.
     ///
     /// # Errors
     ///
-    /// [`OpenError::Io`] when the readers file cannot be created or opened (a ring in a
-    /// directory this process cannot write to), [`OpenError::Incompatible`] when every slot is
-    /// taken by a live reader or the reader has no ring file (a heap ring).
+    /// [`OpenError::Io`] when the file cannot be created (a ring in a directory this process
+    /// cannot write to), [`OpenError::Incompatible`] when the reader has no ring file (a heap
+    /// ring).
     #[cfg(not(loom))]
     pub fn announce(&mut self) -> Result<(), OpenError> {
         let Some(path) = &self.path else {

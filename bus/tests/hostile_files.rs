@@ -213,3 +213,37 @@ fn tempfile_dir(tag: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&p).unwrap();
     p
 }
+
+#[test]
+fn each_announced_reader_has_a_file_of_its_own_that_monitors_read_without_mapping() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("hostile-readers");
+    let p = dir.path().join("r.ring");
+    let mut w = Writer::open_or_create(&p, Kind::TRADE, &RingOptions::default().capacity(64)).unwrap();
+    w.publish(&Trade::default()).unwrap();
+    let mut a = Reader::open_at(&p, Start::Oldest).unwrap();
+    a.announce().unwrap();
+    let mut b = Reader::open_at(&p, Start::Oldest).unwrap();
+    b.announce().unwrap();
+    b.try_read().unwrap();
+    let files = mdbus_bus::reader_files_of(&p).unwrap();
+    assert_eq!(files.len(), 2, "{files:?}");
+    for f in &files {
+        assert_eq!(std::fs::metadata(f).unwrap().permissions().mode() & 0o777, 0o640, "{}", f.display());
+    }
+    assert_eq!(mdbus_bus::announced_readers(&p).unwrap().len(), 2);
+    // Only a process with the owner's rights can change a reader's file (0640). If one
+    // shortens it, a monitor reading the files skips it and does not fault: it reads them
+    // with read(2), never through a mapping.
+    let victim = files.iter().find(|f| std::fs::metadata(f).is_ok()).unwrap();
+    std::fs::OpenOptions::new().write(true).open(victim).unwrap().set_len(3).unwrap();
+    let left = within_5s("listing readers", {
+        let p = p.clone();
+        move || mdbus_bus::announced_readers(&p).unwrap().len()
+    });
+    assert_eq!(left, 1);
+    // A reader's file goes with it.
+    drop(b);
+    drop(a);
+    assert!(mdbus_bus::reader_files_of(&p).unwrap().len() <= 1, "the undamaged file was removed");
+}

@@ -291,7 +291,9 @@ pub fn run(cfg: &DemoConfig, exe: &Path, out: &mut dyn Write) -> Result<DemoRepo
                 if let Ok(p) = cfg.dir.ring_path(&format!("{prefix}-{}.{ring}", v.name())) {
                     let _ = std::fs::remove_file(&p);
                     let _ = std::fs::remove_file(p.with_extension("lock"));
-                    let _ = std::fs::remove_file(mdbus_bus::readers_path(&p));
+                    for f in mdbus_bus::reader_files_of(&p).unwrap_or_default() {
+                        let _ = std::fs::remove_file(f);
+                    }
                 }
             }
         }

@@ -42,6 +42,27 @@ fn demo_runs_the_whole_path_and_every_reader_accounts_for_every_record() {
 }
 
 #[test]
+fn a_ring_directory_a_demo_leaves_behind_has_nothing_others_can_write() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("demo-keep");
+    let out =
+        Command::new(MDBUS).args(["--dir"]).arg(&dir).args(["demo", "--seconds", "2", "--keep"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut seen = 0;
+    let mut check = vec![dir.clone()];
+    while let Some(p) = check.pop() {
+        let mode = std::fs::symlink_metadata(&p).unwrap().permissions().mode();
+        assert_eq!(mode & 0o002, 0, "{} is writable by others ({mode:o})", p.display());
+        seen += 1;
+        if p.is_dir() {
+            check.extend(std::fs::read_dir(&p).unwrap().flatten().map(|e| e.path()));
+        }
+    }
+    assert!(seen > 10, "the rings were kept: {seen} entries");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn demo_with_every_venue_runs_them_through_one_feeder() {
     let dir = temp_dir("demo-all");
     let out = Command::new(MDBUS)
