@@ -158,6 +158,77 @@ class ReaderTest(unittest.TestCase):
         with self.assertRaises(BadRing):
             Ring(not_ring)
 
+    def _copy(self, name):
+        src = os.path.join(self.dir, "full", "sample.trade.ring")
+        dst = os.path.join(self.dir, name)
+        shutil.copy(src, dst)
+        return dst
+
+    def _patch(self, path, word, value):
+        with open(path, "r+b") as f:
+            f.seek(8 * word)
+            f.write(struct.pack("<Q", value))
+
+    def test_hostile_files_give_the_errors_the_rust_side_gives(self):
+        import threading
+
+        # A FIFO under a ring's name: refused at once, nothing waits.
+        fifo = os.path.join(self.dir, "x.ring")
+        os.mkfifo(fifo)
+        got = []
+        t = threading.Thread(target=lambda: got.append(self._raises(lambda: Ring(fifo))), daemon=True)
+        t.start()
+        t.join(5)
+        self.assertFalse(t.is_alive(), "opening a FIFO hangs")
+        self.assertIsInstance(got[0], mdbus_reader.NotARegularFile)
+        self.assertIn("FIFO", str(got[0]))
+        # A directory.
+        d = os.path.join(self.dir, "d.ring")
+        os.mkdir(d)
+        self.assertIsInstance(self._raises(lambda: Ring(d)), mdbus_reader.NotARegularFile)
+        # Capacity 0, and one that is not a power of two.
+        for cap in (0, 1, 3, 1 << 33):
+            p = self._copy("cap%d.ring" % cap)
+            self._patch(p, 4, cap)
+            e = self._raises(lambda: Ring(p))
+            self.assertIsInstance(e, BadRing)
+            self.assertIn("capacity %d" % cap, str(e))
+        # One byte short: reported with the real size.
+        p = self._copy("short.ring")
+        size = os.path.getsize(p)
+        os.truncate(p, size - 1)
+        e = self._raises(lambda: Ring(p))
+        self.assertIn("%d bytes, %d expected" % (size - 1, size), str(e))
+        # A head past any reachable sequence.
+        p = self._copy("head.ring")
+        self._patch(p, 48, (1 << 64) - 1)
+        self.assertIn("head", str(self._raises(lambda: Ring(p, start="head"))))
+        # A start out of range.
+        p = self._copy("start.ring")
+        self.assertIsInstance(self._raises(lambda: Ring(p, start=1 << 63)), ValueError)
+
+    def test_a_record_of_an_unknown_kind_is_a_typed_error(self):
+        p = self._copy("unknown.ring")
+        with Ring(p, start="oldest") as r:
+            seq = r.next
+            # The first record's kind byte (word 1 of the slot, its first byte).
+            base = 4096 + (seq % r.capacity) * r.record_size
+        with open(p, "r+b") as f:
+            f.seek(base + 8)
+            f.write(bytes([250]))
+        with Ring(p, start="oldest") as r:
+            e = self._raises(r.try_read)
+        self.assertIsInstance(e, mdbus_reader.UnknownRecord)
+        self.assertEqual((e.kind, e.seq), (250, seq))
+
+    @staticmethod
+    def _raises(f):
+        try:
+            f()
+        except Exception as e:  # noqa: BLE001 - the test looks at the type
+            return e
+        raise AssertionError("no error")
+
     def test_the_layout_hash_is_computed_like_the_rust_side(self):
         changed = json.loads(json.dumps(LAYOUT))
         changed["families"][1]["fields"][1]["offset"] += 8

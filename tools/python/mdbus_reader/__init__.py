@@ -28,6 +28,7 @@ import json
 import mmap
 import os
 import re
+import stat
 import struct
 
 __all__ = ["Ring", "Overrun", "LayoutMismatch", "BadRing", "LAYOUT", "LAYOUT_HASH", "layout_hash"]
@@ -43,9 +44,20 @@ _FORMAT_VERSION = 1
 _HEADER_BYTES = 4096
 _W_MAGIC, _W_VERSION, _W_LAYOUT, _W_RECORD_SIZE, _W_CAPACITY, _W_KIND, _W_INIT = 0, 1, 2, 3, 4, 5, 7
 _W_GENERATION, _W_HEAD = 17, 48
+# The largest head or position a ring can hold (as the Rust side's MAX_SEQ).
+MAX_SEQ = 1 << 62
+_MAX_CAPACITY = 1 << 32
 
 _FNV_PRIME = 0x100000001B3
 _MASK = (1 << 64) - 1
+
+
+def _file_kind(mode):
+    for test, name in ((stat.S_ISDIR, "directory"), (stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"),
+                       (stat.S_ISBLK, "block device"), (stat.S_ISCHR, "character device")):
+        if test(mode):
+            return name
+    return "special file"
 
 
 def _fnv(h, data):
@@ -93,6 +105,20 @@ class LayoutMismatch(BadRing):
     def __init__(self, ring_hash):
         super().__init__("layout hash %d in the ring, %d in this reader: regenerate layout.json with `mdbus layout`" % (ring_hash, LAYOUT_HASH))
         self.ring_hash = ring_hash
+
+
+class NotARegularFile(BadRing):
+    """The path is a FIFO, a directory, a device or a socket: it is not opened further, so
+    nothing waits on it."""
+
+
+class UnknownRecord(BadRing):
+    """A record of a kind this reader's layout does not know."""
+
+    def __init__(self, kind, seq):
+        super().__init__("record %d has kind %d, which this reader's layout does not know" % (seq, kind))
+        self.kind = kind
+        self.seq = seq
 
 
 class Overrun(Exception):
@@ -178,11 +204,18 @@ class Ring:
 
     def __init__(self, path, start="head"):
         self.path = str(path)
-        with open(self.path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
+        # Never wait on open (a FIFO under a ring's name would block until a writer came).
+        fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise NotARegularFile("%s is a %s, not a ring file" % (self.path, _file_kind(st.st_mode)))
+            size = st.st_size
             if size < _HEADER_BYTES:
-                raise BadRing("%s: %d bytes, shorter than a ring header" % (self.path, size))
-            self._mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+                raise BadRing("%s: truncated: %d bytes, %d expected" % (self.path, size, _HEADER_BYTES))
+            self._mm = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+        finally:
+            os.close(fd)
         words = struct.unpack_from("<8Q", self._mm, 0)
         if words[_W_MAGIC] != _MAGIC:
             raise BadRing("%s: not a ring (bad magic)" % self.path)
@@ -198,8 +231,13 @@ class Ring:
         fam = _FAMILIES.get(self.kind)
         if fam is None or fam["size"] != self.record_size:
             raise BadRing("%s: kind %d with %d-byte records is not in the layout" % (self.path, self.kind, self.record_size))
-        if self.capacity & (self.capacity - 1) or size < _HEADER_BYTES + self.capacity * self.record_size:
-            raise BadRing("%s: capacity %d does not fit the file" % (self.path, self.capacity))
+        if self.capacity < 2 or self.capacity > _MAX_CAPACITY or self.capacity & (self.capacity - 1):
+            raise BadRing("%s: ring capacity %d is not a power of two between 2 and 2^32" % (self.path, self.capacity))
+        expected = _HEADER_BYTES + self.capacity * self.record_size
+        if size < expected:
+            raise BadRing("%s: truncated: %d bytes, %d expected" % (self.path, size, expected))
+        if self.head() > MAX_SEQ:
+            raise BadRing("%s: ring head %d is out of range (at most %d)" % (self.path, self.head(), MAX_SEQ))
         self.family = fam["name"]
         self._decode = _DECODERS[self.kind]
         self.lost = 0
@@ -211,6 +249,8 @@ class Ring:
             self.next = max(0, head - self.capacity)
         else:
             self.next = int(start)
+            if not 0 <= self.next <= MAX_SEQ:
+                raise ValueError("start sequence %d is out of range (0 to %d)" % (self.next, MAX_SEQ))
 
     def head(self):
         """The sequence the next published record will get."""
@@ -240,7 +280,7 @@ class Ring:
         elif before < published:
             return None
         # A later lap holds the slot: resume at the oldest record that can still be intact.
-        resume = max(self.head() - self.capacity, n + 1)
+        resume = max(min(self.head(), MAX_SEQ) - self.capacity, n + 1)
         lost = resume - n
         self.next = resume
         self.lost += lost
@@ -254,7 +294,9 @@ class Ring:
             return None
         # Markers travel in every ring: each record decodes by its own kind.
         dec = _DECODERS.get(b[8]) if b[8] != self.kind else self._decode
-        return (dec or self._decode)(b)
+        if dec is None or _FAMILIES[b[8]]["size"] > len(b):
+            raise UnknownRecord(b[8], int.from_bytes(b[:8], "little"))
+        return dec(b)
 
     def read_array(self, max_records=65536):
         """Up to ``max_records`` available records of the ring's family as a numpy structured
