@@ -47,7 +47,9 @@ impl Writer {
             head += 1;
         }
         words[W_HEAD].store(head, Ordering::Release);
-        let generation = words[W_GENERATION].load(Ordering::Relaxed) + 1;
+        // Wrapping: a damaged header's generation must not stop a writer (it only has to
+        // change).
+        let generation = words[W_GENERATION].load(Ordering::Relaxed).wrapping_add(1);
         words[W_PID].store(u64::from(std::process::id()), Ordering::Relaxed);
         words[W_GENERATION].store(generation, Ordering::Release);
         let mut writer = Writer { region, geo, next: head, generation, _lock: lock };
