@@ -25,6 +25,8 @@ pub struct Writer {
     geo: Geometry,
     next: u64,
     generation: u64,
+    /// When the previous writer of this ring was last active (ns; 0 for a new ring).
+    previous_active_ns: u64,
     // Held for the writer's lifetime: the lock file whose flock marks this writer as alive.
     _lock: Option<std::fs::File>,
 }
@@ -47,12 +49,14 @@ impl Writer {
             head += 1;
         }
         words[W_HEAD].store(head, Ordering::Release);
+        // Relaxed: as above. The previous writer stamped it at its last publish or heartbeat.
+        let previous_active_ns = if head > 0 { words[W_HEARTBEAT].load(Ordering::Relaxed) } else { 0 };
         // Wrapping: a damaged header's generation must not stop a writer (it only has to
         // change).
         let generation = words[W_GENERATION].load(Ordering::Relaxed).wrapping_add(1);
         words[W_PID].store(u64::from(std::process::id()), Ordering::Relaxed);
         words[W_GENERATION].store(generation, Ordering::Release);
-        let mut writer = Writer { region, geo, next: head, generation, _lock: lock };
+        let mut writer = Writer { region, geo, next: head, generation, previous_active_ns, _lock: lock };
         let mut marker = Marker { code: MarkerCode::WRITER_STARTED, detail: generation, ..Marker::default() };
         marker.header.recv_ts = mdbus_schemas::Nanos(now_ns());
         writer.write(marker.as_bytes(), Stamp::Now);
@@ -192,6 +196,14 @@ impl Writer {
     /// Returns this writer's generation: 1 for the ring's first writer, +1 per restart.
     pub fn generation(&self) -> u64 {
         self.generation
+    }
+
+    /// When this writer took over a ring that held records, the time (ns since the epoch) its
+    /// previous writer was last active: its last publish or heartbeat. Nothing was published
+    /// between then and this writer's start marker: a hole in the data, which a feed restarted
+    /// on its rings reports per instrument (`MarkerCode::OUTAGE`). `None` for a new ring.
+    pub fn previous_active(&self) -> Option<mdbus_schemas::Nanos> {
+        (self.previous_active_ns != 0).then_some(mdbus_schemas::Nanos(self.previous_active_ns))
     }
 
     /// Returns the ring's primary record kind.

@@ -437,7 +437,8 @@ pub fn build(
                 qty_exp: i.qty_exp,
             })
             .collect();
-        let feed = Feed::new(venue, insts, rings(dir, &f.name, f.ring_capacity)?);
+        let mut feed = Feed::new(venue, insts, rings(dir, &f.name, f.ring_capacity)?);
+        feed.report_outage();
         let endpoint = Endpoint::parse(&f.url).ok_or_else(|| EngineError::Config(format!("bad url {}", f.url)))?;
         let symbols: Vec<&str> = f.symbols.iter().map(|s| s.symbol.as_str()).collect();
         let all =

@@ -154,6 +154,41 @@ impl Feed {
         }
     }
 
+    /// On rings that an earlier run of the feed left (its writer died or stopped): publishes an
+    /// `outage` marker per instrument in every ring, from the time that writer was last active
+    /// to now, since whatever the venue sent in between is not in the rings. The engine calls
+    /// it when a feed starts; a replay, which is no continuation of a live feed, does not.
+    pub fn report_outage(&mut self) {
+        let now = Nanos(mdbus_bus::now_ns());
+        for ring in [
+            &mut self.rings.quotes,
+            &mut self.rings.trades,
+            &mut self.rings.book,
+            &mut self.rings.depth,
+            &mut self.rings.bars,
+        ] {
+            let Some(since) = ring.previous_active() else { continue };
+            for inst in &self.instruments {
+                let m = Marker {
+                    header: Header {
+                        kind: Kind::MARKER,
+                        venue: inst.venue,
+                        instrument: inst.id,
+                        venue_ts: since,
+                        recv_ts: now,
+                        ..Header::default()
+                    },
+                    code: MarkerCode::OUTAGE,
+                    _pad: [0; 6],
+                    detail: now.0.saturating_sub(since.0),
+                };
+                if ring.publish(&m).is_ok() {
+                    self.stats.records += 1;
+                }
+            }
+        }
+    }
+
     /// Returns the counters.
     pub fn stats(&self) -> FeedStats {
         self.stats

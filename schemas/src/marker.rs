@@ -30,6 +30,10 @@ impl MarkerCode {
     /// A ring writer (re)started; `detail` is its generation. Records before it were published
     /// by the previous generation.
     pub const WRITER_STARTED: MarkerCode = MarkerCode(8);
+    /// The feed was down and restarted on its rings: the instrument has no data between
+    /// `header.venue_ts` (when the previous writer was last active) and this marker's
+    /// `header.recv_ts` (the restart). What the venue sent in between is not in the ring.
+    pub const OUTAGE: MarkerCode = MarkerCode(9);
 
     /// Returns the lowercase name of the code, or `None` for an unknown code.
     ///
@@ -49,6 +53,7 @@ impl MarkerCode {
             MarkerCode::STALE => "stale",
             MarkerCode::CROSSED => "crossed",
             MarkerCode::WRITER_STARTED => "writer_started",
+            MarkerCode::OUTAGE => "outage",
             _ => return None,
         })
     }

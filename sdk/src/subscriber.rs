@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use mdbus_bus::{OpenError, ReadError, Reader, RingDir, Start};
-use mdbus_schemas::{Instrument, InstrumentId, InstrumentTable, RecordView, ViewError};
+use mdbus_schemas::{Instrument, InstrumentId, InstrumentTable, MarkerCode, RecordView, ViewError};
 
 /// Errors from a [`Subscriber`].
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +44,38 @@ pub enum Event<'a> {
         /// How many records.
         lost: u64,
     },
+    /// The ring's writer restarted (a feeder was restarted on its rings): records from here on
+    /// are the new writer's, and nothing was published while it was down. Handed over in place
+    /// of the new writer's `writer_started` marker, and also when the subscriber was lapped
+    /// past that marker (the ring header's generation tells it).
+    WriterRestarted {
+        /// The new writer's generation.
+        generation: u64,
+        /// How long nothing was published: from the last record this subscriber read to the
+        /// new writer's start. `None` when it cannot be told (the start marker was lapped, or
+        /// nothing had been read before).
+        down: Option<Duration>,
+    },
+}
+
+/// What a subscriber can tell of its ring's writer (see [`Subscriber::writer_state`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WriterState {
+    /// A process holds the writer lock and has published or sent a heartbeat recently.
+    Alive,
+    /// A process holds the writer lock, but has been silent for `for_ns` (longer than
+    /// [`Subscriber::SILENT_AFTER`]): stuck, or starved of CPU.
+    Silent {
+        /// Nanoseconds since its last publish or heartbeat.
+        for_ns: u64,
+    },
+    /// No process holds the writer lock: the writer died or stopped. Nothing is published
+    /// until one starts again.
+    Dead {
+        /// Nanoseconds since its last publish or heartbeat.
+        for_ns: u64,
+    },
 }
 
 /// A ring reader that resolves instruments.
@@ -79,6 +111,12 @@ pub struct Subscriber {
     lost: u64,
     /// When the table was last re-read for an id it did not know.
     last_reload: Option<Instant>,
+    /// The writer generation whose records this subscriber reads.
+    generation: u64,
+    /// Publish time of the last record read (ns; 0 before the first).
+    last_publish_ns: u64,
+    /// A restart noticed on an overrun, handed over on the next poll.
+    pending_restart: Option<u64>,
 }
 
 /// How often an unknown instrument id may make the subscriber re-read the table.
@@ -105,6 +143,7 @@ impl Subscriber {
     pub fn open_in(dir: &RingDir, name: &str, start: Start) -> Result<Subscriber, SubscribeError> {
         let open = |source| SubscribeError::Open { name: name.to_owned(), source };
         let reader = dir.reader(name, start).map_err(open)?;
+        let generation = reader.generation_now();
         let mut sub = Subscriber {
             name: name.to_owned(),
             dir: dir.clone(),
@@ -112,6 +151,9 @@ impl Subscriber {
             instruments: InstrumentTable::default(),
             lost: 0,
             last_reload: None,
+            generation,
+            last_publish_ns: 0,
+            pending_restart: None,
         };
         sub.reload_instruments()?;
         Ok(sub)
@@ -138,9 +180,27 @@ impl Subscriber {
     /// [`SubscribeError::Record`] for a record of a kind this build does not know (the
     /// subscriber has moved past it).
     pub fn poll(&mut self) -> Result<Option<Event<'_>>, SubscribeError> {
+        if let Some(generation) = self.pending_restart.take() {
+            return Ok(Some(Event::WriterRestarted { generation, down: None }));
+        }
+        // Read before the record: a restarted writer sets it before it publishes. One load of
+        // a header line that changes only at a writer's start.
+        let header_generation = self.reader.generation_now();
         match self.reader.try_read() {
             Ok(rec) => {
                 let view = rec.view()?;
+                let publish_ns = view.header().publish_ts.0;
+                if let RecordView::Marker(m) = view
+                    && m.code == MarkerCode::WRITER_STARTED
+                    && m.detail != self.generation
+                {
+                    let down = (self.last_publish_ns != 0)
+                        .then(|| Duration::from_nanos(publish_ns.saturating_sub(self.last_publish_ns)));
+                    self.generation = m.detail;
+                    self.last_publish_ns = publish_ns;
+                    return Ok(Some(Event::WriterRestarted { generation: m.detail, down }));
+                }
+                self.last_publish_ns = publish_ns;
                 let id = view.header().instrument;
                 // An id the table does not know: the feeder relisted an instrument (a venue
                 // changed its precision) after this table was read. Re-read it, at most every
@@ -160,8 +220,31 @@ impl Subscriber {
             Err(ReadError::Empty) => Ok(None),
             Err(ReadError::Overrun { lost }) => {
                 self.lost += lost;
+                // The writer may have restarted while this subscriber was lapped, taking its
+                // start marker with the lost records: the header tells.
+                if header_generation != self.generation {
+                    self.generation = header_generation;
+                    self.pending_restart = Some(header_generation);
+                }
                 Ok(Some(Event::Lost { lost }))
             }
+        }
+    }
+
+    /// How long a writer holding its lock may stay silent before [`Subscriber::writer_state`]
+    /// calls it [`WriterState::Silent`]: feeders send a heartbeat every 100 ms.
+    pub const SILENT_AFTER: Duration = Duration::from_secs(1);
+
+    /// Whether the ring's writer is alive, silent or dead, from its lock and heartbeat. Makes a
+    /// system call (the lock): call it when the ring has been quiet, not on every poll.
+    pub fn writer_state(&self) -> WriterState {
+        let for_ns = self.reader.heartbeat_age_ns();
+        if !self.reader.writer_alive() {
+            WriterState::Dead { for_ns }
+        } else if for_ns > Self::SILENT_AFTER.as_nanos() as u64 {
+            WriterState::Silent { for_ns }
+        } else {
+            WriterState::Alive
         }
     }
 
