@@ -116,13 +116,24 @@ impl Algo {
         }
     }
 
-    /// The full window or bucket number of `now`, and how many of them a word's counts live
+    /// `ns` with its full window or bucket number, worked out once per check.
+    #[inline(always)]
+    fn at(&self, ns: u64) -> Now {
+        let epoch = match *self {
+            Algo::Fixed { interval, .. } => interval.div(ns),
+            Algo::Sliding { width, .. } => width.div(ns),
+            Algo::Bucket { .. } => 0,
+        };
+        Now { ns, epoch }
+    }
+
+    /// `now`'s full window or bucket number, and how many of them a word's counts live
     /// (window budgets only).
     #[inline(always)]
-    fn span(&self, now: u64) -> Option<(u64, u64)> {
+    fn span(&self, now: Now) -> Option<(u64, u64)> {
         match *self {
-            Algo::Fixed { interval, .. } => Some((interval.div(now), 1)),
-            Algo::Sliding { width, n, .. } => Some((width.div(now), u64::from(n))),
+            Algo::Fixed { .. } => Some((now.epoch, 1)),
+            Algo::Sliding { n, .. } => Some((now.epoch, u64::from(n))),
             Algo::Bucket { .. } => None,
         }
     }
@@ -130,15 +141,15 @@ impl Algo {
     /// How the word `cur` counts at `now`, given `last`, the budget's `touched` word (the
     /// newest full window or bucket number a grant was planned in).
     #[inline(always)]
-    fn settle(&self, cur: u64, last: u64, now: u64) -> Settled {
+    fn settle(&self, cur: u64, last: u64, now: Now) -> Settled {
         match *self {
             Algo::Bucket { tau, .. } => {
                 // A time past the burst horizon comes only from a clock that stepped back.
-                let horizon = now.saturating_add(tau);
+                let horizon = now.ns.saturating_add(tau);
                 if cur > horizon { Settled::Moved(horizon) } else { Settled::Same }
             }
-            Algo::Fixed { interval, .. } => {
-                let idx = interval.div(now);
+            Algo::Fixed { .. } => {
+                let idx = now.epoch;
                 if last > idx {
                     // Stepped back: the count of the newest planned window stays, in this one.
                     let count = if cur >> 32 == last & mask(32) { cur & mask(32) } else { 0 };
@@ -149,8 +160,8 @@ impl Algo {
                     Settled::Same
                 }
             }
-            Algo::Sliding { width, n, bits, epoch_bits, .. } => {
-                let epoch = width.div(now);
+            Algo::Sliding { n, bits, epoch_bits, .. } => {
+                let epoch = now.epoch;
                 if last > epoch {
                     // Stepped back: the counts as they stood at the newest planned bucket
                     // stay, the newest in this one.
@@ -168,7 +179,7 @@ impl Algo {
     /// Prepares a write to `b` at `now`: the word to plan from (`cur` as loaded, or moved back
     /// to `now` after a clock step back) and whether it holds only expired counts.
     #[inline]
-    fn prepare(&self, b: Budget<'_>, mut cur: u64, now: u64) -> (u64, bool) {
+    fn prepare(&self, b: Budget<'_>, mut cur: u64, now: Now) -> (u64, bool) {
         // SYNC POINT: touched word. Loaded after the budget word: a grant raises it before its
         // compare-and-swap, so a word written by a grant we can see has a `touched` this recent.
         let last = b.touched.load(Ordering::Acquire);
@@ -202,7 +213,7 @@ impl Algo {
 
     /// Raises `touched` to `now`'s window or bucket before a grant is written.
     #[inline(always)]
-    fn touch(&self, b: Budget<'_>, now: u64) {
+    fn touch(&self, b: Budget<'_>, now: Now) {
         if let Some((epoch, _)) = self.span(now)
             && b.touched.load(Ordering::Relaxed) < epoch
         {
@@ -214,6 +225,7 @@ impl Algo {
     /// Takes `w` if the budget allows it now. `Err` carries the nanoseconds until it would.
     #[inline]
     pub(crate) fn try_take(&self, b: Budget<'_>, now: u64, w: u64) -> Result<Taken, u64> {
+        let now = self.at(now);
         let (mut cur, mut expired) = self.prepare(b, b.word.load(Ordering::Acquire), now);
         loop {
             let (next, taken) = self.plan(if expired { 0 } else { cur }, now, w)?;
@@ -241,14 +253,16 @@ impl Algo {
 
     /// The word after granting `w` at `now`, or the wait.
     #[inline]
-    fn plan(&self, word: u64, now: u64, w: u64) -> Result<(u64, Taken), u64> {
+    fn plan(&self, word: u64, at: Now, w: u64) -> Result<(u64, Taken), u64> {
+        let now = at.ns;
         match *self {
             Algo::Fixed { interval, limit } => {
-                let (idx, count) = fixed_view(word, now, interval);
+                let (idx, count) = fixed_view(word, at.epoch);
                 if count + w <= limit {
                     Ok(((idx << 32) | (count + w), Taken { epoch: idx, weight: w }))
                 } else {
-                    Err(fixed_window_end(idx, now, interval).saturating_sub(now).max(1))
+                    // The count is the current window's: it ends when the next one begins.
+                    Err((at.epoch + 1).saturating_mul(interval.d).saturating_sub(now).max(1))
                 }
             }
             Algo::Bucket { ei, tau } => {
@@ -259,7 +273,7 @@ impl Algo {
                 if new - now <= tau { Ok((new, Taken { epoch: 0, weight: w })) } else { Err(new - now - tau) }
             }
             Algo::Sliding { width, limit, n, bits, epoch_bits } => {
-                let (epoch, counts) = sliding_view(word, now, width, n, bits, epoch_bits);
+                let (epoch, counts) = sliding_view_at(word, at.epoch & mask(epoch_bits), n, bits, epoch_bits);
                 let m = mask(bits);
                 let sum: u64 = (0..n).map(|i| (counts >> (i * bits)) & m).sum();
                 if sum + w <= limit {
@@ -267,7 +281,7 @@ impl Algo {
                     Ok((next, Taken { epoch, weight: w }))
                 } else {
                     // Free the oldest buckets until `w` fits.
-                    let cur = width.div(now);
+                    let cur = at.epoch;
                     let mut freed = 0;
                     let need = sum + w - limit;
                     for i in (0..n).rev() {
@@ -329,7 +343,7 @@ impl Algo {
 
     /// The word as it counts at `now`, without changing anything.
     #[inline]
-    fn current(&self, b: Budget<'_>, now: u64) -> u64 {
+    fn current(&self, b: Budget<'_>, now: Now) -> u64 {
         let word = b.word.load(Ordering::Acquire);
         // SYNC POINT: touched word (see `prepare`).
         match self.settle(word, b.touched.load(Ordering::Acquire), now) {
@@ -341,6 +355,7 @@ impl Algo {
 
     /// Nanoseconds until `w` would fit, without taking anything (0 = fits now).
     pub(crate) fn wait_for(&self, b: Budget<'_>, now: u64, w: u64) -> u64 {
+        let now = self.at(now);
         match self.plan(self.current(b, now), now, w) {
             Ok(_) => 0,
             Err(wait) => wait,
@@ -349,12 +364,13 @@ impl Algo {
 
     /// Weight counted against the budget at `now`.
     pub(crate) fn usage(&self, b: Budget<'_>, now: u64) -> u64 {
-        let word = self.current(b, now);
+        let at = self.at(now);
+        let word = self.current(b, at);
         match *self {
-            Algo::Fixed { interval, .. } => fixed_view(word, now, interval).1,
+            Algo::Fixed { .. } => fixed_view(word, at.epoch).1,
             Algo::Bucket { ei, tau } => (word.max(now).min(now.saturating_add(tau)) - now).div_ceil(ei),
-            Algo::Sliding { width, n, bits, epoch_bits, .. } => {
-                let counts = sliding_view(word, now, width, n, bits, epoch_bits).1;
+            Algo::Sliding { n, bits, epoch_bits, .. } => {
+                let counts = sliding_view_at(word, at.epoch & mask(epoch_bits), n, bits, epoch_bits).1;
                 (0..n).map(|i| (counts >> (i * bits)) & mask(bits)).sum()
             }
         }
@@ -363,17 +379,18 @@ impl Algo {
     /// Raises the usage to at least `used` (the venue's own count, from a response header).
     pub(crate) fn observe(&self, b: Budget<'_>, now: u64, used: u64) {
         let cell = b.word;
-        let (mut cur, mut expired) = self.prepare(b, cell.load(Ordering::Acquire), now);
+        let at = self.at(now);
+        let (mut cur, mut expired) = self.prepare(b, cell.load(Ordering::Acquire), at);
         loop {
             let base = if expired { 0 } else { cur };
             let next = match *self {
-                Algo::Fixed { interval, limit } => {
-                    let (idx, count) = fixed_view(base, now, interval);
+                Algo::Fixed { limit, .. } => {
+                    let (idx, count) = fixed_view(base, at.epoch);
                     (idx << 32) | count.max(used.min(limit.max(count)))
                 }
                 Algo::Bucket { ei, .. } => cur.max(now.saturating_add(used.saturating_mul(ei))),
-                Algo::Sliding { width, limit, n, bits, epoch_bits } => {
-                    let (epoch, counts) = sliding_view(base, now, width, n, bits, epoch_bits);
+                Algo::Sliding { limit, n, bits, epoch_bits, .. } => {
+                    let (epoch, counts) = sliding_view_at(base, at.epoch & mask(epoch_bits), n, bits, epoch_bits);
                     let sum: u64 = (0..n).map(|i| (counts >> (i * bits)) & mask(bits)).sum();
                     let add = used.min(limit).saturating_sub(sum).min(mask(bits) - (counts & mask(bits)));
                     (epoch << (n * bits)) | (counts + add)
@@ -382,7 +399,7 @@ impl Algo {
             if next == cur {
                 return;
             }
-            self.touch(b, now);
+            self.touch(b, at);
             // SYNC POINT: budget word (see `try_take`).
             match cell.compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire) {
                 Ok(_) => return,
@@ -397,12 +414,12 @@ impl Algo {
     }
 }
 
-/// Window number (mod 2^32) and count in effect at `now`. A stored window ahead of `now` (the
-/// clock stepped back) keeps its count, in the current window: it expires when that window
-/// ends, so a step back neither frees budget nor holds it for as long as the step.
+/// Window number (mod 2^32) and count in effect in window `epoch`. A stored window ahead of it
+/// (the clock stepped back) keeps its count, in the current window: it expires when that
+/// window ends, so a step back neither frees budget nor holds it for as long as the step.
 #[inline]
-fn fixed_view(word: u64, now: u64, interval: Divisor) -> (u64, u64) {
-    let idx = interval.div(now) & mask(32);
+fn fixed_view(word: u64, epoch: u64) -> (u64, u64) {
+    let idx = epoch & mask(32);
     let stored = word >> 32;
     let ahead = stored.wrapping_sub(idx) & mask(32);
     if word == 0 {
@@ -414,22 +431,8 @@ fn fixed_view(word: u64, now: u64, interval: Divisor) -> (u64, u64) {
     }
 }
 
-/// End of window `idx` (mod 2^32) as seen from `now`.
-fn fixed_window_end(idx: u64, now: u64, interval: Divisor) -> u64 {
-    let cur = interval.div(now);
-    let ahead = idx.wrapping_sub(cur) & mask(32);
-    let window = if ahead < 1 << 31 { cur + ahead } else { cur };
-    (window + 1).saturating_mul(interval.d)
-}
-
-/// Bucket number (mod 2^`epoch_bits`) and packed counts in effect at `now`, the counts shifted
-/// so that count 0 is the bucket `now` falls in.
-#[inline]
-fn sliding_view(word: u64, now: u64, width: Divisor, n: u32, bits: u32, epoch_bits: u32) -> (u64, u64) {
-    sliding_view_at(word, width.div(now) & mask(epoch_bits), n, bits, epoch_bits)
-}
-
-/// As [`sliding_view`], at bucket number `cur` (mod 2^`epoch_bits`).
+/// Bucket number (mod 2^`epoch_bits`) and packed counts in effect in bucket `cur` (mod
+/// 2^`epoch_bits`), the counts shifted so that count 0 is bucket `cur`.
 #[inline]
 fn sliding_view_at(word: u64, cur: u64, n: u32, bits: u32, epoch_bits: u32) -> (u64, u64) {
     let stored = word >> (n * bits);
@@ -447,6 +450,13 @@ fn sliding_view_at(word: u64, cur: u64, n: u32, bits: u32, epoch_bits: u32) -> (
     } else {
         (cur, (counts << (behind as u32 * bits)) & mask(n * bits))
     }
+}
+
+/// A time and its full window or bucket number (see `Algo::at`).
+#[derive(Debug, Clone, Copy)]
+struct Now {
+    ns: u64,
+    epoch: u64,
 }
 
 /// How a budget word counts now (see `Algo::settle`).
