@@ -69,6 +69,12 @@ pub enum BookError {
     /// A price or quantity does not fit the instrument's exponents.
     #[error("level does not fit the instrument's exponents: {0}")]
     Level(#[from] DecimalError),
+    /// A level's quantity is negative: no venue means that, so the message is not applied.
+    #[error("negative quantity at price mantissa {price}")]
+    NegativeQuantity {
+        /// The level's price mantissa.
+        price: i64,
+    },
 }
 
 /// Counters a monitor can show.
@@ -162,7 +168,11 @@ fn mantissas(
 ) -> Result<(), BookError> {
     out.clear();
     for (p, q) in levels {
-        out.push((p.to_fixed(price_exp)?, q.to_fixed(qty_exp)?));
+        let (price, qty) = (p.to_fixed(price_exp)?, q.to_fixed(qty_exp)?);
+        if qty < 0 {
+            return Err(BookError::NegativeQuantity { price });
+        }
+        out.push((price, qty));
     }
     Ok(())
 }

@@ -106,6 +106,27 @@ fn key(s: &str) -> Option<Symbol> {
     Some(Symbol::from_array(k))
 }
 
+impl From<crate::book::BookError> for FeedError {
+    fn from(e: crate::book::BookError) -> FeedError {
+        match e {
+            crate::book::BookError::Level(e) => FeedError::Value(e),
+            crate::book::BookError::NegativeQuantity { .. } => {
+                FeedError::Decode(DecodeError::BadField { message: "depth", field: "quantity" })
+            }
+        }
+    }
+}
+
+/// A quantity as a mantissa, refused when negative (no venue sends one for a trade, a quote
+/// or a bar's volume).
+fn quantity(q: &Decimal, exp: i8, message: &'static str) -> Result<i64, FeedError> {
+    let v = q.to_fixed(exp)?;
+    if v < 0 {
+        return Err(FeedError::Decode(DecodeError::BadField { message, field: "quantity" }));
+    }
+    Ok(v)
+}
+
 impl From<FrameError> for FeedError {
     fn from(e: FrameError) -> FeedError {
         match e {
@@ -329,8 +350,11 @@ impl Feed {
                     Side::Buy => flags::BUY,
                     Side::Sell => flags::SELL,
                 } | if t.aggregated { flags::AGGREGATED } else { 0 };
-                let rec =
-                    Trade { header: h, price: t.price.to_fixed(inst.price_exp)?, qty: t.qty.to_fixed(inst.qty_exp)? };
+                let rec = Trade {
+                    header: h,
+                    price: t.price.to_fixed(inst.price_exp)?,
+                    qty: quantity(&t.qty, inst.qty_exp, "trade")?,
+                };
                 self.publish_trade(&rec);
             }
             Message::Quote(q) => {
@@ -338,9 +362,9 @@ impl Feed {
                 let rec = Quote {
                     header: Self::header(&inst, Kind::QUOTE, q.update_id, q.trade_ts_ms.or(q.event_ts_ms), recv_ts),
                     bid_px: q.bid_price.to_fixed(inst.price_exp)?,
-                    bid_qty: q.bid_qty.to_fixed(inst.qty_exp)?,
+                    bid_qty: quantity(&q.bid_qty, inst.qty_exp, "quote")?,
                     ask_px: q.ask_price.to_fixed(inst.price_exp)?,
-                    ask_qty: q.ask_qty.to_fixed(inst.qty_exp)?,
+                    ask_qty: quantity(&q.ask_qty, inst.qty_exp, "quote")?,
                     _pad: [0; 48],
                 };
                 if self.rings.quotes.publish(&rec).is_ok() {
@@ -351,16 +375,12 @@ impl Feed {
             Message::Depth(d) if d.snapshot => {
                 let i = self.index(d.symbol.unwrap_or(""))?;
                 let mut sink = Publish { ring: &mut self.rings.book, count: &mut self.stats.records };
-                self.books[i]
-                    .on_snapshot(d.last_seq, levels, recv_ts, &mut sink)
-                    .map_err(|crate::book::BookError::Level(e)| FeedError::Value(e))?;
+                self.books[i].on_snapshot(d.last_seq, levels, recv_ts, &mut sink).map_err(FeedError::from)?;
             }
             Message::Depth(d) => {
                 let i = self.index(d.symbol.unwrap_or(""))?;
                 let mut sink = Publish { ring: &mut self.rings.book, count: &mut self.stats.records };
-                self.books[i]
-                    .on_diff(&d, levels, recv_ts, &mut sink)
-                    .map_err(|crate::book::BookError::Level(e)| FeedError::Value(e))?;
+                self.books[i].on_diff(&d, levels, recv_ts, &mut sink).map_err(FeedError::from)?;
             }
             Message::Bar(b) => {
                 let inst = self.instruments[self.index(b.symbol)?];
@@ -372,7 +392,7 @@ impl Feed {
                     high: b.high.to_fixed(inst.price_exp)?,
                     low: b.low.to_fixed(inst.price_exp)?,
                     close: b.close.to_fixed(inst.price_exp)?,
-                    volume: b.volume.to_fixed(inst.qty_exp)?,
+                    volume: quantity(&b.volume, inst.qty_exp, "bar")?,
                     quote_volume: b.quote_volume.to_fixed(inst.price_exp.saturating_add(inst.qty_exp))?,
                     trades: b.trades,
                     start_ts: Nanos::from_millis(b.open_ts_ms),
@@ -402,10 +422,10 @@ impl Feed {
             header: Self::header(&inst, Kind::BOOK_SNAPSHOT, d.last_seq, d.trade_ts_ms.or(d.event_ts_ms), recv_ts),
             ..BookSnapshot::default()
         };
-        let fill = |src: &[(Decimal, Decimal)], dst: &mut [Level; SNAPSHOT_DEPTH]| -> Result<u8, DecimalError> {
+        let fill = |src: &[(Decimal, Decimal)], dst: &mut [Level; SNAPSHOT_DEPTH]| -> Result<u8, FeedError> {
             let mut n = 0u8;
             for ((p, q), slot) in src.iter().zip(dst.iter_mut()) {
-                *slot = Level { price: p.to_fixed(inst.price_exp)?, qty: q.to_fixed(inst.qty_exp)? };
+                *slot = Level { price: p.to_fixed(inst.price_exp)?, qty: quantity(q, inst.qty_exp, "depth")? };
                 n += 1;
             }
             Ok(n)
@@ -433,9 +453,7 @@ impl Feed {
     ) -> Result<bool, FeedError> {
         let i = self.index(symbol)?;
         let mut sink = Publish { ring: &mut self.rings.book, count: &mut self.stats.records };
-        self.books[i]
-            .on_snapshot(last_update_id, levels, recv_ts, &mut sink)
-            .map_err(|crate::book::BookError::Level(e)| FeedError::Value(e))
+        self.books[i].on_snapshot(last_update_id, levels, recv_ts, &mut sink).map_err(FeedError::from)
     }
 
     /// The connection came up and its subscriptions were acknowledged.
