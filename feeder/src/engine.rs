@@ -279,6 +279,18 @@ struct FeedRuntime {
     from_venue: Vec<bool>,
     value_errors_seen: u64,
     metadata_errors: u64,
+    /// Per connection: the instruments whose books it carries (reset when it drops).
+    conn_books: Vec<Vec<usize>>,
+}
+
+/// The instruments (by position) whose book topic is among `topics`.
+fn books_on(venue: Venue, instruments: &[Instrument], topics: &[String]) -> Vec<usize> {
+    instruments
+        .iter()
+        .enumerate()
+        .filter(|(_, inst)| venue.book_topic(inst.symbol.as_str()).is_some_and(|t| topics.contains(&t)))
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// One pinned worker thread's state.
@@ -443,8 +455,10 @@ pub fn build(
         let symbols: Vec<&str> = f.symbols.iter().map(|s| s.symbol.as_str()).collect();
         let all =
             venue.topics(&f.channels, &symbols).map_err(|c| EngineError::Config(format!("{}: channel {c}", f.name)))?;
-        let conns = all
-            .chunks(venue.limits().topics_per_connection.max(1))
+        let chunks: Vec<&[String]> = all.chunks(venue.limits().topics_per_connection.max(1)).collect();
+        let conn_books: Vec<Vec<usize>> = chunks.iter().map(|c| books_on(venue, feed.instruments(), c)).collect();
+        let conns = chunks
+            .iter()
             .map(|chunk| {
                 token += 1;
                 Connection::new(venue, endpoint.clone(), chunk.to_vec(), tls.clone(), settings, Token(token))
@@ -492,6 +506,7 @@ pub fn build(
             from_venue,
             value_errors_seen: 0,
             metadata_errors: 0,
+            conn_books,
         };
         let w = workers.get_mut(f.worker).ok_or_else(|| EngineError::Config(format!("no worker {}", f.worker)))?;
         w.feeds.push(rt);
@@ -574,7 +589,7 @@ impl Worker {
         let now = Instant::now();
         let registry = self.poll.registry();
         for rt in &mut self.feeds {
-            let FeedRuntime { feed, conns, connected, next_snapshot, requested, capture, .. } = rt;
+            let FeedRuntime { feed, conns, connected, next_snapshot, requested, capture, conn_books, .. } = rt;
             for (i, c) in conns.iter_mut().enumerate() {
                 c.drive(registry, now, &mut |ev| match ev {
                     Event::Message(m, l, recv_ns) => {
@@ -608,7 +623,8 @@ impl Worker {
                             if let Some(c) = capture {
                                 c.send(crate::capture::Entry::Disconnected { recv_ns: ts });
                             }
-                            feed.on_disconnected(Nanos(ts));
+                            // Only the books this connection carried lost their updates.
+                            feed.on_disconnected_books(Nanos(ts), &conn_books[i]);
                         }
                     }
                     Event::Refused { .. } => {}
@@ -788,5 +804,32 @@ fn apply_snapshots(rt: &mut FeedRuntime, levels: &mut Levels, now: Instant) {
             }
             rt.next_snapshot = now + wait;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mdbus_schemas::{Instrument, InstrumentId, Symbol, VenueId};
+
+    use super::{Venue, books_on};
+
+    fn inst(i: u32, s: &str) -> Instrument {
+        Instrument::new(InstrumentId(i), VenueId::OKX, Symbol::new(s).unwrap_or_default(), -2, -5)
+    }
+
+    #[test]
+    fn a_connection_carries_the_books_whose_topics_it_subscribed() {
+        let insts = [inst(1, "BTC-USDT"), inst(2, "ETH-USDT"), inst(3, "SOL-USDT")];
+        let topics = Venue::Okx
+            .topics(&["trade".into(), "depth".into()], &["BTC-USDT", "ETH-USDT", "SOL-USDT"])
+            .unwrap_or_default();
+        assert_eq!(topics.len(), 6);
+        // Split as the engine splits them, two topics a connection.
+        let per: Vec<Vec<usize>> = topics.chunks(2).map(|c| books_on(Venue::Okx, &insts, c)).collect();
+        assert_eq!(per, [vec![0], vec![1], vec![2]]);
+        assert_eq!(books_on(Venue::Okx, &insts, &topics), [0, 1, 2]);
+        // A connection with a trade topic only carries no book.
+        assert!(!topics[0].contains("books"), "{topics:?}");
+        assert!(books_on(Venue::Okx, &insts, &topics[..1]).is_empty());
     }
 }

@@ -473,6 +473,19 @@ impl Feed {
         }
     }
 
+    /// One of the feed's connections was lost: every ring gets a `disconnected` marker, and
+    /// the books of the instruments at positions `books` (those whose updates came on that
+    /// connection) are cleared, to be rebuilt after its reconnect. The other books go on.
+    pub fn on_disconnected_books(&mut self, recv_ts: Nanos, books: &[usize]) {
+        self.marker_everywhere(MarkerCode::DISCONNECTED, recv_ts);
+        for &i in books {
+            if let Some(b) = self.books.get_mut(i) {
+                let mut sink = Publish { ring: &mut self.rings.book, count: &mut self.stats.records };
+                b.reset(recv_ts, &mut sink);
+            }
+        }
+    }
+
     fn marker_everywhere(&mut self, code: MarkerCode, recv_ts: Nanos) {
         let mut m = Marker { code, ..Marker::default() };
         m.header.recv_ts = recv_ts;

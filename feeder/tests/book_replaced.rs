@@ -210,3 +210,33 @@ fn a_replacing_snapshot_that_does_not_fit_resets_the_book_instead_of_keeping_the
     assert!(f.book(0).unwrap().wants_snapshot(), "waits for a snapshot it can hold");
     assert_eq!(c.markers.last(), Some(&MarkerCode::RESYNC_START));
 }
+
+#[test]
+fn a_dropped_connection_clears_only_the_books_it_carried() {
+    let inst = vec![
+        Instrument::new(InstrumentId(1), VenueId::OKX, Symbol::new("BTC-USDT").unwrap(), -2, -8),
+        Instrument::new(InstrumentId(2), VenueId::OKX, Symbol::new("ETH-USDT").unwrap(), -2, -8),
+    ];
+    let (mut f, readers, _rings) = util::venue_feed(Venue::Okx, inst);
+    let mut r = readers.book;
+    for sym in ["BTC-USDT", "ETH-USDT"] {
+        let frame = format!(
+            r#"{{"arg":{{"channel":"books","instId":"{sym}"}},"action":"snapshot","data":[{{"asks":[["8476.98","415","0","13"]],"bids":[["8476.97","256","0","12"]],"ts":"1597026383085","checksum":0,"prevSeqId":-1,"seqId":123456}}]}}"#
+        );
+        f.on_frame(frame.as_bytes(), Nanos(1)).unwrap();
+    }
+    let mut c = Consumer::default();
+    c.follow(&mut r);
+    // The connection carrying ETH-USDT's book drops.
+    f.on_disconnected_books(Nanos(2), &[1]);
+    c.follow(&mut r);
+    assert!(f.book(0).unwrap().is_live(), "BTC-USDT's connection is healthy: its book stays");
+    assert!(f.book(1).unwrap().wants_snapshot(), "ETH-USDT's book waits for its connection");
+    assert_eq!(
+        c.markers.iter().filter(|m| **m == MarkerCode::RESYNC_START).count(),
+        1,
+        "one book cleared: {:?}",
+        c.markers
+    );
+    assert!(c.markers.contains(&MarkerCode::DISCONNECTED));
+}
