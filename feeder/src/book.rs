@@ -378,6 +378,23 @@ impl BookBuilder {
         recv_ts: Nanos,
         sink: &mut dyn BookSink,
     ) -> Result<bool, BookError> {
+        self.on_snapshot_at(last_update_id, levels, Nanos(0), recv_ts, sink)
+    }
+
+    /// As [`BookBuilder::on_snapshot`], for a snapshot the venue timed at `venue_ts` (its
+    /// levels' records carry it; `Nanos(0)` when the venue sends no time).
+    ///
+    /// # Errors
+    ///
+    /// As [`BookBuilder::on_snapshot`].
+    pub fn on_snapshot_at(
+        &mut self,
+        last_update_id: u64,
+        levels: &Levels,
+        venue_ts: Nanos,
+        recv_ts: Nanos,
+        sink: &mut dyn BookSink,
+    ) -> Result<bool, BookError> {
         if self.rule.in_band_snapshot() {
             // Updates buffered before an in-stream snapshot belong to an older session.
             self.recycle_buffer();
@@ -397,7 +414,7 @@ impl BookBuilder {
             first: last_update_id,
             last: last_update_id,
             prev: None,
-            event_ts: Nanos(0),
+            event_ts: venue_ts,
             bids: Vec::new(),
             asks: Vec::new(),
         };

@@ -786,8 +786,14 @@ fn apply_snapshots(rt: &mut FeedRuntime, levels: &mut Levels, now: Instant) {
         if let (Some(c), Ok(b)) = (&rt.capture, &body) {
             c.send(crate::capture::Entry::Snapshot { recv_ns: ts, symbol: sym.clone(), body: b.clone() });
         }
-        let retry = match body.as_deref().map(|b| venue.rest_snapshot(b, levels)) {
-            Ok(Ok(last)) => match rt.feed.on_rest_snapshot(&sym, last, levels, Nanos(ts)) {
+        let retry = match body.as_deref().map(|b| venue.rest_snapshot_at(b, levels)) {
+            Ok(Ok((last, venue_ms))) => match rt.feed.on_rest_snapshot_at(
+                &sym,
+                last,
+                levels,
+                Nanos::from_millis(venue_ms.unwrap_or(0)),
+                Nanos(ts),
+            ) {
                 Ok(true) => {
                     rt.snapshots += 1;
                     None

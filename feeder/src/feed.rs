@@ -318,11 +318,8 @@ impl Feed {
     pub fn on_message(&mut self, msg: Message<'_>, levels: &Levels, recv_ts: Nanos) -> Result<(), FeedError> {
         self.stats.frames += 1;
         let r = self.dispatch(msg, levels, recv_ts);
-        if let Err(e) = &r {
-            self.stats.errors += 1;
-            if matches!(e, FeedError::Value(_)) {
-                self.stats.value_errors += 1;
-            }
+        if let Err(FeedError::Value(_)) = &r {
+            self.stats.value_errors += 1;
         }
         r
     }
@@ -375,7 +372,10 @@ impl Feed {
             Message::Depth(d) if d.snapshot => {
                 let i = self.index(d.symbol.unwrap_or(""))?;
                 let mut sink = Publish { ring: &mut self.rings.book, count: &mut self.stats.records };
-                self.books[i].on_snapshot(d.last_seq, levels, recv_ts, &mut sink).map_err(FeedError::from)?;
+                let venue_ts = Nanos::from_millis(d.trade_ts_ms.or(d.event_ts_ms).unwrap_or(0));
+                self.books[i]
+                    .on_snapshot_at(d.last_seq, levels, venue_ts, recv_ts, &mut sink)
+                    .map_err(FeedError::from)?;
             }
             Message::Depth(d) => {
                 let i = self.index(d.symbol.unwrap_or(""))?;
@@ -451,9 +451,32 @@ impl Feed {
         levels: &Levels,
         recv_ts: Nanos,
     ) -> Result<bool, FeedError> {
+        self.on_rest_snapshot_at(symbol, last_update_id, levels, Nanos(0), recv_ts)
+    }
+
+    /// As [`Feed::on_rest_snapshot`], for a snapshot the venue timed at `venue_ts`
+    /// (`Nanos(0)`: none). A value that does not fit the instrument's exponents counts as a
+    /// value error, as in the stream, so the venue's metadata is reloaded.
+    ///
+    /// # Errors
+    ///
+    /// As [`Feed::on_rest_snapshot`].
+    pub fn on_rest_snapshot_at(
+        &mut self,
+        symbol: &str,
+        last_update_id: u64,
+        levels: &Levels,
+        venue_ts: Nanos,
+        recv_ts: Nanos,
+    ) -> Result<bool, FeedError> {
         let i = self.index(symbol)?;
         let mut sink = Publish { ring: &mut self.rings.book, count: &mut self.stats.records };
-        self.books[i].on_snapshot(last_update_id, levels, recv_ts, &mut sink).map_err(FeedError::from)
+        let r =
+            self.books[i].on_snapshot_at(last_update_id, levels, venue_ts, recv_ts, &mut sink).map_err(FeedError::from);
+        if let Err(FeedError::Value(_)) = &r {
+            self.stats.value_errors += 1;
+        }
+        r
     }
 
     /// The connection came up and its subscriptions were acknowledged.

@@ -299,10 +299,20 @@ impl Venue {
     ///
     /// [`DecodeError`] for a body that is not a snapshot.
     pub fn rest_snapshot(self, body: &[u8], levels: &mut Levels) -> Result<u64, DecodeError> {
+        self.rest_snapshot_at(body, levels).map(|(id, _)| id)
+    }
+
+    /// As [`Venue::rest_snapshot`], with the venue's time of the snapshot in milliseconds
+    /// where the body has one (Binance USD-M: `T`, else `E`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Venue::rest_snapshot`].
+    pub fn rest_snapshot_at(self, body: &[u8], levels: &mut Levels) -> Result<(u64, Option<u64>), DecodeError> {
         match self {
-            Venue::Gate => gate::market::rest_snapshot(body, levels),
+            Venue::Gate => gate::market::rest_snapshot(body, levels).map(|id| (id, None)),
             _ => match binance::decode(body, levels)? {
-                Message::Depth(d) => Ok(d.last_seq),
+                Message::Depth(d) => Ok((d.last_seq, d.trade_ts_ms.or(d.event_ts_ms))),
                 _ => Err(DecodeError::Unrecognized),
             },
         }

@@ -246,8 +246,9 @@ pub fn replay(
             }
             Entry::Snapshot { recv_ns, symbol, body } => {
                 pace(*recv_ns, stats.entries);
-                if let Ok(last) = venue.rest_snapshot(body, &mut levels) {
-                    let _ = feed.on_rest_snapshot(symbol, last, &levels, Nanos(*recv_ns));
+                if let Ok((last, venue_ms)) = venue.rest_snapshot_at(body, &mut levels) {
+                    let venue_ts = Nanos::from_millis(venue_ms.unwrap_or(0));
+                    let _ = feed.on_rest_snapshot_at(symbol, last, &levels, venue_ts, Nanos(*recv_ns));
                 }
             }
             Entry::Connected { recv_ns } => {

@@ -265,8 +265,9 @@ fn decode_inner<'a>(frame: &'a [u8], stream: Option<&'a str>, out: &mut Levels) 
                 first_seq: None,
                 last_seq: num(s.last_update_id, M, "lastUpdateId")?,
                 prev_seq: None,
-                trade_ts_ms: None,
-                event_ts_ms: None,
+                // USD-M snapshots (REST and stream) carry the transaction and event times.
+                trade_ts_ms: opt_num(s.big_t, M, "T")?,
+                event_ts_ms: opt_num(s.big_e, M, "E")?,
             }))
         }
         None if s.u.is_some() && s.big_b.is_some() && s.big_a.is_some() => quote(&s),

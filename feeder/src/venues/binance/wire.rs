@@ -129,6 +129,10 @@ pub(crate) struct DepthUpdate<'a> {
 pub(crate) struct PartialDepth<'a> {
     #[serde(rename = "lastUpdateId")]
     last_update_id: u64,
+    #[serde(rename = "E")]
+    event_time: Option<u64>,
+    #[serde(rename = "T")]
+    transaction_time: Option<u64>,
     #[serde(borrow)]
     bids: Vec<WireLevel<'a>>,
     #[serde(borrow)]
@@ -275,8 +279,8 @@ impl<'a> PartialDepth<'a> {
             first_seq: None,
             last_seq: self.last_update_id,
             prev_seq: None,
-            trade_ts_ms: None,
-            event_ts_ms: None,
+            trade_ts_ms: self.transaction_time,
+            event_ts_ms: self.event_time,
         }))
     }
 }
