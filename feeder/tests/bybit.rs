@@ -106,6 +106,23 @@ fn op_replies() {
             .unwrap(),
         ["ignored"]
     );
+    // The `COMMAND_RESP` form, with no `op`: an ack when no topic failed, a refusal naming
+    // the first failed topic otherwise.
+    assert_eq!(
+        render(r#"{"success":true,"ret_msg":"","conn_id":"cejreassvfrsfvb9v1a0-2m","req_id":"12","data":{"successTopics":["orderbook.1.BTCUSDT"],"failTopics":[]},"type":"COMMAND_RESP"}"#)
+            .unwrap(),
+        ["ack 12"]
+    );
+    assert_eq!(
+        render(r#"{"success":true,"conn_id":"x","data":{"failTopics":["orderbook.1.NOPE"],"successTopics":["publicTrade.BTCUSDT"]},"type":"COMMAND_RESP"}"#)
+            .unwrap(),
+        ["error orderbook.1.NOPE "]
+    );
+    assert_eq!(
+        render(r#"{"success":false,"ret_msg":"args size >10","conn_id":"x","req_id":"3","data":{"failTopics":[],"successTopics":[]},"type":"COMMAND_RESP"}"#)
+            .unwrap(),
+        ["error args size >10 3"]
+    );
     assert!(matches!(render("nope"), Err(DecodeError::Malformed(_))));
     assert!(matches!(
         render(r#"{"topic":"orderbook.50.X","type":"delta","data":{"s":"X","b":[],"a":[]}}"#),

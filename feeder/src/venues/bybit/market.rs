@@ -114,6 +114,10 @@ pub fn decode<'a>(
         }
     }
     let Some(topic) = top.topic else {
+        if top.op.is_none() && matches!(top.kind, Some(Raw::Str(b"COMMAND_RESP"))) {
+            out(command_resp(&top)?, levels_buf);
+            return Ok(1);
+        }
         // An `op` reply: subscribe acks and errors, pongs.
         let op = str_of(top.op, "op", "op")?;
         let id = match top.req_id {
@@ -339,4 +343,40 @@ fn kline<'a>(item: Raw<'a>, interval: &'a str, symbol: &'a str) -> Result<Messag
         closed: v[8].and_then(boolean).unwrap_or(false),
         event_ts_ms: v[9].and_then(uint),
     }))
+}
+
+/// A subscription reply in Bybit's `COMMAND_RESP` form (no `op`):
+/// `{"success":true,"ret_msg":"","conn_id":"…","req_id":"1","data":{"successTopics":[…],
+/// "failTopics":[…]},"type":"COMMAND_RESP"}`. An acknowledgement when nothing failed, else a
+/// refusal naming the first failed topic.
+fn command_resp<'a>(top: &Top<'a>) -> Result<Message<'a>, DecodeError> {
+    const M: &str = "COMMAND_RESP";
+    let id = match top.req_id {
+        Some(Raw::Str(s)) => std::str::from_utf8(s).unwrap_or(""),
+        _ => "",
+    };
+    let mut failed = None;
+    if let Some(Raw::Object(data)) = top.data {
+        for f in Fields::new(data).map_err(|e| malformed(e.at))? {
+            if let (b"failTopics", Raw::Array(list)) = f.map_err(|e| malformed(e.at))? {
+                failed = match Elements::new(list).map_err(|e| malformed(e.at))?.next() {
+                    Some(Ok(Raw::Str(t))) => Some(std::str::from_utf8(t).map_err(|_| bad(M, "failTopics"))?),
+                    Some(Ok(_)) => return Err(bad(M, "failTopics")),
+                    Some(Err(e)) => return Err(malformed(e.at)),
+                    None => None,
+                };
+            }
+        }
+    }
+    Ok(match (failed, top.success.and_then(boolean)) {
+        (None, Some(true)) => Message::Ack { id },
+        (Some(topic), _) => Message::Error { code: -1, msg: topic, id },
+        (None, _) => {
+            let msg = match top.ret_msg {
+                Some(Raw::Str(s)) => std::str::from_utf8(s).unwrap_or(""),
+                _ => "",
+            };
+            Message::Error { code: -1, msg, id }
+        }
+    })
 }
