@@ -59,6 +59,7 @@ impl Writer {
         let mut writer = Writer { region, geo, next: head, generation, previous_active_ns, _lock: lock };
         let mut marker = Marker { code: MarkerCode::WRITER_STARTED, detail: generation, ..Marker::default() };
         marker.header.recv_ts = mdbus_schemas::Nanos(now_ns());
+        marker.header.flags = mdbus_schemas::flags::NO_VENUE_SEQ | mdbus_schemas::flags::NO_VENUE_TS;
         writer.write(marker.as_bytes(), Stamp::Now);
         writer
     }

@@ -254,8 +254,16 @@ impl BookBuilder {
     }
 
     fn header(&self, kind: Kind, venue_seq: u64, event_ts: Nanos, recv_ts: Nanos) -> Header {
+        let mut absent = 0;
+        if self.rule == SyncRule::Gemini {
+            absent |= flags::NO_VENUE_SEQ;
+        }
+        if event_ts.0 == 0 {
+            absent |= flags::NO_VENUE_TS;
+        }
         Header {
             kind,
+            flags: absent,
             venue: self.instrument.venue,
             instrument: self.instrument.id,
             venue_seq,
@@ -484,7 +492,7 @@ impl BookBuilder {
                 let side = if side_flag == 0 { &mut self.bids } else { &mut self.asks };
                 side.set(price, qty);
                 let mut h = self.header(Kind::BOOK_DELTA, d.last, d.event_ts, recv_ts);
-                h.flags = base | side_flag | if n == total { flags::LAST } else { 0 };
+                h.flags |= base | side_flag | if n == total { flags::LAST } else { 0 };
                 sink.delta(&BookDelta { header: h, price, qty });
             }
         }

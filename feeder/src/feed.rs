@@ -262,6 +262,7 @@ impl Feed {
     fn header(inst: &Instrument, kind: Kind, venue_seq: u64, venue_ms: Option<u64>, recv_ts: Nanos) -> Header {
         Header {
             kind,
+            flags: if venue_ms.is_none() { flags::NO_VENUE_TS } else { 0 },
             venue: inst.venue,
             instrument: inst.id,
             venue_seq,
@@ -343,7 +344,7 @@ impl Feed {
                 }
                 let inst = self.instruments[i];
                 let mut h = Self::header(&inst, Kind::TRADE, t.trade_id, t.trade_ts_ms.or(t.event_ts_ms), recv_ts);
-                h.flags = match t.side {
+                h.flags |= match t.side {
                     Side::Buy => flags::BUY,
                     Side::Sell => flags::SELL,
                 } | if t.aggregated { flags::AGGREGATED } else { 0 };
@@ -385,7 +386,7 @@ impl Feed {
             Message::Bar(b) => {
                 let inst = self.instruments[self.index(b.symbol)?];
                 let mut h = Self::header(&inst, Kind::BAR, b.trades, b.event_ts_ms, recv_ts);
-                h.flags = if b.closed { flags::CLOSED } else { 0 };
+                h.flags |= if b.closed { flags::CLOSED } else { 0 };
                 let rec = Bar {
                     header: h,
                     open: b.open.to_fixed(inst.price_exp)?,
@@ -512,6 +513,7 @@ impl Feed {
     fn marker_everywhere(&mut self, code: MarkerCode, recv_ts: Nanos) {
         let mut m = Marker { code, ..Marker::default() };
         m.header.recv_ts = recv_ts;
+        m.header.flags = flags::NO_VENUE_SEQ | flags::NO_VENUE_TS;
         if let Some(inst) = self.instruments.first() {
             m.header.venue = inst.venue;
         }

@@ -246,6 +246,12 @@ impl Venue {
         vec![unsubscribe, self.subscribe(0, &topics)]
     }
 
+    /// Whether the venue numbers its book updates (Gemini does not: its records say so, with
+    /// [`NO_VENUE_SEQ`](mdbus_schemas::flags::NO_VENUE_SEQ)).
+    pub fn has_book_sequence(self) -> bool {
+        self.sync_rule() != SyncRule::Gemini
+    }
+
     /// Whether the venue acknowledges subscriptions (Gemini does not: data simply flows).
     pub fn acks(self) -> bool {
         self != Venue::Gemini

@@ -1,5 +1,11 @@
 //! Named bits of [`Header::flags`](crate::Header::flags) and small enumerations stored as bytes.
 
+/// Any record: the venue gives it no sequence number; `venue_seq` holds none (it is 0). Gemini's
+/// order-book updates are such. Readers print it as absent, not as 0.
+pub const NO_VENUE_SEQ: u8 = 1 << 7;
+/// Any record: the venue gave no time for it; `venue_ts` holds none (it is 0).
+pub const NO_VENUE_TS: u8 = 1 << 6;
+
 /// Trade: the aggressor (taker) bought.
 pub const BUY: u8 = 1 << 0;
 /// Trade: the aggressor (taker) sold.

@@ -152,11 +152,13 @@ fn render(v: &str, msg: Message<'_>, l: &Levels) -> Option<Value> {
                 Some(s) => Value::String(s.to_owned()),
                 None => Value::Null,
             };
+            // Gemini's books carry no sequence: absent, not 0.
+            let sequenced = mdbus_feeder::Venue::from_config(v, "spot").is_none_or(|fv| fv.has_book_sequence());
             json!({
                 "kind": if d.snapshot { "book_snapshot" } else { "book_delta" }, "venue": v, "symbol": symbol,
                 "exch_ts_ns": ms_to_ns(d.trade_ts_ms.or(d.event_ts_ms)),
                 "bids": levels(&l.bids), "asks": levels(&l.asks),
-                "first_seq": d.first_seq, "last_seq": d.last_seq, "prev_seq": d.prev_seq,
+                "first_seq": d.first_seq, "last_seq": sequenced.then_some(d.last_seq), "prev_seq": d.prev_seq,
             })
         }
         Message::Bar(b) => json!({

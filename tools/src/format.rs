@@ -53,8 +53,10 @@ pub fn to_json(rec: &RecordView<'_>, table: Option<&InstrumentTable>) -> Value {
     if let Some(s) = symbol(h, table) {
         m.insert("symbol".into(), json!(s));
     }
-    m.insert("venue_seq".into(), json!(h.venue_seq));
-    m.insert("venue_ts".into(), json!(h.venue_ts.0));
+    // Absent is not zero: a venue that gives no sequence or no time shows as null.
+    let absent = |flag: u8, v: u64| if h.flags & flag != 0 { Value::Null } else { json!(v) };
+    m.insert("venue_seq".into(), absent(mdbus_schemas::flags::NO_VENUE_SEQ, h.venue_seq));
+    m.insert("venue_ts".into(), absent(mdbus_schemas::flags::NO_VENUE_TS, h.venue_ts.0));
     m.insert("recv_ts".into(), json!(h.recv_ts.0));
     m.insert("publish_ts".into(), json!(h.publish_ts.0));
     let body = match rec {

@@ -74,6 +74,7 @@ pub struct Recorded {
 pub fn lost_marker(lost: u64) -> Marker {
     let mut m = Marker { code: MarkerCode::GAP, detail: lost, ..Marker::default() };
     m.header.recv_ts = Nanos(mdbus_bus::now_ns());
+    m.header.flags = mdbus_schemas::flags::NO_VENUE_SEQ | mdbus_schemas::flags::NO_VENUE_TS;
     m
 }
 

@@ -1,0 +1,63 @@
+//! Absent is not zero: a venue field that is missing prints as null, never as 0. Gemini's
+//! `l2_updates` have no sequence; frames without a venue time have no time.
+
+#![allow(clippy::unwrap_used)]
+
+use mdbus_bus::{HeapRing, Start};
+use mdbus_feeder::{Feed, Rings, Venue};
+use mdbus_schemas::{Instrument, InstrumentId, Kind, Nanos, RecordView, Symbol, VenueId};
+use mdbus_tools::{decode, format};
+
+#[test]
+fn mdbus_decode_prints_null_for_gemini_book_sequences() {
+    let frame = br#"{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","9122.04","0.00121425"],["sell","9122.07","0.98942292"]]}"#;
+    let out = decode::decode_frame(decode::Venue::Gemini, frame).unwrap();
+    assert_eq!(out.len(), 1);
+    assert!(out[0]["last_seq"].is_null(), "{}", out[0]);
+    assert!(out[0]["exch_ts_ns"].is_null(), "{}", out[0]);
+    // A venue that numbers its updates prints the number.
+    let frame = br#"{"e":"depthUpdate","E":123456789,"s":"BNBBTC","U":157,"u":160,"b":[["0.0024","10"]],"a":[["0.0026","100"]]}"#;
+    let out = decode::decode_frame(decode::Venue::BinanceSpot, frame).unwrap();
+    assert_eq!(out[0]["last_seq"], 160);
+}
+
+#[test]
+fn gemini_book_records_say_they_have_no_sequence_and_no_time() {
+    let inst = vec![Instrument::new(InstrumentId(1), VenueId::GEMINI, Symbol::new("BTCUSD").unwrap(), -2, -8)];
+    let mk = |k| HeapRing::create(k, 256).unwrap();
+    let (q, _qr) = mk(Kind::QUOTE);
+    let (t, tr) = mk(Kind::TRADE);
+    let (b, br) = mk(Kind::BOOK_DELTA);
+    let (d, _dr) = mk(Kind::BOOK_SNAPSHOT);
+    let (bars, _barr) = mk(Kind::BAR);
+    let mut f = Feed::new(Venue::Gemini, inst, Rings { quotes: q, trades: t, book: b, depth: d, bars });
+    let mut book = br.reader_at(Start::Oldest);
+    let mut trades = tr.reader_at(Start::Oldest);
+    f.on_frame(br#"{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","9122.04","0.00121425"],["sell","9122.07","0.98942292"]],"trades":[{"type":"trade","symbol":"BTCUSD","event_id":169841458,"timestamp":1560976400428,"price":"9122.04","quantity":"0.0073173","side":"sell"}]}"#, Nanos(1)).unwrap();
+    let mut deltas = 0;
+    while let Ok(rec) = book.try_read() {
+        let v = rec.view().unwrap();
+        if let RecordView::BookDelta(_) = v {
+            deltas += 1;
+            let j = format::to_json(&v, None);
+            assert!(j["venue_seq"].is_null(), "{j}");
+            assert!(j["venue_ts"].is_null(), "{j}");
+        }
+    }
+    assert_eq!(deltas, 2);
+    // The trade has both: its event id and its time.
+    let j = loop {
+        let rec = trades.try_read().unwrap();
+        if rec.kind() == Kind::TRADE {
+            break format::to_json(&rec.view().unwrap(), None);
+        }
+        // The ring's start marker has neither.
+        let j = format::to_json(&rec.view().unwrap(), None);
+        assert!(j["venue_seq"].is_null() && j["venue_ts"].is_null(), "{j}");
+    };
+    assert_eq!(
+        (j["venue_seq"].as_u64(), j["venue_ts"].as_u64()),
+        (Some(169841458), Some(1_560_976_400_428_000_000)),
+        "{j}"
+    );
+}
