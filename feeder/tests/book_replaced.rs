@@ -240,3 +240,26 @@ fn a_dropped_connection_clears_only_the_books_it_carried() {
     );
     assert!(c.markers.contains(&MarkerCode::DISCONNECTED));
 }
+
+#[test]
+fn a_gate_update_marked_full_replaces_the_book_and_the_chain_continues_from_it() {
+    let (mut f, mut r, _rings) = feed(Venue::Gate, VenueId::GATEIO, "BTC_USDT");
+    let mut c = Consumer::default();
+    let first = lv(&[("19137.74", "1"), ("19137.00", "2")], &[("19137.75", "1")]);
+    assert!(f.on_rest_snapshot("BTC_USDT", 48776300, &first, Nanos(1)).unwrap());
+    f.on_frame(br#"{"time":1606294781,"time_ms":1606294781236,"channel":"spot.order_book_update","event":"update","result":{"t":1606294781123,"e":"depthUpdate","E":1606294781,"s":"BTC_USDT","U":48776301,"u":48776306,"b":[["19137.74","0.0001"]],"a":[["19137.75","0.6135"]]}}"#, Nanos(2)).unwrap();
+    c.follow(&mut r);
+    c.agrees(&f, "live");
+    // The venue sends the whole book again: it replaces the local one, not merges into it.
+    f.on_frame(br#"{"time":1606294782,"time_ms":1606294782236,"channel":"spot.order_book_update","event":"update","result":{"t":1606294782123,"full":true,"e":"depthUpdate","E":1606294782,"s":"BTC_USDT","U":48776400,"u":48776410,"b":[["19100.00","3"]],"a":[["19200.00","4"]]}}"#, Nanos(3)).unwrap();
+    c.follow(&mut r);
+    c.agrees(&f, "after the full update");
+    assert_eq!(f.book(0).unwrap().bids(), [(1_910_000, 300_000_000)]);
+    assert!(c.markers.contains(&MarkerCode::RESYNC_START));
+    // The chain continues from its `u`.
+    f.on_frame(br#"{"time":1606294783,"time_ms":1606294783236,"channel":"spot.order_book_update","event":"update","result":{"t":1606294783123,"e":"depthUpdate","E":1606294783,"s":"BTC_USDT","U":48776411,"u":48776412,"b":[["19101.00","1"]],"a":[]}}"#, Nanos(4)).unwrap();
+    c.follow(&mut r);
+    c.agrees(&f, "after the next update");
+    assert!(f.book(0).unwrap().is_live());
+    assert!(!c.markers.contains(&MarkerCode::GAP), "{:?}", c.markers);
+}

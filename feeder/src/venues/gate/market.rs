@@ -194,7 +194,7 @@ fn book_ticker(r: &[u8], event_ts: Option<u64>) -> Result<Message<'_>, DecodeErr
 fn book<'a>(r: &'a [u8], snapshot: bool, levels_buf: &mut Levels) -> Result<Message<'a>, DecodeError> {
     const M: &str = "order_book";
     let mut fields = Fields::new(r).map_err(|e| malformed(e.at))?;
-    let (mut s, mut first, mut last, mut t, mut last_id) = (None, None, None, None, None);
+    let (mut s, mut first, mut last, mut t, mut last_id, mut full) = (None, None, None, None, None, None);
     while let Some(k) = fields.next_key() {
         let (key, at) = k.map_err(|e| malformed(e.at))?;
         match key {
@@ -213,6 +213,7 @@ fn book<'a>(r: &'a [u8], snapshot: bool, levels_buf: &mut Levels) -> Result<Mess
                     b"u" => last = Some(raw),
                     b"t" => t = Some(raw),
                     b"lastUpdateId" | b"id" => last_id = Some(raw),
+                    b"full" => full = Some(raw),
                     _ => {}
                 }
             }
@@ -221,10 +222,17 @@ fn book<'a>(r: &'a [u8], snapshot: bool, levels_buf: &mut Levels) -> Result<Mess
     let seq = |r: Option<Raw<'_>>, f: &'static str| r.ok_or(missing(M, f)).and_then(|r| uint(r).ok_or(bad(M, f)));
     let (first_seq, last_seq) =
         if snapshot { (None, seq(last_id, "lastUpdateId")?) } else { (Some(seq(first, "U")?), seq(last, "u")?) };
+    // `"full": true` on an update: the whole book as of `u`, which replaces the local one.
+    let replaces = !snapshot
+        && match full {
+            None | Some(Raw::Lit(b"false")) => false,
+            Some(Raw::Lit(b"true")) => true,
+            Some(_) => return Err(bad(M, "full")),
+        };
     Ok(Message::Depth(DepthMsg {
         symbol: Some(str_of(s, M, "s")?),
         symbol_from_stream: false,
-        snapshot,
+        snapshot: snapshot || replaces,
         partial: snapshot,
         first_seq,
         last_seq,
