@@ -84,6 +84,22 @@ fn documented_samples_through_gzip() {
         render(&mut g, &gz(rep)).unwrap().1,
         [r#"depth btcusdt snap=true seq=100020142010 prev=None bids=["618.37@71.594"] asks=["632.2@32.79"]"#]
     );
+    // `mbp.refresh.$n` pushes the whole top `$n` each time: a partial book, not a diff.
+    let refresh = r#"{"ch":"market.btcusdt.mbp.refresh.20","ts":1573199608679,"tick":{"seqNum":100020142010,"bids":[[618.37,71.594],[423.33,77.726]],"asks":[[6767,0.36]]}}"#;
+    assert_eq!(
+        render(&mut g, &gz(refresh)).unwrap().1,
+        [
+            r#"depth btcusdt snap=true seq=100020142010 prev=None bids=["618.37@71.594", "423.33@77.726"] asks=["6767@0.36"]"#
+        ]
+    );
+    // `depth.step*` is a snapshot at a price step.
+    let step = r#"{"ch":"market.btcusdt.depth.step0","ts":1630983549503,"tick":{"bids":[[52690.69,0.36281],[52690.68,0.2]],"asks":[[52690.7,0.372591]],"version":137005886209,"ts":1630983549500}}"#;
+    assert_eq!(
+        render(&mut g, &gz(step)).unwrap().1,
+        [
+            r#"depth btcusdt snap=true seq=137005886209 prev=None bids=["52690.69@0.36281", "52690.68@0.2"] asks=["52690.7@0.372591"]"#
+        ]
+    );
     let kline = r#"{"ch":"market.btcusdt.kline.1min","ts":1489474082831,"tick":{"id":1489464480,"amount":0.0,"count":0,"open":7962.62,"close":7962.62,"low":7962.62,"high":7962.62,"vol":0.0}}"#;
     assert_eq!(
         render(&mut g, &gz(kline)).unwrap().1,

@@ -1,6 +1,7 @@
 //! HTX spot channels (after [`super::gunzip::Gunzip`]): `market.$s.trade.detail`,
 //! `market.$s.bbo`, `market.$s.mbp.$n` (incremental, `prevSeqNum` chains) and its `req`
-//! snapshot, `market.$s.depth.step0` (whole-book snapshots), `market.$s.kline.$p`; the
+//! snapshot, `market.$s.mbp.refresh.$n` (the top `$n` in full every time),
+//! `market.$s.depth.step*` (snapshots at each price step), `market.$s.kline.$p`; the
 //! server's `ping` (which must be answered with `pong` or the connection is cut), `sub`
 //! acknowledgements and errors.
 //!
@@ -163,7 +164,10 @@ pub fn decode<'a>(
             1
         }
         "mbp" => {
-            let msg = book(tick, symbol, (false, false), ts, levels_buf)?;
+            // `mbp.$n` is incremental (chained by `prevSeqNum`); `mbp.refresh.$n` pushes the
+            // whole top `$n` every time: a partial book that replaces the last one.
+            let refresh = parts.next() == Some("refresh");
+            let msg = book(tick, symbol, (refresh, refresh), ts, levels_buf)?;
             out(msg, levels_buf);
             1
         }
