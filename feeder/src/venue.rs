@@ -246,6 +246,16 @@ impl Venue {
         vec![unsubscribe, self.subscribe(0, &topics)]
     }
 
+    /// A symbol taken from a stream name, spelled as the venue spells the symbol everywhere
+    /// else: Binance names streams in lowercase (`btcusdt@depth`) but spells symbols in
+    /// uppercase; HTX spells both in lowercase (`market.btcusdt.mbp.150`, `btcusdt`).
+    pub fn symbol_from_stream(self, s: &str) -> String {
+        match self {
+            Venue::BinanceSpot | Venue::BinanceUsdm => s.to_ascii_uppercase(),
+            _ => s.to_owned(),
+        }
+    }
+
     /// Whether the venue numbers its book updates (Gemini does not: its records say so, with
     /// [`NO_VENUE_SEQ`](mdbus_schemas::flags::NO_VENUE_SEQ)).
     pub fn has_book_sequence(self) -> bool {

@@ -62,6 +62,20 @@ impl Venue {
             Venue::Htx => "htx",
         }
     }
+
+    /// The feeder's venue whose decoder this is (Bybit: its spot market; both markets decode
+    /// alike).
+    pub fn feeder(self) -> mdbus_feeder::Venue {
+        match self {
+            Venue::BinanceSpot => mdbus_feeder::Venue::BinanceSpot,
+            Venue::BinanceUsdm => mdbus_feeder::Venue::BinanceUsdm,
+            Venue::Okx => mdbus_feeder::Venue::Okx,
+            Venue::Bybit => mdbus_feeder::Venue::BybitSpot,
+            Venue::Gateio => mdbus_feeder::Venue::Gate,
+            Venue::Gemini => mdbus_feeder::Venue::Gemini,
+            Venue::Htx => mdbus_feeder::Venue::Htx,
+        }
+    }
 }
 
 fn ms_to_ns(ms: Option<u64>) -> Value {
@@ -147,13 +161,15 @@ fn render(v: &str, msg: Message<'_>, l: &Levels) -> Option<Value> {
             "bid_price": dec(q.bid_price), "bid_qty": dec(q.bid_qty), "ask_price": dec(q.ask_price), "ask_qty": dec(q.ask_qty),
         }),
         Message::Depth(d) => {
-            let symbol = match d.symbol {
-                Some(s) if d.symbol_from_stream => Value::String(s.to_ascii_uppercase()),
-                Some(s) => Value::String(s.to_owned()),
-                None => Value::Null,
+            let fv = Venue::from_name(v).map(Venue::feeder);
+            // As the venue spells the symbol (HTX: lowercase; Binance: uppercase).
+            let symbol = match (d.symbol, fv) {
+                (Some(s), Some(fv)) if d.symbol_from_stream => Value::String(fv.symbol_from_stream(s)),
+                (Some(s), _) => Value::String(s.to_owned()),
+                (None, _) => Value::Null,
             };
             // Gemini's books carry no sequence: absent, not 0.
-            let sequenced = mdbus_feeder::Venue::from_config(v, "spot").is_none_or(|fv| fv.has_book_sequence());
+            let sequenced = fv.is_none_or(|fv| fv.has_book_sequence());
             json!({
                 "kind": if d.snapshot { "book_snapshot" } else { "book_delta" }, "venue": v, "symbol": symbol,
                 "exch_ts_ns": ms_to_ns(d.trade_ts_ms.or(d.event_ts_ms)),

@@ -61,3 +61,22 @@ fn gemini_book_records_say_they_have_no_sequence_and_no_time() {
         "{j}"
     );
 }
+
+#[test]
+fn mdbus_decode_spells_symbols_as_each_venue_does() {
+    use std::io::Write;
+    let gz = |text: &str| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(text.as_bytes()).unwrap();
+        e.finish().unwrap()
+    };
+    let htx = gz(
+        r#"{"ch":"market.btcusdt.mbp.150","ts":1573199608679,"tick":{"seqNum":100020146795,"prevSeqNum":100020146794,"bids":[[618.37,0.0]],"asks":[[632.18,1.1]]}}"#,
+    );
+    let out = decode::decode_frame(decode::Venue::Htx, &htx).unwrap();
+    assert_eq!(out[0]["symbol"], "btcusdt", "HTX spells symbols in lowercase");
+    let binance = br#"{"stream":"bnbbtc@depth","data":{"e":"depthUpdate","E":123456789,"s":"BNBBTC","U":157,"u":160,"b":[],"a":[]}}"#;
+    assert_eq!(decode::decode_frame(decode::Venue::BinanceSpot, binance).unwrap()[0]["symbol"], "BNBBTC");
+    let partial = br#"{"stream":"bnbbtc@depth5","data":{"lastUpdateId":160,"bids":[["0.0024","10"]],"asks":[]}}"#;
+    assert_eq!(decode::decode_frame(decode::Venue::BinanceSpot, partial).unwrap()[0]["symbol"], "BNBBTC");
+}
