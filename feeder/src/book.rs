@@ -477,7 +477,10 @@ impl BookBuilder {
             return Ok(true);
         }
         self.state = State::Live { last, fresh: first_applied };
-        self.marker(sink, MarkerCode::RESYNC_DONE, last, 0, recv_ts);
+        // How deep the snapshot went: beyond its longer side, the book holds only what
+        // updates brought.
+        let depth = levels.bids.len().max(levels.asks.len()) as u64;
+        self.marker(sink, MarkerCode::RESYNC_DONE, last, depth, recv_ts);
         self.check_crossed(recv_ts, sink);
         Ok(true)
     }

@@ -152,6 +152,11 @@ pub struct FeedEntry {
     /// Default 3,600.
     #[serde(default = "default_refresh")]
     pub instrument_refresh_s: u64,
+    /// Levels a side of the REST book snapshots (Binance, Gate.io). Default: the deepest the
+    /// venue gives (Binance spot 5,000, USD-M 1,000, Gate.io 100). Beyond it, a book holds
+    /// only what updates brought; each `resync_done` marker says how deep its snapshot went.
+    #[serde(default)]
+    pub snapshot_depth: Option<u32>,
 }
 
 fn default_refresh() -> u64 {
@@ -373,6 +378,13 @@ impl FeedConfig {
             }
             if f.symbols.is_empty() {
                 bad(p("symbols"), "at least one symbol is needed");
+            }
+            if let Some(d) = f.snapshot_depth {
+                match venue.and_then(Venue::snapshot_max_depth) {
+                    Some(max) if (1..=max).contains(&d) => {}
+                    Some(max) => bad(p("snapshot_depth"), &format!("must be between 1 and {max} for this venue")),
+                    None => bad(p("snapshot_depth"), "this venue's snapshots do not come over REST"),
+                }
             }
             let per_connection = venue.map_or(BINANCE_STREAMS_PER_CONNECTION, |v| v.limits().topics_per_connection);
             if f.symbols.len() * f.channels.len().max(1) > 200 * per_connection {

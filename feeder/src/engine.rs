@@ -281,6 +281,8 @@ struct FeedRuntime {
     metadata_errors: u64,
     /// Per connection: the instruments whose books it carries (reset when it drops).
     conn_books: Vec<Vec<usize>>,
+    /// Levels a side of the REST snapshots.
+    snapshot_depth: Option<u32>,
 }
 
 /// The instruments (by position) whose book topic is among `topics`.
@@ -507,6 +509,7 @@ pub fn build(
             value_errors_seen: 0,
             metadata_errors: 0,
             conn_books,
+            snapshot_depth: f.snapshot_depth.or_else(|| venue.snapshot_max_depth()),
         };
         let w = workers.get_mut(f.worker).ok_or_else(|| EngineError::Config(format!("no worker {}", f.worker)))?;
         w.feeds.push(rt);
@@ -720,10 +723,10 @@ fn follow_metadata(rt: &mut FeedRuntime, listing: &Listing) {
 /// Asks the fetch thread for a snapshot of every book of `rt` that wants one and has none on
 /// the way.
 fn request_snapshots(rt: &mut FeedRuntime) {
-    let FeedRuntime { feed, fetcher: Some(fetcher), .. } = rt else { return };
+    let FeedRuntime { feed, fetcher: Some(fetcher), snapshot_depth: Some(depth), .. } = rt else { return };
     let venue = feed.venue();
     for sym in feed.wanting_snapshots() {
-        let Some(path) = venue.snapshot_path(sym) else { continue };
+        let Some(path) = venue.snapshot_path_depth(sym, *depth) else { continue };
         if !fetcher.in_flight.contains(sym) && fetcher.requests.send((sym.to_owned(), path)).is_ok() {
             fetcher.in_flight.insert(sym.to_owned());
         }

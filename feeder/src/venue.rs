@@ -288,12 +288,29 @@ impl Venue {
         }
     }
 
-    /// The REST path of `symbol`'s book snapshot ([`SnapshotSource::Rest`]).
-    pub fn snapshot_path(self, symbol: &str) -> Option<String> {
+    /// The deepest REST book snapshot the venue gives, in levels a side
+    /// ([`SnapshotSource::Rest`] venues): Binance spot 5,000, USD-M 1,000, Gate.io 100.
+    pub fn snapshot_max_depth(self) -> Option<u32> {
         match self {
-            Venue::BinanceSpot => Some(format!("/api/v3/depth?symbol={symbol}&limit=1000")),
-            Venue::BinanceUsdm => Some(format!("/fapi/v1/depth?symbol={symbol}&limit=1000")),
-            Venue::Gate => Some(gate::session::snapshot_path(symbol)),
+            Venue::BinanceSpot => Some(5_000),
+            Venue::BinanceUsdm => Some(1_000),
+            Venue::Gate => Some(gate::session::SNAPSHOT_MAX_DEPTH),
+            _ => None,
+        }
+    }
+
+    /// The REST path of `symbol`'s book snapshot, the deepest the venue gives
+    /// ([`SnapshotSource::Rest`]).
+    pub fn snapshot_path(self, symbol: &str) -> Option<String> {
+        self.snapshot_path_depth(symbol, self.snapshot_max_depth()?)
+    }
+
+    /// The REST path of `symbol`'s book snapshot of `depth` levels a side.
+    pub fn snapshot_path_depth(self, symbol: &str, depth: u32) -> Option<String> {
+        match self {
+            Venue::BinanceSpot => Some(format!("/api/v3/depth?symbol={symbol}&limit={depth}")),
+            Venue::BinanceUsdm => Some(format!("/fapi/v1/depth?symbol={symbol}&limit={depth}")),
+            Venue::Gate => Some(gate::session::snapshot_path(symbol, depth)),
             _ => None,
         }
     }

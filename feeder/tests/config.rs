@@ -142,3 +142,21 @@ feeds:
     assert!(text.contains("14 invalid fields") || text.contains("invalid fields"), "{text}");
     assert!(text.contains("feeds[0].venue: unknown venue"), "{text}");
 }
+
+#[test]
+fn snapshot_depth_is_checked_against_the_venue() {
+    let with = |file: &str, after: &str, depth: u32| {
+        example(file).replacen(after, &format!("{after}    snapshot_depth: {depth}\n"), 1)
+    };
+    let ok = FeedConfig::from_yaml(&with("gateio.yaml", "    rest_url: https://api.gateio.ws\n", 50)).unwrap();
+    assert_eq!(ok.feeds[0].snapshot_depth, Some(50));
+    let bad = with("gateio.yaml", "    rest_url: https://api.gateio.ws\n", 101);
+    let ConfigError::Invalid(fields) = FeedConfig::from_yaml(&bad).unwrap_err() else { panic!() };
+    assert_eq!(fields[0].path, "feeds[0].snapshot_depth");
+    assert!(fields[0].message.contains("between 1 and 100"), "{}", fields[0].message);
+    let okx = example("okx.yaml");
+    let first_url = okx.lines().find(|l| l.trim_start().starts_with("url:")).unwrap().to_owned() + "\n";
+    let bad = with("okx.yaml", &first_url, 10);
+    let ConfigError::Invalid(fields) = FeedConfig::from_yaml(&bad).unwrap_err() else { panic!() };
+    assert_eq!(fields[0].path, "feeds[0].snapshot_depth", "OKX snapshots come in the stream");
+}

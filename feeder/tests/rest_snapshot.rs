@@ -49,3 +49,23 @@ fn a_rest_snapshot_value_that_does_not_fit_counts_as_a_value_error() {
     assert!(matches!(f.on_rest_snapshot("BTCUSDT", last, &levels, Nanos(1)), Err(FeedError::Value(_))));
     assert_eq!(f.stats().value_errors, 1, "the engine reloads the metadata on a value error");
 }
+
+#[test]
+fn resync_done_says_how_deep_the_snapshot_went() {
+    use mdbus_schemas::{MarkerCode, RecordView};
+    let inst = vec![Instrument::new(InstrumentId(1), VenueId::BINANCE_SPOT, Symbol::new("BTCUSDT").unwrap(), -8, -8)];
+    let (mut f, mut r, _rings) = util::venue_feed(Venue::BinanceSpot, inst);
+    let d = |s: &str| s.parse().unwrap();
+    let levels =
+        Levels { bids: vec![(d("4"), d("1")), (d("3"), d("1")), (d("2"), d("1"))], asks: vec![(d("5"), d("1"))] };
+    assert!(f.on_rest_snapshot("BTCUSDT", 10, &levels, Nanos(1)).unwrap());
+    let mut done = None;
+    while let Ok(rec) = r.book.try_read() {
+        if let Ok(RecordView::Marker(m)) = rec.view()
+            && m.code == MarkerCode::RESYNC_DONE
+        {
+            done = Some(m.detail);
+        }
+    }
+    assert_eq!(done, Some(3), "three levels on the longer side");
+}

@@ -103,10 +103,18 @@ fn limits_keepalives_and_snapshot_sources() {
     assert_eq!(Venue::Htx.snapshots(), SnapshotSource::Request);
     assert_eq!(Venue::Okx.snapshots(), SnapshotSource::InBand);
     assert!(Venue::Htx.snapshot_request("BTCUSDT").unwrap().contains(r#""req":"market.btcusdt.mbp.150""#));
+    // The deepest snapshot each venue gives, by default.
     assert_eq!(
         Venue::Gate.snapshot_path("BTC_USDT").unwrap(),
         "/api/v4/spot/order_book?currency_pair=BTC_USDT&limit=100&with_id=true"
     );
+    assert_eq!(Venue::BinanceSpot.snapshot_path("BTCUSDT").unwrap(), "/api/v3/depth?symbol=BTCUSDT&limit=5000");
+    assert_eq!(Venue::BinanceUsdm.snapshot_path("BTCUSDT").unwrap(), "/fapi/v1/depth?symbol=BTCUSDT&limit=1000");
+    assert_eq!(
+        Venue::BinanceSpot.snapshot_path_depth("BTCUSDT", 100).unwrap(),
+        "/api/v3/depth?symbol=BTCUSDT&limit=100"
+    );
+    assert_eq!(Venue::Okx.snapshot_max_depth(), None);
 }
 
 fn gzip(text: &str) -> Vec<u8> {

@@ -21,7 +21,10 @@ impl MarkerCode {
     pub const GAP: MarkerCode = MarkerCode(3);
     /// A book resynchronisation started; clear the instrument's book.
     pub const RESYNC_START: MarkerCode = MarkerCode(4);
-    /// The book is consistent again from `header.venue_seq` on.
+    /// The book is consistent again from `header.venue_seq` on. `detail` is how deep the
+    /// snapshot that rebuilt it went, in levels on its longer side: beyond that depth the
+    /// book holds only the levels updates brought since (a snapshot shorter than the request
+    /// was the whole book).
     pub const RESYNC_DONE: MarkerCode = MarkerCode(5);
     /// No data from the venue for longer than its keepalive allows.
     pub const STALE: MarkerCode = MarkerCode(6);

@@ -43,7 +43,11 @@ pub fn ping(now_s: u64) -> String {
     format!(r#"{{"time":{now_s},"channel":"spot.ping"}}"#)
 }
 
-/// The REST snapshot path for `symbol`.
-pub fn snapshot_path(symbol: &str) -> String {
-    format!("/api/v4/spot/order_book?currency_pair={symbol}&limit=100&with_id=true")
+/// The deepest REST snapshot Gate.io gives (`limit` of `GET /spot/order_book`; the official
+/// `gatews` example keeps its books with this limit too).
+pub const SNAPSHOT_MAX_DEPTH: u32 = 100;
+
+/// The REST snapshot path for `symbol`, `depth` levels a side.
+pub fn snapshot_path(symbol: &str, depth: u32) -> String {
+    format!("/api/v4/spot/order_book?currency_pair={symbol}&limit={depth}&with_id=true")
 }
