@@ -674,16 +674,16 @@ mod tests {
 
     #[test]
     fn larger_records_are_refused_and_smaller_ones_fit() {
-        let (mut w, ring) = HeapRing::create(Kind::TRADE, 8).unwrap();
+        let (mut w, ring) = HeapRing::create(Kind::BOOK_DELTA, 8).unwrap();
         assert_eq!(w.publish(&Quote::default()), Err(PublishError::TooLarge { size: 128, record_size: 64 }));
         let (mut wq, ringq) = HeapRing::create(Kind::QUOTE, 8).unwrap();
         let mut rq = ringq.reader();
-        wq.publish(&trade(7)).unwrap();
+        wq.publish(&mdbus_schemas::BookDelta { price: 7, ..Default::default() }).unwrap();
         let rec = rq.try_read().unwrap();
         assert_eq!(rec.bytes().len(), 128);
         assert_eq!(rec.record_bytes().len(), 64);
         assert!(rec.bytes()[64..].iter().all(|&b| b == 0), "the rest of a larger slot is zeroed");
-        assert!(matches!(rec.view().unwrap(), RecordView::Trade(t) if t.price == 7));
+        assert!(matches!(rec.view().unwrap(), RecordView::BookDelta(d) if d.price == 7));
         assert!(rec.get::<Quote>().is_none());
         drop(ring);
     }

@@ -87,8 +87,9 @@ fn wrong_layout_hash() {
 fn wrong_record_size() {
     let dir = TempDir::new("bad-size");
     let p = valid_ring(&dir, "r");
-    patch_word(&p, 3, 128);
-    assert!(matches!(Reader::open(&p), Err(OpenError::RecordSizeMismatch { found: 128, expected: 64 })));
+    // A trade ring's records are 128 bytes.
+    patch_word(&p, 3, 64);
+    assert!(matches!(Reader::open(&p), Err(OpenError::RecordSizeMismatch { found: 64, expected: 128 })));
 }
 
 #[test]

@@ -16,8 +16,11 @@ pub enum Side {
 pub struct TradeMsg<'a> {
     /// Symbol as the venue spells it.
     pub symbol: &'a str,
-    /// The venue's trade id (aggregate trade id for aggregated trades).
+    /// The venue's trade id (aggregate trade id for aggregated trades), when it is a number;
+    /// 0 when the id is a UUID.
     pub trade_id: u64,
+    /// The venue's trade id when it is a UUID (Bybit linear), its 16 bytes in text order.
+    pub uuid: Option<[u8; 16]>,
     /// Price.
     pub price: Decimal,
     /// Quantity.

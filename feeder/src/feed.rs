@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use mdbus_bus::Writer;
 use mdbus_schemas::{
     Bar, BookDelta, BookSnapshot, Decimal, DecimalError, Header, Instrument, Kind, Level, Marker, MarkerCode, Nanos,
-    Quote, SNAPSHOT_DEPTH, Symbol, Trade, flags,
+    Quote, SNAPSHOT_DEPTH, Symbol, Trade, TradeId, flags,
 };
 
 use crate::{
@@ -348,11 +348,16 @@ impl Feed {
                     Side::Buy => flags::BUY,
                     Side::Sell => flags::SELL,
                 } | if t.aggregated { flags::AGGREGATED } else { 0 };
-                let rec = Trade {
+                let mut rec = Trade {
                     header: h,
                     price: t.price.to_fixed(inst.price_exp)?,
                     qty: quantity(&t.qty, inst.qty_exp, "trade")?,
+                    ..Trade::default()
                 };
+                rec.set_id(match t.uuid {
+                    Some(u) => TradeId::Uuid(u),
+                    None => TradeId::Number(u128::from(t.trade_id)),
+                });
                 self.publish_trade(&rec);
             }
             Message::Quote(q) => {

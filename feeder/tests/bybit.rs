@@ -13,7 +13,13 @@ fn render(frame: &str) -> Result<Vec<String>, DecodeError> {
         out.push(match m {
             Message::Trade(t) => format!(
                 "trade {} {} {} {} {:?} {:?} {:?}",
-                t.symbol, t.trade_id, t.price, t.qty, t.side, t.trade_ts_ms, t.event_ts_ms
+                t.symbol,
+                t.uuid.map_or_else(|| t.trade_id.to_string(), |u| format!("uuid:{}", mdbus_schemas::TradeId::Uuid(u))),
+                t.price,
+                t.qty,
+                t.side,
+                t.trade_ts_ms,
+                t.event_ts_ms
             ),
             Message::Quote(q) => format!(
                 "quote {} {} {}x{} {}x{}",
@@ -70,12 +76,14 @@ fn trades_tickers_and_klines() {
     let t = r#"{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1672304486868,"data":[{"T":1672304486865,"s":"BTCUSDT","S":"Buy","v":"0.001","p":"16578.50","L":"PlusTick","i":"20f43950-d8dd-5b31-9112-a178eb6023af","BT":false},{"T":1672304486866,"s":"BTCUSDT","S":"Sell","v":2,"p":16578,"i":"2290000000061666327","BT":false}]}"#;
     let r = render(t).unwrap();
     assert_eq!(r.len(), 2);
-    assert!(
-        r[0].starts_with("trade BTCUSDT ")
-            && r[0].ends_with(" 16578.50 0.001 Buy Some(1672304486865) Some(1672304486868)"),
-        "{}",
-        r[0]
+    // The linear UUID id is kept whole, never hashed into a number.
+    assert_eq!(
+        r[0],
+        "trade BTCUSDT uuid:20f43950-d8dd-5b31-9112-a178eb6023af 16578.50 0.001 Buy Some(1672304486865) Some(1672304486868)"
     );
+    // An id that is neither a number nor a UUID is an error naming the field.
+    let odd = t.replace("20f43950-d8dd-5b31-9112-a178eb6023af", "not-an-id");
+    assert!(matches!(render(&odd), Err(DecodeError::BadField { message: "trade", field: "i" })));
     assert_eq!(r[1], "trade BTCUSDT 2290000000061666327 16578 2 Sell Some(1672304486866) Some(1672304486868)");
     let tick = r#"{"topic":"tickers.BTCUSDT","type":"snapshot","data":{"symbol":"BTCUSDT","tickDirection":"PlusTick","price24hPcnt":"0.017103","lastPrice":"17216.00","bid1Price":"17215.50","bid1Size":"84.489","ask1Price":"17216.00","ask1Size":"83.020"},"cs":24987956059,"ts":1673272861686}"#;
     assert_eq!(render(tick).unwrap(), ["quote BTCUSDT 0 17215.50x84.489 17216.00x83.020"]);

@@ -27,7 +27,7 @@ fn trades_quotes_and_partial_depth_become_records() {
     )
     .unwrap();
     let bytes = next(&mut r.trades);
-    let t: Trade = zerocopy::FromBytes::read_from_bytes(&bytes[..64]).unwrap();
+    let t: Trade = zerocopy::FromBytes::read_from_bytes(&bytes[..128]).unwrap();
     assert_eq!((t.price, t.qty, t.header.venue_seq, t.header.flags), (10, 100, 12345, flags::SELL));
     assert_eq!(
         (t.header.instrument, t.header.venue_ts, t.header.recv_ts),

@@ -61,3 +61,24 @@ fn negative_quantities_are_refused_everywhere() {
     assert!(matches!(f.on_rest_snapshot("BTCUSDT", 10, &levels, Nanos(6)), Err(FeedError::Decode(_))));
     assert!(kinds(&mut r.book).is_empty());
 }
+
+#[test]
+fn a_uuid_trade_id_reaches_the_record_whole() {
+    use mdbus_schemas::{Trade, TradeId, flags};
+    let inst = vec![Instrument::new(InstrumentId(1), VenueId::BYBIT_LINEAR, Symbol::new("BTCUSDT").unwrap(), -2, -3)];
+    let (mut f, mut r, _rings) = util::venue_feed(Venue::BybitLinear, inst);
+    f.on_frame(br#"{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1672304486868,"data":[{"T":1672304486865,"s":"BTCUSDT","S":"Buy","v":"0.001","p":"16578.50","L":"PlusTick","i":"20f43950-d8dd-5b31-9112-a178eb6023af","BT":false},{"T":1672304486866,"s":"BTCUSDT","S":"Sell","v":"2","p":"16578","i":"2290000000061666327","BT":false}]}"#, Nanos(1)).unwrap();
+    let mut ids = Vec::new();
+    while let Ok(rec) = r.trades.try_read() {
+        if let Some(t) = rec.get::<Trade>() {
+            ids.push((t.id(), t.header.venue_seq, t.header.flags & flags::NO_VENUE_SEQ != 0));
+        }
+    }
+    assert_eq!(
+        ids,
+        [
+            (TradeId::parse_uuid("20f43950-d8dd-5b31-9112-a178eb6023af").unwrap(), 0, true),
+            (TradeId::Number(2290000000061666327), 2290000000061666327, false),
+        ]
+    );
+}

@@ -90,7 +90,7 @@ impl Kind {
     ///
     /// ```
     /// use mdbus_schemas::Kind;
-    /// assert_eq!(Kind::TRADE.record_size(), Some(64));
+    /// assert_eq!(Kind::TRADE.record_size(), Some(128));
     /// ```
     pub const fn record_size(self) -> Option<usize> {
         Some(match self {

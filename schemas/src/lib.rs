@@ -10,22 +10,24 @@
 //! # Examples
 //!
 //! ```
-//! use mdbus_schemas::{flags, Decimal, Header, InstrumentId, Kind, Trade, VenueId, parse_fixed};
+//! use mdbus_schemas::{flags, Decimal, Header, InstrumentId, Kind, Trade, TradeId, VenueId, parse_fixed};
 //! use zerocopy::IntoBytes;
 //!
-//! let trade = Trade {
+//! let mut trade = Trade {
 //!     header: Header {
 //!         kind: Kind::TRADE,
 //!         flags: flags::BUY,
 //!         venue: VenueId::BINANCE_SPOT,
 //!         instrument: InstrumentId(1),
-//!         venue_seq: 12345,
 //!         ..Header::default()
 //!     },
 //!     price: parse_fixed(b"65432.10", -2)?,
 //!     qty: parse_fixed(b"0.00100000", -8)?,
+//!     ..Trade::default()
 //! };
-//! assert_eq!(trade.as_bytes().len(), 64);
+//! trade.set_id(TradeId::Number(12345)); // also `header.venue_seq`
+//! assert_eq!(trade.as_bytes().len(), 128);
+//! assert_eq!(trade.header.venue_seq, 12345);
 //! assert_eq!(Decimal::from_fixed(trade.price, -2).to_string(), "65432.10");
 //! # Ok::<(), mdbus_schemas::DecimalError>(())
 //! ```
@@ -52,7 +54,7 @@ pub use header::{Header, InstrumentId, Kind, Nanos, VenueId};
 pub use instrument::{Instrument, InstrumentTable, Symbol, TableError};
 pub use layout::{FAMILIES, Field, HEADER_FIELDS, LAYOUT_HASH, Record, SCHEMA_VERSION};
 pub use marker::{Marker, MarkerCode};
-pub use market::{Bar, BookDelta, BookSnapshot, Level, Quote, SNAPSHOT_DEPTH, Trade};
+pub use market::{Bar, BookDelta, BookSnapshot, Level, Quote, SNAPSHOT_DEPTH, Trade, TradeId};
 pub use text::{FixedStr, TextError};
 pub use view::{RecordView, ViewError, read_header};
 

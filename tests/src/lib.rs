@@ -33,6 +33,9 @@ pub fn record(i: u64, flags: u8) -> Trade {
         },
         price: (i as i64).wrapping_mul(13),
         qty: 0,
+        trade_id: (u128::from(i) << 64 | u128::from(i)).to_le_bytes(),
+        trade_id_kind: mdbus_schemas::TradeId::NUMBER_KIND,
+        _pad: [0; 47],
     };
     t.qty = checksum(&t);
     t

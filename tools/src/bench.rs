@@ -20,7 +20,7 @@ use std::{
 };
 
 use mdbus_bus::{ReadError, Reader, RingOptions, Start, Writer, tsc, tsc_ns_per_tick};
-use mdbus_schemas::{Kind, Nanos, Trade};
+use mdbus_schemas::{BookDelta, Kind, Nanos};
 use serde_json::{Value, json};
 
 use crate::stats::{Summary, new_histogram};
@@ -323,7 +323,7 @@ pub fn ring_reader(args: &ReaderArgs) -> Result<(), BenchError> {
                 received += 1;
                 if rec.seq() >= args.measure_from {
                     let now = tsc();
-                    if let Some(t) = rec.get::<Trade>() {
+                    if let Some(t) = rec.get::<BookDelta>() {
                         let _ = h.record((now.saturating_sub(t.header.venue_ts.0) as f64 * args.ns_per_tick) as u64);
                     }
                 } else if first.is_none() {
@@ -390,7 +390,8 @@ pub fn ring_peer(cfg: &BenchConfig, exe: &Path, npt: f64) -> Result<Measured, Be
     let _ = std::fs::remove_file(&path);
     let opts = RingOptions::default().capacity(cfg.capacity);
     let result = (|| {
-        let mut w = Writer::open_or_create(&path, Kind::TRADE, &opts)?;
+        // 64-byte records, one cache line each (book deltas).
+        let mut w = Writer::open_or_create(&path, Kind::BOOK_DELTA, &opts)?;
         pin(cfg.writer_core);
         // Latency, paced.
         let total = cfg.warmup + cfg.samples;
@@ -404,7 +405,7 @@ pub fn ring_peer(cfg: &BenchConfig, exe: &Path, npt: f64) -> Result<Measured, Be
         };
         let (child, lines) = spawn_reader(exe, &args)?;
         let period = (cfg.period_ns as f64 / npt) as u64;
-        let mut rec = Trade::default();
+        let mut rec = BookDelta::default();
         let mut next = tsc();
         for i in 0..total {
             next += period;

@@ -154,7 +154,8 @@ fn render(v: &str, msg: Message<'_>, l: &Levels) -> Option<Value> {
         Message::Trade(t) => json!({
             "kind": "trade", "venue": v, "symbol": t.symbol, "exch_ts_ns": ms_to_ns(t.trade_ts_ms.or(t.event_ts_ms)),
             "price": dec(t.price), "qty": dec(t.qty),
-            "side": match t.side { Side::Buy => "buy", Side::Sell => "sell" }, "trade_id": t.trade_id,
+            "side": match t.side { Side::Buy => "buy", Side::Sell => "sell" },
+            "trade_id": t.uuid.map_or_else(|| json!(t.trade_id), |u| json!(mdbus_schemas::TradeId::Uuid(u).to_string())),
         }),
         Message::Quote(q) => json!({
             "kind": "quote", "venue": v, "symbol": q.symbol, "exch_ts_ns": ms_to_ns(q.trade_ts_ms.or(q.event_ts_ms)),

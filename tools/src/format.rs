@@ -64,7 +64,14 @@ pub fn to_json(rec: &RecordView<'_>, table: Option<&InstrumentTable>) -> Value {
             "bid_px": dec(q.bid_px, x.price), "bid_qty": dec(q.bid_qty, x.qty),
             "ask_px": dec(q.ask_px, x.price), "ask_qty": dec(q.ask_qty, x.qty),
         }),
-        RecordView::Trade(t) => json!({ "price": dec(t.price, x.price), "qty": dec(t.qty, x.qty) }),
+        RecordView::Trade(t) => {
+            let id = match t.id() {
+                mdbus_schemas::TradeId::Number(n) if n <= u128::from(u64::MAX) => json!(n as u64),
+                mdbus_schemas::TradeId::None => Value::Null,
+                other => json!(other.to_string()),
+            };
+            json!({ "price": dec(t.price, x.price), "qty": dec(t.qty, x.qty), "trade_id": id })
+        }
         RecordView::BookDelta(d) => json!({ "price": dec(d.price, x.price), "qty": dec(d.qty, x.qty) }),
         RecordView::BookSnapshot(s) => {
             let side = |levels: &[mdbus_schemas::Level], n: u8| {

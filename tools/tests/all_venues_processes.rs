@@ -146,7 +146,7 @@ fn six_venues_through_one_feeder_to_reader_processes() {
         }
         let mut got: BTreeMap<u32, Vec<u64>> = BTreeMap::new();
         for b in common::read_all(&rd, &format!("{name}.trade")).iter().filter(|b| b[8] == Kind::TRADE.0) {
-            let t = <Trade as zerocopy::FromBytes>::read_from_bytes(&b[..64]).unwrap();
+            let t = <Trade as zerocopy::FromBytes>::read_from_bytes(&b[..128]).unwrap();
             got.entry(t.header.instrument.0).or_default().push(t.header.venue_seq);
         }
         for (id, want) in &expected {

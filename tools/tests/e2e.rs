@@ -105,7 +105,7 @@ fn run_with(tag: &str, sim_cfg: SimConfig, channels: &str, secs: u64, settings: 
     let trades = read_all("sim.trade")
         .iter()
         .filter(|b| b[8] == Kind::TRADE.0)
-        .map(|b| <Trade as zerocopy::FromBytes>::read_from_bytes(&b[..64]).unwrap())
+        .map(|b| <Trade as zerocopy::FromBytes>::read_from_bytes(&b[..128]).unwrap())
         .collect();
     let quotes = read_all("sim.quote")
         .iter()

@@ -65,7 +65,7 @@ fn simulator_to_feeder_to_readers_exactly() {
         .iter()
         .filter(|b| b[8] == Kind::TRADE.0)
         .map(|b| {
-            let t = <Trade as zerocopy::FromBytes>::read_from_bytes(&b[..64]).unwrap();
+            let t = <Trade as zerocopy::FromBytes>::read_from_bytes(&b[..128]).unwrap();
             (t.header.instrument.0, t.header.venue_seq, t.price, t.qty, t.header.flags)
         })
         .collect();

@@ -87,7 +87,7 @@ fn run(tag: &str, venue: SimVenue, faults: Faults, channels: &str, secs: u64, se
     let (markers, books, _) = common::rebuild_books(&read_all("sim.book"));
     let mut trades: BTreeMap<u32, Vec<u64>> = BTreeMap::new();
     for b in read_all("sim.trade").iter().filter(|b| b[8] == Kind::TRADE.0) {
-        let t = <Trade as zerocopy::FromBytes>::read_from_bytes(&b[..64]).unwrap();
+        let t = <Trade as zerocopy::FromBytes>::read_from_bytes(&b[..128]).unwrap();
         trades.entry(t.header.instrument.0).or_default().push(t.header.venue_seq);
     }
     let quotes = read_all("sim.quote").iter().filter(|b| b[8] == Kind::QUOTE.0).count();

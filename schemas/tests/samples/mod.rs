@@ -29,7 +29,9 @@ pub fn quote() -> Quote {
 }
 
 pub fn trade() -> Trade {
-    Trade { header: header(Kind::TRADE), price: 6_543_210, qty: 100_000 }
+    let mut t = Trade { header: header(Kind::TRADE), price: 6_543_210, qty: 100_000, ..Trade::default() };
+    t.set_id(TradeId::parse_uuid("20f43950-d8dd-5b31-9112-a178eb6023af").unwrap());
+    t
 }
 
 pub fn book_delta() -> BookDelta {

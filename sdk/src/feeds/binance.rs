@@ -174,11 +174,9 @@ impl VenueFeed for BinanceMarketFeed {
                 let mut h = header(&inst, Kind::TRADE, t["id"].as_u64().unwrap_or(0), t["time"].as_u64().unwrap_or(0));
                 // The buyer was the maker: the taker sold.
                 h.flags = if t["isBuyerMaker"].as_bool().unwrap_or(false) { flags::SELL } else { flags::BUY };
-                Ok(Trade {
-                    header: h,
-                    price: fixed(key, &t["price"], inst.price_exp, "price")?,
-                    qty: fixed(key, &t["qty"], inst.qty_exp, "qty")?,
-                })
+                let (price, qty) =
+                    (fixed(key, &t["price"], inst.price_exp, "price")?, fixed(key, &t["qty"], inst.qty_exp, "qty")?);
+                common::trade(key, h, (&t["id"], "id"), price, qty)
             })
             .collect()
     }

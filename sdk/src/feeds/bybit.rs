@@ -210,11 +210,9 @@ impl VenueFeed for BybitMarketFeed {
             .map(|t| {
                 let mut h = header(&inst, Kind::TRADE, num(&t["execId"]).unwrap_or(0), num(&t["time"]).unwrap_or(0));
                 h.flags = if t["side"] == "Sell" { flags::SELL } else { flags::BUY };
-                Ok(Trade {
-                    header: h,
-                    price: fixed(key, &t["price"], inst.price_exp, "price")?,
-                    qty: fixed(key, &t["size"], inst.qty_exp, "size")?,
-                })
+                let (price, qty) =
+                    (fixed(key, &t["price"], inst.price_exp, "price")?, fixed(key, &t["size"], inst.qty_exp, "size")?);
+                common::trade(key, h, (&t["execId"], "execId"), price, qty)
             })
             .collect()
     }

@@ -5,7 +5,7 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use mdbus_schemas::{
     Bar, BookSnapshot, Decimal, Header, Instrument, InstrumentId, InstrumentTable, Kind, Level, Nanos, SNAPSHOT_DEPTH,
-    Symbol, VenueId, flags,
+    Symbol, Trade, TradeId, VenueId, flags,
 };
 use serde_json::Value;
 
@@ -62,6 +62,22 @@ pub(crate) fn step(digits: u64) -> Option<Decimal> {
 /// An integer from a JSON number or a string of digits.
 pub(crate) fn num(v: &Value) -> Option<u64> {
     v.as_str().and_then(|s| s.parse().ok()).or_else(|| v.as_u64())
+}
+
+/// A trade record from a venue's REST trade: its id kept whole (a number, or a UUID as Bybit
+/// gives for linear executions); an id that is neither is an error naming the field.
+pub(crate) fn trade(key: &str, mut header: Header, id: (&Value, &str), price: i64, qty: i64) -> Result<Trade, Error> {
+    let (v, field) = id;
+    let tid = match v {
+        Value::Number(n) => n.as_u64().map(|n| TradeId::Number(u128::from(n))),
+        Value::String(s) => s.parse::<u128>().ok().map(TradeId::Number).or_else(|| TradeId::parse_uuid(s)),
+        _ => None,
+    }
+    .ok_or_else(|| bad(key, &format!("trade id `{field}` {v} is neither a number nor a UUID")))?;
+    header.kind = Kind::TRADE;
+    let mut t = Trade { header, price, qty, ..Trade::default() };
+    t.set_id(tid);
+    Ok(t)
 }
 
 /// A response the feed cannot read.

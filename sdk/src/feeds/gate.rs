@@ -158,11 +158,11 @@ impl VenueFeed for GateMarketFeed {
             .map(|t| {
                 let mut h = header(&inst, Kind::TRADE, num(&t["id"]).unwrap_or(0), millis(&t["create_time_ms"]));
                 h.flags = if t["side"] == "sell" { flags::SELL } else { flags::BUY };
-                Ok(Trade {
-                    header: h,
-                    price: fixed(KEY, &t["price"], inst.price_exp, "price")?,
-                    qty: fixed(KEY, &t["amount"], inst.qty_exp, "amount")?,
-                })
+                let (price, qty) = (
+                    fixed(KEY, &t["price"], inst.price_exp, "price")?,
+                    fixed(KEY, &t["amount"], inst.qty_exp, "amount")?,
+                );
+                common::trade(KEY, h, (&t["id"], "id"), price, qty)
             })
             .collect()
     }

@@ -164,11 +164,11 @@ impl VenueFeed for GeminiMarketFeed {
                 let mut h =
                     header(&inst, Kind::TRADE, num(&t["tid"]).unwrap_or(0), num(&t["timestampms"]).unwrap_or(0));
                 h.flags = if t["type"] == "sell" { flags::SELL } else { flags::BUY };
-                Ok(Trade {
-                    header: h,
-                    price: fixed(KEY, &t["price"], inst.price_exp, "price")?,
-                    qty: fixed(KEY, &t["amount"], inst.qty_exp, "amount")?,
-                })
+                let (price, qty) = (
+                    fixed(KEY, &t["price"], inst.price_exp, "price")?,
+                    fixed(KEY, &t["amount"], inst.qty_exp, "amount")?,
+                );
+                common::trade(KEY, h, (&t["tid"], "tid"), price, qty)
             })
             .collect()
     }

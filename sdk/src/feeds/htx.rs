@@ -162,11 +162,10 @@ impl VenueFeed for HtxMarketFeed {
             let seq = num(&t["trade-id"]).or_else(|| num(&t["id"])).unwrap_or(0);
             let mut h = header(&inst, Kind::TRADE, seq, num(&t["ts"]).unwrap_or(0));
             h.flags = if t["direction"] == "sell" { flags::SELL } else { flags::BUY };
-            out.push(Trade {
-                header: h,
-                price: fixed(KEY, &t["price"], inst.price_exp, "price")?,
-                qty: fixed(KEY, &t["amount"], inst.qty_exp, "amount")?,
-            });
+            let (price, qty) =
+                (fixed(KEY, &t["price"], inst.price_exp, "price")?, fixed(KEY, &t["amount"], inst.qty_exp, "amount")?);
+            let id = if t["trade-id"].is_null() { (&t["id"], "id") } else { (&t["trade-id"], "trade-id") };
+            out.push(common::trade(KEY, h, id, price, qty)?);
         }
         let skip = out.len().saturating_sub(limit);
         Ok(out.split_off(skip))

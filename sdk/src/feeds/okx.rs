@@ -142,11 +142,9 @@ impl VenueFeed for OkxMarketFeed {
             .map(|t| {
                 let mut h = header(&inst, Kind::TRADE, num(&t["tradeId"]).unwrap_or(0), num(&t["ts"]).unwrap_or(0));
                 h.flags = if t["side"] == "sell" { flags::SELL } else { flags::BUY };
-                Ok(Trade {
-                    header: h,
-                    price: fixed(KEY, &t["px"], inst.price_exp, "px")?,
-                    qty: fixed(KEY, &t["sz"], inst.qty_exp, "sz")?,
-                })
+                let (price, qty) =
+                    (fixed(KEY, &t["px"], inst.price_exp, "px")?, fixed(KEY, &t["sz"], inst.qty_exp, "sz")?);
+                common::trade(KEY, h, (&t["tradeId"], "tradeId"), price, qty)
             })
             .collect()
     }

@@ -303,6 +303,7 @@ fn trade<'a>(s: &Seen<'a>, aggregated: bool) -> R<Message<'a>> {
         trade_ts_ms: opt_num(s.big_t, m, "T")?,
         event_ts_ms: opt_num(s.big_e, m, "E")?,
         aggregated,
+        uuid: None,
     }))
 }
 

@@ -225,6 +225,7 @@ impl<'a> Trade<'a> {
             trade_ts_ms: self.trade_time,
             event_ts_ms: self.event_time,
             aggregated,
+            uuid: None,
         }))
     }
 }

@@ -4,8 +4,8 @@
 //! Any key order (spot and linear frames put `ts` and `type` in different places), unknown
 //! keys ignored, a repeated key's last value wins, decimals as strings or numbers. An
 //! `orderbook` frame of type `snapshot`, or a delta with `u == 1` (a service restart), is a
-//! snapshot that replaces the book. `orderbook.1` is also the best bid/offer. Trade ids that
-//! are not numbers (linear UUIDs) become a 64-bit FNV-1a hash of their text.
+//! snapshot that replaces the book. `orderbook.1` is also the best bid/offer. Trade ids are
+//! kept whole: numbers, or UUIDs (linear) as their 16 bytes; any other id is a decode error.
 //!
 //! Samples (<https://bybit-exchange.github.io/docs/v5/websocket/public/orderbook>):
 //!
@@ -41,14 +41,18 @@ fn str_of<'a>(raw: Option<Raw<'a>>, message: &'static str, field: &'static str) 
     }
 }
 
-/// A trade id: the number, or the FNV-1a hash of a non-numeric id.
-fn trade_id(raw: Raw<'_>) -> Option<u64> {
-    uint(raw).or_else(|| match raw {
-        Raw::Str(s) => {
-            Some(s.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)))
-        }
+/// A trade id, whole: a number (`trade_id`), or a UUID (its 16 bytes); anything else is
+/// `None`, which the caller reports as a bad field. Never a hash: a reader must be able to
+/// match the trade with the venue's REST trades and its own fills.
+fn trade_id(raw: Raw<'_>) -> Option<(u64, Option<[u8; 16]>)> {
+    if let Some(n) = uint(raw) {
+        return Some((n, None));
+    }
+    let Raw::Str(s) = raw else { return None };
+    match mdbus_schemas::TradeId::parse_uuid(std::str::from_utf8(s).ok()?)? {
+        mdbus_schemas::TradeId::Uuid(u) => Some((0, Some(u))),
         _ => None,
-    })
+    }
 }
 
 /// Milliseconds of a Bybit kline interval (`1`..`720` minutes, `D`, `W`, `M`).
@@ -219,9 +223,11 @@ fn trade<'a>(item: Raw<'a>, ts: Option<u64>) -> Result<Message<'a>, DecodeError>
             _ => {}
         }
     }
+    let (tid, uuid) = i.ok_or(missing(M, "i")).and_then(|r| trade_id(r).ok_or(bad(M, "i")))?;
     Ok(Message::Trade(TradeMsg {
         symbol: str_of(s, M, "s")?,
-        trade_id: i.ok_or(missing(M, "i")).and_then(|r| trade_id(r).ok_or(bad(M, "i")))?,
+        trade_id: tid,
+        uuid,
         price: p.ok_or(missing(M, "p")).and_then(|r| decimal(r).ok_or(bad(M, "p")))?,
         qty: v.ok_or(missing(M, "v")).and_then(|r| decimal(r).ok_or(bad(M, "v")))?,
         side: match side {

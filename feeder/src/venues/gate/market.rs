@@ -158,6 +158,7 @@ fn trade(r: &[u8], event_ts: Option<u64>) -> Result<Message<'_>, DecodeError> {
         trade_ts_ms: ms.and_then(|v: i128| u64::try_from(v).ok()),
         event_ts_ms: event_ts,
         aggregated: false,
+        uuid: None,
     }))
 }
 

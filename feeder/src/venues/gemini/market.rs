@@ -222,5 +222,6 @@ fn trade<'a>(o: &'a [u8], symbol: Option<&'a str>) -> Result<Message<'a>, Decode
         trade_ts_ms: ts,
         event_ts_ms: ts,
         aggregated: false,
+        uuid: None,
     }))
 }

@@ -217,6 +217,7 @@ fn trade<'a>(t: &'a [u8], symbol: &'a str, ts: Option<u64>) -> Result<Message<'a
         trade_ts_ms: tts,
         event_ts_ms: ts.or(tts),
         aggregated: false,
+        uuid: None,
     }))
 }
 

@@ -213,6 +213,7 @@ fn trade<'a>(item: Raw<'a>, arg_inst: Option<Raw<'a>>) -> Result<Message<'a>, De
         trade_ts_ms: ts,
         event_ts_ms: ts,
         aggregated: count.and_then(uint).is_some_and(|c| c > 1),
+        uuid: None,
     }))
 }
 
