@@ -8,17 +8,18 @@
 #![cfg(loom)]
 
 use mdbus_bus::{HeapRing, ReadError, Start};
-use mdbus_schemas::{Kind, Marker, Trade};
+use mdbus_schemas::{BookDelta, Kind, Marker};
 
-/// A trade whose every payload word derives from `i`, so a torn copy is visible.
-fn trade(i: i64) -> Trade {
-    let mut t = Trade { price: i, qty: -i, ..Trade::default() };
+/// A 64-byte record (a book delta) whose every payload word derives from `i`, so a torn copy
+/// is visible. One cache line, like the densest rings.
+fn trade(i: i64) -> BookDelta {
+    let mut t = BookDelta { price: i, qty: -i, ..BookDelta::default() };
     t.header.venue_seq = i as u64;
     t.header.venue_ts = mdbus_schemas::Nanos(i as u64 * 3);
     t
 }
 
-fn check(t: &Trade) {
+fn check(t: &BookDelta) {
     let i = t.price;
     assert_eq!(t.qty, -i, "torn record");
     assert_eq!(t.header.venue_seq, i as u64, "torn record");
@@ -28,7 +29,7 @@ fn check(t: &Trade) {
 /// Writer publishes `n` records into a ring of `cap` slots while one reader reads.
 fn model(cap: u64, n: i64, reads: usize) {
     loom::model(move || {
-        let (mut w, ring) = HeapRing::create(Kind::TRADE, cap).unwrap();
+        let (mut w, ring) = HeapRing::create(Kind::BOOK_DELTA, cap).unwrap();
         let mut r = ring.reader_at(Start::Oldest);
         let writer = loom::thread::spawn(move || {
             for i in 1..=n {
@@ -47,7 +48,7 @@ fn model(cap: u64, n: i64, reads: usize) {
                         assert!(rec.seq() > prev, "out of order");
                     }
                     last_seq = Some(rec.seq());
-                    if let Some(t) = rec.get::<Trade>() {
+                    if let Some(t) = rec.get::<BookDelta>() {
                         check(t);
                         assert!(t.price > last_price, "out of order");
                         assert_eq!(rec.seq(), t.price as u64, "sequence and content disagree");
@@ -66,7 +67,7 @@ fn model(cap: u64, n: i64, reads: usize) {
         loop {
             match r.try_read() {
                 Ok(rec) => {
-                    if let Some(t) = rec.get::<Trade>() {
+                    if let Some(t) = rec.get::<BookDelta>() {
                         check(t);
                         assert!(t.price > last_price);
                         last_price = t.price;
