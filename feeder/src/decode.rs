@@ -29,6 +29,9 @@ pub struct TradeMsg<'a> {
     pub side: Side,
     /// Match time, ms since the epoch.
     pub trade_ts_ms: Option<u64>,
+    /// Nanoseconds past `trade_ts_ms`, for venues that time trades in fractions of a
+    /// millisecond (Gate.io's `create_time_ms`, `"1606292218213.4578"`); 0 otherwise.
+    pub trade_ts_extra_ns: u32,
     /// Event time, ms since the epoch.
     pub event_ts_ms: Option<u64>,
     /// Whether one record aggregates several fills.

@@ -344,6 +344,9 @@ impl Feed {
                 }
                 let inst = self.instruments[i];
                 let mut h = Self::header(&inst, Kind::TRADE, t.trade_id, t.trade_ts_ms.or(t.event_ts_ms), recv_ts);
+                if t.trade_ts_ms.is_some() {
+                    h.venue_ts.0 += u64::from(t.trade_ts_extra_ns);
+                }
                 h.flags |= match t.side {
                     Side::Buy => flags::BUY,
                     Side::Sell => flags::SELL,

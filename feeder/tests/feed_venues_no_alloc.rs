@@ -64,4 +64,27 @@ fn okx_htx_and_gemini_frames_allocate_nothing_after_warm_up() {
         gemini.push(format!(r#"{{"type":"trade","symbol":"BTCUSD","event_id":{},"timestamp":1,"price":"1.5","quantity":"1","side":"buy"}}"#, i + 1).into_bytes());
     }
     assert_eq!(count(Venue::Gemini, "BTCUSD", &gemini), 0, "Gemini");
+
+    // Gate.io's trades carry fractions of a millisecond, which are kept without allocating.
+    let mut gate = vec![br#"{"time":1,"time_ms":1,"channel":"spot.order_book","event":"update","result":{"t":1,"lastUpdateId":10,"s":"BTC_USDT","bids":[["1.00","1"]],"asks":[["2.00","3"]]}}"#.to_vec()];
+    for i in 0..2000u64 {
+        gate.push(format!(r#"{{"time":1,"time_ms":1,"channel":"spot.order_book_update","event":"update","result":{{"t":1,"e":"depthUpdate","E":1,"s":"BTC_USDT","U":{},"u":{},"b":[["1.0{}","{}"]],"a":[]}}}}"#, 11 + i, 11 + i, i % 5, i % 3).into_bytes());
+        gate.push(format!(r#"{{"time":1,"time_ms":1,"channel":"spot.trades","event":"update","result":{{"id":{i},"create_time":1,"create_time_ms":"1606292218213.{:04}","side":"sell","currency_pair":"BTC_USDT","amount":"0.1","price":"1.5"}}}}"#, i % 10_000).into_bytes());
+    }
+    // The first frame is a `spot.order_book` snapshot, which books of Gate's U/u rule take
+    // over REST; the feed is given it as one.
+    let inst = vec![Instrument::new(InstrumentId(1), Venue::Gate.id(), Symbol::new("BTC_USDT").unwrap(), -2, -5)];
+    let (mut f, _r, _rings) = util::venue_feed(Venue::Gate, inst);
+    let d = |s: &str| s.parse().unwrap();
+    let levels = mdbus_feeder::Levels { bids: vec![(d("1.00"), d("1"))], asks: vec![(d("2.00"), d("3"))] };
+    assert!(f.on_rest_snapshot("BTC_USDT", 10, &levels, Nanos(1)).unwrap());
+    for fr in &gate[1..301] {
+        f.on_frame(fr, Nanos(2)).unwrap();
+    }
+    let before = CountingAllocator::thread_allocations();
+    for fr in &gate[301..] {
+        f.on_frame(fr, Nanos(2)).unwrap();
+    }
+    assert_eq!(CountingAllocator::thread_allocations() - before, 0, "Gate.io");
+    assert!(f.book(0).unwrap().is_live());
 }

@@ -10,9 +10,10 @@ use proptest::prelude::*;
 
 fn show(m: Message<'_>, l: &Levels) -> String {
     match m {
-        Message::Trade(t) => {
-            format!("trade {} {} {} {} {:?} {:?}", t.symbol, t.trade_id, t.price, t.qty, t.side, t.trade_ts_ms)
-        }
+        Message::Trade(t) => format!(
+            "trade {} {} {} {} {:?} {:?}+{}ns",
+            t.symbol, t.trade_id, t.price, t.qty, t.side, t.trade_ts_ms, t.trade_ts_extra_ns
+        ),
         Message::Quote(q) => {
             format!("quote {} {} {}x{} {}x{}", q.symbol, q.update_id, q.bid_price, q.bid_qty, q.ask_price, q.ask_qty)
         }
@@ -53,8 +54,16 @@ fn gemini(frame: &str, first: bool) -> Result<Vec<String>, DecodeError> {
 fn gate_channels() {
     assert_eq!(
         gate(r#"{"time":1606292218,"time_ms":1606292218231,"channel":"spot.trades","event":"update","result":{"id":309143071,"create_time":1606292218,"create_time_ms":"1606292218213.4578","side":"sell","currency_pair":"GT_USDT","amount":"16.4700000000","price":"0.4705000000","range":"2390902-2390902"}}"#).unwrap(),
-        "trade GT_USDT 309143071 0.4705000000 16.4700000000 Sell Some(1606292218213)"
+        "trade GT_USDT 309143071 0.4705000000 16.4700000000 Sell Some(1606292218213)+457800ns",
+        "the fraction of a millisecond is kept"
     );
+    // A time finer than a nanosecond cannot be kept exactly: a bad field, not a rounding.
+    assert!(matches!(
+        gate(
+            r#"{"time":1,"time_ms":1,"channel":"spot.trades","event":"update","result":{"id":1,"create_time_ms":"1606292218213.4578123456","side":"sell","currency_pair":"GT_USDT","amount":"1","price":"1"}}"#
+        ),
+        Err(DecodeError::BadField { field: "create_time_ms", .. })
+    ));
     assert_eq!(
         gate(r#"{"time":1606293275,"time_ms":1606293275723,"channel":"spot.book_ticker","event":"update","result":{"t":1606293275123,"u":48733182,"s":"BTC_USDT","b":"19177.79","B":"0.0003341504","a":"19179.38","A":"0.09"}}"#).unwrap(),
         "quote BTC_USDT 48733182 19177.79x0.0003341504 19179.38x0.09"
@@ -92,13 +101,13 @@ fn gemini_l2_trades_candles() {
         gemini(first, true).unwrap(),
         [
             r#"depth BTCUSD snap=true None..0 bids=["9122.04@0.00121425"] asks=["9122.07@0.98942292"]"#.to_owned(),
-            "trade BTCUSD 169841458 9122.04 0.0073173 Sell Some(1560976400428)".to_owned()
+            "trade BTCUSD 169841458 9122.04 0.0073173 Sell Some(1560976400428)+0ns".to_owned()
         ]
     );
     let next = r#"{"type":"l2_updates","symbol":"BTCUSD","changes":[["sell","9122.07","0"]]}"#;
     assert_eq!(gemini(next, false).unwrap(), [r#"depth BTCUSD snap=false None..0 bids=[] asks=["9122.07@0"]"#]);
     let t = r#"{"type":"trade","symbol":"BTCUSD","event_id":3575573053,"timestamp":1601617445083,"price":"9122.07","quantity":"0.0141858","side":"buy"}"#;
-    assert_eq!(gemini(t, false).unwrap(), ["trade BTCUSD 3575573053 9122.07 0.0141858 Buy Some(1601617445083)"]);
+    assert_eq!(gemini(t, false).unwrap(), ["trade BTCUSD 3575573053 9122.07 0.0141858 Buy Some(1601617445083)+0ns"]);
     let c = r#"{"type":"candles_15m_updates","symbol":"BTCUSD","changes":[[1561054500000,9350.18,9358.35,9350.18,9355.51,2.07],[1561053600000,9357.33,9357.33,9350.18,9350.18,1.5900161]]}"#;
     let r = gemini(c, false).unwrap();
     assert_eq!(r[0], "bar BTCUSD 15m 1561054500000..1561055399999 o9350.18 c9355.51 v2.07 qv0 closed=false");

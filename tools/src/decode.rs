@@ -152,7 +152,11 @@ pub fn decode_frame(venue: Venue, frame: &[u8]) -> Result<Vec<Value>, DecodeErro
 fn render(v: &str, msg: Message<'_>, l: &Levels) -> Option<Value> {
     Some(match msg {
         Message::Trade(t) => json!({
-            "kind": "trade", "venue": v, "symbol": t.symbol, "exch_ts_ns": ms_to_ns(t.trade_ts_ms.or(t.event_ts_ms)),
+            "kind": "trade", "venue": v, "symbol": t.symbol,
+            "exch_ts_ns": match t.trade_ts_ms {
+                Some(ms) => json!(ms * 1_000_000 + u64::from(t.trade_ts_extra_ns)),
+                None => ms_to_ns(t.event_ts_ms),
+            },
             "price": dec(t.price), "qty": dec(t.qty),
             "side": match t.side { Side::Buy => "buy", Side::Sell => "sell" },
             "trade_id": t.uuid.map_or_else(|| json!(t.trade_id), |u| json!(mdbus_schemas::TradeId::Uuid(u).to_string())),

@@ -80,3 +80,27 @@ fn mdbus_decode_spells_symbols_as_each_venue_does() {
     let partial = br#"{"stream":"bnbbtc@depth5","data":{"lastUpdateId":160,"bids":[["0.0024","10"]],"asks":[]}}"#;
     assert_eq!(decode::decode_frame(decode::Venue::BinanceSpot, partial).unwrap()[0]["symbol"], "BNBBTC");
 }
+
+#[test]
+fn gate_trade_times_keep_their_fraction_of_a_millisecond() {
+    let frame = br#"{"time":1606292218,"time_ms":1606292218231,"channel":"spot.trades","event":"update","result":{"id":309143071,"create_time":1606292218,"create_time_ms":"1606292218213.4578","side":"sell","currency_pair":"GT_USDT","amount":"16.4700000000","price":"0.4705000000","range":"2390902-2390902"}}"#;
+    let out = decode::decode_frame(decode::Venue::Gateio, frame).unwrap();
+    assert_eq!(out[0]["exch_ts_ns"], 1_606_292_218_213_457_800u64);
+    let inst = vec![Instrument::new(InstrumentId(1), VenueId::GATEIO, Symbol::new("GT_USDT").unwrap(), -10, -10)];
+    let mk = |k| HeapRing::create(k, 64).unwrap();
+    let (q, _a) = mk(Kind::QUOTE);
+    let (t, tr) = mk(Kind::TRADE);
+    let (b, _c) = mk(Kind::BOOK_DELTA);
+    let (d, _e) = mk(Kind::BOOK_SNAPSHOT);
+    let (bars, _g) = mk(Kind::BAR);
+    let mut f = Feed::new(Venue::Gate, inst, Rings { quotes: q, trades: t, book: b, depth: d, bars });
+    f.on_frame(frame, Nanos(1)).unwrap();
+    let mut r = tr.reader_at(Start::Oldest);
+    let ts = loop {
+        let rec = r.try_read().unwrap();
+        if rec.kind() == Kind::TRADE {
+            break rec.header().venue_ts;
+        }
+    };
+    assert_eq!(ts, Nanos(1_606_292_218_213_457_800));
+}

@@ -304,6 +304,7 @@ fn trade<'a>(s: &Seen<'a>, aggregated: bool) -> R<Message<'a>> {
         event_ts_ms: opt_num(s.big_e, m, "E")?,
         aggregated,
         uuid: None,
+        trade_ts_extra_ns: 0,
     }))
 }
 

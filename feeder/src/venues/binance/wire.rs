@@ -226,6 +226,7 @@ impl<'a> Trade<'a> {
             event_ts_ms: self.event_time,
             aggregated,
             uuid: None,
+            trade_ts_extra_ns: 0,
         }))
     }
 }

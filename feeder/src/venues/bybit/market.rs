@@ -228,6 +228,7 @@ fn trade<'a>(item: Raw<'a>, ts: Option<u64>) -> Result<Message<'a>, DecodeError>
         symbol: str_of(s, M, "s")?,
         trade_id: tid,
         uuid,
+        trade_ts_extra_ns: 0,
         price: p.ok_or(missing(M, "p")).and_then(|r| decimal(r).ok_or(bad(M, "p")))?,
         qty: v.ok_or(missing(M, "v")).and_then(|r| decimal(r).ok_or(bad(M, "v")))?,
         side: match side {

@@ -141,9 +141,17 @@ fn trade(r: &[u8], event_ts: Option<u64>) -> Result<Message<'_>, DecodeError> {
             _ => {}
         }
     }
-    // `create_time_ms` carries fractions of a millisecond ("1606292218213.4578").
-    let ms =
-        ms.and_then(decimal).and_then(|d| d.rescale(0).ok().or_else(|| d.to_string().split('.').next()?.parse().ok()));
+    // `create_time_ms` carries fractions of a millisecond ("1606292218213.4578"): kept to the
+    // nanosecond, exactly (a finer fraction is a bad field, not a rounding).
+    let ns = match ms {
+        None => None,
+        Some(raw) => Some(
+            decimal(raw)
+                .and_then(|d| d.to_fixed(-6).ok())
+                .and_then(|v| u64::try_from(v).ok())
+                .ok_or(bad(M, "create_time_ms"))?,
+        ),
+    };
     Ok(Message::Trade(TradeMsg {
         symbol: str_of(pair, M, "currency_pair")?,
         trade_id: id.ok_or(missing(M, "id")).and_then(|r| uint(r).ok_or(bad(M, "id")))?,
@@ -155,10 +163,11 @@ fn trade(r: &[u8], event_ts: Option<u64>) -> Result<Message<'_>, DecodeError> {
             Some(_) => return Err(bad(M, "side")),
             None => return Err(missing(M, "side")),
         },
-        trade_ts_ms: ms.and_then(|v: i128| u64::try_from(v).ok()),
+        trade_ts_ms: ns.map(|v| v / 1_000_000),
         event_ts_ms: event_ts,
         aggregated: false,
         uuid: None,
+        trade_ts_extra_ns: ns.map_or(0, |v| (v % 1_000_000) as u32),
     }))
 }
 

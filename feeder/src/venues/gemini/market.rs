@@ -223,5 +223,6 @@ fn trade<'a>(o: &'a [u8], symbol: Option<&'a str>) -> Result<Message<'a>, Decode
         event_ts_ms: ts,
         aggregated: false,
         uuid: None,
+        trade_ts_extra_ns: 0,
     }))
 }

@@ -218,6 +218,7 @@ fn trade<'a>(t: &'a [u8], symbol: &'a str, ts: Option<u64>) -> Result<Message<'a
         event_ts_ms: ts.or(tts),
         aggregated: false,
         uuid: None,
+        trade_ts_extra_ns: 0,
     }))
 }
 

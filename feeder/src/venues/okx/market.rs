@@ -214,6 +214,7 @@ fn trade<'a>(item: Raw<'a>, arg_inst: Option<Raw<'a>>) -> Result<Message<'a>, De
         event_ts_ms: ts,
         aggregated: count.and_then(uint).is_some_and(|c| c > 1),
         uuid: None,
+        trade_ts_extra_ns: 0,
     }))
 }
 
