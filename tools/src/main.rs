@@ -96,6 +96,9 @@ enum Cmd {
         /// Bybit: re-send the book snapshot every this many depth events.
         #[arg(long, default_value_t = 0)]
         resnapshot_every: u64,
+        /// Bybit: an empty `u == 1` snapshot, then the whole book, every this many depth events.
+        #[arg(long, default_value_t = 0)]
+        empty_snapshot_every: u64,
         /// OKX: an empty keepalive book update every this many depth events.
         #[arg(long, default_value_t = 0)]
         keepalive_every: u64,
@@ -749,6 +752,7 @@ fn main() -> Result<()> {
             delay_us,
             reset_every,
             resnapshot_every,
+            empty_snapshot_every,
             keepalive_every,
             heartbeat_ms,
             idle_cut_ms,
@@ -777,6 +781,7 @@ fn main() -> Result<()> {
                 delay: delay_us.map(Duration::from_micros),
                 reset_every,
                 resnapshot_every,
+                empty_snapshot_every,
                 keepalive_every,
                 heartbeat_every: heartbeat_ms.map(Duration::from_millis),
                 idle_cut: idle_cut_ms.map(Duration::from_millis),

@@ -236,6 +236,16 @@ fn bybit_resent_snapshots_and_restarts_replace_the_book() {
 }
 
 #[test]
+fn bybit_empty_snapshots_clear_the_book_for_consumers_too() {
+    let faults = Faults { empty_snapshot_every: 150, ..Faults::default() };
+    let r = run("bybit-empty", SimVenue::Bybit, faults, "trade, depth", 3, settings());
+    assert_eq!(count(&r, MarkerCode::GAP), 0, "{:?}", r.markers);
+    assert!(r.status.feed.errors == 0, "{:?}", r.status);
+    assert!(count(&r, MarkerCode::RESYNC_START) >= 4, "every replacement is told: {:?}", r.markers);
+    books_match(&r);
+}
+
+#[test]
 fn bybit_gap_resubscribes_for_a_fresh_snapshot() {
     gap(SimVenue::Bybit, "bybit-gap");
 }

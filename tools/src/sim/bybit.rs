@@ -1,8 +1,8 @@
 //! Bybit v5 public dialect (`/v5/public/spot`, `/v5/public/linear`): `subscribe` with a
 //! `req_id` echoed in one reply, `{"op":"ping"}` answered with a pong, `orderbook.50` snapshot
 //! then deltas whose `u` grows by one per message, `orderbook.1` as the best bid/offer, and on
-//! demand the venue's quirks: a snapshot re-sent mid-stream, and a service restart (a delta with
-//! `u == 1` carrying the whole book).
+//! demand the venue's quirks: a snapshot re-sent mid-stream, a service restart (a delta with
+//! `u == 1` carrying the whole book), and an empty `u == 1` snapshot followed by the book.
 
 use super::dialect::{Dialect, Ev, Session, levels, px, qty};
 
@@ -92,6 +92,12 @@ impl Dialect for Bybit {
                 }];
                 if s.every(sym, s.faults.resnapshot_every) {
                     out.push(self.whole(sym, s, "snapshot", self.u[sym], *ms));
+                }
+                if s.every(sym, s.faults.empty_snapshot_every) {
+                    // The venue clears the book (`u == 1`, no levels), then sends it whole.
+                    out.push(Self::book(&symbol, "snapshot", &[], &[], 1, *ms));
+                    self.u[sym] = 1;
+                    out.push(self.whole(sym, s, "snapshot", 1, *ms));
                 }
                 out
             }

@@ -67,6 +67,9 @@ pub struct Faults {
     pub reset_every: u64,
     /// Bybit: re-send the book snapshot every this many depth events.
     pub resnapshot_every: u64,
+    /// Bybit: every this many depth events, an empty snapshot with `u == 1` (as on a delisting,
+    /// pre-market or a tick-size change), then the whole book again in a snapshot.
+    pub empty_snapshot_every: u64,
     /// OKX: send an empty keepalive update (`prevSeqId == seqId`) every this many depth events.
     pub keepalive_every: u64,
     /// HTX `ping` / Gemini `heartbeat` interval (default 5 s).
