@@ -17,6 +17,8 @@ fn shipped_examples_load() {
     assert_eq!(c.workers[0].poll, PollMode::Busy);
     let d = FeedConfig::from_yaml(&example("demo.yaml")).unwrap();
     assert_eq!(d.workers[0].poll, PollMode::Timeout);
+    // The demo takes its exponents from the simulator's metadata, so they always fit.
+    assert!(d.feeds[0].uses_venue_metadata());
     assert!(d.feeds[0].url.starts_with("ws://127.0.0.1"));
 }
 
@@ -56,9 +58,17 @@ fn channels_and_markets_are_checked_per_venue() {
     assert_eq!(fields[0].path, "feeds[0].rest_url", "Gate.io books need REST snapshots");
 }
 
+/// The demo configuration with exponents given for its symbols.
+fn demo_with_exponents() -> String {
+    let base = example("demo.yaml");
+    assert!(base.contains("{ symbol: BTCUSDT, id: 1 }"), "{base}");
+    base.replace("{ symbol: BTCUSDT, id: 1 }", "{ symbol: BTCUSDT, id: 1, price_exp: -2, qty_exp: -5 }")
+        .replace("{ symbol: ETHUSDT, id: 2 }", "{ symbol: ETHUSDT, id: 2, price_exp: -2, qty_exp: -5 }")
+}
+
 #[test]
 fn unknown_keys_and_wrong_types_name_their_path() {
-    let base = example("demo.yaml");
+    let base = demo_with_exponents();
     let typo = base.replace("ring_capacity:", "ring_capacty:");
     match FeedConfig::from_yaml(&typo).unwrap_err() {
         ConfigError::Parse { path, message } => {
@@ -77,7 +87,7 @@ fn unknown_keys_and_wrong_types_name_their_path() {
 
 #[test]
 fn exponents_come_both_or_neither() {
-    let base = example("demo.yaml");
+    let base = demo_with_exponents();
     // Neither: they come from the venue's instrument metadata.
     let venue = base.replace(", price_exp: -2, qty_exp: -5", "");
     let cfg = FeedConfig::from_yaml(&venue).unwrap();

@@ -215,3 +215,24 @@ fn a_precision_change_mid_run_relists_without_touching_published_records() {
     let table = rd2.load_instruments().unwrap().unwrap().unwrap();
     assert_eq!(table.by_symbol(old.venue, "BTCUSDT").map(|i| (i.id, i.price_exp)), Some((InstrumentId(3), -3)));
 }
+
+#[test]
+fn the_shipped_demo_configuration_runs_against_the_simulator_without_errors() {
+    let sim = Sim::start(SimConfig { max_ticks: Some(1500), ..SimConfig::default() }).unwrap();
+    let text = std::fs::read_to_string(format!("{}/../config/demo.yaml", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let text = text.replace("127.0.0.1:9443", &sim.addr().to_string()).replace("core: 1", "core: 0");
+    let cfg = FeedConfig::from_yaml(&text).unwrap();
+    let d = common::Scratch::new("demo-config");
+    let rd = RingDir::new(&d.0);
+    let tls = tls::client_config(&[] as &[PathBuf], &[]).unwrap();
+    let mut w = engine::build(&cfg, &rd, tls, settings()).unwrap().remove(0);
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(3) {
+        w.step();
+    }
+    assert!(common::settle(&mut w, &sim, Duration::from_secs(30)), "books in sync: {:?}", w.status());
+    let status = w.status()[0].1;
+    assert!(status.feed.frames > 1000, "{status:?}");
+    assert_eq!((status.feed.errors, status.feed.value_errors), (0, 0), "{status:?}");
+    assert_eq!(status.books_live, 2, "both books, ETHUSDT's included: {status:?}");
+}
