@@ -168,9 +168,13 @@ impl Levels {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DecodeError {
-    /// The frame is not valid JSON (or not a JSON object).
-    #[error("malformed JSON: {0}")]
-    Malformed(String),
+    /// The frame is not valid JSON (or not a JSON object): the first bad byte is at `at`.
+    /// Made without allocating, so a stream of bad frames costs no memory traffic.
+    #[error("malformed JSON at byte {at}")]
+    Malformed {
+        /// Byte offset in the frame.
+        at: usize,
+    },
     /// A field the message needs is missing.
     #[error("{message}: missing field `{field}`")]
     MissingField {
@@ -190,4 +194,36 @@ pub enum DecodeError {
     /// The frame is JSON but no message this decoder knows.
     #[error("unrecognised message")]
     Unrecognized,
+}
+
+/// A frame that is not valid JSON, the first bad byte at `at`.
+#[inline]
+pub(crate) fn malformed(at: usize) -> DecodeError {
+    DecodeError::Malformed { at }
+}
+
+/// A field `message` needs is absent.
+#[inline]
+pub(crate) fn missing(message: &'static str, field: &'static str) -> DecodeError {
+    DecodeError::MissingField { message, field }
+}
+
+/// A field of `message` has the wrong type or an unparsable value.
+#[inline]
+pub(crate) fn bad(message: &'static str, field: &'static str) -> DecodeError {
+    DecodeError::BadField { message, field }
+}
+
+/// A string field, borrowed from the frame.
+#[inline]
+pub(crate) fn str_of<'a>(
+    raw: Option<crate::json::Raw<'a>>,
+    message: &'static str,
+    field: &'static str,
+) -> Result<&'a str, DecodeError> {
+    match raw {
+        Some(crate::json::Raw::Str(s)) => std::str::from_utf8(s).map_err(|_| bad(message, field)),
+        Some(_) => Err(bad(message, field)),
+        None => Err(missing(message, field)),
+    }
 }

@@ -152,18 +152,18 @@ fn bad_frames_get_typed_errors() {
     let mut l = Levels::default();
     type Check = fn(&DecodeError) -> bool;
     let cases: &[(&str, Check)] = &[
-        ("", |e| matches!(e, DecodeError::Malformed(_))),
-        ("not json", |e| matches!(e, DecodeError::Malformed(_))),
-        (r#"{"e":"trade","s":"X","t":1,"p":"0.5","q":"2""#, |e| matches!(e, DecodeError::Malformed(_))),
+        ("", |e| matches!(e, DecodeError::Malformed { .. })),
+        ("not json", |e| matches!(e, DecodeError::Malformed { .. })),
+        (r#"{"e":"trade","s":"X","t":1,"p":"0.5","q":"2""#, |e| matches!(e, DecodeError::Malformed { .. })),
         (r#"{"e":"trade","s":"X","t":1,"q":"2","m":true}"#, |e| {
-            matches!(e, DecodeError::MissingField { .. } | DecodeError::Malformed(_))
+            matches!(e, DecodeError::MissingField { .. } | DecodeError::Malformed { .. })
         }),
         (r#"{"e":"trade","s":"X","t":1,"p":"abc","q":"2","m":true}"#, |e| matches!(e, DecodeError::BadField { .. })),
         (r#"{"e":"depthUpdate","s":"X","U":1,"u":2,"b":[["1"]],"a":[]}"#, |e| {
-            matches!(e, DecodeError::BadField { .. } | DecodeError::Malformed(_))
+            matches!(e, DecodeError::BadField { .. } | DecodeError::Malformed { .. })
         }),
         (r#"{"hello":"world"}"#, |e| matches!(e, DecodeError::Unrecognized)),
-        (r#"[1,2,3]"#, |e| matches!(e, DecodeError::Malformed(_) | DecodeError::Unrecognized)),
+        (r#"[1,2,3]"#, |e| matches!(e, DecodeError::Malformed { .. } | DecodeError::Unrecognized)),
     ];
     for (frame, ok) in cases {
         let err = binance::decode(frame.as_bytes(), &mut l).unwrap_err();

@@ -131,7 +131,7 @@ fn op_replies() {
             .unwrap(),
         ["error args size >10 3"]
     );
-    assert!(matches!(render("nope"), Err(DecodeError::Malformed(_))));
+    assert!(matches!(render("nope"), Err(DecodeError::Malformed { .. })));
     assert!(matches!(
         render(r#"{"topic":"orderbook.50.X","type":"delta","data":{"s":"X","b":[],"a":[]}}"#),
         Err(DecodeError::MissingField { field: "u", .. })

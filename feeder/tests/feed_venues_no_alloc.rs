@@ -88,3 +88,30 @@ fn okx_htx_and_gemini_frames_allocate_nothing_after_warm_up() {
     assert_eq!(CountingAllocator::thread_allocations() - before, 0, "Gate.io");
     assert!(f.book(0).unwrap().is_live());
 }
+
+#[test]
+fn malformed_frames_are_refused_without_allocating() {
+    for (venue, symbol, frame) in [
+        (Venue::BinanceSpot, "BTCUSDT", &b"{\"e\":\"trade\",\"s\":\"BTCUSDT\",\"t\":1,"[..]),
+        (Venue::Okx, "BTC-USDT", &b"{\"arg\":{\"channel\":\"trades\",\"instId\":\"BTC-USDT\"},\"data\":[{\"px\":"[..]),
+        (Venue::BybitSpot, "BTCUSDT", &b"{\"topic\":\"publicTrade.BTCUSDT\",\"data\":[{\"p\":"[..]),
+        (Venue::Gate, "BTC_USDT", &b"{\"time\":1,\"channel\":\"spot.trades\",\"result\":{\"id\":"[..]),
+        (Venue::Gemini, "BTCUSD", &b"{\"type\":\"trade\",\"symbol\":\"BTCUSD\",\"price\":"[..]),
+    ] {
+        let inst = vec![Instrument::new(InstrumentId(1), venue.id(), Symbol::new(symbol).unwrap(), -2, -5)];
+        let (mut f, _r, _rings) = util::venue_feed(venue, inst);
+        // Warm up, then count.
+        for _ in 0..10 {
+            assert!(f.on_frame(frame, Nanos(1)).is_err());
+        }
+        let before = CountingAllocator::thread_allocations();
+        for _ in 0..1000 {
+            let e = f.on_frame(frame, Nanos(1)).unwrap_err();
+            assert!(
+                matches!(e, mdbus_feeder::FeedError::Decode(mdbus_feeder::DecodeError::Malformed { .. })),
+                "{venue:?}: {e}"
+            );
+        }
+        assert_eq!(CountingAllocator::thread_allocations() - before, 0, "{venue:?}");
+    }
+}

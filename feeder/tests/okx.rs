@@ -128,7 +128,7 @@ fn events_pong_and_errors() {
             .unwrap(),
         ["ignored"]
     );
-    assert!(matches!(render("{not json"), Err(DecodeError::Malformed(_))));
+    assert!(matches!(render("{not json"), Err(DecodeError::Malformed { .. })));
     assert!(matches!(render(r#"{"data":[]}"#), Err(DecodeError::MissingField { field: "arg", .. })));
     assert!(matches!(
         render(

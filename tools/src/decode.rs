@@ -137,7 +137,8 @@ pub fn decode_frame(venue: Venue, frame: &[u8]) -> Result<Vec<Value>, DecodeErro
         Venue::Htx => {
             let mut g = htx::gunzip::Gunzip::default();
             let text = if frame.starts_with(&[0x1f, 0x8b]) {
-                g.gunzip(frame).map_err(|e| DecodeError::Malformed(e.to_string()))?
+                // A frame that does not inflate has no JSON at all.
+                g.gunzip(frame).map_err(|_| DecodeError::Malformed { at: 0 })?
             } else {
                 frame
             };

@@ -50,10 +50,11 @@ impl From<Malformed> for Fallback {
     }
 }
 
-// Malformed JSON on the fast path goes to serde_json, which reports it with line and column.
+// Malformed JSON is reported from the scanner, with the byte it stopped at and without
+// allocating (serde_json's error is a heap allocation per bad frame).
 impl From<Malformed> for Result<Fallback, DecodeError> {
-    fn from(_: Malformed) -> Self {
-        Ok(Fallback)
+    fn from(m: Malformed) -> Self {
+        Err(DecodeError::Malformed { at: m.at })
     }
 }
 

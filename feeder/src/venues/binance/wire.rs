@@ -26,8 +26,9 @@ use serde_json::value::RawValue;
 use super::{is_partial_depth, stream_symbol};
 use crate::decode::{BarMsg, DecodeError, DepthMsg, Levels, Message, QuoteMsg, Side, TradeMsg};
 
+/// serde_json's error as the byte it points at (frames are one line: the column, 1-based).
 fn malformed(e: serde_json::Error) -> DecodeError {
-    DecodeError::Malformed(e.to_string())
+    DecodeError::Malformed { at: e.column().saturating_sub(1) }
 }
 
 /// A string field that must borrow from the frame (Binance symbols and intervals never carry

@@ -17,29 +17,11 @@
 //! ```
 
 use crate::{
-    decode::{BarMsg, DecodeError, DepthMsg, Levels, Message, QuoteMsg, Side, TradeMsg},
+    decode::{
+        BarMsg, DecodeError, DepthMsg, Levels, Message, QuoteMsg, Side, TradeMsg, bad, malformed, missing, str_of,
+    },
     json::{Elements, Fields, Raw, boolean, decimal, levels, uint},
 };
-
-fn malformed(at: usize) -> DecodeError {
-    DecodeError::Malformed(format!("at byte {at}"))
-}
-
-fn missing(message: &'static str, field: &'static str) -> DecodeError {
-    DecodeError::MissingField { message, field }
-}
-
-fn bad(message: &'static str, field: &'static str) -> DecodeError {
-    DecodeError::BadField { message, field }
-}
-
-fn str_of<'a>(raw: Option<Raw<'a>>, message: &'static str, field: &'static str) -> Result<&'a str, DecodeError> {
-    match raw {
-        Some(Raw::Str(s)) => std::str::from_utf8(s).map_err(|_| bad(message, field)),
-        Some(_) => Err(bad(message, field)),
-        None => Err(missing(message, field)),
-    }
-}
 
 /// A trade id, whole: a number (`trade_id`), or a UUID (its 16 bytes); anything else is
 /// `None`, which the caller reports as a bad field. Never a hash: a reader must be able to

@@ -13,29 +13,11 @@
 //! ```
 
 use crate::{
-    decode::{BarMsg, DecodeError, DepthMsg, Levels, Message, QuoteMsg, Side, TradeMsg},
+    decode::{
+        BarMsg, DecodeError, DepthMsg, Levels, Message, QuoteMsg, Side, TradeMsg, bad, malformed, missing, str_of,
+    },
     json::{Fields, Raw, boolean, decimal, int, levels, uint},
 };
-
-fn malformed(at: usize) -> DecodeError {
-    DecodeError::Malformed(format!("at byte {at}"))
-}
-
-fn missing(message: &'static str, field: &'static str) -> DecodeError {
-    DecodeError::MissingField { message, field }
-}
-
-fn bad(message: &'static str, field: &'static str) -> DecodeError {
-    DecodeError::BadField { message, field }
-}
-
-fn str_of<'a>(raw: Option<Raw<'a>>, message: &'static str, field: &'static str) -> Result<&'a str, DecodeError> {
-    match raw {
-        Some(Raw::Str(s)) => std::str::from_utf8(s).map_err(|_| bad(message, field)),
-        Some(_) => Err(bad(message, field)),
-        None => Err(missing(message, field)),
-    }
-}
 
 /// Milliseconds of a Gate.io candle interval (`10s`, `1m`, `4h`, `1d`, `7d`, `30d`).
 pub fn interval_ms(interval: &str) -> Option<u64> {

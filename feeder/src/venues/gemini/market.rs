@@ -17,29 +17,9 @@
 use mdbus_schemas::Decimal;
 
 use crate::{
-    decode::{BarMsg, DecodeError, DepthMsg, Levels, Message, Side, TradeMsg},
+    decode::{BarMsg, DecodeError, DepthMsg, Levels, Message, Side, TradeMsg, bad, malformed, missing, str_of},
     json::{Elements, Fields, Raw, decimal, uint},
 };
-
-fn malformed(at: usize) -> DecodeError {
-    DecodeError::Malformed(format!("at byte {at}"))
-}
-
-fn missing(message: &'static str, field: &'static str) -> DecodeError {
-    DecodeError::MissingField { message, field }
-}
-
-fn bad(message: &'static str, field: &'static str) -> DecodeError {
-    DecodeError::BadField { message, field }
-}
-
-fn str_of<'a>(raw: Option<Raw<'a>>, message: &'static str, field: &'static str) -> Result<&'a str, DecodeError> {
-    match raw {
-        Some(Raw::Str(s)) => std::str::from_utf8(s).map_err(|_| bad(message, field)),
-        Some(_) => Err(bad(message, field)),
-        None => Err(missing(message, field)),
-    }
-}
 
 /// Milliseconds of a Gemini candle type (`candles_1m_updates` → `1m`).
 pub fn interval_ms(interval: &str) -> Option<u64> {

@@ -19,7 +19,7 @@
 //! ```
 
 use crate::{
-    decode::{BarMsg, DecodeError, DepthMsg, Levels, Message, QuoteMsg, Side, TradeMsg},
+    decode::{BarMsg, DecodeError, DepthMsg, Levels, Message, QuoteMsg, Side, TradeMsg, bad, malformed, missing},
     json::{Elements, Fields, Raw, decimal, levels, uint},
 };
 
@@ -31,18 +31,6 @@ pub enum Control {
     Data(usize),
     /// `{"ping": n}`: answer `{"pong": n}` at once.
     Ping(u64),
-}
-
-fn malformed(at: usize) -> DecodeError {
-    DecodeError::Malformed(format!("at byte {at}"))
-}
-
-fn missing(message: &'static str, field: &'static str) -> DecodeError {
-    DecodeError::MissingField { message, field }
-}
-
-fn bad(message: &'static str, field: &'static str) -> DecodeError {
-    DecodeError::BadField { message, field }
 }
 
 /// Milliseconds of an HTX kline period (`1min`, `5min`, `15min`, `30min`, `60min`, `4hour`,

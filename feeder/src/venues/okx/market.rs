@@ -18,30 +18,11 @@
 //! ```
 
 use crate::{
-    decode::{BarMsg, DecodeError, DepthMsg, Levels, Message, QuoteMsg, Side, TradeMsg},
+    decode::{
+        BarMsg, DecodeError, DepthMsg, Levels, Message, QuoteMsg, Side, TradeMsg, bad, malformed, missing, str_of,
+    },
     json::{Elements, Fields, Raw, decimal, int, levels, text, uint},
 };
-
-fn malformed(at: usize) -> DecodeError {
-    DecodeError::Malformed(format!("at byte {at}"))
-}
-
-fn missing(message: &'static str, field: &'static str) -> DecodeError {
-    DecodeError::MissingField { message, field }
-}
-
-fn bad(message: &'static str, field: &'static str) -> DecodeError {
-    DecodeError::BadField { message, field }
-}
-
-fn str_of<'a>(raw: Option<Raw<'a>>, message: &'static str, field: &'static str) -> Result<&'a str, DecodeError> {
-    let bytes = match raw {
-        Some(Raw::Str(s)) => s,
-        Some(_) => return Err(bad(message, field)),
-        None => return Err(missing(message, field)),
-    };
-    std::str::from_utf8(bytes).map_err(|_| bad(message, field))
-}
 
 /// Milliseconds of an OKX candle channel's interval (`candle1m`, `candle4H`, `candle1Dutc`...).
 pub fn candle_interval_ms(interval: &str) -> Option<u64> {
