@@ -118,6 +118,16 @@ impl RingDir {
         self.file_path(name, "cells")
     }
 
+    /// Returns the path of feed `feed`'s book table ([`BookTable`](crate::BookTable)):
+    /// `<dir>/<feed>.books`, under the same naming rules as rings.
+    ///
+    /// # Errors
+    ///
+    /// [`OpenError::InvalidName`] as for [`RingDir::ring_path`].
+    pub fn books_path(&self, feed: &str) -> Result<PathBuf, OpenError> {
+        self.file_path(feed, "books")
+    }
+
     fn file_path(&self, name: &str, ext: &str) -> Result<PathBuf, OpenError> {
         let ok = (1..=100).contains(&name.len())
             && !name.starts_with('.')

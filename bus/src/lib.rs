@@ -43,6 +43,8 @@
 #![doc(test(attr(deny(warnings))))]
 
 #[cfg(not(loom))]
+mod book_table;
+#[cfg(not(loom))]
 mod cells;
 mod clock;
 mod counting;
@@ -58,6 +60,10 @@ mod ring;
 mod shm;
 mod sync;
 
+#[cfg(not(loom))]
+pub use book_table::{
+    BookCopy, BookState, BookTable, BookTableWriter, BookUpdate, MAX_TABLE_DEPTH, MAX_TABLE_INSTRUMENTS, STALE_AFTER_NS,
+};
 #[cfg(not(loom))]
 pub use cells::{CELLS_MAGIC, CELLS_VERSION, MAX_CELLS, SharedCells};
 pub use clock::{coarse_now_ns, coarse_resolution_ns, now_ns, tsc, tsc_ns_per_tick};

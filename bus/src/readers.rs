@@ -83,7 +83,7 @@ pub fn reader_files_of(ring: &Path) -> Result<Vec<PathBuf>, OpenError> {
     Ok(reader_files(ring)?.into_iter().map(|(p, _)| p).collect())
 }
 
-fn pid_alive(pid: u64) -> bool {
+pub(crate) fn pid_alive(pid: u64) -> bool {
     let Ok(pid) = libc::pid_t::try_from(pid) else { return false };
     if pid <= 0 {
         return false;

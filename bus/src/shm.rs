@@ -173,9 +173,15 @@ fn peek_pid(ring: &Path) -> Option<u64> {
 
 /// Maps the ring file at `path` read-only; returns the mapping and the file's length.
 fn map_read_only(path: &Path) -> Result<(Region, u64), OpenError> {
+    map_path_read_only(path, layout::HEADER_BYTES as u64)
+}
+
+/// Maps the regular file at `path` read-only, refusing one shorter than `min_len`; returns the
+/// mapping and the file's length.
+pub(crate) fn map_path_read_only(path: &Path, min_len: u64) -> Result<(Region, u64), OpenError> {
     let (file, len) = open_regular(path, false)?;
-    if len < layout::HEADER_BYTES as u64 {
-        return Err(OpenError::Truncated { len, expected: layout::HEADER_BYTES as u64 });
+    if len < min_len {
+        return Err(OpenError::Truncated { len, expected: min_len });
     }
     // SAFETY: the mapping is only ever accessed through `Region::words` as atomics, so stores
     // by the writer process are not data races. mdbus never truncates a mapped ring file
@@ -184,8 +190,18 @@ fn map_read_only(path: &Path) -> Result<(Region, u64), OpenError> {
     // against the header) and otherwise outside what a mapping can guard against (README,
     // "Ring files").
     let map = unsafe { memmap2::MmapOptions::new().map(&file) }.map_err(io("map", path))?;
-    let region = Region::read_only(map).ok_or(OpenError::Truncated { len, expected: layout::HEADER_BYTES as u64 })?;
+    let region = Region::read_only(map).ok_or(OpenError::Truncated { len, expected: min_len })?;
     Ok((region, len))
+}
+
+/// Maps `file` (at `path`, for errors) read-write: a file this process just created and
+/// reserved, not yet visible to others.
+pub(crate) fn map_file_read_write(file: &File, path: &Path) -> Result<Region, OpenError> {
+    let len = file.metadata().map_err(io("stat", path))?.len();
+    // SAFETY: as in `map_read_only`; the file was created by this process, its whole length
+    // reserved, and it is written only through `Region::words` as atomics.
+    let map = unsafe { memmap2::MmapOptions::new().map_mut(file) }.map_err(io("map", path))?;
+    Region::read_write(map).ok_or(OpenError::Truncated { len, expected: 8 })
 }
 
 fn map_read_write(path: &Path, opts: &RingOptions) -> Result<Region, OpenError> {
