@@ -194,6 +194,13 @@ impl Writer {
         self.next
     }
 
+    /// Returns the publish time of the newest record, or of the last heartbeat if that came
+    /// later (ns since the epoch).
+    pub fn last_active(&self) -> mdbus_schemas::Nanos {
+        // Relaxed: this writer is the only one storing it.
+        mdbus_schemas::Nanos(self.region.words()[W_HEARTBEAT].load(Ordering::Relaxed))
+    }
+
     /// Returns this writer's generation: 1 for the ring's first writer, +1 per restart.
     pub fn generation(&self) -> u64 {
         self.generation

@@ -233,6 +233,14 @@ impl BookBuilder {
         matches!(self.state, State::Live { .. })
     }
 
+    /// Returns the venue's update id the book is in sync up to, when it is.
+    pub fn last_update_id(&self) -> Option<u64> {
+        match self.state {
+            State::Live { last, .. } => Some(last),
+            State::Buffering => None,
+        }
+    }
+
     /// Returns the counters.
     pub fn stats(&self) -> BookStats {
         self.stats

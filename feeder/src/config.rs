@@ -157,6 +157,14 @@ pub struct FeedEntry {
     /// only what updates brought; each `resync_done` marker says how deep its snapshot went.
     #[serde(default)]
     pub snapshot_depth: Option<u32>,
+    /// Levels a side that the feed's book table (`<name>.books` beside its rings) keeps of
+    /// each instrument's book, for feeds with the `depth` channel. Default 20; 0: no table.
+    #[serde(default = "default_book_table_depth")]
+    pub book_table_depth: usize,
+}
+
+fn default_book_table_depth() -> usize {
+    20
 }
 
 fn default_refresh() -> u64 {
@@ -378,6 +386,9 @@ impl FeedConfig {
             }
             if f.symbols.is_empty() {
                 bad(p("symbols"), "at least one symbol is needed");
+            }
+            if f.book_table_depth > mdbus_bus::MAX_TABLE_DEPTH {
+                bad(p("book_table_depth"), &format!("must be at most {}", mdbus_bus::MAX_TABLE_DEPTH));
             }
             if let Some(d) = f.snapshot_depth {
                 match venue.and_then(Venue::snapshot_max_depth) {

@@ -453,6 +453,14 @@ pub fn build(
             .collect();
         let mut feed = Feed::new(venue, insts, rings(dir, &f.name, f.ring_capacity)?);
         feed.report_outage();
+        if f.book_table_depth > 0 && f.channels.iter().any(|c| c == "depth") {
+            let ids: Vec<InstrumentId> = feed.instruments().iter().map(|i| i.id).collect();
+            feed.set_book_table(mdbus_bus::BookTableWriter::create(
+                dir.books_path(&f.name)?,
+                &ids,
+                f.book_table_depth,
+            )?);
+        }
         let endpoint = Endpoint::parse(&f.url).ok_or_else(|| EngineError::Config(format!("bad url {}", f.url)))?;
         let symbols: Vec<&str> = f.symbols.iter().map(|s| s.symbol.as_str()).collect();
         let all =
@@ -658,6 +666,7 @@ impl Worker {
                 for w in [&r.quotes, &r.trades, &r.book, &r.depth, &r.bars] {
                     w.heartbeat();
                 }
+                rt.feed.table_heartbeat();
             }
         }
     }

@@ -151,6 +151,8 @@ pub struct Feed {
     levels: Levels,
     rings: Rings,
     stats: FeedStats,
+    /// The latest book of every instrument, when the feed keeps a book table.
+    table: Option<mdbus_bus::BookTableWriter>,
 }
 
 impl Feed {
@@ -172,7 +174,45 @@ impl Feed {
             levels: Levels::default(),
             rings,
             stats: FeedStats::default(),
+            table: None,
         }
+    }
+
+    /// Keeps `table` (made for this feed's instruments, in their order) up to date with every
+    /// book: after each update, in the same step that publishes its records.
+    pub fn set_book_table(&mut self, table: mdbus_bus::BookTableWriter) {
+        self.table = Some(table);
+        for i in 0..self.books.len() {
+            self.sync_table(i, Nanos(0), Nanos(0));
+        }
+    }
+
+    /// Marks the book table's writer alive (from the engine's idle loop).
+    pub fn table_heartbeat(&self) {
+        if let Some(t) = &self.table {
+            t.heartbeat();
+        }
+    }
+
+    /// Writes book `i` into the table: its levels when in sync, else its state alone (the
+    /// table keeps the last good levels), with the book ring's sequence of the last record.
+    #[inline]
+    fn sync_table(&self, i: usize, venue_ts: Nanos, recv_ts: Nanos) {
+        let (Some(t), Some(b)) = (&self.table, self.books.get(i)) else { return };
+        let live = b.is_live();
+        t.update(
+            i,
+            &mdbus_bus::BookUpdate {
+                state: if live { mdbus_bus::BookState::Live } else { mdbus_bus::BookState::Resyncing },
+                venue_seq: b.last_update_id().unwrap_or(0),
+                ring_seq: self.rings.book.head().saturating_sub(1),
+                venue_ts,
+                recv_ts,
+                publish_ts: self.rings.book.last_active(),
+                bids: live.then(|| b.bids()),
+                asks: live.then(|| b.asks()),
+            },
+        );
     }
 
     /// On rings that an earlier run of the feed left (its writer died or stopped): publishes an
@@ -240,6 +280,10 @@ impl Feed {
         self.books[i] = BookBuilder::new(self.rule, inst);
         self.instruments[i] = inst;
         self.stats.relisted += 1;
+        if let Some(t) = &self.table {
+            t.set_instrument(i, inst.id);
+        }
+        self.sync_table(i, Nanos(0), recv_ts);
         true
     }
 
@@ -382,14 +426,16 @@ impl Feed {
                 let i = self.index(d.symbol.unwrap_or(""))?;
                 let mut sink = Publish { ring: &mut self.rings.book, count: &mut self.stats.records };
                 let venue_ts = Nanos::from_millis(d.trade_ts_ms.or(d.event_ts_ms).unwrap_or(0));
-                self.books[i]
-                    .on_snapshot_at(d.last_seq, levels, venue_ts, recv_ts, &mut sink)
-                    .map_err(FeedError::from)?;
+                let r = self.books[i].on_snapshot_at(d.last_seq, levels, venue_ts, recv_ts, &mut sink);
+                self.sync_table(i, venue_ts, recv_ts);
+                r.map_err(FeedError::from)?;
             }
             Message::Depth(d) => {
                 let i = self.index(d.symbol.unwrap_or(""))?;
                 let mut sink = Publish { ring: &mut self.rings.book, count: &mut self.stats.records };
-                self.books[i].on_diff(&d, levels, recv_ts, &mut sink).map_err(FeedError::from)?;
+                let r = self.books[i].on_diff(&d, levels, recv_ts, &mut sink);
+                self.sync_table(i, Nanos::from_millis(d.trade_ts_ms.or(d.event_ts_ms).unwrap_or(0)), recv_ts);
+                r.map_err(FeedError::from)?;
             }
             Message::Bar(b) => {
                 let inst = self.instruments[self.index(b.symbol)?];
@@ -482,6 +528,7 @@ impl Feed {
         let mut sink = Publish { ring: &mut self.rings.book, count: &mut self.stats.records };
         let r =
             self.books[i].on_snapshot_at(last_update_id, levels, venue_ts, recv_ts, &mut sink).map_err(FeedError::from);
+        self.sync_table(i, venue_ts, recv_ts);
         if let Err(FeedError::Value(_)) = &r {
             self.stats.value_errors += 1;
         }
@@ -503,6 +550,9 @@ impl Feed {
             let mut sink = Publish { ring: &mut self.rings.book, count: &mut self.stats.records };
             b.reset(recv_ts, &mut sink);
         }
+        for i in 0..self.books.len() {
+            self.sync_table(i, Nanos(0), recv_ts);
+        }
     }
 
     /// One of the feed's connections was lost: every ring gets a `disconnected` marker, and
@@ -515,6 +565,7 @@ impl Feed {
                 let mut sink = Publish { ring: &mut self.rings.book, count: &mut self.stats.records };
                 b.reset(recv_ts, &mut sink);
             }
+            self.sync_table(i, Nanos(0), recv_ts);
         }
     }
 

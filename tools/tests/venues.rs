@@ -36,6 +36,11 @@ struct Run {
     quotes: usize,
     /// The simulator's books and last trade ids at the end, by instrument id.
     sim_books: BTreeMap<u32, (Book, u64)>,
+    /// The feed's book table at the end, by instrument id (with the depth channel).
+    tables: BTreeMap<u32, mdbus_bus::BookCopy>,
+    /// A reader that copied instrument 1's book from the table halfway through the run and
+    /// then followed the book ring from the sequence the copy included: its book at the end.
+    followed: Option<Book>,
 }
 
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -44,6 +49,46 @@ fn settings() -> ConnSettings {
     ConnSettings::default()
         .silence(Duration::from_secs(5))
         .backoff(Duration::from_millis(20), Duration::from_millis(200))
+}
+
+/// A book started from a table copy, then followed through the book ring's records of its
+/// instrument: cleared by `resync_start` or the first level of a snapshot.
+fn follow(copy: &mdbus_bus::BookCopy, records: &[Vec<u8>]) -> Book {
+    let mut book: Book = (copy.bids.iter().copied().collect(), copy.asks.iter().copied().collect());
+    let mine: Vec<Vec<u8>> = records
+        .iter()
+        .filter(|b| {
+            let h = mdbus_schemas::read_header(b).unwrap();
+            h.seq > copy.ring_seq && h.instrument == copy.instrument
+        })
+        .cloned()
+        .collect();
+    let mut snapshotting = false;
+    for b in &mine {
+        let h = mdbus_schemas::read_header(b).unwrap();
+        if h.kind == Kind::MARKER {
+            let m = <mdbus_schemas::Marker as zerocopy::FromBytes>::read_from_bytes(&b[..64]).unwrap();
+            if m.code == MarkerCode::RESYNC_START {
+                book.0.clear();
+                book.1.clear();
+            }
+            continue;
+        }
+        let d = <mdbus_schemas::BookDelta as zerocopy::FromBytes>::read_from_bytes(&b[..64]).unwrap();
+        let snap = d.header.flags & mdbus_schemas::flags::SNAPSHOT != 0;
+        if snap && !snapshotting {
+            book.0.clear();
+            book.1.clear();
+        }
+        snapshotting = snap && d.header.flags & mdbus_schemas::flags::LAST == 0;
+        let side = if d.header.flags & mdbus_schemas::flags::ASK != 0 { &mut book.1 } else { &mut book.0 };
+        if d.qty == 0 {
+            side.remove(&d.price);
+        } else {
+            side.insert(d.price, d.qty);
+        }
+    }
+    book
 }
 
 /// Runs `venue`'s simulator (quiet after `ticks` ticks of 1 ms) and one feeder worker for
@@ -63,7 +108,7 @@ fn run(tag: &str, venue: SimVenue, faults: Faults, channels: &str, secs: u64, se
     let addr = sim.addr();
     let rest = if venue == SimVenue::Gate { format!("    rest_url: http://{addr}\n") } else { String::new() };
     let yaml = format!(
-        "workers:\n  - {{ core: 0, poll: timeout, timeout_us: 200 }}\nfeeds:\n  - name: sim\n    venue: {}\n    url: ws://{addr}{}\n{rest}    channels: [{channels}]\n    ring_capacity: 262144\n    symbols:\n      - {{ symbol: {}, id: 1, price_exp: -2, qty_exp: -5 }}\n      - {{ symbol: {}, id: 2, price_exp: -2, qty_exp: -5 }}\n",
+        "workers:\n  - {{ core: 0, poll: timeout, timeout_us: 200 }}\nfeeds:\n  - name: sim\n    venue: {}\n    url: ws://{addr}{}\n{rest}    channels: [{channels}]\n    ring_capacity: 262144\n    book_table_depth: 400\n    symbols:\n      - {{ symbol: {}, id: 1, price_exp: -2, qty_exp: -5 }}\n      - {{ symbol: {}, id: 2, price_exp: -2, qty_exp: -5 }}\n",
         venue.name(),
         venue.ws_path(),
         symbols[0],
@@ -75,8 +120,19 @@ fn run(tag: &str, venue: SimVenue, faults: Faults, channels: &str, secs: u64, se
     let mut workers = engine::build(&cfg, &rd, tls, settings).unwrap();
     let mut w = workers.remove(0);
     let start = Instant::now();
+    let table = |rd: &RingDir| mdbus_bus::BookTable::open(rd.books_path("sim").unwrap()).ok();
+    let mut copy = None;
     while start.elapsed() < Duration::from_secs(secs) {
         w.step();
+        if copy.is_none() && start.elapsed() >= Duration::from_secs(secs) / 2 {
+            // A reader that starts late copies the book from the table.
+            if let Some(t) = table(&rd) {
+                let mut c = mdbus_bus::BookCopy::default();
+                if t.read(mdbus_schemas::InstrumentId(1), &mut c) && c.state == Some(mdbus_bus::BookState::Live) {
+                    copy = Some(c);
+                }
+            }
+        }
     }
     // On a loaded machine the market may still be moving, or a book still resynchronising:
     // compare only once the market is quiet, every book in sync and nothing more on its way.
@@ -96,16 +152,37 @@ fn run(tag: &str, venue: SimVenue, faults: Faults, channels: &str, secs: u64, se
         let b = sim.book(s).unwrap();
         sim_books.insert(i as u32 + 1, ((b.bids.into_iter().collect(), b.asks.into_iter().collect()), b.last_trade_id));
     }
+    let mut tables = BTreeMap::new();
+    if let Some(t) = table(&rd) {
+        for id in t.instruments() {
+            let mut c = mdbus_bus::BookCopy::default();
+            assert!(t.read(id, &mut c));
+            tables.insert(id.0, c);
+        }
+    }
+    let followed = copy.map(|c| follow(&c, &read_all("sim.book")));
     drop(w);
-    Run { status, markers, books, trades, quotes, sim_books }
+    Run { status, markers, books, trades, quotes, sim_books, tables, followed }
 }
 
-/// The book rebuilt from the ring equals the quiet simulator's, for both instruments.
+/// The book rebuilt from the ring equals the quiet simulator's, for both instruments; so do
+/// the feed's book table and a reader that started from the table halfway and followed the
+/// ring.
 fn books_match(r: &Run) {
     for (id, (book, _)) in &r.sim_books {
         let got = r.books.get(id).cloned().unwrap_or_default();
         assert_eq!(got.0, book.0, "instrument {id}: bids ({:?}, markers {:?})", r.status, r.markers);
         assert_eq!(got.1, book.1, "instrument {id}: asks ({:?})", r.status);
+        let t = r.tables.get(id).unwrap_or_else(|| panic!("instrument {id} in the book table"));
+        assert_eq!(t.state, Some(mdbus_bus::BookState::Live), "instrument {id}: table state");
+        let best_first_bids: Vec<(i64, i64)> = book.0.iter().rev().map(|(p, q)| (*p, *q)).collect();
+        let best_first_asks: Vec<(i64, i64)> = book.1.iter().map(|(p, q)| (*p, *q)).collect();
+        assert_eq!(t.bids, best_first_bids, "instrument {id}: table bids");
+        assert_eq!(t.asks, best_first_asks, "instrument {id}: table asks");
+    }
+    if let Some(f) = &r.followed {
+        let book = &r.sim_books[&1].0;
+        assert_eq!(f, book, "started from the table, followed the ring: the same book");
     }
 }
 
@@ -126,6 +203,7 @@ fn count(r: &Run, code: MarkerCode) -> usize {
 
 fn clean(venue: SimVenue, tag: &str, channels: &str) {
     let r = run(tag, venue, Faults::default(), channels, 3, settings());
+    assert!(r.followed.is_some(), "a reader copied a live book from the table halfway");
     assert_eq!(r.status.feed.errors, 0, "{:?}", r.status);
     assert_eq!(count(&r, MarkerCode::GAP), 0, "{:?}", r.markers);
     assert!(count(&r, MarkerCode::RESYNC_DONE) >= 2, "{:?}", r.markers);
