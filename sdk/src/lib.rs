@@ -66,6 +66,7 @@
 #![deny(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
 
+pub mod book;
 pub mod cache;
 pub mod clock;
 pub mod config;

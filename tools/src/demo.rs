@@ -287,6 +287,9 @@ pub fn run(cfg: &DemoConfig, exe: &Path, out: &mut dyn Write) -> Result<DemoRepo
     drop(sims);
     if !cfg.keep {
         for v in &venues {
+            if let Ok(p) = cfg.dir.books_path(&format!("{prefix}-{}", v.name())) {
+                let _ = std::fs::remove_file(p);
+            }
             for ring in ["book", "trade", "quote", "depth", "bar"] {
                 if let Ok(p) = cfg.dir.ring_path(&format!("{prefix}-{}.{ring}", v.name())) {
                     let _ = std::fs::remove_file(&p);

@@ -14,6 +14,7 @@ pub mod bench_iox;
 pub mod bench_limiter;
 pub mod bench_order;
 pub mod bench_sign;
+pub mod book;
 pub mod decode;
 pub mod demo;
 pub mod exchange;

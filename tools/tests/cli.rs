@@ -591,3 +591,52 @@ fn rest_asks_every_venue_through_the_feed_protocol() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("NOPE___SPOT") && err.contains("OKX___SPOT"), "{err}");
 }
+
+#[test]
+fn mdbus_book_prints_every_instruments_live_book_while_the_demo_runs() {
+    let dir = temp_dir("demo-book");
+    let mut demo = Command::new(MDBUS)
+        .args(["--dir"])
+        .arg(&dir)
+        .args(["demo", "--seconds", "8"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let book = |dir: &std::path::Path| -> Vec<serde_json::Value> {
+        let out =
+            Command::new(MDBUS).args(["--dir"]).arg(dir).args(["book", "--json", "--depth", "5"]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    };
+    // Wait for the books to be in sync.
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(7);
+    let mut first = Vec::new();
+    while std::time::Instant::now() < until {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        if !book_tables(&dir).is_empty() {
+            first = book(&dir);
+            if first.len() >= 2 && first.iter().all(|b| b["state"] == "live") {
+                break;
+            }
+        }
+    }
+    assert!(first.len() >= 2 && first.iter().all(|b| b["state"] == "live"), "{first:?}");
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let second = book(&dir);
+    let dec = |v: &serde_json::Value| v.as_str().unwrap().parse::<f64>().unwrap();
+    for (a, b) in first.iter().zip(&second) {
+        assert_eq!((&a["feed"], &a["symbol"]), (&b["feed"], &b["symbol"]));
+        assert!(b["seq"].as_u64().unwrap() > a["seq"].as_u64().unwrap(), "moving: {a} then {b}");
+        let (bids, asks) = (b["bids"].as_array().unwrap(), b["asks"].as_array().unwrap());
+        assert!(!bids.is_empty() && !asks.is_empty() && bids.len() <= 5, "{b}");
+        assert!(bids.windows(2).all(|w| dec(&w[0][0]) > dec(&w[1][0])), "bids best first: {b}");
+        assert!(asks.windows(2).all(|w| dec(&w[0][0]) < dec(&w[1][0])), "asks best first: {b}");
+        assert!(dec(&bids[0][0]) < dec(&asks[0][0]), "uncrossed: {b}");
+    }
+    assert!(demo.wait().unwrap().success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn book_tables(dir: &std::path::Path) -> Vec<String> {
+    mdbus_tools::book::feeds(dir)
+}
