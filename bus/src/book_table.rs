@@ -355,14 +355,14 @@ impl BookTable {
         InstrumentId(self.region.words()[HEADER_WORDS + index * self.slot + S_ID].load(Ordering::Relaxed) as u32)
     }
 
-    /// Whether the writer has been silent longer than [`STALE_AFTER_NS`] or its process is
-    /// gone.
+    /// Whether the writer has been silent longer than [`STALE_AFTER_NS`], or silent for more
+    /// than two of its heartbeats (200 ms) with its process gone. Makes a system call only in
+    /// the second case: a live writer's heartbeat keeps the check to a clock read.
     pub fn writer_stale(&self) -> bool {
         let w = self.region.words();
         // Relaxed: advisory.
-        let hb = w[H_HEARTBEAT].load(Ordering::Relaxed);
-        let pid = w[H_PID].load(Ordering::Relaxed);
-        now_ns().saturating_sub(hb) > STALE_AFTER_NS || !crate::readers::pid_alive(pid)
+        let age = now_ns().saturating_sub(w[H_HEARTBEAT].load(Ordering::Relaxed));
+        age > STALE_AFTER_NS || (age > 200_000_000 && !crate::readers::pid_alive(w[H_PID].load(Ordering::Relaxed)))
     }
 
     /// Copies the book of `instrument` into `out`, consistent as of one update. Returns

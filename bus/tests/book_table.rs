@@ -140,6 +140,8 @@ fn a_table_whose_writer_died_reads_as_stale() {
         .status()
         .unwrap();
     assert!(status.success());
+    // Two missed heartbeats, and the process is gone.
+    std::thread::sleep(std::time::Duration::from_millis(250));
     let t = BookTable::open(&path).unwrap();
     assert!(t.writer_stale());
     let mut c = BookCopy::default();

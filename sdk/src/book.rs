@@ -2,6 +2,7 @@
 //! table (`<feed>.books`), and kept current from there by following the feed's book ring.
 //!
 //! ```no_run
+//! # #![allow(unreachable_code)]
 //! use mdbus_bus::RingDir;
 //! use mdbus_sdk::book::LiveBook;
 //!
