@@ -170,3 +170,66 @@ fn damaged_tables_are_typed_errors() {
     assert!(matches!(BookTableWriter::create(&p, &[], 20), Err(OpenError::BadCapacity(0))));
     assert!(matches!(BookTableWriter::create(&p, &[InstrumentId(1)], 0), Err(OpenError::BadCapacity(0))));
 }
+
+/// Child side of the next test: reads slot 1 until told to stop, checking every copy; exits
+/// non-zero on a torn or crossed one, printing how many it checked.
+#[test]
+fn reader_child() {
+    let Ok(path) = std::env::var("MDBUS_BOOK_TABLE_READER") else { return };
+    let t = BookTable::open(&path).unwrap();
+    let mut c = BookCopy::default();
+    let (mut reads, mut distinct, mut last) = (0u64, 0u64, 0u64);
+    let until = Instant::now() + Duration::from_millis(1500);
+    while Instant::now() < until {
+        if t.read(InstrumentId(9), &mut c) && c.venue_seq != 0 {
+            assert!(consistent(&c), "torn copy in another process: {c:?}");
+            assert!(c.bids[0].0 < c.asks[0].0, "crossed");
+            reads += 1;
+            if c.venue_seq != last {
+                distinct += 1;
+                last = c.venue_seq;
+            }
+        }
+    }
+    println!("checked {reads} copies of {distinct} updates");
+}
+
+#[test]
+fn reader_processes_never_see_a_torn_book_under_load() {
+    let dir = TempDir::new("book-table-procs");
+    let path = dir.path().join("p.books");
+    let w = BookTableWriter::create(&path, &[InstrumentId(7), InstrumentId(9)], 20).unwrap();
+    let children: Vec<std::process::Child> = (0..2)
+        .map(|_| {
+            std::process::Command::new(std::env::current_exe().unwrap())
+                .args(["--exact", "reader_child", "--nocapture", "--test-threads", "1"])
+                .env("MDBUS_BOOK_TABLE_READER", &path)
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    // The writer rewrites the book as fast as it can while the readers read.
+    let until = Instant::now() + Duration::from_millis(1800);
+    let mut k = 1i64;
+    while Instant::now() < until {
+        let (b, a) = levels(k, 20);
+        w.update(1, &update(k, &b, &a));
+        if k % 1024 == 0 {
+            w.heartbeat();
+        }
+        k += 1;
+    }
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(out.status.success(), "a reader process saw a torn or crossed book:\n{text}");
+        let checked: u64 = text
+            .split("checked ")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        assert!(checked > 1000, "the reader process read: {text}");
+    }
+}
