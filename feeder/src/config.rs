@@ -231,6 +231,91 @@ pub struct FeedConfig {
     pub accounts: Vec<AccountEntry>,
 }
 
+/// `message` without a leading `path: ` (the YAML parser names the path in its message too).
+fn without_path(message: &str, path: &str) -> String {
+    message.strip_prefix(path).and_then(|m| m.strip_prefix(": ")).unwrap_or(message).to_owned()
+}
+
+/// `inner` under `prefix` (`feeds[0]` + `symbols[1].id`).
+fn join(prefix: &str, inner: &str) -> String {
+    match (prefix, inner) {
+        (p, ".") => p.to_owned(),
+        ("", i) => i.to_owned(),
+        (p, i) => format!("{p}.{i}"),
+    }
+}
+
+/// Deserializes `value` as a `T` at `prefix`, noting the error if it is not one.
+fn check<T: serde::de::DeserializeOwned>(prefix: &str, value: yaml_serde::Value, out: &mut Vec<FieldError>) {
+    if let Err(e) = serde_path_to_error::deserialize::<_, T>(value) {
+        let path = join(prefix, &e.path().to_string());
+        let message = without_path(&without_path(&e.inner().to_string(), &e.path().to_string()), &path);
+        out.push(FieldError { path, message });
+    }
+}
+
+/// As [`check`], element by element for a sequence, so every bad element is listed.
+fn check_each<T: serde::de::DeserializeOwned>(prefix: &str, value: yaml_serde::Value, out: &mut Vec<FieldError>) {
+    match value {
+        yaml_serde::Value::Sequence(items) => {
+            for (i, item) in items.into_iter().enumerate() {
+                check::<T>(&format!("{prefix}[{i}]"), item, out);
+            }
+        }
+        other => check::<Vec<T>>(prefix, other, out),
+    }
+}
+
+/// A feed entry's type errors: its symbols one by one, and the rest of the entry.
+fn check_feed(prefix: &str, value: yaml_serde::Value, out: &mut Vec<FieldError>) {
+    let yaml_serde::Value::Mapping(mut m) = value else { return check::<FeedEntry>(prefix, value, out) };
+    let symbols = m.remove("symbols");
+    if symbols.is_some() {
+        m.insert("symbols".into(), yaml_serde::Value::Sequence(Vec::new()));
+    }
+    check::<FeedEntry>(prefix, yaml_serde::Value::Mapping(m), out);
+    if let Some(symbols) = symbols {
+        check_each::<SymbolConfig>(&format!("{prefix}.symbols"), symbols, out);
+    }
+}
+
+/// Every type error of a configuration document, each with its path once.
+fn type_errors(value: yaml_serde::Value) -> Vec<FieldError> {
+    let yaml_serde::Value::Mapping(m) = value else {
+        return vec![FieldError { path: ".".into(), message: "the configuration must be a mapping".into() }];
+    };
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for (k, v) in m {
+        let key = k.as_str().unwrap_or("?").to_owned();
+        match key.as_str() {
+            "ring_dir" => check::<Option<PathBuf>>("ring_dir", v, &mut out),
+            "tls" => check::<TlsConfig>("tls", v, &mut out),
+            "workers" => check_each::<WorkerConfig>("workers", v, &mut out),
+            "feeds" => match v {
+                yaml_serde::Value::Sequence(items) => {
+                    for (i, item) in items.into_iter().enumerate() {
+                        check_feed(&format!("feeds[{i}]"), item, &mut out);
+                    }
+                }
+                other => check::<Vec<FeedEntry>>("feeds", other, &mut out),
+            },
+            "accounts" => check_each::<AccountEntry>("accounts", v, &mut out),
+            other => out.push(FieldError {
+                path: other.to_owned(),
+                message: "unknown field, expected one of ring_dir, workers, tls, feeds, accounts".into(),
+            }),
+        }
+        seen.insert(key);
+    }
+    for required in ["workers", "feeds"] {
+        if !seen.contains(required) {
+            out.push(FieldError { path: required.into(), message: "missing field".into() });
+        }
+    }
+    out
+}
+
 /// One invalid field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
@@ -294,10 +379,24 @@ impl FeedConfig {
     /// ```
     pub fn from_yaml(text: &str) -> Result<FeedConfig, ConfigError> {
         let de = yaml_serde::Deserializer::from_str(text);
-        let cfg: FeedConfig = serde_path_to_error::deserialize(de)
-            .map_err(|e| ConfigError::Parse { path: e.path().to_string(), message: e.inner().to_string() })?;
-        cfg.validate()?;
-        Ok(cfg)
+        let first = match serde_path_to_error::deserialize::<_, FeedConfig>(de) {
+            Ok(cfg) => {
+                cfg.validate()?;
+                return Ok(cfg);
+            }
+            Err(e) => e,
+        };
+        let path = first.path().to_string();
+        let message = without_path(&first.inner().to_string(), &path);
+        // The first error hides the others: look at every part on its own to list them all.
+        let all = match yaml_serde::from_str::<yaml_serde::Value>(text) {
+            Ok(value) => type_errors(value),
+            Err(_) => Vec::new(),
+        };
+        if all.len() > 1 {
+            return Err(ConfigError::Invalid(all));
+        }
+        Err(ConfigError::Parse { path, message })
     }
 
     /// Checks every field and reports all problems at once.

@@ -414,6 +414,17 @@ pub fn build(
     } else {
         Vec::new()
     };
+    // A worker pinned to a core this host does not have would run unpinned, silently.
+    let cores = core_affinity::get_core_ids().map_or(0, |c| c.len());
+    if cores > 0
+        && let Some((i, w)) = cfg.workers.iter().enumerate().find(|(_, w)| w.core >= cores)
+    {
+        return Err(EngineError::Config(format!(
+            "workers[{i}].core: {} is not a core of this host, which has cores 0 to {}",
+            w.core,
+            cores - 1
+        )));
+    }
     let mut workers: Vec<Worker> = cfg
         .workers
         .iter()

@@ -77,7 +77,7 @@ fn unknown_keys_and_wrong_types_name_their_path() {
         }
         other => panic!("{other:?}"),
     }
-    let wrong = base.replace("price_exp: -2, qty_exp: -5", "price_exp: lots, qty_exp: -5");
+    let wrong = base.replacen("price_exp: -2, qty_exp: -5", "price_exp: lots, qty_exp: -5", 1);
     match FeedConfig::from_yaml(&wrong).unwrap_err() {
         ConfigError::Parse { path, .. } => assert_eq!(path, "feeds[0].symbols[0].price_exp"),
         other => panic!("{other:?}"),
@@ -169,4 +169,57 @@ fn snapshot_depth_is_checked_against_the_venue() {
     let bad = with("okx.yaml", &first_url, 10);
     let ConfigError::Invalid(fields) = FeedConfig::from_yaml(&bad).unwrap_err() else { panic!() };
     assert_eq!(fields[0].path, "feeds[0].snapshot_depth", "OKX snapshots come in the stream");
+}
+
+#[test]
+fn every_type_error_is_listed_once_with_its_path() {
+    let base = demo_with_exponents();
+    // Four wrong types in three places.
+    let bad = base
+        .replace("ring_capacity: 65536", "ring_capacity: lots")
+        .replace(
+            "{ symbol: BTCUSDT, id: 1, price_exp: -2, qty_exp: -5 }",
+            "{ symbol: BTCUSDT, id: one, price_exp: -2, qty_exp: -5 }",
+        )
+        .replace(
+            "{ symbol: ETHUSDT, id: 2, price_exp: -2, qty_exp: -5 }",
+            "{ symbol: ETHUSDT, id: 2, price_exp: x, qty_exp: -5 }",
+        )
+        .replace("timeout_us: 200", "timeout_us: soon");
+    let ConfigError::Invalid(errs) = FeedConfig::from_yaml(&bad).unwrap_err() else {
+        panic!("all errors in one report")
+    };
+    let paths: Vec<&str> = errs.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["workers[0].timeout_us", "feeds[0].ring_capacity", "feeds[0].symbols[0].id", "feeds[0].symbols[1].price_exp"],
+        "{errs:?}"
+    );
+    for e in &errs {
+        assert!(!e.message.contains(&e.path), "the path is named once: {e:?}");
+        assert!(e.message.contains("invalid type"), "{e:?}");
+    }
+    // A single error keeps the parser's line and column, and names the path once.
+    let one = base.replace("ring_capacity: 65536", "ring_capacity: lots");
+    let err = FeedConfig::from_yaml(&one).unwrap_err().to_string();
+    assert_eq!(err.matches("feeds[0].ring_capacity").count(), 1, "{err}");
+    assert!(err.contains("line "), "{err}");
+}
+
+#[test]
+fn a_worker_on_a_core_the_host_does_not_have_is_refused() {
+    let cfg = FeedConfig::from_yaml(&demo_with_exponents().replace("core: 1", "core: 999")).unwrap();
+    let dir = std::env::temp_dir().join(format!("mdbus-core-check-{}", std::process::id()));
+    let tls = mdbus_feeder::tls::client_config(&[] as &[std::path::PathBuf], &[]).unwrap();
+    let err = mdbus_feeder::engine::build(
+        &cfg,
+        &mdbus_bus::RingDir::new(&dir),
+        tls,
+        mdbus_feeder::connection::ConnSettings::default(),
+    )
+    .err()
+    .expect("refused")
+    .to_string();
+    assert!(err.contains("workers[0].core") && err.contains("999"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
