@@ -217,8 +217,7 @@ fn a_worker_on_a_core_the_host_does_not_have_is_refused() {
         tls,
         mdbus_feeder::connection::ConnSettings::default(),
     )
-    .err()
-    .expect("refused")
+    .expect_err("refused")
     .to_string();
     assert!(err.contains("workers[0].core") && err.contains("999"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
