@@ -30,6 +30,13 @@ pub struct Rings {
     pub bars: Writer,
 }
 
+impl Rings {
+    /// Every ring of the feed.
+    pub fn all_mut(&mut self) -> [&mut Writer; 5] {
+        [&mut self.quotes, &mut self.trades, &mut self.book, &mut self.depth, &mut self.bars]
+    }
+}
+
 /// Errors of one frame. The frame is counted and dropped; the feed goes on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -221,13 +228,7 @@ impl Feed {
     /// it when a feed starts; a replay, which is no continuation of a live feed, does not.
     pub fn report_outage(&mut self) {
         let now = Nanos(mdbus_bus::now_ns());
-        for ring in [
-            &mut self.rings.quotes,
-            &mut self.rings.trades,
-            &mut self.rings.book,
-            &mut self.rings.depth,
-            &mut self.rings.bars,
-        ] {
+        for ring in self.rings.all_mut() {
             let Some(since) = ring.previous_active() else { continue };
             for inst in &self.instruments {
                 let m = Marker {
@@ -576,13 +577,7 @@ impl Feed {
         if let Some(inst) = self.instruments.first() {
             m.header.venue = inst.venue;
         }
-        for ring in [
-            &mut self.rings.quotes,
-            &mut self.rings.trades,
-            &mut self.rings.book,
-            &mut self.rings.depth,
-            &mut self.rings.bars,
-        ] {
+        for ring in self.rings.all_mut() {
             if ring.publish(&m).is_ok() {
                 self.stats.records += 1;
             }
