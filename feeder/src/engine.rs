@@ -155,6 +155,9 @@ pub struct FeedStatus {
     pub books_live: u32,
     /// Books the feed keeps (one per instrument when it carries depth).
     pub books: u32,
+    /// Connection attempts that failed before the connection was up (refused, TLS failure,
+    /// the upgrade answered with an HTTP error, nothing listening...).
+    pub failed_connects: u64,
 }
 
 /// Fetches REST depth snapshots on a thread of its own, so the worker never waits for HTTP.
@@ -283,6 +286,11 @@ struct FeedRuntime {
     conn_books: Vec<Vec<usize>>,
     /// Levels a side of the REST snapshots.
     snapshot_depth: Option<u32>,
+    /// Connection failures not yet handed to the owner: why, for the operator (made only when
+    /// a connection fails, never on the frame path; at most 64 kept).
+    failures: Vec<String>,
+    /// Connection attempts that failed before the connection was up.
+    failed_connects: u64,
 }
 
 /// The instruments (by position) whose book topic is among `topics`.
@@ -529,6 +537,8 @@ pub fn build(
             metadata_errors: 0,
             conn_books,
             snapshot_depth: f.snapshot_depth.or_else(|| venue.snapshot_max_depth()),
+            failures: Vec::new(),
+            failed_connects: 0,
         };
         let w = workers.get_mut(f.worker).ok_or_else(|| EngineError::Config(format!("no worker {}", f.worker)))?;
         w.feeds.push(rt);
@@ -572,6 +582,7 @@ impl Worker {
                             .filter(|i| f.feed.book(*i).is_some_and(BookBuilder::is_live))
                             .count() as u32,
                         books: if f.wants_depth { f.feed.instruments().len() as u32 } else { 0 },
+                        failed_connects: f.failed_connects,
                     },
                 )
             })
@@ -586,6 +597,17 @@ impl Worker {
     /// Like [`Worker::run`], handing the feeds' status to `report` once a second (from this
     /// thread, outside the frame path).
     pub fn run_with(&mut self, stop: &AtomicBool, report: &mut dyn FnMut(Vec<(String, FeedStatus)>)) {
+        self.run_reporting(stop, report, &mut |_, _| {});
+    }
+
+    /// Like [`Worker::run_with`], also handing every connection failure to `failure` (feed
+    /// name, why) once a second, from this thread.
+    pub fn run_reporting(
+        &mut self,
+        stop: &AtomicBool,
+        report: &mut dyn FnMut(Vec<(String, FeedStatus)>),
+        failure: &mut dyn FnMut(&str, &str),
+    ) {
         let _ = core_affinity::set_for_current(core_affinity::CoreId { id: self.core });
         let mut last = Instant::now();
         while !stop.load(Ordering::Relaxed) {
@@ -593,9 +615,20 @@ impl Worker {
             if last.elapsed() >= Duration::from_secs(1) {
                 last = Instant::now();
                 report(self.status());
+                self.hand_failures(failure);
             }
         }
         report(self.status());
+        self.hand_failures(failure);
+    }
+
+    /// Hands the connection failures seen since the last call to `failure`.
+    pub fn hand_failures(&mut self, failure: &mut dyn FnMut(&str, &str)) {
+        for rt in &mut self.feeds {
+            for why in rt.failures.drain(..) {
+                failure(&rt.name, &why);
+            }
+        }
     }
 
     /// One iteration: wait for readiness (zero timeout when busy-polling), drive every
@@ -611,7 +644,18 @@ impl Worker {
         let now = Instant::now();
         let registry = self.poll.registry();
         for rt in &mut self.feeds {
-            let FeedRuntime { feed, conns, connected, next_snapshot, requested, capture, conn_books, .. } = rt;
+            let FeedRuntime {
+                feed,
+                conns,
+                connected,
+                next_snapshot,
+                requested,
+                capture,
+                conn_books,
+                failures,
+                failed_connects,
+                ..
+            } = rt;
             for (i, c) in conns.iter_mut().enumerate() {
                 c.drive(registry, now, &mut |ev| match ev {
                     Event::Message(m, l, recv_ns) => {
@@ -638,7 +682,14 @@ impl Worker {
                             }
                         }
                     }
-                    Event::Disconnected(_) => {
+                    Event::Disconnected(why) => {
+                        if !connected[i] {
+                            *failed_connects += 1;
+                        }
+                        if failures.len() < 64 {
+                            let what = if connected[i] { "lost" } else { "could not connect" };
+                            failures.push(format!("connection {i} {what}: {why}"));
+                        }
                         if connected[i] {
                             connected[i] = false;
                             let ts = now_ns();

@@ -874,21 +874,46 @@ fn main() -> Result<()> {
             for mut w in workers {
                 let stop = stop.clone();
                 threads.push(std::thread::spawn(move || {
-                    w.run_with(&stop, &mut |status| {
-                        for (name, s) in status {
-                            println!(
-                                "{name}: frames {} records {} errors {} connects {} refused {} snapshots {} relisted {} metadata errors {}",
-                                s.conns.frames,
-                                s.feed.records,
-                                s.feed.errors,
-                                s.conns.connects,
-                                s.conns.refused,
-                                s.snapshots,
-                                s.feed.relisted,
-                                s.metadata_errors
-                            );
+                    // Connection failures, printed once a second, each once with how often it
+                    // happened in that second.
+                    let batch: std::cell::RefCell<Vec<(String, String, u64)>> = std::cell::RefCell::new(Vec::new());
+                    let flush = || {
+                        for (feed, why, n) in batch.borrow_mut().drain(..) {
+                            if n > 1 {
+                                eprintln!("{feed}: {why} (x{n})");
+                            } else {
+                                eprintln!("{feed}: {why}");
+                            }
                         }
-                    })
+                    };
+                    w.run_reporting(
+                        &stop,
+                        &mut |status| {
+                            flush();
+                            for (name, s) in status {
+                                println!(
+                                    "{name}: frames {} records {} errors {} connects {} failed connects {} refused {} snapshots {} relisted {} metadata errors {}",
+                                    s.conns.frames,
+                                    s.feed.records,
+                                    s.feed.errors,
+                                    s.conns.connects,
+                                    s.failed_connects,
+                                    s.conns.refused,
+                                    s.snapshots,
+                                    s.feed.relisted,
+                                    s.metadata_errors
+                                );
+                            }
+                        },
+                        &mut |feed, why| {
+                            let mut b = batch.borrow_mut();
+                            match b.iter_mut().find(|(f, w, _)| f == feed && w == why) {
+                                Some((_, _, n)) => *n += 1,
+                                None => b.push((feed.to_owned(), why.to_owned(), 1)),
+                            }
+                        },
+                    );
+                    flush();
                 }));
             }
             let accounts = mdbus_feeder::engine::build_accounts(

@@ -640,3 +640,37 @@ fn mdbus_book_prints_every_instruments_live_book_while_the_demo_runs() {
 fn book_tables(dir: &std::path::Path) -> Vec<String> {
     mdbus_tools::book::feeds(dir)
 }
+
+#[test]
+fn mdbus_feed_says_why_it_cannot_connect() {
+    // A port with nothing listening.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dir = temp_dir("feed-refused");
+    let cfg = dir.join("feed.yaml");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        &cfg,
+        format!(
+            "workers:\n  - {{ core: 0, poll: timeout, timeout_us: 1000 }}\nfeeds:\n  - name: nothere\n    venue: okx\n    url: ws://127.0.0.1:{port}/ws/v5/public\n    channels: [trade]\n    ring_capacity: 1024\n    symbols:\n      - {{ symbol: BTC-USDT, id: 1, price_exp: -2, qty_exp: -5 }}\n"
+        ),
+    )
+    .unwrap();
+    let out = Command::new(MDBUS)
+        .args(["--dir"])
+        .arg(dir.join("rings"))
+        .args(["feed", "--config"])
+        .arg(&cfg)
+        .args(["--seconds", "2"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(stderr.contains("nothere: connection 0 could not connect: connect:"), "stderr: {stderr}");
+    assert!(stderr.to_lowercase().contains("refused"), "the reason: {stderr}");
+    let failed: u64 = stdout
+        .lines()
+        .filter_map(|l| l.split("failed connects ").nth(1)?.split_whitespace().next()?.parse().ok())
+        .max()
+        .unwrap_or(0);
+    assert!(failed >= 1, "counted: {stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
