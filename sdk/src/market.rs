@@ -52,11 +52,13 @@ fn exp_of(d: Decimal) -> i8 {
     n.exponent().min(0)
 }
 
-/// Milliseconds of a Binance-style interval (`1s`, `1m`, `5m`, `1h`, `4h`, `1d`, `1w`), `None`
-/// for anything else.
+/// Milliseconds of a Binance-style interval (`1s`, `1m`, `5m`, `1h`, `4h`, `1d`, `1w`, `1M`),
+/// `None` for anything else. A month (`M`) counts as 30 days, as the venues' month candles are
+/// spaced here.
 ///
 /// ```
 /// assert_eq!(mdbus_sdk::market::interval_ms("15m"), Some(900_000));
+/// assert_eq!(mdbus_sdk::market::interval_ms("1M"), Some(30 * 86_400_000));
 /// assert_eq!(mdbus_sdk::market::interval_ms("1x"), None);
 /// ```
 pub fn interval_ms(interval: &str) -> Option<u64> {
@@ -68,6 +70,7 @@ pub fn interval_ms(interval: &str) -> Option<u64> {
         "h" => 3_600_000,
         "d" => 86_400_000,
         "w" => 7 * 86_400_000,
+        "M" => 30 * 86_400_000,
         _ => return None,
     };
     (n > 0).then_some(n * unit)

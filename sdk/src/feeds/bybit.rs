@@ -69,8 +69,14 @@ pub struct BybitMarketFeed {
     orders: Option<BybitClient>,
 }
 
-/// Bybit's kline interval of a Binance-style one (`1m` → `1`, `1h` → `60`, `1d` → `D`).
-fn interval_name(i: &str) -> Option<&'static str> {
+/// Bybit's kline interval of a Binance-style one (`1m` → `1`, `1h` → `60`, `1d` → `D`,
+/// `1M` → `M`): the one table, for the REST feed and the feeder's `kline.*` topics.
+///
+/// ```
+/// use mdbus_sdk::feeds::bybit::kline_interval;
+/// assert_eq!((kline_interval("1h"), kline_interval("1M"), kline_interval("2d")), (Some("60"), Some("M"), None));
+/// ```
+pub fn kline_interval(i: &str) -> Option<&'static str> {
     Some(match i {
         "1m" => "1",
         "3m" => "3",
@@ -84,6 +90,7 @@ fn interval_name(i: &str) -> Option<&'static str> {
         "12h" => "720",
         "1d" => "D",
         "1w" => "W",
+        "1M" => "M",
         _ => return None,
     })
 }
@@ -220,7 +227,7 @@ impl VenueFeed for BybitMarketFeed {
     fn klines(&mut self, symbol: &str, interval: &str, limit: usize) -> Result<Vec<Bar>, Error> {
         let inst = self.instrument(symbol)?;
         let key = self.category.key();
-        let (Some(name), Some(span)) = (interval_name(interval), crate::market::interval_ms(interval)) else {
+        let (Some(name), Some(span)) = (kline_interval(interval), crate::market::interval_ms(interval)) else {
             return Err(common::bad_interval(key, interval));
         };
         let v =

@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use mdbus_sdk::feeds::bybit::kline_interval;
+
 /// Args per `subscribe` request: spot accepts at most 10.
 pub const TOPICS_PER_REQUEST: usize = 10;
 /// Topics per connection (the args of one connection must stay under 21,000 characters).
@@ -13,26 +15,6 @@ pub const REQUEST_SPACING: Duration = Duration::from_millis(100);
 /// The client heartbeat Bybit recommends.
 pub const PING_EVERY: Duration = Duration::from_secs(20);
 
-/// Bybit kline interval of a Binance-style interval (`1h` → `60`).
-fn interval(i: &str) -> Option<&'static str> {
-    Some(match i {
-        "1m" => "1",
-        "3m" => "3",
-        "5m" => "5",
-        "15m" => "15",
-        "30m" => "30",
-        "1h" => "60",
-        "2h" => "120",
-        "4h" => "240",
-        "6h" => "360",
-        "12h" => "720",
-        "1d" => "D",
-        "1w" => "W",
-        "1M" => "M",
-        _ => return None,
-    })
-}
-
 /// The topic of `channel` for `symbol`, or `None` for a channel Bybit lacks.
 pub fn topic(channel: &str, symbol: &str) -> Option<String> {
     Some(match channel {
@@ -40,7 +22,7 @@ pub fn topic(channel: &str, symbol: &str) -> Option<String> {
         "book_ticker" => format!("orderbook.1.{symbol}"),
         "ticker" => format!("tickers.{symbol}"),
         "depth" => format!("orderbook.50.{symbol}"),
-        k => format!("kline.{}.{symbol}", interval(k.strip_prefix("kline_")?)?),
+        k => format!("kline.{}.{symbol}", kline_interval(k.strip_prefix("kline_")?)?),
     })
 }
 
