@@ -19,6 +19,7 @@ pub mod decode;
 pub mod demo;
 pub mod exchange;
 pub mod format;
+pub mod health;
 pub mod latency;
 pub mod layout;
 pub mod listing;

@@ -151,6 +151,20 @@ enum Cmd {
         #[arg(long)]
         seconds: Option<u64>,
     },
+    /// Exit 0 when every ring's writer is alive and fresh and no book has been out of sync for
+    /// longer than a bound; otherwise exit 1 with one line per problem (for systemd,
+    /// Kubernetes probes, cron).
+    Health {
+        /// Seconds a writer may go without publishing or a heartbeat.
+        #[arg(long, default_value_t = 2.0)]
+        max_heartbeat_age: f64,
+        /// Seconds a book may stay resynchronising (or never in sync).
+        #[arg(long, default_value_t = 10.0)]
+        max_resync: f64,
+        /// One JSON object instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
     /// The latest book of every instrument, from the feeds' book tables (no replay): all
     /// feeds, one feed, or one symbol of it.
     Book {
@@ -1145,6 +1159,23 @@ fn main() -> Result<()> {
                         v[format!("{name}_speedup")]
                     );
                 }
+            }
+        }
+        Cmd::Health { max_heartbeat_age, max_resync, json } => {
+            let bounds = mdbus_tools::health::Bounds {
+                max_heartbeat_age: Duration::from_secs_f64(max_heartbeat_age.max(0.0)),
+                max_resync: Duration::from_secs_f64(max_resync.max(0.0)),
+            };
+            let problems = mdbus_tools::health::problems(&dir, bounds);
+            if json {
+                println!("{}", mdbus_tools::health::to_json(&problems));
+            } else {
+                for p in &problems {
+                    println!("{p}");
+                }
+            }
+            if !problems.is_empty() {
+                std::process::exit(1);
             }
         }
         Cmd::Book { json, depth, watch, feed, symbol } => loop {

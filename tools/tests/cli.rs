@@ -674,3 +674,43 @@ fn mdbus_feed_says_why_it_cannot_connect() {
     assert!(failed >= 1, "counted: {stdout}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn mdbus_health_passes_while_the_feeder_runs_and_fails_once_it_is_gone() {
+    let dir = temp_dir("health");
+    let health = |dir: &std::path::Path| {
+        let out = Command::new(MDBUS).args(["--dir"]).arg(dir).args(["health"]).output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).to_string())
+    };
+    // Nothing there: a problem.
+    assert_eq!(health(&dir).0, Some(1));
+    let mut demo = Command::new(MDBUS)
+        .args(["--dir"])
+        .arg(&dir)
+        .args(["demo", "--seconds", "6", "--keep"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut last = (None, String::new());
+    while std::time::Instant::now() < until {
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        last = health(&dir);
+        if last.0 == Some(0) {
+            break;
+        }
+    }
+    assert_eq!(last.0, Some(0), "healthy while the demo runs: {}", last.1);
+    assert!(demo.wait().unwrap().success());
+    // The feeder is gone: every ring says so at once.
+    let started = std::time::Instant::now();
+    let (code, text) = health(&dir);
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.lines().any(|l| l.contains("writer") && l.contains("not running")), "{text}");
+    let json = Command::new(MDBUS).args(["--dir"]).arg(&dir).args(["health", "--json"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    assert!(v["problems"].as_array().unwrap().len() >= 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}
