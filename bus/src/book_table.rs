@@ -13,6 +13,9 @@
 //! Each slot is its own seqlock: the writer marks it odd, stores, then publishes the next even
 //! value; a reader copies the slot and keeps the copy only if the word was even and unchanged,
 //! so it never sees a torn book, and the writer never waits. Readers map the file read-only.
+//! A reader retries a slot caught mid-update, and gives up (calling the book stale) only if the
+//! slot stays busy for thousands of tries: a writer that died mid-update, or one rewriting the
+//! slot back to back with no gap (a feeder writes it once per venue message).
 
 use std::{
     fs::{self, OpenOptions},
