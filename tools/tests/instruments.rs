@@ -235,4 +235,18 @@ fn the_shipped_demo_configuration_runs_against_the_simulator_without_errors() {
     assert!(status.feed.frames > 1000, "{status:?}");
     assert_eq!((status.feed.errors, status.feed.value_errors), (0, 0), "{status:?}");
     assert_eq!(status.books_live, 2, "both books, ETHUSDT's included: {status:?}");
+    // The book table holds each book's top 20 levels, as the ring and the market have them.
+    let (_, rebuilt, _) = common::rebuild_books(&common::read_all(&rd, "sim-binance-spot.book"));
+    let table = mdbus_bus::BookTable::open(rd.books_path("sim-binance-spot").unwrap()).unwrap();
+    for (id, symbol) in [(1u32, "BTCUSDT"), (2, "ETHUSDT")] {
+        let mut c = mdbus_bus::BookCopy::default();
+        assert!(table.read(InstrumentId(id), &mut c));
+        assert_eq!(c.state, Some(mdbus_bus::BookState::Live));
+        let (bids, asks) = &rebuilt[&id];
+        let top = |it: &mut dyn Iterator<Item = (&i64, &i64)>| it.take(20).map(|(p, q)| (*p, *q)).collect::<Vec<_>>();
+        assert_eq!(c.bids, top(&mut bids.iter().rev()), "{symbol}: table bids = ring");
+        assert_eq!(c.asks, top(&mut asks.iter()), "{symbol}: table asks = ring");
+        let market = sim.book(symbol).unwrap();
+        assert_eq!(c.bids, market.bids.into_iter().take(20).collect::<Vec<_>>(), "{symbol}: = the market");
+    }
 }
