@@ -291,6 +291,9 @@ struct FeedRuntime {
     failures: Vec<String>,
     /// Connection attempts that failed before the connection was up.
     failed_connects: u64,
+    /// Frames that failed since the failures were last handed over, and the first one's error
+    /// (written once per hand-over at most: a stream of bad frames allocates nothing more).
+    frame_errors: (u64, Option<String>),
 }
 
 /// The instruments (by position) whose book topic is among `topics`.
@@ -539,6 +542,7 @@ pub fn build(
             snapshot_depth: f.snapshot_depth.or_else(|| venue.snapshot_max_depth()),
             failures: Vec::new(),
             failed_connects: 0,
+            frame_errors: (0, None),
         };
         let w = workers.get_mut(f.worker).ok_or_else(|| EngineError::Config(format!("no worker {}", f.worker)))?;
         w.feeds.push(rt);
@@ -622,12 +626,18 @@ impl Worker {
         self.hand_failures(failure);
     }
 
-    /// Hands the connection failures seen since the last call to `failure`.
+    /// Hands the connection failures seen since the last call to `failure`, and a summary of
+    /// the frames that failed (how many, and the first one's error).
     pub fn hand_failures(&mut self, failure: &mut dyn FnMut(&str, &str)) {
         for rt in &mut self.feeds {
             for why in rt.failures.drain(..) {
                 failure(&rt.name, &why);
             }
+            if let (n @ 1.., Some(first)) = (rt.frame_errors.0, rt.frame_errors.1.take()) {
+                let s = if n == 1 { "" } else { "s" };
+                failure(&rt.name, &format!("{n} frame{s} failed, the first: {first}"));
+            }
+            rt.frame_errors = (0, None);
         }
     }
 
@@ -654,19 +664,31 @@ impl Worker {
                 conn_books,
                 failures,
                 failed_connects,
+                frame_errors,
                 ..
             } = rt;
             for (i, c) in conns.iter_mut().enumerate() {
                 c.drive(registry, now, &mut |ev| match ev {
                     Event::Message(m, l, recv_ns) => {
-                        let _ = feed.on_message(m, l, Nanos(recv_ns));
+                        if let Err(e) = feed.on_message(m, l, Nanos(recv_ns)) {
+                            frame_errors.0 += 1;
+                            if frame_errors.1.is_none() {
+                                frame_errors.1 = Some(e.to_string());
+                            }
+                        }
                     }
                     Event::Frame { bytes, binary, recv_ns } => {
                         if let Some(c) = capture {
                             c.send(crate::capture::Entry::Frame { recv_ns, binary, bytes: bytes.to_vec() });
                         }
                     }
-                    Event::Undecodable(_) => feed.on_undecodable(),
+                    Event::Undecodable(e) => {
+                        feed.on_undecodable();
+                        frame_errors.0 += 1;
+                        if frame_errors.1.is_none() {
+                            frame_errors.1 = Some(e.to_string());
+                        }
+                    }
                     Event::Connected => {
                         connected[i] = true;
                         let ts = now_ns();

@@ -2,6 +2,8 @@
 // Test helpers outside #[test] functions panic on failure by design.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::{path::PathBuf, process::Command};
 
 use mdbus_bus::{RingDir, RingOptions};
@@ -712,5 +714,39 @@ fn mdbus_health_passes_while_the_feeder_runs_and_fails_once_it_is_gone() {
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v["ok"], false);
     assert!(v["problems"].as_array().unwrap().len() >= 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn mdbus_feed_reports_failing_frames_with_the_first_error() {
+    let (mut sim, addr) =
+        common::spawn_sim(MDBUS, &["--venue", "okx", "--port", "0", "--malformed-every", "20", "--seconds", "6"], &[]);
+    let dir = temp_dir("feed-bad-frames");
+    std::fs::create_dir_all(&dir).unwrap();
+    let cfg = dir.join("feed.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "workers:\n  - {{ core: 0, poll: timeout, timeout_us: 1000 }}\nfeeds:\n  - name: bad\n    venue: okx\n    url: ws://{addr}/ws/v5/public\n    channels: [trade]\n    ring_capacity: 1024\n    symbols:\n      - {{ symbol: BTC-USDT, id: 1, price_exp: -2, qty_exp: -5 }}\n"
+        ),
+    )
+    .unwrap();
+    let out = Command::new(MDBUS)
+        .args(["--dir"])
+        .arg(dir.join("rings"))
+        .args(["feed", "--config"])
+        .arg(&cfg)
+        .args(["--seconds", "3"])
+        .output()
+        .unwrap();
+    let _ = sim.kill();
+    let _ = sim.wait();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.lines().any(|l| l.starts_with("bad: ")
+            && l.contains("failed, the first: ")
+            && l.contains("malformed JSON at byte")),
+        "stderr: {stderr}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
