@@ -21,7 +21,8 @@ pub enum Venue {
     Bybit,
     /// `gateio` (v4 spot channels).
     Gateio,
-    /// `gemini` (v2 market data; each input is read as the continuation of a subscription).
+    /// `gemini` (v2 market data; an `l2_updates` with `trades`, the first after a subscribe, is
+    /// the whole book).
     Gemini,
     /// `htx` (gzip frames, or their JSON text).
     Htx,
@@ -130,8 +131,11 @@ pub fn decode_frame(venue: Venue, frame: &[u8]) -> Result<Vec<Value>, DecodeErro
             Ok(render(v, msg, &l).into_iter().collect())
         }
         Venue::Gemini => {
+            // Only the first `l2_updates` after a subscribe carries `trades`, and it is the whole
+            // book: read it as the snapshot it is.
+            let first = serde_json::from_slice::<Value>(frame).is_ok_and(|v| v.get("trades").is_some());
             let mut out = Vec::new();
-            gemini::market::decode(frame, false, &mut l, &mut |msg, levels| out.extend(render(v, msg, levels)))?;
+            gemini::market::decode(frame, first, &mut l, &mut |msg, levels| out.extend(render(v, msg, levels)))?;
             Ok(out)
         }
         Venue::Htx => {

@@ -104,3 +104,13 @@ fn gate_trade_times_keep_their_fraction_of_a_millisecond() {
     };
     assert_eq!(ts, Nanos(1_606_292_218_213_457_800));
 }
+
+#[test]
+fn mdbus_decode_reads_geminis_first_book_message_as_the_whole_book() {
+    let first = br#"{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","9122.04","0.00121425"],["sell","9122.07","0.98942292"]],"trades":[{"type":"trade","symbol":"BTCUSD","event_id":169841458,"timestamp":1560976400428,"price":"9122.04","quantity":"0.0073173","side":"sell"}]}"#;
+    let out = decode::decode_frame(decode::Venue::Gemini, first).unwrap();
+    assert_eq!(out[0]["kind"], "book_snapshot", "{}", out[0]);
+    assert_eq!(out[1]["kind"], "trade");
+    let later = br#"{"type":"l2_updates","symbol":"BTCUSD","changes":[["sell","9122.07","0"]]}"#;
+    assert_eq!(decode::decode_frame(decode::Venue::Gemini, later).unwrap()[0]["kind"], "book_delta");
+}
