@@ -291,6 +291,9 @@ struct FeedRuntime {
     failures: Vec<String>,
     /// Connection attempts that failed before the connection was up.
     failed_connects: u64,
+    /// Per connection: whether its attempts have been failing since it was last up (one
+    /// `connect_failed` marker per such run).
+    failing: Vec<bool>,
     /// Frames that failed since the failures were last handed over, and the first one's error
     /// (written once per hand-over at most: a stream of bad frames allocates nothing more).
     frame_errors: (u64, Option<String>),
@@ -542,6 +545,7 @@ pub fn build(
             snapshot_depth: f.snapshot_depth.or_else(|| venue.snapshot_max_depth()),
             failures: Vec::new(),
             failed_connects: 0,
+            failing: vec![false; n],
             frame_errors: (0, None),
         };
         let w = workers.get_mut(f.worker).ok_or_else(|| EngineError::Config(format!("no worker {}", f.worker)))?;
@@ -665,6 +669,7 @@ impl Worker {
                 failures,
                 failed_connects,
                 frame_errors,
+                failing,
                 ..
             } = rt;
             for (i, c) in conns.iter_mut().enumerate() {
@@ -691,6 +696,7 @@ impl Worker {
                     }
                     Event::Connected => {
                         connected[i] = true;
+                        failing[i] = false;
                         let ts = now_ns();
                         if let Some(c) = capture {
                             c.send(crate::capture::Entry::Connected { recv_ns: ts });
@@ -707,6 +713,10 @@ impl Worker {
                     Event::Disconnected(why) => {
                         if !connected[i] {
                             *failed_connects += 1;
+                            if !failing[i] {
+                                failing[i] = true;
+                                feed.on_connect_failed(i, Nanos(now_ns()));
+                            }
                         }
                         if failures.len() < 64 {
                             let what = if connected[i] { "lost" } else { "could not connect" };

@@ -570,8 +570,18 @@ impl Feed {
         }
     }
 
+    /// Connection number `conn` of the feed failed to come up: every ring gets a
+    /// `connect_failed` marker (the engine sends one per run of failures).
+    pub fn on_connect_failed(&mut self, conn: usize, recv_ts: Nanos) {
+        self.marker_everywhere_detail(MarkerCode::CONNECT_FAILED, conn as u64, recv_ts);
+    }
+
     fn marker_everywhere(&mut self, code: MarkerCode, recv_ts: Nanos) {
-        let mut m = Marker { code, ..Marker::default() };
+        self.marker_everywhere_detail(code, 0, recv_ts);
+    }
+
+    fn marker_everywhere_detail(&mut self, code: MarkerCode, detail: u64, recv_ts: Nanos) {
+        let mut m = Marker { code, detail, ..Marker::default() };
         m.header.recv_ts = recv_ts;
         m.header.flags = flags::NO_VENUE_SEQ | flags::NO_VENUE_TS;
         if let Some(inst) = self.instruments.first() {

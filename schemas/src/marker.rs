@@ -37,6 +37,10 @@ impl MarkerCode {
     /// `header.venue_ts` (when the previous writer was last active) and this marker's
     /// `header.recv_ts` (the restart). What the venue sent in between is not in the ring.
     pub const OUTAGE: MarkerCode = MarkerCode(9);
+    /// A connection of the feed failed to come up (refused, TLS, an HTTP error on the upgrade,
+    /// a refused login): published once per run of failures, so readers know why nothing
+    /// arrives. `detail` is the connection's index in the feed.
+    pub const CONNECT_FAILED: MarkerCode = MarkerCode(10);
 
     /// Returns the lowercase name of the code, or `None` for an unknown code.
     ///
@@ -57,6 +61,7 @@ impl MarkerCode {
             MarkerCode::CROSSED => "crossed",
             MarkerCode::WRITER_STARTED => "writer_started",
             MarkerCode::OUTAGE => "outage",
+            MarkerCode::CONNECT_FAILED => "connect_failed",
             _ => return None,
         })
     }

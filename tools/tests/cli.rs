@@ -674,6 +674,16 @@ fn mdbus_feed_says_why_it_cannot_connect() {
         .max()
         .unwrap_or(0);
     assert!(failed >= 1, "counted: {stdout}");
+    // Readers of the feed's rings are told too: one marker for the run of failures.
+    let rd = RingDir::new(dir.join("rings"));
+    let codes: Vec<mdbus_schemas::MarkerCode> = common::read_all(&rd, "nothere.trade")
+        .iter()
+        .filter_map(|b| match mdbus_schemas::RecordView::from_bytes(b) {
+            Ok(mdbus_schemas::RecordView::Marker(m)) => Some(m.code),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(codes.iter().filter(|c| **c == mdbus_schemas::MarkerCode::CONNECT_FAILED).count(), 1, "{codes:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
