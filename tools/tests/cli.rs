@@ -648,23 +648,7 @@ fn mdbus_feed_says_why_it_cannot_connect() {
     // A port with nothing listening.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let dir = temp_dir("feed-refused");
-    let cfg = dir.join("feed.yaml");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        &cfg,
-        format!(
-            "workers:\n  - {{ core: 0, poll: timeout, timeout_us: 1000 }}\nfeeds:\n  - name: nothere\n    venue: okx\n    url: ws://127.0.0.1:{port}/ws/v5/public\n    channels: [trade]\n    ring_capacity: 1024\n    symbols:\n      - {{ symbol: BTC-USDT, id: 1, price_exp: -2, qty_exp: -5 }}\n"
-        ),
-    )
-    .unwrap();
-    let out = Command::new(MDBUS)
-        .args(["--dir"])
-        .arg(dir.join("rings"))
-        .args(["feed", "--config"])
-        .arg(&cfg)
-        .args(["--seconds", "2"])
-        .output()
-        .unwrap();
+    let out = run_okx_trade_feed(&dir, "nothere", &format!("127.0.0.1:{port}"), 2);
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(stderr.contains("nothere: connection 0 could not connect: connect:"), "stderr: {stderr}");
     assert!(stderr.to_lowercase().contains("refused"), "the reason: {stderr}");
@@ -732,23 +716,7 @@ fn mdbus_feed_reports_failing_frames_with_the_first_error() {
     let (mut sim, addr) =
         common::spawn_sim(MDBUS, &["--venue", "okx", "--port", "0", "--malformed-every", "20", "--seconds", "6"], &[]);
     let dir = temp_dir("feed-bad-frames");
-    std::fs::create_dir_all(&dir).unwrap();
-    let cfg = dir.join("feed.yaml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "workers:\n  - {{ core: 0, poll: timeout, timeout_us: 1000 }}\nfeeds:\n  - name: bad\n    venue: okx\n    url: ws://{addr}/ws/v5/public\n    channels: [trade]\n    ring_capacity: 1024\n    symbols:\n      - {{ symbol: BTC-USDT, id: 1, price_exp: -2, qty_exp: -5 }}\n"
-        ),
-    )
-    .unwrap();
-    let out = Command::new(MDBUS)
-        .args(["--dir"])
-        .arg(dir.join("rings"))
-        .args(["feed", "--config"])
-        .arg(&cfg)
-        .args(["--seconds", "3"])
-        .output()
-        .unwrap();
+    let out = run_okx_trade_feed(&dir, "bad", &addr, 3);
     let _ = sim.kill();
     let _ = sim.wait();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -759,4 +727,26 @@ fn mdbus_feed_reports_failing_frames_with_the_first_error() {
         "stderr: {stderr}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs `mdbus feed` for `seconds` on one OKX trade feed `name` at `addr`, its configuration
+/// and rings under `dir`.
+fn run_okx_trade_feed(dir: &std::path::Path, name: &str, addr: &str, seconds: u64) -> std::process::Output {
+    std::fs::create_dir_all(dir).unwrap();
+    let cfg = dir.join("feed.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "workers:\n  - {{ core: 0, poll: timeout, timeout_us: 1000 }}\nfeeds:\n  - name: {name}\n    venue: okx\n    url: ws://{addr}/ws/v5/public\n    channels: [trade]\n    ring_capacity: 1024\n    symbols:\n      - {{ symbol: BTC-USDT, id: 1, price_exp: -2, qty_exp: -5 }}\n"
+        ),
+    )
+    .unwrap();
+    Command::new(MDBUS)
+        .args(["--dir"])
+        .arg(dir.join("rings"))
+        .args(["feed", "--config"])
+        .arg(&cfg)
+        .args(["--seconds", &seconds.to_string()])
+        .output()
+        .unwrap()
 }
