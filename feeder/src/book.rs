@@ -40,6 +40,9 @@ pub enum SyncRule {
     Bybit,
     /// Gate.io `spot.order_book_update`: REST snapshot (`id`), then `U`/`u` as Binance spot.
     GateSpot,
+    /// Gate.io `spot.obu`: the full book in the stream (after each subscribe, and whenever the
+    /// venue resends it), then `U == previous u + 1` from the first update on.
+    GateObu,
     /// HTX incremental MBP: snapshot by request, then `prevSeqNum == previous seqNum`.
     Htx,
     /// Gemini v2 `l2`: no sequence; the first update after a (re)subscribe is the whole book.
@@ -50,7 +53,7 @@ impl SyncRule {
     /// Returns whether the venue sends its snapshots in the stream itself (no REST fetch):
     /// updates buffered before one belong to an older session and are dropped.
     pub fn in_band_snapshot(self) -> bool {
-        matches!(self, SyncRule::Okx | SyncRule::Bybit | SyncRule::Gemini)
+        matches!(self, SyncRule::Okx | SyncRule::Bybit | SyncRule::GateObu | SyncRule::Gemini)
     }
 }
 
@@ -186,7 +189,7 @@ fn follows(rule: SyncRule, d: &Diff, last: u64, first: bool) -> bool {
         // (`pu == lastUpdateId`): a snapshot taken right at an event boundary, before the
         // next event, is continued by that event although its `U` is past `lastUpdateId`.
         (SyncRule::BinanceUsdm, true) => (d.first <= last && last <= d.last) || d.prev == Some(last),
-        (SyncRule::BinanceSpot | SyncRule::GateSpot, false) => d.first == last + 1,
+        (SyncRule::BinanceSpot | SyncRule::GateSpot, false) | (SyncRule::GateObu, _) => d.first == last + 1,
         (SyncRule::BinanceUsdm, false) => d.prev == Some(last),
         (SyncRule::Okx | SyncRule::Htx, _) => d.prev == Some(last),
         (SyncRule::Bybit, _) => d.last == last + 1,
@@ -368,7 +371,7 @@ impl BookBuilder {
                     self.check_crossed(recv_ts, sink);
                 } else {
                     let (got, expected) = match self.rule {
-                        SyncRule::BinanceSpot | SyncRule::GateSpot => (d.first, last + 1),
+                        SyncRule::BinanceSpot | SyncRule::GateSpot | SyncRule::GateObu => (d.first, last + 1),
                         SyncRule::Bybit => (d.last, last + 1),
                         _ => (d.prev.unwrap_or(0), last),
                     };
@@ -419,24 +422,28 @@ impl BookBuilder {
             SyncRule::BinanceSpot | SyncRule::GateSpot => last_update_id < d.first.saturating_sub(1),
             SyncRule::BinanceUsdm => last_update_id < d.first && d.prev != Some(last_update_id),
             SyncRule::Htx => d.prev.is_some_and(|p| p > last_update_id),
-            SyncRule::Okx | SyncRule::Bybit | SyncRule::Gemini => false,
+            SyncRule::Okx | SyncRule::Bybit | SyncRule::GateObu | SyncRule::Gemini => false,
         };
         if self.buffer.first().is_some_and(too_old) {
             self.stats.stale_snapshots += 1;
             return Ok(false);
         }
         let (pe, qe) = (self.instrument.price_exp, self.instrument.qty_exp);
-        let mut snap = Diff {
-            first: last_update_id,
-            last: last_update_id,
+        // The snapshot's levels go into a spare diff: a book replaced in the stream again and
+        // again (Bybit, Gate.io `spot.obu`) allocates nothing once warmed up.
+        let mut snap = self.spare.pop().unwrap_or(Diff {
+            first: 0,
+            last: 0,
             prev: None,
-            event_ts: venue_ts,
+            event_ts: Nanos(0),
             bids: Vec::new(),
             asks: Vec::new(),
-        };
+        });
+        (snap.first, snap.last, snap.prev, snap.event_ts) = (last_update_id, last_update_id, None, venue_ts);
         if let Err(e) = mantissas(&levels.bids, pe, qe, &mut snap.bids)
             .and_then(|()| mantissas(&levels.asks, pe, qe, &mut snap.asks))
         {
+            self.spare.push(snap);
             // The venue replaced the book with one this feed cannot hold: the old book is no
             // longer the venue's, so it is not kept as if it were.
             if self.is_live() {
@@ -454,6 +461,7 @@ impl BookBuilder {
         self.bids.levels.clear();
         self.asks.levels.clear();
         self.apply(&snap, true, recv_ts, sink);
+        self.spare.push(snap);
         let mut last = last_update_id;
         let mut first_applied = true;
         let buffered = std::mem::take(&mut self.buffer);

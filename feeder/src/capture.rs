@@ -51,6 +51,10 @@ pub struct Meta {
     pub market: String,
     /// The feed's instruments.
     pub instruments: Vec<MetaInstrument>,
+    /// The feed's channels, as configured (they say which book rule a replay follows;
+    /// captures that predate them replay with the venue's `depth` rule).
+    #[serde(default)]
+    pub channels: Vec<String>,
 }
 
 /// One instrument of a capture.

@@ -454,8 +454,11 @@ impl FeedConfig {
                 Some(u) if !(u.starts_with("http://") || u.starts_with("https://")) => {
                     bad(p("rest_url"), "must start with http:// or https://");
                 }
-                None if venue.is_some_and(|v| v.snapshots() == SnapshotSource::Rest) => {
-                    bad(p("rest_url"), "this venue's book snapshots come over REST: give rest_url");
+                None if venue
+                    .and_then(|v| v.feed_book(&f.channels))
+                    .is_some_and(|b| b.snapshots == SnapshotSource::Rest) =>
+                {
+                    bad(p("rest_url"), "this feed's book snapshots come over REST: give rest_url");
                 }
                 _ => {}
             }
@@ -476,7 +479,16 @@ impl FeedConfig {
                 if !known {
                     bad(
                         format!("feeds[{i}].channels[{j}]"),
-                        "unknown channel for this venue (trade, book_ticker, depth, kline_<interval>; binance: agg_trade, depth5/10/20; okx: ticker, depth5; bybit: ticker; gateio: depth5/10/20)",
+                        "unknown channel for this venue (trade, book_ticker, depth, kline_<interval>; binance: agg_trade, depth5/10/20; okx: ticker, depth5; bybit: ticker; gateio: depth5/10/20, obu50, obu400)",
+                    );
+                }
+            }
+            if let Some(v) = venue {
+                let books: Vec<&str> = f.channels.iter().filter_map(|c| v.book_channel(c)).map(|b| b.channel).collect();
+                if books.len() > 1 {
+                    bad(
+                        p("channels"),
+                        &format!("one book channel per feed: {} each keep the same books", books.join(" and ")),
                     );
                 }
             }
@@ -490,10 +502,12 @@ impl FeedConfig {
                 bad(p("book_table_depth"), &format!("must be at most {}", mdbus_bus::MAX_TABLE_DEPTH));
             }
             if let Some(d) = f.snapshot_depth {
-                match venue.and_then(Venue::snapshot_max_depth) {
+                let rest =
+                    venue.and_then(|v| v.feed_book(&f.channels)).is_none_or(|b| b.snapshots == SnapshotSource::Rest);
+                match venue.and_then(Venue::snapshot_max_depth).filter(|_| rest) {
                     Some(max) if (1..=max).contains(&d) => {}
                     Some(max) => bad(p("snapshot_depth"), &format!("must be between 1 and {max} for this venue")),
-                    None => bad(p("snapshot_depth"), "this venue's snapshots do not come over REST"),
+                    None => bad(p("snapshot_depth"), "this feed's book snapshots do not come over REST"),
                 }
             }
             let per_connection = venue.map_or(BINANCE_STREAMS_PER_CONNECTION, |v| v.limits().topics_per_connection);

@@ -21,7 +21,7 @@ use crate::{
     connection::{ConnSettings, ConnStats, Connection, Event},
     decode::Levels,
     feed::{Feed, FeedStats, Rings},
-    venue::{SnapshotSource, Venue},
+    venue::{BookChannel, SnapshotSource, Venue},
 };
 use mdbus_sdk::{http::HttpClient, url::Endpoint};
 
@@ -271,7 +271,8 @@ struct FeedRuntime {
     fetcher: Option<Fetcher>,
     /// Websocket snapshot requests sent (HTX): symbol and when.
     requested: std::collections::HashMap<String, Instant>,
-    wants_depth: bool,
+    /// The channel the feed's books come from, if it keeps books.
+    book: Option<BookChannel>,
     next_snapshot: Instant,
     connected: Vec<bool>,
     snapshots: u64,
@@ -299,12 +300,13 @@ struct FeedRuntime {
     frame_errors: (u64, Option<String>),
 }
 
-/// The instruments (by position) whose book topic is among `topics`.
-fn books_on(venue: Venue, instruments: &[Instrument], topics: &[String]) -> Vec<usize> {
+/// The instruments (by position) whose book topic (from `book`) is among `topics`.
+fn books_on(venue: Venue, book: Option<BookChannel>, instruments: &[Instrument], topics: &[String]) -> Vec<usize> {
+    let Some(book) = book else { return Vec::new() };
     instruments
         .iter()
         .enumerate()
-        .filter(|(_, inst)| venue.book_topic(inst.symbol.as_str()).is_some_and(|t| topics.contains(&t)))
+        .filter(|(_, inst)| venue.book_topic(book.channel, inst.symbol.as_str()).is_some_and(|t| topics.contains(&t)))
         .map(|(i, _)| i)
         .collect()
 }
@@ -476,9 +478,11 @@ pub fn build(
                 qty_exp: i.qty_exp,
             })
             .collect();
-        let mut feed = Feed::new(venue, insts, rings(dir, &f.name, f.ring_capacity)?);
+        let book = venue.feed_book(&f.channels);
+        let rule = book.map_or_else(|| venue.sync_rule(), |b| b.rule);
+        let mut feed = Feed::with_rule(venue, rule, insts, rings(dir, &f.name, f.ring_capacity)?);
         feed.report_outage();
-        if f.book_table_depth > 0 && f.channels.iter().any(|c| c == "depth") {
+        if f.book_table_depth > 0 && book.is_some() {
             let ids: Vec<InstrumentId> = feed.instruments().iter().map(|i| i.id).collect();
             feed.set_book_table(mdbus_bus::BookTableWriter::create(
                 dir.books_path(&f.name)?,
@@ -491,7 +495,7 @@ pub fn build(
         let all =
             venue.topics(&f.channels, &symbols).map_err(|c| EngineError::Config(format!("{}: channel {c}", f.name)))?;
         let chunks: Vec<&[String]> = all.chunks(venue.limits().topics_per_connection.max(1)).collect();
-        let conn_books: Vec<Vec<usize>> = chunks.iter().map(|c| books_on(venue, feed.instruments(), c)).collect();
+        let conn_books: Vec<Vec<usize>> = chunks.iter().map(|c| books_on(venue, book, feed.instruments(), c)).collect();
         let conns = chunks
             .iter()
             .map(|chunk| {
@@ -500,11 +504,11 @@ pub fn build(
             })
             .collect::<Vec<_>>();
         let n = conns.len();
-        let fetcher = match (venue.snapshots(), f.rest_url.as_deref()) {
-            (SnapshotSource::Rest, Some(url)) => {
+        let fetcher = match (book.map(|b| b.snapshots), f.rest_url.as_deref()) {
+            (Some(SnapshotSource::Rest), Some(url)) => {
                 Some(Fetcher::start(HttpClient::new(url, tls.clone()).map_err(|e| EngineError::Config(e.to_string()))?))
             }
-            (SnapshotSource::Rest, None) => {
+            (Some(SnapshotSource::Rest), None) => {
                 return Err(EngineError::Config(format!("{}: rest_url is needed for book snapshots", f.name)));
             }
             _ => None,
@@ -516,6 +520,7 @@ pub fn build(
                     venue: f.venue.clone(),
                     market: f.market.clone(),
                     instruments: capture_instruments,
+                    channels: f.channels.clone(),
                 };
                 Some(CaptureSink::start(path, &meta, dir, &f.name)?)
             }
@@ -532,7 +537,7 @@ pub fn build(
             conns,
             fetcher,
             requested: std::collections::HashMap::new(),
-            wants_depth: f.channels.iter().any(|c| c == "depth"),
+            book,
             next_snapshot: Instant::now(),
             connected: vec![false; n],
             snapshots: 0,
@@ -589,7 +594,7 @@ impl Worker {
                         books_live: (0..f.feed.instruments().len())
                             .filter(|i| f.feed.book(*i).is_some_and(BookBuilder::is_live))
                             .count() as u32,
-                        books: if f.wants_depth { f.feed.instruments().len() as u32 } else { 0 },
+                        books: if f.book.is_some() { f.feed.instruments().len() as u32 } else { 0 },
                         failed_connects: f.failed_connects,
                     },
                 )
@@ -670,8 +675,10 @@ impl Worker {
                 failed_connects,
                 frame_errors,
                 failing,
+                book,
                 ..
             } = rt;
+            let book = *book;
             for (i, c) in conns.iter_mut().enumerate() {
                 c.drive(registry, now, &mut |ev| match ev {
                     Event::Message(m, l, recv_ns) => {
@@ -703,7 +710,7 @@ impl Worker {
                         }
                         feed.on_connected(Nanos(ts));
                         *next_snapshot = now;
-                        if feed.venue().snapshots() == SnapshotSource::InBand {
+                        if book.is_some_and(|b| b.snapshots == SnapshotSource::InBand) {
                             // The snapshots are on their way after the subscribe.
                             for sym in feed.wanting_snapshots() {
                                 requested.insert(sym.to_owned(), now);
@@ -740,11 +747,14 @@ impl Worker {
             apply_snapshots(rt, &mut self.levels, now);
             // Snapshots only once every subscription is acknowledged: one taken before the venue
             // streams a book's updates would leave a hole between the two.
-            if rt.wants_depth && now >= rt.next_snapshot && rt.conns.iter().all(Connection::is_settled) {
-                match rt.feed.venue().snapshots() {
+            if let Some(book) = rt.book
+                && now >= rt.next_snapshot
+                && rt.conns.iter().all(Connection::is_settled)
+            {
+                match book.snapshots {
                     SnapshotSource::Rest => request_snapshots(rt),
-                    SnapshotSource::Request => request_on_socket(rt, now),
-                    _ => resubscribe_books(rt, now),
+                    SnapshotSource::Request => request_on_socket(rt, book.channel, now),
+                    _ => resubscribe_books(rt, book.channel, now),
                 }
             }
         }
@@ -840,14 +850,14 @@ fn request_snapshots(rt: &mut FeedRuntime) {
 const REQUEST_RETRY: Duration = Duration::from_millis(500);
 
 /// Sends a snapshot request on the connection carrying each book that wants one (HTX).
-fn request_on_socket(rt: &mut FeedRuntime, now: Instant) {
+fn request_on_socket(rt: &mut FeedRuntime, channel: &str, now: Instant) {
     let FeedRuntime { feed, conns, requested, .. } = rt;
     let venue = feed.venue();
     for sym in feed.wanting_snapshots() {
         if requested.get(sym).is_some_and(|at| now.duration_since(*at) < REQUEST_RETRY) {
             continue;
         }
-        let (Some(topic), Some(req)) = (venue.book_topic(sym), venue.snapshot_request(sym)) else { continue };
+        let (Some(topic), Some(req)) = (venue.book_topic(channel, sym), venue.snapshot_request(sym)) else { continue };
         // Only once the book topic is acknowledged: a snapshot taken before the venue streams
         // its updates would leave a hole between the two.
         if let Some(c) = conns.iter_mut().find(|c| c.carries(&topic))
@@ -864,15 +874,15 @@ fn request_on_socket(rt: &mut FeedRuntime, now: Instant) {
 const RESUBSCRIBE_AFTER: Duration = Duration::from_secs(1);
 
 /// Subscribes again to the book topic of every book that lost sync, so the venue sends a fresh
-/// snapshot (OKX, Bybit, Gemini).
-fn resubscribe_books(rt: &mut FeedRuntime, now: Instant) {
+/// snapshot (OKX, Bybit, Gemini, Gate.io `spot.obu`).
+fn resubscribe_books(rt: &mut FeedRuntime, channel: &str, now: Instant) {
     let FeedRuntime { feed, conns, requested, .. } = rt;
     let venue = feed.venue();
     for sym in feed.wanting_snapshots() {
         if requested.get(sym).is_some_and(|at| now.duration_since(*at) < RESUBSCRIBE_AFTER) {
             continue;
         }
-        let Some(topic) = venue.book_topic(sym) else { continue };
+        let Some(topic) = venue.book_topic(channel, sym) else { continue };
         if let Some(c) = conns.iter_mut().find(|c| c.carries(&topic))
             && c.resubscribe(&topic)
         {
@@ -937,11 +947,12 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(topics.len(), 6);
         // Split as the engine splits them, two topics a connection.
-        let per: Vec<Vec<usize>> = topics.chunks(2).map(|c| books_on(Venue::Okx, &insts, c)).collect();
+        let per: Vec<Vec<usize>> =
+            topics.chunks(2).map(|c| books_on(Venue::Okx, Venue::Okx.book_channel("depth"), &insts, c)).collect();
         assert_eq!(per, [vec![0], vec![1], vec![2]]);
-        assert_eq!(books_on(Venue::Okx, &insts, &topics), [0, 1, 2]);
+        assert_eq!(books_on(Venue::Okx, Venue::Okx.book_channel("depth"), &insts, &topics), [0, 1, 2]);
         // A connection with a trade topic only carries no book.
         assert!(!topics[0].contains("books"), "{topics:?}");
-        assert!(books_on(Venue::Okx, &insts, &topics[..1]).is_empty());
+        assert!(books_on(Venue::Okx, Venue::Okx.book_channel("depth"), &insts, &topics[..1]).is_empty());
     }
 }

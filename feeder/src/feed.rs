@@ -163,10 +163,17 @@ pub struct Feed {
 }
 
 impl Feed {
-    /// A feed for `instruments` on `venue`, publishing into `rings`.
+    /// A feed for `instruments` on `venue`, publishing into `rings`, its books kept from the
+    /// venue's `depth` channel.
     pub fn new(venue: impl Into<Venue>, instruments: Vec<Instrument>, rings: Rings) -> Feed {
         let venue = venue.into();
-        let rule = venue.sync_rule();
+        Feed::with_rule(venue, venue.sync_rule(), instruments, rings)
+    }
+
+    /// As [`Feed::new`], its books following `rule` (that of the feed's
+    /// [`BookChannel`](crate::venue::BookChannel)).
+    pub fn with_rule(venue: impl Into<Venue>, rule: SyncRule, instruments: Vec<Instrument>, rings: Rings) -> Feed {
+        let venue = venue.into();
         let by_symbol =
             instruments.iter().enumerate().filter_map(|(i, inst)| Some((key(inst.symbol.as_str())?, i))).collect();
         let books = instruments.iter().map(|i| BookBuilder::new(rule, *i)).collect();

@@ -56,6 +56,26 @@ pub enum SnapshotSource {
     InBand,
 }
 
+/// How a feed's books are kept: the channel that carries them, the sequence rule they follow
+/// and where their snapshots come from.
+///
+/// ```
+/// use mdbus_feeder::{book::SyncRule, venue::{SnapshotSource, Venue}};
+/// let b = Venue::Gate.book_channel("obu400").unwrap();
+/// assert_eq!((b.rule, b.snapshots), (SyncRule::GateObu, SnapshotSource::InBand));
+/// assert_eq!(Venue::Gate.book_channel("depth").unwrap().snapshots, SnapshotSource::Rest);
+/// assert!(Venue::Gate.book_channel("trade").is_none());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BookChannel {
+    /// The channel, as configurations name it (`depth`; Gate.io also `obu50`, `obu400`).
+    pub channel: &'static str,
+    /// The books' sequence rule.
+    pub rule: SyncRule,
+    /// Where the books' snapshots come from.
+    pub snapshots: SnapshotSource,
+}
+
 /// How many topics a connection and a request may carry, and how fast requests may go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -157,6 +177,24 @@ impl Venue {
         }
     }
 
+    /// The book kept from `channel`, or `None` when the channel carries no book. Every venue
+    /// keeps books from `depth`; Gate.io also from `spot.obu` (`obu50`, `obu400`), whose full
+    /// book comes in the stream.
+    pub fn book_channel(self, channel: &str) -> Option<BookChannel> {
+        let (channel, rule, snapshots) = match (self, channel) {
+            (_, "depth") => ("depth", self.sync_rule(), self.snapshots()),
+            (Venue::Gate, "obu50") => ("obu50", SyncRule::GateObu, SnapshotSource::InBand),
+            (Venue::Gate, "obu400") => ("obu400", SyncRule::GateObu, SnapshotSource::InBand),
+            _ => return None,
+        };
+        Some(BookChannel { channel, rule, snapshots })
+    }
+
+    /// The book of a feed subscribed to `channels`: from its first book channel.
+    pub fn feed_book(self, channels: &[String]) -> Option<BookChannel> {
+        channels.iter().find_map(|c| self.book_channel(c))
+    }
+
     /// Topic, request and rate limits.
     pub fn limits(self) -> Limits {
         let (topics_per_connection, topics_per_request, request_spacing) = match self {
@@ -231,7 +269,7 @@ impl Venue {
     }
 
     /// The requests that make the venue send `topic`'s book snapshot again: unsubscribe, then
-    /// subscribe ([`SnapshotSource::InBand`] venues; empty for others). They carry id 0, which
+    /// subscribe (venues with in-stream snapshots; empty for others). They carry id 0, which
     /// no subscribe request uses.
     pub fn resubscribe(self, topic: &str) -> Vec<String> {
         let topics = [topic.to_owned()];
@@ -241,6 +279,9 @@ impl Venue {
                 bybit::session::subscribe(0, &topics).replacen("\"subscribe\"", "\"unsubscribe\"", 1)
             }
             Venue::Gemini => gemini::session::subscribe(&topics).replacen("\"subscribe\"", "\"unsubscribe\"", 1),
+            Venue::Gate if topic.starts_with("spot.obu|") => {
+                gate::session::subscribe(0, now_s(), &topics).replacen("\"subscribe\"", "\"unsubscribe\"", 1)
+            }
             _ => return Vec::new(),
         };
         vec![unsubscribe, self.subscribe(0, &topics)]
@@ -320,10 +361,10 @@ impl Venue {
         (self == Venue::Htx).then(|| htx::session::snapshot_request(symbol))
     }
 
-    /// The topic that carries `symbol`'s book, to find the connection a snapshot request goes
-    /// on.
-    pub fn book_topic(self, symbol: &str) -> Option<String> {
-        self.topics(&["depth".into()], &[symbol]).ok()?.pop()
+    /// The topic that carries `symbol`'s book from `channel`, to find the connection a
+    /// snapshot request goes on.
+    pub fn book_topic(self, channel: &str, symbol: &str) -> Option<String> {
+        self.topics(&[channel.into()], &[symbol]).ok()?.pop()
     }
 
     /// Decodes a REST book snapshot body: returns its update id; levels go to `levels`.

@@ -118,6 +118,34 @@ fn gate_uses_binance_spot_rules_against_its_rest_snapshot() {
     assert!(!b.on_snapshot(150, &lv(&[], &[]), Nanos(2), &mut sink).unwrap());
 }
 
+/// Gate.io `spot.obu`: the full push sets the book and its id (`u`); an incremental push
+/// continues it only when `U == id + 1`; anything else is a gap (the client subscribes again
+/// for a new full push); a full push while live replaces the book.
+#[test]
+fn gate_obu_chains_from_its_full_push() {
+    let mut sink = Sink::default();
+    let mut b = book(SyncRule::GateObu);
+    // Updates from before the full push belong to an older subscription.
+    b.on_diff(&msg(Some(90), 95, None), &lv(&[("1.0", "1")], &[]), Nanos(1), &mut sink).unwrap();
+    assert!(b.on_snapshot(100, &lv(&[("100.0", "1")], &[("101.0", "1")]), Nanos(2), &mut sink).unwrap());
+    assert_eq!(b.bids(), &[(1000, 100)], "the buffered update was dropped");
+    // Overlapping the full push is not continuing it: U must be exactly u + 1.
+    b.on_diff(&msg(Some(100), 102, None), &lv(&[("100.0", "5")], &[]), Nanos(3), &mut sink).unwrap();
+    assert_eq!(b.stats().gaps, 1);
+    assert!(!b.is_live());
+    assert!(b.on_snapshot(102, &lv(&[("100.0", "2")], &[("101.0", "1")]), Nanos(4), &mut sink).unwrap());
+    b.on_diff(&msg(Some(103), 104, None), &lv(&[("100.0", "3")], &[]), Nanos(5), &mut sink).unwrap();
+    b.on_diff(&msg(Some(105), 105, None), &lv(&[], &[("101.0", "0"), ("102.0", "4")]), Nanos(5), &mut sink).unwrap();
+    assert_eq!((b.bids(), b.asks()), (&[(1000, 300)][..], &[(1020, 400)][..]));
+    // A repeated push is one the book has.
+    b.on_diff(&msg(Some(105), 105, None), &lv(&[], &[]), Nanos(6), &mut sink).unwrap();
+    assert_eq!(b.stats().gaps, 1);
+    assert!(b.is_live());
+    // A skipped id is a gap.
+    b.on_diff(&msg(Some(107), 108, None), &lv(&[], &[]), Nanos(7), &mut sink).unwrap();
+    assert_eq!(b.stats().gaps, 2);
+}
+
 #[test]
 fn htx_chains_by_prev_seq_num_after_a_requested_snapshot() {
     let mut sink = Sink::default();

@@ -17,6 +17,7 @@ fn sample() -> (Vec<u8>, Vec<Entry>) {
         venue: "okx".into(),
         market: "spot".into(),
         instruments: vec![MetaInstrument { id: 1, symbol: "BTC-USDT".into(), price_exp: -2, qty_exp: -5 }],
+        channels: vec!["trade".into(), "depth".into()],
     };
     let mut w = CaptureWriter::create(&path, &meta).unwrap();
     let mut entries = vec![Entry::Connected { recv_ns: 5 }];

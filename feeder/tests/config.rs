@@ -56,6 +56,15 @@ fn channels_and_markets_are_checked_per_venue() {
     let bad = example("gateio.yaml").replace("    rest_url: https://api.gateio.ws\n", "");
     let ConfigError::Invalid(fields) = FeedConfig::from_yaml(&bad).unwrap_err() else { panic!() };
     assert_eq!(fields[0].path, "feeds[0].rest_url", "Gate.io books need REST snapshots");
+    // Gate.io `spot.obu` books come in the stream: no REST needed; two book channels on one
+    // feed would keep the same books twice, and are refused by name.
+    let obu = example("gateio.yaml").replace("    rest_url: https://api.gateio.ws\n", "").replace("depth", "obu400");
+    assert!(obu.contains("obu400"), "{obu}");
+    FeedConfig::from_yaml(&obu).unwrap();
+    let both = example("gateio.yaml").replace("depth", "depth, obu50");
+    let ConfigError::Invalid(fields) = FeedConfig::from_yaml(&both).unwrap_err() else { panic!() };
+    assert_eq!(fields[0].path, "feeds[0].channels");
+    assert!(fields[0].message.contains("depth and obu50"), "{}", fields[0].message);
 }
 
 /// The demo configuration with exponents given for its symbols.

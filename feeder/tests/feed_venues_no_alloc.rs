@@ -87,6 +87,30 @@ fn okx_htx_and_gemini_frames_allocate_nothing_after_warm_up() {
     }
     assert_eq!(CountingAllocator::thread_allocations() - before, 0, "Gate.io");
     assert!(f.book(0).unwrap().is_live());
+
+    // Gate.io order book v2 (`spot.obu`): the full push, increments, and a full push resent
+    // now and then, which replaces the book in place.
+    let mut obu = Vec::new();
+    for i in 0..2000u64 {
+        obu.push(if i % 250 == 0 {
+            format!(r#"{{"channel":"spot.obu","result":{{"t":1,"full":true,"s":"ob.BTC_USDT.400","u":{},"b":[["1.00","1"],["0.9{}","2"]],"a":[["2.00","3"]]}}}}"#, 10 + i, i % 10)
+        } else {
+            format!(r#"{{"channel":"spot.obu","result":{{"t":1,"s":"ob.BTC_USDT.400","U":{},"u":{},"b":[["1.0{}","{}"]]}}}}"#, 10 + i, 10 + i, i % 5, i % 3)
+        }.into_bytes());
+    }
+    let inst = vec![Instrument::new(InstrumentId(1), Venue::Gate.id(), Symbol::new("BTC_USDT").unwrap(), -2, -5)];
+    let rule = Venue::Gate.book_channel("obu400").unwrap().rule;
+    let (mut f, _r, _rings) = util::venue_feed_with(Venue::Gate, rule, inst);
+    for fr in &obu[..500] {
+        f.on_frame(fr, Nanos(2)).unwrap();
+    }
+    let before = CountingAllocator::thread_allocations();
+    for fr in &obu[500..] {
+        f.on_frame(fr, Nanos(2)).unwrap();
+    }
+    assert_eq!(CountingAllocator::thread_allocations() - before, 0, "Gate.io spot.obu");
+    assert!(f.book(0).unwrap().is_live());
+    assert_eq!(f.book(0).unwrap().stats().gaps, 0);
 }
 
 #[test]

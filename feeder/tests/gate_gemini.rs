@@ -94,6 +94,52 @@ fn gate_channels() {
     ));
 }
 
+/// `spot.obu` (order book v2), from Gate's announcement of the channel: the first push after a
+/// subscribe is the full book (`"full": true`, its id in `u`); incremental pushes have no
+/// `full` and carry `U`/`u`; the subscribe reply and the duplicate-subscription error.
+#[test]
+fn gate_order_book_v2() {
+    assert_eq!(
+        gate(r#"{"channel":"spot.obu","result":{"t":1748572394325,"full":true,"s":"ob.BTC_USDT.50","u":28606981,"b":[["105958.9","0.00908"],["105953.2","0.02426"]],"a":[["105959","0.50014"]]}}"#).unwrap(),
+        r#"depth BTC_USDT snap=true None..28606981 bids=["105958.9@0.00908", "105953.2@0.02426"] asks=["105959@0.50014"]"#,
+        "a full push replaces the book as of u"
+    );
+    assert_eq!(
+        gate(r#"{"channel":"spot.obu","result":{"t":1748572394345,"s":"ob.BTC_USDT.50","U":28606982,"u":28606983,"b":[["105953.2","0"]],"a":[["105960.1","0.2"]]}}"#).unwrap(),
+        r#"depth BTC_USDT snap=false Some(28606982)..28606983 bids=["105953.2@0"] asks=["105960.1@0.2"]"#,
+        "an incremental push spans U..=u"
+    );
+    // An incremental push may leave out a side that did not change.
+    assert_eq!(
+        gate(r#"{"channel":"spot.obu","result":{"t":1,"s":"ob.ETH_USDT.400","U":7,"u":7,"a":[["2500.1","1"]]}}"#)
+            .unwrap(),
+        r#"depth ETH_USDT snap=false Some(7)..7 bids=[] asks=["2500.1@1"]"#
+    );
+    assert_eq!(
+        gate(r#"{"time":1748572394,"time_ms":1748572394271,"conn_id":"b61f70b2e6bcca91","trace_id":"d2e2d92c3a7eabc3d5be52514ef508d2","channel":"spot.obu","event":"subscribe","payload":["ob.BTC_USDT.50"],"result":{"status":"success"},"requestId":"d2e2d92c3a7eabc3d5be52514ef508d2"}"#).unwrap(),
+        "ack "
+    );
+    assert_eq!(
+        gate(r#"{"time":1,"id":4,"channel":"spot.obu","event":"subscribe","error":{"code":2,"message":"Alert sub ob.BTC_USDT.50"}}"#).unwrap(),
+        "error 2 Alert sub ob.BTC_USDT.50 4"
+    );
+    // An incremental push without its first id, or a stream name that is not `ob.{pair}.{n}`.
+    assert!(matches!(
+        gate(r#"{"channel":"spot.obu","result":{"t":1,"s":"ob.BTC_USDT.50","u":9,"b":[]}}"#),
+        Err(DecodeError::MissingField { field: "U", .. })
+    ));
+    assert!(matches!(
+        gate(r#"{"channel":"spot.obu","result":{"t":1,"full":true,"s":"BTC_USDT","u":9}}"#),
+        Err(DecodeError::BadField { field: "s", .. })
+    ));
+    assert!(matches!(
+        gate(r#"{"channel":"spot.obu","result":{"t":1,"full":"yes","s":"ob.BTC_USDT.50","u":9}}"#),
+        Err(DecodeError::BadField { field: "full", .. })
+    ));
+    assert_eq!(gate::market::obu_pair("ob.BTC_USDT.400"), Some("BTC_USDT"));
+    assert_eq!(gate::market::obu_pair("ob.BTC_USDT."), None);
+}
+
 #[test]
 fn gemini_l2_trades_candles() {
     let first = r#"{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","9122.04","0.00121425"],["sell","9122.07","0.98942292"]],"trades":[{"type":"trade","symbol":"BTCUSD","event_id":169841458,"timestamp":1560976400428,"price":"9122.04","quantity":"0.0073173","side":"sell"}]}"#;

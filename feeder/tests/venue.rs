@@ -87,6 +87,17 @@ fn subscribe_requests_are_the_venues_own() {
     let r = Venue::Okx.resubscribe("books:BTC-USDT");
     assert_eq!((v(&r[0])["op"].as_str(), v(&r[1])["op"].as_str()), (Some("unsubscribe"), Some("subscribe")));
     assert!(Venue::Gate.resubscribe("spot.trades|BTC_USDT").is_empty());
+    // Gate.io `spot.obu`: one `ob.{pair}.{levels}` payload; a new full push comes after
+    // unsubscribing and subscribing again.
+    assert_eq!(Venue::Gate.topics(&ch(&["obu400"]), &["BTC_USDT"]).unwrap(), ["spot.obu|ob.BTC_USDT.400"]);
+    let obu = v(&Venue::Gate.subscribe(11, &ch(&["spot.obu|ob.BTC_USDT.50"])));
+    assert_eq!(
+        (obu["channel"].as_str(), obu["payload"].clone()),
+        (Some("spot.obu"), serde_json::json!(["ob.BTC_USDT.50"]))
+    );
+    let r = Venue::Gate.resubscribe("spot.obu|ob.BTC_USDT.50");
+    assert_eq!((v(&r[0])["event"].as_str(), v(&r[1])["event"].as_str()), (Some("unsubscribe"), Some("subscribe")));
+    assert_eq!(v(&r[0])["payload"], serde_json::json!(["ob.BTC_USDT.50"]));
 }
 
 #[test]

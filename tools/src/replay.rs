@@ -119,6 +119,7 @@ pub fn record(
                 qty_exp: i.qty_exp,
             })
             .collect(),
+        channels: Vec::new(),
     };
     let mode = if private_ring(&name, reader.kind()) { 0o600 } else { 0o640 };
     let mut w = CaptureWriter::create_with_mode(out, &meta, mode)?;
@@ -234,7 +235,8 @@ pub fn replay(
         table.insert(inst).map_err(|e| ReplayError::Meta(e.to_string()))?;
         instruments.push(inst);
     }
-    let mut feed = Feed::new(venue, instruments, mdbus_feeder::engine::rings(dir, name, capacity)?);
+    let rule = venue.feed_book(&cap.meta.channels).map_or_else(|| venue.sync_rule(), |b| b.rule);
+    let mut feed = Feed::with_rule(venue, rule, instruments, mdbus_feeder::engine::rings(dir, name, capacity)?);
     dir.save_instruments(&table)?;
     let mut levels = Levels::default();
     for e in &cap.entries {

@@ -219,6 +219,38 @@ fn decode_okx_prints_one_record_per_message() {
     );
 }
 
+/// Gate.io order book v2 (`spot.obu`): the documented full push prints as the book snapshot,
+/// an incremental push as a delta spanning `U..=u`; the pair comes from `ob.{pair}.{levels}`.
+#[test]
+fn decode_gate_obu_prints_the_full_book_and_its_updates() {
+    use std::io::Write;
+    let frames = [
+        r#"{"channel":"spot.obu","result":{"t":1748572394325,"full":true,"s":"ob.BTC_USDT.50","u":28606981,"b":[["105958.9","0.00908"],["105953.2","0.02426"]],"a":[["105959","0.5"]]}}"#,
+        r#"{"channel":"spot.obu","result":{"t":1748572394345,"s":"ob.BTC_USDT.50","U":28606982,"u":28606983,"b":[["105953.2","0"]]}}"#,
+    ];
+    let mut child = Command::new(MDBUS)
+        .args(["decode", "--venue", "gateio"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(frames.join("\n").as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let lines: Vec<Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(
+        (lines[0]["kind"].as_str(), lines[0]["symbol"].as_str(), lines[0]["last_seq"].as_u64()),
+        (Some("book_snapshot"), Some("BTC_USDT"), Some(28606981))
+    );
+    assert_eq!(lines[0]["bids"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        (lines[1]["kind"].as_str(), lines[1]["first_seq"].as_u64(), lines[1]["last_seq"].as_u64()),
+        (Some("book_delta"), Some(28606982), Some(28606983))
+    );
+}
+
 #[test]
 fn decode_prints_records_and_reports_bad_frames() {
     use std::io::Write;

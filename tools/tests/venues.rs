@@ -138,7 +138,8 @@ fn run(tag: &str, venue: SimVenue, faults: Faults, channels: &str, secs: u64, se
     // compare only once the market is quiet, every book in sync and nothing more on its way.
     let settled = common::settle(&mut w, &sim, Duration::from_secs(30));
     let status = w.status()[0].1;
-    assert!(settled || !channels.contains("depth"), "books in sync at the end: {status:?}");
+    let keeps_books = channels.contains("depth") || channels.contains("obu");
+    assert!(settled || !keeps_books, "books in sync at the end: {status:?}");
     let read_all = |name: &str| common::read_all(&rd, name);
     let (markers, books, _) = common::rebuild_books(&read_all("sim.book"));
     let mut trades: BTreeMap<u32, Vec<u64>> = BTreeMap::new();
@@ -215,16 +216,24 @@ fn clean(venue: SimVenue, tag: &str, channels: &str) {
 }
 
 fn gap(venue: SimVenue, tag: &str) {
+    gap_on(venue, tag, "depth");
+}
+
+fn gap_on(venue: SimVenue, tag: &str, book: &str) {
     let faults = Faults { gap_every: 300, ..Faults::default() };
-    let r = run(tag, venue, faults, "trade, depth", 3, settings());
+    let r = run(tag, venue, faults, &format!("trade, {book}"), 3, settings());
     let g = r.markers.iter().position(|c| *c == MarkerCode::GAP).expect("a gap marker");
     assert!(r.markers[g..].contains(&MarkerCode::RESYNC_DONE), "resynced after the gap: {:?}", r.markers);
     books_match(&r);
 }
 
 fn drop_and_reconnect(venue: SimVenue, tag: &str) {
+    drop_and_reconnect_on(venue, tag, "depth");
+}
+
+fn drop_and_reconnect_on(venue: SimVenue, tag: &str, book: &str) {
     let faults = Faults { drop_every: 1500, ..Faults::default() };
-    let r = run(tag, venue, faults, "trade, depth", 3, settings());
+    let r = run(tag, venue, faults, &format!("trade, {book}"), 3, settings());
     assert!(r.status.conns.connects >= 2, "{:?}", r.status);
     let disc = r.markers.iter().position(|c| *c == MarkerCode::DISCONNECTED).expect("disconnect marker");
     assert!(r.markers[disc..].contains(&MarkerCode::RESYNC_START), "book cleared: {:?}", r.markers);
@@ -233,8 +242,12 @@ fn drop_and_reconnect(venue: SimVenue, tag: &str) {
 }
 
 fn malformed_and_duplicated(venue: SimVenue, tag: &str) {
+    malformed_and_duplicated_on(venue, tag, "depth");
+}
+
+fn malformed_and_duplicated_on(venue: SimVenue, tag: &str, book: &str) {
     let faults = Faults { malformed_every: 97, dup_every: 251, ..Faults::default() };
-    let r = run(tag, venue, faults, "trade, depth", 3, settings());
+    let r = run(tag, venue, faults, &format!("trade, {book}"), 3, settings());
     assert!(r.status.feed.errors > 0, "{:?}", r.status);
     assert_eq!(r.status.conns.disconnects, 0, "the connection survives: {:?}", r.status);
     assert_eq!(count(&r, MarkerCode::GAP), 0, "a repeated update is not a gap: {:?}", r.markers);
@@ -394,6 +407,38 @@ fn gate_gap_refetches_the_snapshot() {
 #[test]
 fn gate_reconnects_and_rebuilds() {
     drop_and_reconnect(SimVenue::Gate, "gate-drop");
+}
+
+/// Order book v2 (`spot.obu`): the full book comes in the stream after each subscribe; a gap
+/// makes the feeder unsubscribe and subscribe again for a new full push; a full push the venue
+/// resends while the book is live replaces it.
+#[test]
+fn gate_obu_books_from_in_stream_full_pushes_exact() {
+    clean(SimVenue::Gate, "gate-obu", "trade, book_ticker, obu400");
+}
+
+#[test]
+fn gate_obu_gap_resubscribes_for_a_full_push() {
+    gap_on(SimVenue::Gate, "gate-obu-gap", "obu400");
+}
+
+#[test]
+fn gate_obu_reconnects_and_rebuilds() {
+    drop_and_reconnect_on(SimVenue::Gate, "gate-obu-drop", "obu400");
+}
+
+#[test]
+fn gate_obu_malformed_and_repeated_frames() {
+    malformed_and_duplicated_on(SimVenue::Gate, "gate-obu-bad", "obu400");
+}
+
+#[test]
+fn gate_obu_resent_full_push_replaces_the_live_book() {
+    let faults = Faults { resnapshot_every: 200, ..Faults::default() };
+    let r = run("gate-obu-resnap", SimVenue::Gate, faults, "trade, obu400", 3, settings());
+    assert_eq!(count(&r, MarkerCode::GAP), 0, "{:?}", r.markers);
+    assert!(count(&r, MarkerCode::RESYNC_DONE) >= 4, "every full push replaced the book: {:?}", r.markers);
+    books_match(&r);
 }
 
 #[test]

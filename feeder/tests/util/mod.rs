@@ -22,6 +22,16 @@ pub fn feed(market: Market) -> (Feed, Readers, Vec<HeapRing>) {
 
 /// A feed of `venue` for `inst`.
 pub fn venue_feed(venue: Venue, inst: Vec<Instrument>) -> (Feed, Readers, Vec<HeapRing>) {
+    venue_feed_with(venue, venue.sync_rule(), inst)
+}
+
+/// As [`venue_feed`], the books following `rule`.
+#[allow(dead_code)]
+pub fn venue_feed_with(
+    venue: Venue,
+    rule: mdbus_feeder::book::SyncRule,
+    inst: Vec<Instrument>,
+) -> (Feed, Readers, Vec<HeapRing>) {
     let mk = |k: Kind| HeapRing::create(k, 4096).unwrap();
     let (q, qr) = mk(Kind::QUOTE);
     let (t, tr) = mk(Kind::TRADE);
@@ -34,6 +44,6 @@ pub fn venue_feed(venue: Venue, inst: Vec<Instrument>) -> (Feed, Readers, Vec<He
         book: br.reader_at(Start::Head),
         depth: dr.reader_at(Start::Head),
     };
-    let f = Feed::new(venue, inst, Rings { quotes: q, trades: t, book: b, depth: d, bars });
+    let f = Feed::with_rule(venue, rule, inst, Rings { quotes: q, trades: t, book: b, depth: d, bars });
     (f, readers, vec![qr, tr, br, dr, barr])
 }

@@ -65,7 +65,7 @@ pub struct Faults {
     /// OKX: restart a book's sequence below the previous one (as after maintenance) every this
     /// many depth events; Bybit: a service restart (a delta with `u == 1` and the whole book).
     pub reset_every: u64,
-    /// Bybit: re-send the book snapshot every this many depth events.
+    /// Bybit, Gate.io `spot.obu`: re-send the book snapshot every this many depth events.
     pub resnapshot_every: u64,
     /// Bybit: every this many depth events, an empty snapshot with `u == 1` (as on a delisting,
     /// pre-market or a tick-size change), then the whole book again in a snapshot.

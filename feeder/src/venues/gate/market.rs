@@ -1,5 +1,6 @@
 //! Gate.io v4 spot channels: `spot.trades`, `spot.book_ticker`, `spot.order_book_update`
-//! (`U`/`u` diffs against a REST snapshot), `spot.order_book` (limited snapshots),
+//! (`U`/`u` diffs against a REST snapshot), `spot.obu` (order book v2: a full book first and
+//! whenever the venue resends one, then `U`/`u` diffs), `spot.order_book` (limited snapshots),
 //! `spot.candlesticks`, plus subscribe replies, errors and `spot.pong`.
 //!
 //! Samples (<https://www.gate.io/docs/developers/apiv4/ws/en/>):
@@ -10,7 +11,14 @@
 //!  "amount":"16.4700000000","price":"0.4705000000"}}
 //! {"time":1606294781,"time_ms":1606294781236,"channel":"spot.order_book_update","event":"update","result":{"t":1606294781123,
 //!  "e":"depthUpdate","E":1606294781,"s":"BTC_USDT","U":48776301,"u":48776306,"b":[["19137.74","0.0001"]],"a":[["19137.75","0.6135"]]}}
+//! {"channel":"spot.obu","result":{"t":1748572394325,"full":true,"s":"ob.BTC_USDT.50","u":28606981,"b":[["105958.9","0.00908"]],"a":[["105959","0.5"]]}}
 //! ```
+//!
+//! `spot.obu` (Gate's "spot depth channel upgrade" announcement): the payload is
+//! `ob.{pair}.{levels}` (50 levels every 20 ms, 400 every 100 ms). A push with `"full": true`
+//! replaces the book and sets its id to `u`; an incremental push has no `full` and carries `U`
+//! (first id) and `u` (last id); it continues the book only when `U` is the book's id + 1, and
+//! otherwise the client unsubscribes and subscribes again for a new full push.
 
 use crate::{
     decode::{
@@ -83,7 +91,8 @@ pub fn decode<'a>(frame: &'a [u8], levels_buf: &mut Levels) -> Result<Message<'a
     }
     match event {
         Some(Raw::Str(b"subscribe" | b"unsubscribe")) => return Ok(Message::Ack { id: id_text }),
-        Some(Raw::Str(b"update" | b"all")) => {}
+        // `spot.obu` pushes carry no `event` at all.
+        Some(Raw::Str(b"update" | b"all")) | None => {}
         _ => return Ok(Message::Ignored),
     }
     let event_ts = time_ms.and_then(uint);
@@ -93,6 +102,7 @@ pub fn decode<'a>(frame: &'a [u8], levels_buf: &mut Levels) -> Result<Message<'a
         "spot.book_ticker" => book_ticker(r, event_ts),
         "spot.order_book_update" => book(r, false, levels_buf),
         "spot.order_book" => book(r, true, levels_buf),
+        "spot.obu" => obu(r, levels_buf),
         "spot.candlesticks" => candle(r, event_ts),
         _ => Ok(Message::Ignored),
     }
@@ -103,6 +113,7 @@ fn channel_name(c: &str) -> &'static str {
         "spot.trades" => "trade",
         "spot.book_ticker" => "book_ticker",
         "spot.order_book_update" | "spot.order_book" => "order_book",
+        "spot.obu" => "obu",
         "spot.candlesticks" => "candlestick",
         _ => "frame",
     }
@@ -228,6 +239,59 @@ fn book<'a>(r: &'a [u8], snapshot: bool, levels_buf: &mut Levels) -> Result<Mess
         partial: snapshot,
         first_seq,
         last_seq,
+        prev_seq: None,
+        trade_ts_ms: None,
+        event_ts_ms: t.and_then(uint),
+    }))
+}
+
+/// The pair of a `spot.obu` stream name (`ob.BTC_USDT.50` → `BTC_USDT`).
+pub fn obu_pair(stream: &str) -> Option<&str> {
+    let (pair, levels) = stream.strip_prefix("ob.")?.rsplit_once('.')?;
+    (!pair.is_empty() && !levels.is_empty() && levels.bytes().all(|b| b.is_ascii_digit())).then_some(pair)
+}
+
+fn obu<'a>(r: &'a [u8], levels_buf: &mut Levels) -> Result<Message<'a>, DecodeError> {
+    const M: &str = "obu";
+    let mut fields = Fields::new(r).map_err(|e| malformed(e.at))?;
+    let (mut s, mut first, mut last, mut t, mut full) = (None, None, None, None, None);
+    while let Some(k) = fields.next_key() {
+        let (key, at) = k.map_err(|e| malformed(e.at))?;
+        match key {
+            b"b" | b"a" => {
+                let bid = key == b"b";
+                let side = if bid { &mut levels_buf.bids } else { &mut levels_buf.asks };
+                side.clear();
+                let end = levels(r, at, side).map_err(|_| bad(M, if bid { "b" } else { "a" }))?;
+                fields.skip_to(end);
+            }
+            _ => {
+                let raw = fields.value(at).map_err(|e| malformed(e.at))?;
+                match key {
+                    b"s" => s = Some(raw),
+                    b"U" => first = Some(raw),
+                    b"u" => last = Some(raw),
+                    b"t" => t = Some(raw),
+                    b"full" => full = Some(raw),
+                    _ => {}
+                }
+            }
+        }
+    }
+    let full = match full {
+        None | Some(Raw::Lit(b"false")) => false,
+        Some(Raw::Lit(b"true")) => true,
+        Some(_) => return Err(bad(M, "full")),
+    };
+    let seq = |r: Option<Raw<'_>>, f: &'static str| r.ok_or(missing(M, f)).and_then(|r| uint(r).ok_or(bad(M, f)));
+    Ok(Message::Depth(DepthMsg {
+        symbol: Some(obu_pair(str_of(s, M, "s")?).ok_or(bad(M, "s"))?),
+        symbol_from_stream: false,
+        snapshot: full,
+        partial: false,
+        // A full push is the whole book as of `u`; an incremental one spans `U..=u`.
+        first_seq: if full { None } else { Some(seq(first, "U")?) },
+        last_seq: seq(last, "u")?,
         prev_seq: None,
         trade_ts_ms: None,
         event_ts_ms: t.and_then(uint),

@@ -1,6 +1,8 @@
 //! Gate.io v4 spot session rules: a request names one channel and its payload (`spot.trades`
-//! takes several pairs, `spot.order_book_update` one pair and an interval) with an `id` echoed
-//! in the reply; the client sends `spot.ping`; the book snapshot comes over REST.
+//! takes several pairs, `spot.order_book_update` one pair and an interval, `spot.obu` one
+//! `ob.{pair}.{levels}`) with an `id` echoed in the reply; the client sends `spot.ping`. The
+//! `depth` channel's book snapshot comes over REST; the `obu50` and `obu400` channels
+//! (`spot.obu`, 50 or 400 levels) send their full book in the stream after each subscribe.
 
 use std::time::Duration;
 
@@ -20,6 +22,7 @@ pub fn topic(channel: &str, symbol: &str) -> Option<String> {
         "trade" => format!("spot.trades|{symbol}"),
         "book_ticker" => format!("spot.book_ticker|{symbol}"),
         "depth" => format!("spot.order_book_update|{symbol},100ms"),
+        "obu50" | "obu400" => format!("spot.obu|ob.{symbol}.{}", &channel[3..]),
         "depth5" | "depth10" | "depth20" => format!("spot.order_book|{symbol},{},100ms", &channel[5..]),
         k => {
             let i = k.strip_prefix("kline_")?;
