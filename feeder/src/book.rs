@@ -23,37 +23,46 @@ use mdbus_schemas::{BookDelta, Decimal, DecimalError, Header, Instrument, Kind, 
 
 use crate::decode::{DepthMsg, Levels};
 
-/// Which venue's sequence rules a book follows.
+/// The sequence rule a book follows: how updates chain, where its snapshot comes from and how
+/// the first update after it must meet it. Each venue names its rule in its
+/// [`Protocol`](crate::protocol::Protocol).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SyncRule {
-    /// Binance spot: REST snapshot, then `U == previous u + 1`.
-    BinanceSpot,
-    /// Binance USD-M futures: REST snapshot, then `pu == previous u`.
-    BinanceUsdm,
-    /// OKX `books`: snapshot in the stream (`prevSeqId = -1`), then `prevSeqId == previous
-    /// seqId`. Keepalive updates (empty sides, `prevSeqId == seqId`) continue the chain, and so
-    /// does a sequence reset after maintenance (`seqId < prevSeqId`).
-    Okx,
-    /// Bybit `orderbook.N`: snapshot in the stream, then `u == previous u + 1`; a new snapshot
-    /// (or `u == 1`, which the decoder marks as one) replaces the book.
-    Bybit,
-    /// Gate.io `spot.order_book_update`: REST snapshot (`id`), then `U`/`u` as Binance spot.
-    GateSpot,
-    /// Gate.io `spot.obu`: the full book in the stream (after each subscribe, and whenever the
-    /// venue resends it), then `U == previous u + 1` from the first update on.
-    GateObu,
-    /// HTX incremental MBP: snapshot by request, then `prevSeqNum == previous seqNum`.
-    Htx,
-    /// Gemini v2 `l2`: no sequence; the first update after a (re)subscribe is the whole book.
-    Gemini,
+    /// Updates span update ids `U..=u` and a REST snapshot has `lastUpdateId`: buffered updates
+    /// with `u <= lastUpdateId` are dropped, the first applied has
+    /// `U <= lastUpdateId + 1 <= u`, then each `U == previous u + 1` (Binance spot; Gate.io
+    /// `spot.order_book_update` against its `with_id` snapshot, where an update with
+    /// `"full": true` replaces the book).
+    RangeAfterRest,
+    /// Updates carry `pu`, the previous update's `u`, after a REST snapshot: drop `u <
+    /// lastUpdateId`, the first applied has `U <= lastUpdateId <= u`, then each `pu ==
+    /// previous u` (Binance USD-M).
+    PrevAfterRest,
+    /// The snapshot in the stream (`prevSeqId = -1`), then `prev == previous seq`. Keepalive
+    /// updates (empty sides, `prev == seq`) continue the chain, and so does a sequence reset
+    /// after maintenance (`seq < prev`) (OKX `books`).
+    PrevInStream,
+    /// The snapshot in the stream, then `u == previous u + 1`; a new snapshot (or `u == 1`,
+    /// which the decoder marks as one) replaces the book (Bybit `orderbook.N`).
+    CountInStream,
+    /// The full book in the stream (after each subscribe, and whenever the venue resends it),
+    /// then `U == previous u + 1` from the first update on (Gate.io `spot.obu`).
+    RangeInStream,
+    /// The snapshot asked for on the connection, then `prev == previous seq` (HTX MBP).
+    PrevAfterRequest,
+    /// No sequence: the first update after a (re)subscribe is the whole book (Gemini `l2`).
+    Unsequenced,
 }
 
 impl SyncRule {
     /// Returns whether the venue sends its snapshots in the stream itself (no REST fetch):
     /// updates buffered before one belong to an older session and are dropped.
     pub fn in_band_snapshot(self) -> bool {
-        matches!(self, SyncRule::Okx | SyncRule::Bybit | SyncRule::GateObu | SyncRule::Gemini)
+        matches!(
+            self,
+            SyncRule::PrevInStream | SyncRule::CountInStream | SyncRule::RangeInStream | SyncRule::Unsequenced
+        )
     }
 }
 
@@ -184,28 +193,28 @@ fn mantissas(
 /// a snapshot (`first`), by the continuation rule otherwise.
 fn follows(rule: SyncRule, d: &Diff, last: u64, first: bool) -> bool {
     match (rule, first) {
-        (SyncRule::BinanceSpot | SyncRule::GateSpot, true) => d.first <= last + 1 && last < d.last,
+        (SyncRule::RangeAfterRest, true) => d.first <= last + 1 && last < d.last,
         // The documented first-event rule, or an event that continues the snapshot exactly
         // (`pu == lastUpdateId`): a snapshot taken right at an event boundary, before the
         // next event, is continued by that event although its `U` is past `lastUpdateId`.
-        (SyncRule::BinanceUsdm, true) => (d.first <= last && last <= d.last) || d.prev == Some(last),
-        (SyncRule::BinanceSpot | SyncRule::GateSpot, false) | (SyncRule::GateObu, _) => d.first == last + 1,
-        (SyncRule::BinanceUsdm, false) => d.prev == Some(last),
-        (SyncRule::Okx | SyncRule::Htx, _) => d.prev == Some(last),
-        (SyncRule::Bybit, _) => d.last == last + 1,
-        (SyncRule::Gemini, _) => true,
+        (SyncRule::PrevAfterRest, true) => (d.first <= last && last <= d.last) || d.prev == Some(last),
+        (SyncRule::RangeAfterRest, false) | (SyncRule::RangeInStream, _) => d.first == last + 1,
+        (SyncRule::PrevAfterRest, false) => d.prev == Some(last),
+        (SyncRule::PrevInStream | SyncRule::PrevAfterRequest, _) => d.prev == Some(last),
+        (SyncRule::CountInStream, _) => d.last == last + 1,
+        (SyncRule::Unsequenced, _) => true,
     }
 }
 
 /// Whether a diff arriving on a live book is one the book already has (dropped silently).
 fn is_stale(rule: SyncRule, d: &Diff, last: u64, fresh: bool) -> bool {
     match (rule, fresh) {
-        (SyncRule::BinanceUsdm, true) => d.last < last,
+        (SyncRule::PrevAfterRest, true) => d.last < last,
         // Sequences may reset (OKX): an update is old only when it both ends at or before the
         // book and chains to an earlier one (a repeat); a reset chains to `last` exactly.
-        (SyncRule::Okx, _) => d.last <= last && d.prev.is_some_and(|p| p < last),
+        (SyncRule::PrevInStream, _) => d.last <= last && d.prev.is_some_and(|p| p < last),
         // No sequence (Gemini): only the chain decides.
-        (SyncRule::Gemini, _) => false,
+        (SyncRule::Unsequenced, _) => false,
         _ => d.last <= last,
     }
 }
@@ -266,7 +275,7 @@ impl BookBuilder {
 
     fn header(&self, kind: Kind, venue_seq: u64, event_ts: Nanos, recv_ts: Nanos) -> Header {
         let mut absent = 0;
-        if self.rule == SyncRule::Gemini {
+        if self.rule == SyncRule::Unsequenced {
             absent |= flags::NO_VENUE_SEQ;
         }
         if event_ts.0 == 0 {
@@ -371,8 +380,8 @@ impl BookBuilder {
                     self.check_crossed(recv_ts, sink);
                 } else {
                     let (got, expected) = match self.rule {
-                        SyncRule::BinanceSpot | SyncRule::GateSpot | SyncRule::GateObu => (d.first, last + 1),
-                        SyncRule::Bybit => (d.last, last + 1),
+                        SyncRule::RangeAfterRest | SyncRule::RangeInStream => (d.first, last + 1),
+                        SyncRule::CountInStream => (d.last, last + 1),
                         _ => (d.prev.unwrap_or(0), last),
                     };
                     self.spare.push(d);
@@ -419,10 +428,10 @@ impl BookBuilder {
             self.recycle_buffer();
         }
         let too_old = |d: &Diff| match self.rule {
-            SyncRule::BinanceSpot | SyncRule::GateSpot => last_update_id < d.first.saturating_sub(1),
-            SyncRule::BinanceUsdm => last_update_id < d.first && d.prev != Some(last_update_id),
-            SyncRule::Htx => d.prev.is_some_and(|p| p > last_update_id),
-            SyncRule::Okx | SyncRule::Bybit | SyncRule::GateObu | SyncRule::Gemini => false,
+            SyncRule::RangeAfterRest => last_update_id < d.first.saturating_sub(1),
+            SyncRule::PrevAfterRest => last_update_id < d.first && d.prev != Some(last_update_id),
+            SyncRule::PrevAfterRequest => d.prev.is_some_and(|p| p > last_update_id),
+            SyncRule::PrevInStream | SyncRule::CountInStream | SyncRule::RangeInStream | SyncRule::Unsequenced => false,
         };
         if self.buffer.first().is_some_and(too_old) {
             self.stats.stale_snapshots += 1;
@@ -471,7 +480,7 @@ impl BookBuilder {
                 break;
             }
             let stale = match self.rule {
-                SyncRule::BinanceUsdm => d.last < last_update_id,
+                SyncRule::PrevAfterRest => d.last < last_update_id,
                 _ => d.last <= last_update_id,
             };
             if stale {

@@ -39,9 +39,6 @@ use serde::Deserialize;
 
 use crate::venue::{SnapshotSource, Venue};
 
-/// Venue names a feed may give.
-const VENUES: [&str; 6] = ["binance", "okx", "bybit", "htx", "gateio", "gemini"];
-
 /// How a worker thread waits for socket readiness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -354,12 +351,23 @@ impl fmt::Display for Invalid<'_> {
     }
 }
 
-const CHANNELS: [&str; 7] = ["trade", "agg_trade", "book_ticker", "depth", "depth5", "depth10", "depth20"];
-const KLINES: [&str; 16] =
-    ["1s", "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w", "1M"];
+/// The channels a venue carries, for error messages: the common ones, then each venue's own.
+fn channels_help() -> String {
+    let mut own: Vec<String> = Vec::new();
+    for v in crate::venue::ALL {
+        let line = format!("{}: {}", v.name(), v.extra_channels());
+        if !v.extra_channels().is_empty() && !own.contains(&line) {
+            own.push(line);
+        }
+    }
+    format!("unknown channel for this venue (trade, book_ticker, depth, kline_<interval>; {})", own.join("; "))
+}
 
-/// Largest number of streams Binance allows on one connection.
-pub const BINANCE_STREAMS_PER_CONNECTION: usize = 1024;
+/// The venues and their markets, for error messages.
+fn markets_help() -> String {
+    let list: Vec<String> = Venue::names().iter().map(|n| format!("{n}: {}", Venue::markets(n).join(", "))).collect();
+    format!("unknown market for this venue ({})", list.join("; "))
+}
 
 impl FeedConfig {
     /// Parses and validates a YAML configuration.
@@ -436,16 +444,13 @@ impl FeedConfig {
                 bad(p("name"), "duplicate feed name");
             }
             let venue = Venue::from_config(&f.venue, &f.market);
-            if !VENUES.contains(&f.venue.as_str()) {
-                bad(p("venue"), "unknown venue (known: binance, okx, bybit, htx, gateio, gemini)");
+            let venue_known = Venue::names().contains(&f.venue.as_str());
+            if !venue_known {
+                bad(p("venue"), &format!("unknown venue (known: {})", Venue::names().join(", ")));
             }
-            if !["spot", "usdm", "linear"].contains(&f.market.as_str())
-                || (VENUES.contains(&f.venue.as_str()) && venue.is_none())
-            {
-                bad(
-                    p("market"),
-                    "unknown market for this venue (binance: spot, usdm; bybit: spot, linear; others: spot)",
-                );
+            let any_market = crate::venue::ALL.iter().any(|v| v.market() == f.market);
+            if !any_market || (venue_known && venue.is_none()) {
+                bad(p("market"), &markets_help());
             }
             if !(f.url.starts_with("ws://") || f.url.starts_with("wss://")) {
                 bad(p("url"), "must start with ws:// or wss://");
@@ -469,18 +474,13 @@ impl FeedConfig {
                 bad(p("channels"), "at least one channel is needed");
             }
             for (j, c) in f.channels.iter().enumerate() {
+                // With no known venue, only a channel every venue carries is sure to exist.
                 let known = match venue {
-                    Some(Venue::BinanceSpot | Venue::BinanceUsdm) | None => {
-                        CHANNELS.contains(&c.as_str())
-                            || c.strip_prefix("kline_").is_some_and(|iv| KLINES.contains(&iv))
-                    }
-                    Some(v) => v.topics(std::slice::from_ref(c), &["X"]).is_ok(),
+                    Some(v) => v.topic(c, "X").is_some(),
+                    None => crate::venue::ALL.iter().all(|v| v.topic(c, "X").is_some()),
                 };
                 if !known {
-                    bad(
-                        format!("feeds[{i}].channels[{j}]"),
-                        "unknown channel for this venue (trade, book_ticker, depth, kline_<interval>; binance: agg_trade, depth5/10/20; okx: ticker, depth5; bybit: ticker; gateio: depth5/10/20, obu50, obu400)",
-                    );
+                    bad(format!("feeds[{i}].channels[{j}]"), &channels_help());
                 }
             }
             if let Some(v) = venue {
@@ -504,13 +504,15 @@ impl FeedConfig {
             if let Some(d) = f.snapshot_depth {
                 let rest =
                     venue.and_then(|v| v.feed_book(&f.channels)).is_none_or(|b| b.snapshots == SnapshotSource::Rest);
-                match venue.and_then(Venue::snapshot_max_depth).filter(|_| rest) {
+                match venue.and_then(|v| v.snapshot_max_depth()).filter(|_| rest) {
                     Some(max) if (1..=max).contains(&d) => {}
                     Some(max) => bad(p("snapshot_depth"), &format!("must be between 1 and {max} for this venue")),
                     None => bad(p("snapshot_depth"), "this feed's book snapshots do not come over REST"),
                 }
             }
-            let per_connection = venue.map_or(BINANCE_STREAMS_PER_CONNECTION, |v| v.limits().topics_per_connection);
+            let per_connection = venue
+                .or_else(|| crate::venue::ALL.iter().copied().max_by_key(|v| v.limits().topics_per_connection))
+                .map_or(1, |v| v.limits().topics_per_connection);
             if f.symbols.len() * f.channels.len().max(1) > 200 * per_connection {
                 bad(p("symbols"), "more streams than 200 connections can carry");
             }
@@ -550,18 +552,18 @@ impl FeedConfig {
             } else if !names.insert(a.name.as_str()) {
                 bad(p("name"), "already used by a feed or another account");
             }
-            match a.venue.as_str() {
-                "binance" => {
-                    if !matches!(a.market.as_str(), "spot" | "usdm") {
-                        bad(p("market"), "binance accounts are spot or usdm");
-                    }
-                    match &a.rest_url {
-                        Some(u) if u.starts_with("http://") || u.starts_with("https://") => {}
-                        _ => bad(p("rest_url"), "binance accounts need an http(s) rest_url for listen keys"),
-                    }
+            let with_streams: Vec<&str> =
+                Venue::names().into_iter().filter(|n| Venue::markets(n).iter().any(|m| has_account(n, m))).collect();
+            if !with_streams.contains(&a.venue.as_str()) {
+                bad(p("venue"), &format!("private streams exist for {}", with_streams.join(" and ")));
+            } else if !has_account(&a.venue, &a.market) {
+                let markets: Vec<&str> =
+                    Venue::markets(&a.venue).into_iter().filter(|m| has_account(&a.venue, m)).collect();
+                bad(p("market"), &format!("{} accounts are {}", a.venue, markets.join(" or ")));
+            } else if let Some(v) = Venue::from_config(&a.venue, &a.market) {
+                for (field, message) in v.check_account(a) {
+                    bad(p(field), message);
                 }
-                "okx" => {}
-                _ => bad(p("venue"), "private streams exist for binance and okx"),
             }
             if !(a.ws_url.starts_with("ws://") || a.ws_url.starts_with("wss://")) {
                 bad(p("ws_url"), "must be a ws:// or wss:// url");
@@ -575,4 +577,9 @@ impl FeedConfig {
         }
         if errs.is_empty() { Ok(()) } else { Err(ConfigError::Invalid(errs)) }
     }
+}
+
+/// Whether `venue`'s `market` accounts have a private stream.
+fn has_account(venue: &str, market: &str) -> bool {
+    Venue::from_config(venue, market).is_some_and(|v| v.account_markets().contains(&market))
 }

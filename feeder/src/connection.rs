@@ -496,6 +496,7 @@ impl Connection {
     fn read(&mut self, now: Instant, on: &mut dyn FnMut(Event<'_>)) {
         let all_sent = self.send_next_subscribe(now);
         self.keepalive(now);
+        let venue = self.venue;
         let Connection { state, decoder, levels, pending, queue, stats, attempt, last_data, settings, capture, .. } =
             self;
         let State::Open { ws, since, subscribed } = state else { return };
@@ -554,7 +555,9 @@ impl Connection {
             });
             match decoded {
                 Ok(Reply::Pong(ts)) => {
-                    let _ = ws.send(Message::text(crate::venues::htx::session::pong(ts)));
+                    if let Some(pong) = venue.pong(ts) {
+                        let _ = ws.send(Message::text(pong));
+                    }
                 }
                 Ok(_) => {}
                 Err(e) => on(Event::Undecodable(&e)),

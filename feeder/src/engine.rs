@@ -77,65 +77,15 @@ pub fn build_accounts(
         .map_err(|source| EngineError::Credentials { account: a.name.clone(), source })?;
         let opts = mdbus_bus::RingOptions::default().capacity(a.ring_capacity);
         let writer = dir.writer(&format!("{}.account", a.name), mdbus_schemas::Kind::ORDER, &opts)?;
-        let runner = if a.venue == "okx" {
-            let decoder = crate::venues::okx::account::OkxAccountDecoder::new(a.number);
-            crate::account::AccountRunner::Okx(Box::new(crate::account::OkxAccountStream::new(
-                &a.ws_url,
-                creds,
-                decoder,
-                writer,
-                tls.clone(),
-            )))
-        } else {
-            use mdbus_sdk::order::binance::{BinanceClient, Market};
-            let (market, venue) = if a.market == "usdm" {
-                (Market::UsdM, mdbus_schemas::VenueId::BINANCE_USDM)
-            } else {
-                (Market::Spot, mdbus_schemas::VenueId::BINANCE_SPOT)
-            };
-            let rest = a.rest_url.clone().unwrap_or_default();
-            let client = BinanceClient::new(market, &rest, tls.clone(), creds)
-                .map_err(|e| EngineError::Config(e.to_string()))?;
-            let decoder = crate::venues::binance::account::AccountDecoder::new(venue, a.number);
-            let stream = crate::account::AccountStream::new(
-                crate::account::AccountStreamConfig::new(&a.ws_url),
-                client,
-                decoder,
-                writer,
-                tls.clone(),
-                mdbus_sdk::clock::SystemClock,
-            );
-            crate::account::AccountRunner::Binance(Box::new(stream))
-        };
+        let venue = Venue::from_config(&a.venue, &a.market).ok_or_else(|| {
+            EngineError::Config(format!("account {}: unknown venue {} {}", a.name, a.venue, a.market))
+        })?;
+        let runner = venue
+            .account(a, creds, writer, tls.clone())
+            .map_err(|e| EngineError::Config(format!("account {}: {e}", a.name)))?;
         out.push(runner.named(&a.name));
     }
     Ok(out)
-}
-
-/// Returns the Binance stream names for `channels` × `symbols`.
-///
-/// # Examples
-///
-/// ```
-/// let s = mdbus_feeder::engine::streams(&["trade".into(), "depth".into()], &["BTCUSDT"]);
-/// assert_eq!(s, vec!["btcusdt@trade", "btcusdt@depth@100ms"]);
-/// ```
-pub fn streams(channels: &[String], symbols: &[&str]) -> Vec<String> {
-    let mut out = Vec::new();
-    for s in symbols {
-        let s = s.to_ascii_lowercase();
-        for c in channels {
-            out.push(match c.as_str() {
-                "trade" => format!("{s}@trade"),
-                "agg_trade" => format!("{s}@aggTrade"),
-                "book_ticker" => format!("{s}@bookTicker"),
-                "depth" => format!("{s}@depth@100ms"),
-                "depth5" | "depth10" | "depth20" => format!("{s}@{c}@100ms"),
-                k => format!("{s}@{k}"),
-            });
-        }
-    }
-    out
 }
 
 /// Live counters of one feed.
@@ -942,17 +892,17 @@ mod tests {
     #[test]
     fn a_connection_carries_the_books_whose_topics_it_subscribed() {
         let insts = [inst(1, "BTC-USDT"), inst(2, "ETH-USDT"), inst(3, "SOL-USDT")];
-        let topics = Venue::Okx
+        let topics = Venue::OKX
             .topics(&["trade".into(), "depth".into()], &["BTC-USDT", "ETH-USDT", "SOL-USDT"])
             .unwrap_or_default();
         assert_eq!(topics.len(), 6);
         // Split as the engine splits them, two topics a connection.
         let per: Vec<Vec<usize>> =
-            topics.chunks(2).map(|c| books_on(Venue::Okx, Venue::Okx.book_channel("depth"), &insts, c)).collect();
+            topics.chunks(2).map(|c| books_on(Venue::OKX, Venue::OKX.book_channel("depth"), &insts, c)).collect();
         assert_eq!(per, [vec![0], vec![1], vec![2]]);
-        assert_eq!(books_on(Venue::Okx, Venue::Okx.book_channel("depth"), &insts, &topics), [0, 1, 2]);
+        assert_eq!(books_on(Venue::OKX, Venue::OKX.book_channel("depth"), &insts, &topics), [0, 1, 2]);
         // A connection with a trade topic only carries no book.
         assert!(!topics[0].contains("books"), "{topics:?}");
-        assert!(books_on(Venue::Okx, Venue::Okx.book_channel("depth"), &insts, &topics[..1]).is_empty());
+        assert!(books_on(Venue::OKX, Venue::OKX.book_channel("depth"), &insts, &topics[..1]).is_empty());
     }
 }

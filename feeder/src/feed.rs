@@ -148,8 +148,9 @@ impl From<FrameError> for FeedError {
 #[derive(Debug)]
 pub struct Feed {
     venue: Venue,
-    decoder: SessionDecoder,
-    /// Gemini: the last trade id per instrument (its first book message repeats recent trades).
+    /// Taken out while a frame is decoded (the decoder hands messages back to the feed).
+    decoder: Option<SessionDecoder>,
+    /// For venues that repeat trades: the last trade id per instrument.
     last_trade: Vec<u64>,
     rule: SyncRule,
     instruments: Vec<Instrument>,
@@ -179,7 +180,7 @@ impl Feed {
         let books = instruments.iter().map(|i| BookBuilder::new(rule, *i)).collect();
         Feed {
             venue,
-            decoder: SessionDecoder::new(venue),
+            decoder: Some(SessionDecoder::new(venue)),
             last_trade: vec![0; instruments.len()],
             rule,
             instruments,
@@ -338,10 +339,10 @@ impl Feed {
     /// A [`FeedError`] for a frame that cannot be decoded or applied; messages of the frame
     /// before the bad part are published, nothing of the bad part is.
     pub fn on_frame(&mut self, frame: &[u8], recv_ts: Nanos) -> Result<(), FeedError> {
-        let mut decoder = std::mem::replace(&mut self.decoder, SessionDecoder::new(Venue::BinanceSpot));
+        let mut decoder = self.decoder.take().unwrap_or_else(|| SessionDecoder::new(self.venue));
         let mut levels = std::mem::take(&mut self.levels);
         let mut first_err = None;
-        let binary = self.venue == Venue::Htx;
+        let binary = self.venue.binary_frames();
         let decoded = decoder.decode(frame, binary, &mut levels, &mut |m, l| {
             if let Err(e) = self.dispatch(m, l, recv_ts)
                 && first_err.is_none()
@@ -349,7 +350,7 @@ impl Feed {
                 first_err = Some(e);
             }
         });
-        self.decoder = decoder;
+        self.decoder = Some(decoder);
         self.levels = levels;
         self.stats.frames += 1;
         let r = match (decoded, first_err) {
@@ -387,8 +388,8 @@ impl Feed {
         match msg {
             Message::Trade(t) => {
                 let i = self.index(t.symbol)?;
-                if self.venue == Venue::Gemini {
-                    // The first book message of a subscription repeats recent trades.
+                if self.venue.repeats_trades() {
+                    // Trades the venue already sent (in the first book after a subscribe).
                     if t.trade_id <= self.last_trade[i] {
                         return Ok(());
                     }
@@ -545,8 +546,10 @@ impl Feed {
 
     /// The connection came up and its subscriptions were acknowledged.
     pub fn on_connected(&mut self, recv_ts: Nanos) {
-        // What the decoder keeps per subscription (Gemini's first book) starts over.
-        self.decoder.reset();
+        // What the decoder keeps per subscription (a venue's first book) starts over.
+        if let Some(d) = &mut self.decoder {
+            d.reset();
+        }
         self.marker_everywhere(MarkerCode::CONNECTED, recv_ts);
     }
 

@@ -17,16 +17,7 @@ use crate::venue::Venue;
 
 /// The registry key of the SDK feed that reads `venue`'s instrument metadata.
 pub fn registry_key(venue: Venue) -> &'static str {
-    match venue {
-        Venue::BinanceSpot => "BINANCE___SPOT",
-        Venue::BinanceUsdm => "BINANCE___SWAP",
-        Venue::Okx => "OKX___SPOT",
-        Venue::BybitSpot => "BYBIT___SPOT",
-        Venue::BybitLinear => "BYBIT___SWAP",
-        Venue::Htx => "HTX___SPOT",
-        Venue::Gate => "GATEIO___SPOT",
-        Venue::Gemini => "GEMINI___SPOT",
-    }
+    venue.registry_key()
 }
 
 /// The venue's exponents by symbol (upper-cased: venues differ in case, never in meaning).

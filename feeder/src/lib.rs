@@ -1,7 +1,8 @@
 //! The mdbus feeder: venue frame decoders, order-book builders and the connection engine that
 //! turn the websocket streams of Binance, OKX, Bybit, HTX, Gate.io and Gemini into fixed-layout
-//! records in `mdbus-bus` rings. [`venue::Venue`] says what differs between the venues;
-//! [`venues`] holds each one's wire formats and session rules.
+//! records in `mdbus-bus` rings. [`protocol::Protocol`] is everything the shared machinery
+//! asks of a venue; [`venues`] holds each venue's implementation, wire formats and session
+//! rules, one folder per venue, and registers them.
 //!
 //! Decoders are pure functions: frame bytes in, a [`Message`] borrowing from the frame out, no
 //! I/O, no clock, no allocation on the fast path. Unknown fields are ignored and key order is
@@ -10,7 +11,7 @@
 //! # Examples
 //!
 //! ```
-//! use mdbus_feeder::{Levels, Message, Side, binance};
+//! use mdbus_feeder::{Levels, Message, Side, venues::binance};
 //!
 //! let frame = br#"{"e":"trade","E":1672515782136,"s":"BNBBTC","t":12345,"p":"0.001","q":"100","T":1672515782136,"m":true,"M":true}"#;
 //! let mut levels = Levels::default();
@@ -32,8 +33,10 @@ pub mod connection;
 mod decode;
 pub mod engine;
 pub mod feed;
+pub mod gunzip;
 pub mod instruments;
 mod json;
+pub mod protocol;
 pub mod venue;
 pub mod venues;
 
@@ -42,4 +45,3 @@ pub use decode::{BarMsg, DecodeError, DepthMsg, Levels, Message, QuoteMsg, Side,
 pub use feed::{Feed, FeedError, FeedStats, Rings};
 pub use mdbus_sdk::{tls, url::Endpoint};
 pub use venue::Venue;
-pub use venues::binance;

@@ -4,7 +4,7 @@
 // Test helpers outside #[test] functions panic on failure by design.
 #![allow(clippy::unwrap_used)]
 
-use mdbus_feeder::{DecodeError, Levels, Message, Side, binance};
+use mdbus_feeder::{DecodeError, Levels, Message, Side, venues::binance};
 use mdbus_schemas::Decimal;
 
 fn d(s: &str) -> Decimal {

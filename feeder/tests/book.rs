@@ -49,7 +49,7 @@ fn diff(first: u64, last: u64, prev: Option<u64>) -> DepthMsg<'static> {
 }
 
 fn live_spot_book(sink: &mut Sink) -> BookBuilder {
-    let mut b = BookBuilder::new(SyncRule::BinanceSpot, instrument());
+    let mut b = BookBuilder::new(SyncRule::RangeAfterRest, instrument());
     assert!(b.wants_snapshot());
     // Buffered before the snapshot: 95..=99 is old, 100..=102 straddles lastUpdateId 100.
     b.on_diff(&diff(95, 99, None), &lv(&[("99.00", "1")], &[]), Nanos(1), sink).unwrap();
@@ -96,7 +96,7 @@ fn spot_gap_publishes_gap_and_resync_and_waits_for_a_snapshot() {
 #[test]
 fn stale_snapshot_is_refused_so_a_newer_one_is_fetched() {
     let mut sink = Sink::default();
-    let mut b = BookBuilder::new(SyncRule::BinanceSpot, instrument());
+    let mut b = BookBuilder::new(SyncRule::RangeAfterRest, instrument());
     b.on_diff(&diff(200, 205, None), &lv(&[("1.00", "1")], &[]), Nanos(1), &mut sink).unwrap();
     assert!(!b.on_snapshot(150, &lv(&[], &[]), Nanos(1), &mut sink).unwrap());
     assert!(b.wants_snapshot());
@@ -108,7 +108,7 @@ fn stale_snapshot_is_refused_so_a_newer_one_is_fetched() {
 #[test]
 fn first_diff_after_an_empty_buffer_uses_the_first_event_rule() {
     let mut sink = Sink::default();
-    let mut b = BookBuilder::new(SyncRule::BinanceSpot, instrument());
+    let mut b = BookBuilder::new(SyncRule::RangeAfterRest, instrument());
     assert!(b.on_snapshot(100, &lv(&[("1.00", "1")], &[("2.00", "1")]), Nanos(1), &mut sink).unwrap());
     b.on_diff(&diff(98, 101, None), &lv(&[("1.50", "1")], &[]), Nanos(1), &mut sink).unwrap();
     assert!(b.is_live(), "U <= lastUpdateId+1 <= u is the first event, not a gap");
@@ -118,7 +118,7 @@ fn first_diff_after_an_empty_buffer_uses_the_first_event_rule() {
 #[test]
 fn usdm_follows_pu_chains() {
     let mut sink = Sink::default();
-    let mut b = BookBuilder::new(SyncRule::BinanceUsdm, instrument());
+    let mut b = BookBuilder::new(SyncRule::PrevAfterRest, instrument());
     b.on_diff(&diff(90, 99, Some(89)), &lv(&[("1.00", "1")], &[]), Nanos(1), &mut sink).unwrap();
     b.on_diff(&diff(100, 110, Some(99)), &lv(&[("1.10", "1")], &[]), Nanos(1), &mut sink).unwrap();
     b.on_diff(&diff(111, 120, Some(110)), &lv(&[], &[("2.00", "1")]), Nanos(1), &mut sink).unwrap();
@@ -165,20 +165,20 @@ fn usdm_snapshot_at_an_event_boundary_is_continued_by_the_next_event() {
     // The snapshot is taken after event u=110 and before any later event reached the stream:
     // the first event received has U=111, pu=110. It continues the snapshot exactly.
     let mut sink = Sink::default();
-    let mut b = BookBuilder::new(SyncRule::BinanceUsdm, instrument());
+    let mut b = BookBuilder::new(SyncRule::PrevAfterRest, instrument());
     assert!(b.on_snapshot(110, &lv(&[("1.00", "1")], &[("2.00", "1")]), Nanos(1), &mut sink).unwrap());
     b.on_diff(&diff(111, 115, Some(110)), &lv(&[("1.10", "1")], &[]), Nanos(1), &mut sink).unwrap();
     assert!(b.is_live());
     assert!(!sink.markers.contains(&MarkerCode::GAP), "{:?}", sink.markers);
     // The same when that event was buffered before the snapshot arrived.
     let mut sink = Sink::default();
-    let mut b = BookBuilder::new(SyncRule::BinanceUsdm, instrument());
+    let mut b = BookBuilder::new(SyncRule::PrevAfterRest, instrument());
     b.on_diff(&diff(111, 115, Some(110)), &lv(&[("1.10", "1")], &[]), Nanos(1), &mut sink).unwrap();
     assert!(b.on_snapshot(110, &lv(&[("1.00", "1")], &[("2.00", "1")]), Nanos(1), &mut sink).unwrap());
     assert!(b.is_live() && b.bids()[0] == (110, 1_000));
     // An event that neither covers nor continues the snapshot is still a gap.
     let mut sink = Sink::default();
-    let mut b = BookBuilder::new(SyncRule::BinanceUsdm, instrument());
+    let mut b = BookBuilder::new(SyncRule::PrevAfterRest, instrument());
     assert!(b.on_snapshot(110, &lv(&[], &[]), Nanos(1), &mut sink).unwrap());
     b.on_diff(&diff(116, 120, Some(115)), &lv(&[("1.10", "1")], &[]), Nanos(1), &mut sink).unwrap();
     assert!(b.wants_snapshot() && sink.markers.contains(&MarkerCode::GAP));

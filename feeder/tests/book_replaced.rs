@@ -103,7 +103,7 @@ fn frames_replace(venue: Venue, id: VenueId, symbol: &str, frames: &[&str], repl
 
 #[test]
 fn bybit_snapshot_and_empty_u1_snapshot_replace_the_book_for_consumers() {
-    for (venue, id) in [(Venue::BybitSpot, VenueId::BYBIT_SPOT), (Venue::BybitLinear, VenueId::BYBIT_LINEAR)] {
+    for (venue, id) in [(Venue::BYBIT_SPOT, VenueId::BYBIT_SPOT), (Venue::BYBIT_LINEAR, VenueId::BYBIT_LINEAR)] {
         frames_replace(
             venue,
             id,
@@ -124,7 +124,7 @@ fn bybit_snapshot_and_empty_u1_snapshot_replace_the_book_for_consumers() {
 #[test]
 fn bybit_delta_with_u1_after_a_restart_replaces_the_book_for_consumers() {
     frames_replace(
-        Venue::BybitLinear,
+        Venue::BYBIT_LINEAR,
         VenueId::BYBIT_LINEAR,
         "BTCUSDT",
         &[
@@ -138,7 +138,7 @@ fn bybit_delta_with_u1_after_a_restart_replaces_the_book_for_consumers() {
 #[test]
 fn okx_snapshot_resent_while_live_replaces_the_book_for_consumers() {
     frames_replace(
-        Venue::Okx,
+        Venue::OKX,
         VenueId::OKX,
         "BTC-USDT",
         &[
@@ -154,7 +154,7 @@ fn okx_snapshot_resent_while_live_replaces_the_book_for_consumers() {
 #[test]
 fn gemini_whole_book_resent_after_a_subscribe_replaces_the_book_for_consumers() {
     frames_replace(
-        Venue::Gemini,
+        Venue::GEMINI,
         VenueId::GEMINI,
         "BTCUSD",
         &[
@@ -191,15 +191,15 @@ fn requested_replace(venue: Venue, id: VenueId, symbol: &str) {
 
 #[test]
 fn requested_snapshots_replacing_a_live_book_tell_consumers_on_every_venue() {
-    requested_replace(Venue::BinanceSpot, VenueId::BINANCE_SPOT, "BNBBTC");
-    requested_replace(Venue::BinanceUsdm, VenueId::BINANCE_USDM, "BTCUSDT");
-    requested_replace(Venue::Gate, VenueId::GATEIO, "BTC_USDT");
-    requested_replace(Venue::Htx, VenueId::HTX, "btcusdt");
+    requested_replace(Venue::BINANCE_SPOT, VenueId::BINANCE_SPOT, "BNBBTC");
+    requested_replace(Venue::BINANCE_USDM, VenueId::BINANCE_USDM, "BTCUSDT");
+    requested_replace(Venue::GATEIO, VenueId::GATEIO, "BTC_USDT");
+    requested_replace(Venue::HTX, VenueId::HTX, "btcusdt");
 }
 
 #[test]
 fn a_replacing_snapshot_that_does_not_fit_resets_the_book_instead_of_keeping_the_old_one() {
-    let (mut f, mut r, _rings) = feed(Venue::BybitSpot, VenueId::BYBIT_SPOT, "BTCUSDT");
+    let (mut f, mut r, _rings) = feed(Venue::BYBIT_SPOT, VenueId::BYBIT_SPOT, "BTCUSDT");
     let mut c = Consumer::default();
     f.on_frame(br#"{"topic":"orderbook.50.BTCUSDT","type":"snapshot","ts":1,"data":{"s":"BTCUSDT","b":[["16493.50","0.006"]],"a":[["16611.00","0.029"]],"u":5,"seq":5},"cts":1}"#, Nanos(1)).unwrap();
     // A finer tick than the instrument's exponents hold.
@@ -217,7 +217,7 @@ fn a_dropped_connection_clears_only_the_books_it_carried() {
         Instrument::new(InstrumentId(1), VenueId::OKX, Symbol::new("BTC-USDT").unwrap(), -2, -8),
         Instrument::new(InstrumentId(2), VenueId::OKX, Symbol::new("ETH-USDT").unwrap(), -2, -8),
     ];
-    let (mut f, readers, _rings) = util::venue_feed(Venue::Okx, inst);
+    let (mut f, readers, _rings) = util::venue_feed(Venue::OKX, inst);
     let mut r = readers.book;
     for sym in ["BTC-USDT", "ETH-USDT"] {
         let frame = format!(
@@ -243,7 +243,7 @@ fn a_dropped_connection_clears_only_the_books_it_carried() {
 
 #[test]
 fn a_gate_update_marked_full_replaces_the_book_and_the_chain_continues_from_it() {
-    let (mut f, mut r, _rings) = feed(Venue::Gate, VenueId::GATEIO, "BTC_USDT");
+    let (mut f, mut r, _rings) = feed(Venue::GATEIO, VenueId::GATEIO, "BTC_USDT");
     let mut c = Consumer::default();
     let first = lv(&[("19137.74", "1"), ("19137.00", "2")], &[("19137.75", "1")]);
     assert!(f.on_rest_snapshot("BTC_USDT", 48776300, &first, Nanos(1)).unwrap());

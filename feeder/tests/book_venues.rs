@@ -59,7 +59,7 @@ fn snapshot_book(rule: SyncRule, seq: u64, sink: &mut Sink) -> BookBuilder {
 #[test]
 fn okx_chains_by_prev_seq_id_and_accepts_keepalives_and_resets() {
     let mut sink = Sink::default();
-    let mut b = snapshot_book(SyncRule::Okx, 123_456, &mut sink);
+    let mut b = snapshot_book(SyncRule::PrevInStream, 123_456, &mut sink);
     b.on_diff(&msg(None, 123_457, Some(123_456)), &lv(&[("100.0", "3")], &[]), Nanos(2), &mut sink).unwrap();
     // Keepalive: no levels, prevSeqId == seqId.
     b.on_diff(&msg(None, 123_457, Some(123_457)), &lv(&[], &[]), Nanos(3), &mut sink).unwrap();
@@ -83,7 +83,7 @@ fn okx_chains_by_prev_seq_id_and_accepts_keepalives_and_resets() {
 #[test]
 fn bybit_deltas_follow_u_and_a_new_snapshot_replaces_the_book() {
     let mut sink = Sink::default();
-    let mut b = snapshot_book(SyncRule::Bybit, 18_521_288, &mut sink);
+    let mut b = snapshot_book(SyncRule::CountInStream, 18_521_288, &mut sink);
     b.on_diff(&msg(None, 18_521_289, None), &lv(&[("100.0", "0")], &[]), Nanos(2), &mut sink).unwrap();
     // A repeat of an applied delta is dropped, not a gap.
     b.on_diff(&msg(None, 18_521_289, None), &lv(&[("100.0", "5")], &[]), Nanos(3), &mut sink).unwrap();
@@ -102,7 +102,7 @@ fn bybit_deltas_follow_u_and_a_new_snapshot_replaces_the_book() {
 #[test]
 fn gate_uses_binance_spot_rules_against_its_rest_snapshot() {
     let mut sink = Sink::default();
-    let mut b = book(SyncRule::GateSpot);
+    let mut b = book(SyncRule::RangeAfterRest);
     b.on_diff(&msg(Some(90), 95, None), &lv(&[("1.0", "1")], &[]), Nanos(1), &mut sink).unwrap();
     b.on_diff(&msg(Some(96), 101, None), &lv(&[("100.0", "7")], &[]), Nanos(1), &mut sink).unwrap();
     assert!(b.wants_snapshot());
@@ -113,7 +113,7 @@ fn gate_uses_binance_spot_rules_against_its_rest_snapshot() {
     b.on_diff(&msg(Some(105), 106, None), &lv(&[], &[]), Nanos(3), &mut sink).unwrap();
     assert_eq!(b.stats().gaps, 1);
     // A snapshot older than the buffered updates must be fetched again.
-    let mut b = book(SyncRule::GateSpot);
+    let mut b = book(SyncRule::RangeAfterRest);
     b.on_diff(&msg(Some(200), 201, None), &lv(&[], &[]), Nanos(1), &mut sink).unwrap();
     assert!(!b.on_snapshot(150, &lv(&[], &[]), Nanos(2), &mut sink).unwrap());
 }
@@ -124,7 +124,7 @@ fn gate_uses_binance_spot_rules_against_its_rest_snapshot() {
 #[test]
 fn gate_obu_chains_from_its_full_push() {
     let mut sink = Sink::default();
-    let mut b = book(SyncRule::GateObu);
+    let mut b = book(SyncRule::RangeInStream);
     // Updates from before the full push belong to an older subscription.
     b.on_diff(&msg(Some(90), 95, None), &lv(&[("1.0", "1")], &[]), Nanos(1), &mut sink).unwrap();
     assert!(b.on_snapshot(100, &lv(&[("100.0", "1")], &[("101.0", "1")]), Nanos(2), &mut sink).unwrap());
@@ -149,7 +149,7 @@ fn gate_obu_chains_from_its_full_push() {
 #[test]
 fn htx_chains_by_prev_seq_num_after_a_requested_snapshot() {
     let mut sink = Sink::default();
-    let mut b = book(SyncRule::Htx);
+    let mut b = book(SyncRule::PrevAfterRequest);
     b.on_diff(&msg(None, 101, Some(100)), &lv(&[("100.0", "2")], &[]), Nanos(1), &mut sink).unwrap();
     b.on_diff(&msg(None, 102, Some(101)), &lv(&[], &[("101.0", "0")]), Nanos(1), &mut sink).unwrap();
     // A snapshot newer than the start of the buffered chain is fine; older updates are dropped.
@@ -160,7 +160,7 @@ fn htx_chains_by_prev_seq_num_after_a_requested_snapshot() {
     b.on_diff(&msg(None, 104, Some(103)), &lv(&[], &[]), Nanos(3), &mut sink).unwrap();
     assert_eq!(b.stats().gaps, 1);
     // A snapshot older than the chain's start is refused.
-    let mut b = book(SyncRule::Htx);
+    let mut b = book(SyncRule::PrevAfterRequest);
     b.on_diff(&msg(None, 301, Some(300)), &lv(&[], &[]), Nanos(1), &mut sink).unwrap();
     assert!(!b.on_snapshot(250, &lv(&[], &[]), Nanos(2), &mut sink).unwrap());
 }
@@ -168,7 +168,7 @@ fn htx_chains_by_prev_seq_num_after_a_requested_snapshot() {
 #[test]
 fn gemini_books_are_cleared_on_resubscribe_so_no_ghost_levels_survive() {
     let mut sink = Sink::default();
-    let mut b = snapshot_book(SyncRule::Gemini, 0, &mut sink);
+    let mut b = snapshot_book(SyncRule::Unsequenced, 0, &mut sink);
     b.on_diff(&msg(None, 0, None), &lv(&[("95.0", "1")], &[]), Nanos(2), &mut sink).unwrap();
     assert_eq!(b.bids().len(), 3);
     // Reconnect: the book is cleared before the new initial update (the ghost-level bug).

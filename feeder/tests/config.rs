@@ -26,11 +26,11 @@ fn shipped_examples_load() {
 fn every_venue_example_loads_and_names_its_topics() {
     use mdbus_feeder::venue::Venue;
     for (file, venue, market, topic) in [
-        ("okx.yaml", Venue::Okx, "spot", "books:BTC-USDT"),
-        ("bybit.yaml", Venue::BybitLinear, "linear", "orderbook.50.BTCUSDT"),
-        ("htx.yaml", Venue::Htx, "spot", "market.btcusdt.mbp.150"),
-        ("gateio.yaml", Venue::Gate, "spot", "spot.order_book_update|BTC_USDT,100ms"),
-        ("gemini.yaml", Venue::Gemini, "spot", "l2:BTCUSD"),
+        ("okx.yaml", Venue::OKX, "spot", "books:BTC-USDT"),
+        ("bybit.yaml", Venue::BYBIT_LINEAR, "linear", "orderbook.50.BTCUSDT"),
+        ("htx.yaml", Venue::HTX, "spot", "market.btcusdt.mbp.150"),
+        ("gateio.yaml", Venue::GATEIO, "spot", "spot.order_book_update|BTC_USDT,100ms"),
+        ("gemini.yaml", Venue::GEMINI, "spot", "l2:BTCUSD"),
     ] {
         let c = FeedConfig::from_yaml(&example(file)).unwrap();
         let f = c.feeds.last().unwrap();

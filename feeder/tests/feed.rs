@@ -7,7 +7,7 @@
 mod util;
 
 use mdbus_bus::{ReadError, Reader};
-use mdbus_feeder::{FeedError, Levels, binance::Market};
+use mdbus_feeder::{FeedError, Levels, venues::binance::Market};
 use mdbus_schemas::{BookSnapshot, InstrumentId, Kind, Marker, MarkerCode, Nanos, Quote, Trade, flags};
 use util::feed;
 

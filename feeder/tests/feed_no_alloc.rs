@@ -7,7 +7,7 @@
 mod util;
 
 use mdbus_bus::CountingAllocator;
-use mdbus_feeder::{Levels, binance::Market};
+use mdbus_feeder::{Levels, venues::binance::Market};
 use mdbus_schemas::Nanos;
 use util::feed;
 

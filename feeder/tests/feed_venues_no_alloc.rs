@@ -38,7 +38,7 @@ fn okx_htx_and_gemini_frames_allocate_nothing_after_warm_up() {
         okx.push(format!(r#"{{"arg":{{"channel":"books","instId":"BTC-USDT"}},"action":"update","data":[{{"asks":[],"bids":[["1.0{}","{}","0","1"]],"ts":"1","prevSeqId":{},"seqId":{}}}]}}"#, i % 5, i % 3, 10 + i, 11 + i).into_bytes());
         okx.push(format!(r#"{{"arg":{{"channel":"trades","instId":"BTC-USDT"}},"data":[{{"instId":"BTC-USDT","tradeId":"{i}","px":"1.5","sz":"0.1","side":"buy","ts":"1"}}]}}"#).into_bytes());
     }
-    assert_eq!(count(Venue::Okx, "BTC-USDT", &okx), 0, "OKX");
+    assert_eq!(count(Venue::OKX, "BTC-USDT", &okx), 0, "OKX");
 
     let gz = |t: String| {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -50,7 +50,7 @@ fn okx_htx_and_gemini_frames_allocate_nothing_after_warm_up() {
         htx.push(gz(format!(r#"{{"ch":"market.btcusdt.mbp.150","ts":1,"tick":{{"seqNum":{},"prevSeqNum":{},"bids":[[1.0{},{}]],"asks":[]}}}}"#, 11 + i, 10 + i, i % 5, i % 3)));
         htx.push(gz(format!(r#"{{"ch":"market.btcusdt.trade.detail","ts":1,"tick":{{"id":1,"ts":1,"data":[{{"id":5,"ts":1,"tradeId":{i},"amount":0.1,"price":1.5,"direction":"sell"}}]}}}}"#)));
     }
-    assert_eq!(count(Venue::Htx, "btcusdt", &htx), 0, "HTX");
+    assert_eq!(count(Venue::HTX, "btcusdt", &htx), 0, "HTX");
 
     let mut gemini = vec![
         br#"{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","1.00","2"],["sell","2.00","2"]],"trades":[]}"#
@@ -63,7 +63,7 @@ fn okx_htx_and_gemini_frames_allocate_nothing_after_warm_up() {
         );
         gemini.push(format!(r#"{{"type":"trade","symbol":"BTCUSD","event_id":{},"timestamp":1,"price":"1.5","quantity":"1","side":"buy"}}"#, i + 1).into_bytes());
     }
-    assert_eq!(count(Venue::Gemini, "BTCUSD", &gemini), 0, "Gemini");
+    assert_eq!(count(Venue::GEMINI, "BTCUSD", &gemini), 0, "Gemini");
 
     // Gate.io's trades carry fractions of a millisecond, which are kept without allocating.
     let mut gate = vec![br#"{"time":1,"time_ms":1,"channel":"spot.order_book","event":"update","result":{"t":1,"lastUpdateId":10,"s":"BTC_USDT","bids":[["1.00","1"]],"asks":[["2.00","3"]]}}"#.to_vec()];
@@ -73,8 +73,8 @@ fn okx_htx_and_gemini_frames_allocate_nothing_after_warm_up() {
     }
     // The first frame is a `spot.order_book` snapshot, which books of Gate's U/u rule take
     // over REST; the feed is given it as one.
-    let inst = vec![Instrument::new(InstrumentId(1), Venue::Gate.id(), Symbol::new("BTC_USDT").unwrap(), -2, -5)];
-    let (mut f, _r, _rings) = util::venue_feed(Venue::Gate, inst);
+    let inst = vec![Instrument::new(InstrumentId(1), Venue::GATEIO.id(), Symbol::new("BTC_USDT").unwrap(), -2, -5)];
+    let (mut f, _r, _rings) = util::venue_feed(Venue::GATEIO, inst);
     let d = |s: &str| s.parse().unwrap();
     let levels = mdbus_feeder::Levels { bids: vec![(d("1.00"), d("1"))], asks: vec![(d("2.00"), d("3"))] };
     assert!(f.on_rest_snapshot("BTC_USDT", 10, &levels, Nanos(1)).unwrap());
@@ -98,9 +98,9 @@ fn okx_htx_and_gemini_frames_allocate_nothing_after_warm_up() {
             format!(r#"{{"channel":"spot.obu","result":{{"t":1,"s":"ob.BTC_USDT.400","U":{},"u":{},"b":[["1.0{}","{}"]]}}}}"#, 10 + i, 10 + i, i % 5, i % 3)
         }.into_bytes());
     }
-    let inst = vec![Instrument::new(InstrumentId(1), Venue::Gate.id(), Symbol::new("BTC_USDT").unwrap(), -2, -5)];
-    let rule = Venue::Gate.book_channel("obu400").unwrap().rule;
-    let (mut f, _r, _rings) = util::venue_feed_with(Venue::Gate, rule, inst);
+    let inst = vec![Instrument::new(InstrumentId(1), Venue::GATEIO.id(), Symbol::new("BTC_USDT").unwrap(), -2, -5)];
+    let rule = Venue::GATEIO.book_channel("obu400").unwrap().rule;
+    let (mut f, _r, _rings) = util::venue_feed_with(Venue::GATEIO, rule, inst);
     for fr in &obu[..500] {
         f.on_frame(fr, Nanos(2)).unwrap();
     }
@@ -116,11 +116,11 @@ fn okx_htx_and_gemini_frames_allocate_nothing_after_warm_up() {
 #[test]
 fn malformed_frames_are_refused_without_allocating() {
     for (venue, symbol, frame) in [
-        (Venue::BinanceSpot, "BTCUSDT", &b"{\"e\":\"trade\",\"s\":\"BTCUSDT\",\"t\":1,"[..]),
-        (Venue::Okx, "BTC-USDT", &b"{\"arg\":{\"channel\":\"trades\",\"instId\":\"BTC-USDT\"},\"data\":[{\"px\":"[..]),
-        (Venue::BybitSpot, "BTCUSDT", &b"{\"topic\":\"publicTrade.BTCUSDT\",\"data\":[{\"p\":"[..]),
-        (Venue::Gate, "BTC_USDT", &b"{\"time\":1,\"channel\":\"spot.trades\",\"result\":{\"id\":"[..]),
-        (Venue::Gemini, "BTCUSD", &b"{\"type\":\"trade\",\"symbol\":\"BTCUSD\",\"price\":"[..]),
+        (Venue::BINANCE_SPOT, "BTCUSDT", &b"{\"e\":\"trade\",\"s\":\"BTCUSDT\",\"t\":1,"[..]),
+        (Venue::OKX, "BTC-USDT", &b"{\"arg\":{\"channel\":\"trades\",\"instId\":\"BTC-USDT\"},\"data\":[{\"px\":"[..]),
+        (Venue::BYBIT_SPOT, "BTCUSDT", &b"{\"topic\":\"publicTrade.BTCUSDT\",\"data\":[{\"p\":"[..]),
+        (Venue::GATEIO, "BTC_USDT", &b"{\"time\":1,\"channel\":\"spot.trades\",\"result\":{\"id\":"[..]),
+        (Venue::GEMINI, "BTCUSD", &b"{\"type\":\"trade\",\"symbol\":\"BTCUSD\",\"price\":"[..]),
     ] {
         let inst = vec![Instrument::new(InstrumentId(1), venue.id(), Symbol::new(symbol).unwrap(), -2, -5)];
         let (mut f, _r, _rings) = util::venue_feed(venue, inst);

@@ -4,7 +4,7 @@
 // Test helpers outside #[test] functions panic on failure by design.
 #![allow(clippy::unwrap_used)]
 
-use mdbus_feeder::{DecodeError, Levels, binance};
+use mdbus_feeder::{DecodeError, Levels, venues::binance};
 use proptest::prelude::*;
 
 const FRAMES: [&str; 6] = [

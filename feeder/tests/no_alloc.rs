@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use mdbus_bus::CountingAllocator;
-use mdbus_feeder::{Levels, Message, binance};
+use mdbus_feeder::{Levels, Message, venues::binance};
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;

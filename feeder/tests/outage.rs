@@ -38,13 +38,13 @@ fn a_feed_restarted_on_its_rings_marks_the_hole_per_instrument() {
     // A first run: fresh rings, no outage to report.
     let mut rings = engine::rings(&dir, "f", 1024).unwrap();
     rings.trades.publish(&Trade::default()).unwrap();
-    let mut feed = Feed::new(Venue::BinanceSpot, instruments(), rings);
+    let mut feed = Feed::new(Venue::BINANCE_SPOT, instruments(), rings);
     feed.report_outage();
     assert!(outages(&dir, "f.trade").is_empty());
     drop(feed);
     std::thread::sleep(std::time::Duration::from_millis(20));
     // The restart.
-    let mut feed = Feed::new(Venue::BinanceSpot, instruments(), engine::rings(&dir, "f", 1024).unwrap());
+    let mut feed = Feed::new(Venue::BINANCE_SPOT, instruments(), engine::rings(&dir, "f", 1024).unwrap());
     feed.report_outage();
     for ring in ["f.quote", "f.trade", "f.book", "f.depth", "f.bar"] {
         let got = outages(&dir, ring);

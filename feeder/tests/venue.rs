@@ -23,14 +23,14 @@ fn ch(list: &[&str]) -> Vec<String> {
 fn channels_map_to_each_venues_topics() {
     let c = ch(&["trade", "book_ticker", "depth", "kline_1h"]);
     let cases: [(Venue, &str, [&str; 4]); 5] = [
-        (Venue::Okx, "BTC-USDT", ["trades:BTC-USDT", "bbo-tbt:BTC-USDT", "books:BTC-USDT", "candle1H:BTC-USDT"]),
+        (Venue::OKX, "BTC-USDT", ["trades:BTC-USDT", "bbo-tbt:BTC-USDT", "books:BTC-USDT", "candle1H:BTC-USDT"]),
         (
-            Venue::BybitSpot,
+            Venue::BYBIT_SPOT,
             "BTCUSDT",
             ["publicTrade.BTCUSDT", "orderbook.1.BTCUSDT", "orderbook.50.BTCUSDT", "kline.60.BTCUSDT"],
         ),
         (
-            Venue::Htx,
+            Venue::HTX,
             "BTCUSDT",
             [
                 "market.btcusdt.trade.detail",
@@ -40,7 +40,7 @@ fn channels_map_to_each_venues_topics() {
             ],
         ),
         (
-            Venue::Gate,
+            Venue::GATEIO,
             "BTC_USDT",
             [
                 "spot.trades|BTC_USDT",
@@ -50,7 +50,7 @@ fn channels_map_to_each_venues_topics() {
             ],
         ),
         (
-            Venue::BinanceSpot,
+            Venue::BINANCE_SPOT,
             "BTCUSDT",
             ["btcusdt@trade", "btcusdt@bookTicker", "btcusdt@depth@100ms", "btcusdt@kline_1h"],
         ),
@@ -59,73 +59,73 @@ fn channels_map_to_each_venues_topics() {
         assert_eq!(v.topics(&c, &[sym]).unwrap(), want, "{v:?}");
     }
     // Gemini: trades and the book are one `l2` subscription; there is no best bid/offer channel.
-    assert_eq!(Venue::Gemini.topics(&ch(&["trade", "depth"]), &["BTCUSD"]).unwrap(), ["l2:BTCUSD"]);
-    assert_eq!(Venue::Gemini.topics(&ch(&["book_ticker"]), &["BTCUSD"]).unwrap_err(), "book_ticker");
-    assert_eq!(Venue::Htx.topics(&ch(&["kline_3m"]), &["btcusdt"]).unwrap_err(), "kline_3m");
+    assert_eq!(Venue::GEMINI.topics(&ch(&["trade", "depth"]), &["BTCUSD"]).unwrap(), ["l2:BTCUSD"]);
+    assert_eq!(Venue::GEMINI.topics(&ch(&["book_ticker"]), &["BTCUSD"]).unwrap_err(), "book_ticker");
+    assert_eq!(Venue::HTX.topics(&ch(&["kline_3m"]), &["btcusdt"]).unwrap_err(), "kline_3m");
 }
 
 #[test]
 fn subscribe_requests_are_the_venues_own() {
     let v = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
-    let okx = v(&Venue::Okx.subscribe(7, &ch(&["books:BTC-USDT", "trades:BTC-USDT"])));
+    let okx = v(&Venue::OKX.subscribe(7, &ch(&["books:BTC-USDT", "trades:BTC-USDT"])));
     assert_eq!(okx["op"], "subscribe");
     assert_eq!(okx["id"], "7");
     assert_eq!(okx["args"][0]["channel"], "books");
     assert_eq!(okx["args"][1]["instId"], "BTC-USDT");
-    let bybit = v(&Venue::BybitLinear.subscribe(8, &ch(&["orderbook.50.BTCUSDT"])));
+    let bybit = v(&Venue::BYBIT_LINEAR.subscribe(8, &ch(&["orderbook.50.BTCUSDT"])));
     assert_eq!((bybit["op"].as_str(), bybit["req_id"].as_str()), (Some("subscribe"), Some("8")));
-    let htx = v(&Venue::Htx.subscribe(9, &ch(&["market.btcusdt.mbp.150"])));
+    let htx = v(&Venue::HTX.subscribe(9, &ch(&["market.btcusdt.mbp.150"])));
     assert_eq!((htx["sub"].as_str(), htx["id"].as_str()), (Some("market.btcusdt.mbp.150"), Some("9")));
-    let gate = v(&Venue::Gate.subscribe(10, &ch(&["spot.order_book_update|BTC_USDT,100ms"])));
+    let gate = v(&Venue::GATEIO.subscribe(10, &ch(&["spot.order_book_update|BTC_USDT,100ms"])));
     assert_eq!(gate["channel"], "spot.order_book_update");
     assert_eq!(gate["payload"], serde_json::json!(["BTC_USDT", "100ms"]));
     assert_eq!(gate["id"], 10);
-    let gemini = v(&Venue::Gemini.subscribe(0, &ch(&["l2:BTCUSD", "l2:ETHUSD", "candles_1m:BTCUSD"])));
+    let gemini = v(&Venue::GEMINI.subscribe(0, &ch(&["l2:BTCUSD", "l2:ETHUSD", "candles_1m:BTCUSD"])));
     assert_eq!(gemini["subscriptions"][0], serde_json::json!({"name": "l2", "symbols": ["BTCUSD", "ETHUSD"]}));
     assert_eq!(gemini["subscriptions"][1]["name"], "candles_1m");
     // Resubscribing (for a fresh in-stream snapshot) is unsubscribe then subscribe.
-    let r = Venue::Okx.resubscribe("books:BTC-USDT");
+    let r = Venue::OKX.resubscribe("books:BTC-USDT");
     assert_eq!((v(&r[0])["op"].as_str(), v(&r[1])["op"].as_str()), (Some("unsubscribe"), Some("subscribe")));
-    assert!(Venue::Gate.resubscribe("spot.trades|BTC_USDT").is_empty());
+    assert!(Venue::GATEIO.resubscribe("spot.trades|BTC_USDT").is_empty());
     // Gate.io `spot.obu`: one `ob.{pair}.{levels}` payload; a new full push comes after
     // unsubscribing and subscribing again.
-    assert_eq!(Venue::Gate.topics(&ch(&["obu400"]), &["BTC_USDT"]).unwrap(), ["spot.obu|ob.BTC_USDT.400"]);
-    let obu = v(&Venue::Gate.subscribe(11, &ch(&["spot.obu|ob.BTC_USDT.50"])));
+    assert_eq!(Venue::GATEIO.topics(&ch(&["obu400"]), &["BTC_USDT"]).unwrap(), ["spot.obu|ob.BTC_USDT.400"]);
+    let obu = v(&Venue::GATEIO.subscribe(11, &ch(&["spot.obu|ob.BTC_USDT.50"])));
     assert_eq!(
         (obu["channel"].as_str(), obu["payload"].clone()),
         (Some("spot.obu"), serde_json::json!(["ob.BTC_USDT.50"]))
     );
-    let r = Venue::Gate.resubscribe("spot.obu|ob.BTC_USDT.50");
+    let r = Venue::GATEIO.resubscribe("spot.obu|ob.BTC_USDT.50");
     assert_eq!((v(&r[0])["event"].as_str(), v(&r[1])["event"].as_str()), (Some("unsubscribe"), Some("subscribe")));
     assert_eq!(v(&r[0])["payload"], serde_json::json!(["ob.BTC_USDT.50"]));
 }
 
 #[test]
 fn limits_keepalives_and_snapshot_sources() {
-    assert_eq!(Venue::BybitSpot.limits().topics_per_request, 10);
-    assert_eq!(Venue::Htx.limits().topics_per_request, 1);
-    assert_eq!(Venue::BinanceSpot.limits().topics_per_connection, 1024);
-    assert_eq!(Venue::Okx.ping().as_deref(), Some("ping"));
-    assert!(Venue::BybitLinear.ping().unwrap().contains(r#""op":"ping""#));
-    assert!(Venue::Gate.ping().unwrap().contains("spot.ping"));
-    assert_eq!((Venue::Htx.keepalive(), Venue::Gemini.keepalive()), (None, None));
-    assert!(!Venue::Gemini.acks());
-    assert_eq!(Venue::Gate.snapshots(), SnapshotSource::Rest);
-    assert_eq!(Venue::Htx.snapshots(), SnapshotSource::Request);
-    assert_eq!(Venue::Okx.snapshots(), SnapshotSource::InBand);
-    assert!(Venue::Htx.snapshot_request("BTCUSDT").unwrap().contains(r#""req":"market.btcusdt.mbp.150""#));
+    assert_eq!(Venue::BYBIT_SPOT.limits().topics_per_request, 10);
+    assert_eq!(Venue::HTX.limits().topics_per_request, 1);
+    assert_eq!(Venue::BINANCE_SPOT.limits().topics_per_connection, 1024);
+    assert_eq!(Venue::OKX.ping().as_deref(), Some("ping"));
+    assert!(Venue::BYBIT_LINEAR.ping().unwrap().contains(r#""op":"ping""#));
+    assert!(Venue::GATEIO.ping().unwrap().contains("spot.ping"));
+    assert_eq!((Venue::HTX.keepalive(), Venue::GEMINI.keepalive()), (None, None));
+    assert!(!Venue::GEMINI.acks());
+    assert_eq!(Venue::GATEIO.snapshots(), SnapshotSource::Rest);
+    assert_eq!(Venue::HTX.snapshots(), SnapshotSource::Request);
+    assert_eq!(Venue::OKX.snapshots(), SnapshotSource::InBand);
+    assert!(Venue::HTX.snapshot_request("BTCUSDT").unwrap().contains(r#""req":"market.btcusdt.mbp.150""#));
     // The deepest snapshot each venue gives, by default.
     assert_eq!(
-        Venue::Gate.snapshot_path("BTC_USDT").unwrap(),
+        Venue::GATEIO.snapshot_path("BTC_USDT").unwrap(),
         "/api/v4/spot/order_book?currency_pair=BTC_USDT&limit=100&with_id=true"
     );
-    assert_eq!(Venue::BinanceSpot.snapshot_path("BTCUSDT").unwrap(), "/api/v3/depth?symbol=BTCUSDT&limit=5000");
-    assert_eq!(Venue::BinanceUsdm.snapshot_path("BTCUSDT").unwrap(), "/fapi/v1/depth?symbol=BTCUSDT&limit=1000");
+    assert_eq!(Venue::BINANCE_SPOT.snapshot_path("BTCUSDT").unwrap(), "/api/v3/depth?symbol=BTCUSDT&limit=5000");
+    assert_eq!(Venue::BINANCE_USDM.snapshot_path("BTCUSDT").unwrap(), "/fapi/v1/depth?symbol=BTCUSDT&limit=1000");
     assert_eq!(
-        Venue::BinanceSpot.snapshot_path_depth("BTCUSDT", 100).unwrap(),
+        Venue::BINANCE_SPOT.snapshot_path_depth("BTCUSDT", 100).unwrap(),
         "/api/v3/depth?symbol=BTCUSDT&limit=100"
     );
-    assert_eq!(Venue::Okx.snapshot_max_depth(), None);
+    assert_eq!(Venue::OKX.snapshot_max_depth(), None);
 }
 
 fn gzip(text: &str) -> Vec<u8> {
@@ -136,7 +136,7 @@ fn gzip(text: &str) -> Vec<u8> {
 
 #[test]
 fn htx_frames_are_inflated_and_pings_answered() {
-    let mut d = SessionDecoder::new(Venue::Htx);
+    let mut d = SessionDecoder::new(Venue::HTX);
     let mut levels = Levels::default();
     let mut n = 0;
     let reply = d.decode(&gzip(r#"{"ping":1492420473027}"#), true, &mut levels, &mut |_, _| n += 1).unwrap();
@@ -154,13 +154,13 @@ fn htx_frames_are_inflated_and_pings_answered() {
     assert_eq!(seq, Some((Some(10), 11)));
     assert!(matches!(d.decode(b"\x1f\x8bnot gzip", true, &mut levels, &mut |_, _| {}), Err(FrameError::Gunzip(_))));
     // Text venues refuse binary frames by name.
-    let mut okx = SessionDecoder::new(Venue::Okx);
+    let mut okx = SessionDecoder::new(Venue::OKX);
     assert_eq!(okx.decode(b"{}", true, &mut levels, &mut |_, _| {}).unwrap_err(), FrameError::Binary);
 }
 
 #[test]
 fn gemini_first_book_after_each_subscribe_is_a_snapshot() {
-    let mut d = SessionDecoder::new(Venue::Gemini);
+    let mut d = SessionDecoder::new(Venue::GEMINI);
     let mut levels = Levels::default();
     let mut kinds = Vec::new();
     let mut push = |frame: &str, d: &mut SessionDecoder| {
@@ -198,7 +198,7 @@ fn markers(r: &mut mdbus_bus::Reader) -> Vec<MarkerCode> {
 
 #[test]
 fn okx_feed_applies_in_stream_snapshots_resets_and_keepalives() {
-    let (mut f, mut r, _rings) = util::venue_feed(Venue::Okx, inst(Venue::Okx, "BTC-USDT"));
+    let (mut f, mut r, _rings) = util::venue_feed(Venue::OKX, inst(Venue::OKX, "BTC-USDT"));
     let book = |action: &str, prev: i64, seq: i64, bids: &str| {
         format!(
             r#"{{"arg":{{"channel":"books","instId":"BTC-USDT"}},"action":"{action}","data":[{{"asks":[["2.00","1","0","1"]],"bids":[{bids}],"ts":"1","checksum":0,"prevSeqId":{prev},"seqId":{seq}}}]}}"#
@@ -224,7 +224,7 @@ fn okx_feed_applies_in_stream_snapshots_resets_and_keepalives() {
 
 #[test]
 fn gemini_feed_drops_trades_its_first_book_repeats() {
-    let (mut f, mut r, _rings) = util::venue_feed(Venue::Gemini, inst(Venue::Gemini, "BTCUSD"));
+    let (mut f, mut r, _rings) = util::venue_feed(Venue::GEMINI, inst(Venue::GEMINI, "BTCUSD"));
     let trade = |id: u64| {
         format!(
             r#"{{"type":"trade","symbol":"BTCUSD","event_id":{id},"timestamp":1,"price":"1.00","quantity":"1","side":"buy"}}"#
@@ -256,7 +256,7 @@ fn gemini_feed_drops_trades_its_first_book_repeats() {
 
 #[test]
 fn htx_feed_takes_gzip_frames_and_req_snapshots() {
-    let (mut f, _r, _rings) = util::venue_feed(Venue::Htx, inst(Venue::Htx, "btcusdt"));
+    let (mut f, _r, _rings) = util::venue_feed(Venue::HTX, inst(Venue::HTX, "btcusdt"));
     let diff = |prev: u64, seq: u64, q: &str| {
         gzip(&format!(
             r#"{{"ch":"market.btcusdt.mbp.150","ts":1,"tick":{{"seqNum":{seq},"prevSeqNum":{prev},"bids":[[1.00,{q}]],"asks":[]}}}}"#
@@ -294,7 +294,7 @@ proptest::proptest! {
     #[test]
     fn arbitrary_gzip_frames_never_panic(text in "[{}\\[\\],:\"a-z0-9.-]{0,200}") {
         let mut levels = Levels::default();
-        let mut d = SessionDecoder::new(Venue::Htx);
+        let mut d = SessionDecoder::new(Venue::HTX);
         let _ = d.decode(&gzip(&text), true, &mut levels, &mut |_, _| {});
     }
 }

@@ -3,7 +3,7 @@
 
 use std::{hint::black_box, time::Instant};
 
-use mdbus_feeder::{Levels, binance};
+use mdbus_feeder::{Levels, venues::binance};
 use serde_json::{Value, json};
 
 /// The frames measured: a USD-M bookTicker, a spot trade and a USD-M depthUpdate with 20

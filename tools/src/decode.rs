@@ -1,31 +1,15 @@
 //! `mdbus decode`: venue frames in, one JSON object per record out.
 
-use mdbus_feeder::{
-    DecodeError, Levels, Message, Side, binance,
-    venues::{bybit, gate, gemini, htx, okx},
-};
+use mdbus_feeder::{DecodeError, Levels, Message, Side, venue::FrameError};
 use mdbus_schemas::Decimal;
 use serde_json::{Value, json};
 
-/// Venues `mdbus decode` knows, by their command-line names.
+/// A venue `mdbus decode` knows, by its command-line name: the venue's configuration name
+/// (its first market), or `<venue>-<market>` (`binance-spot`, `binance-usdm`, `bybit-linear`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Venue {
-    /// `binance-spot`.
-    BinanceSpot,
-    /// `binance-usdm`.
-    BinanceUsdm,
-    /// `okx` (v5 public channels).
-    Okx,
-    /// `bybit` (v5 public topics).
-    Bybit,
-    /// `gateio` (v4 spot channels).
-    Gateio,
-    /// `gemini` (v2 market data; an `l2_updates` with `trades`, the first after a subscribe, is
-    /// the whole book).
-    Gemini,
-    /// `htx` (gzip frames, or their JSON text).
-    Htx,
+pub struct Venue {
+    feeder: mdbus_feeder::Venue,
+    qualified: bool,
 }
 
 impl Venue {
@@ -35,47 +19,44 @@ impl Venue {
     ///
     /// ```
     /// use mdbus_tools::decode::Venue;
-    /// assert_eq!(Venue::from_name("binance-usdm"), Some(Venue::BinanceUsdm));
+    /// assert_eq!(Venue::from_name("binance-usdm").map(|v| v.name()).as_deref(), Some("binance-usdm"));
+    /// assert_eq!(Venue::from_name("okx").map(|v| v.name()).as_deref(), Some("okx"));
     /// assert_eq!(Venue::from_name("nope"), None);
     /// ```
     pub fn from_name(name: &str) -> Option<Venue> {
-        match name {
-            "binance-spot" => Some(Venue::BinanceSpot),
-            "binance-usdm" => Some(Venue::BinanceUsdm),
-            "okx" => Some(Venue::Okx),
-            "bybit" => Some(Venue::Bybit),
-            "gateio" => Some(Venue::Gateio),
-            "gemini" => Some(Venue::Gemini),
-            "htx" => Some(Venue::Htx),
-            _ => None,
+        let all = mdbus_feeder::venue::ALL;
+        all.iter()
+            .find(|v| name.strip_prefix(v.name()).and_then(|m| m.strip_prefix('-')) == Some(v.market()))
+            .map(|v| Venue { feeder: *v, qualified: true })
+            .or_else(|| all.iter().find(|v| v.name() == name).map(|v| Venue { feeder: *v, qualified: false }))
+    }
+
+    /// Every name [`Venue::from_name`] takes, for help texts.
+    pub fn names() -> Vec<String> {
+        let mut out = Vec::new();
+        for name in mdbus_feeder::Venue::names() {
+            let markets = mdbus_feeder::Venue::markets(name);
+            if markets.len() == 1 {
+                out.push(name.to_owned());
+            } else {
+                out.extend(markets.iter().map(|m| format!("{name}-{m}")));
+            }
         }
+        out
     }
 
     /// Returns the command-line name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Venue::BinanceSpot => "binance-spot",
-            Venue::BinanceUsdm => "binance-usdm",
-            Venue::Okx => "okx",
-            Venue::Bybit => "bybit",
-            Venue::Gateio => "gateio",
-            Venue::Gemini => "gemini",
-            Venue::Htx => "htx",
+    pub fn name(self) -> String {
+        if self.qualified {
+            format!("{}-{}", self.feeder.name(), self.feeder.market())
+        } else {
+            self.feeder.name().to_owned()
         }
     }
 
-    /// The feeder's venue whose decoder this is (Bybit: its spot market; both markets decode
-    /// alike).
+    /// The feeder's venue whose decoder this is.
     pub fn feeder(self) -> mdbus_feeder::Venue {
-        match self {
-            Venue::BinanceSpot => mdbus_feeder::Venue::BinanceSpot,
-            Venue::BinanceUsdm => mdbus_feeder::Venue::BinanceUsdm,
-            Venue::Okx => mdbus_feeder::Venue::Okx,
-            Venue::Bybit => mdbus_feeder::Venue::BybitSpot,
-            Venue::Gateio => mdbus_feeder::Venue::Gate,
-            Venue::Gemini => mdbus_feeder::Venue::Gemini,
-            Venue::Htx => mdbus_feeder::Venue::Htx,
-        }
+        self.feeder
     }
 }
 
@@ -102,59 +83,30 @@ fn levels(l: &[(Decimal, Decimal)]) -> Value {
 /// ```
 /// use mdbus_tools::decode::{Venue, decode_frame};
 /// let frame = br#"{"e":"trade","E":1,"s":"BNBBTC","t":7,"p":"0.001","q":"100","T":2,"m":false}"#;
-/// let out = decode_frame(Venue::BinanceSpot, frame)?;
+/// let spot = Venue::from_name("binance-spot").unwrap();
+/// let out = decode_frame(spot, frame)?;
 /// assert_eq!(out[0]["side"], "buy");
 /// assert_eq!(out[0]["exch_ts_ns"], 2_000_000);
-/// assert!(decode_frame(Venue::BinanceSpot, br#"{"result":null,"id":1}"#)?.is_empty());
+/// assert!(decode_frame(spot, br#"{"result":null,"id":1}"#)?.is_empty());
 /// # Ok::<(), mdbus_feeder::DecodeError>(())
 /// ```
 pub fn decode_frame(venue: Venue, frame: &[u8]) -> Result<Vec<Value>, DecodeError> {
     let mut l = Levels::default();
-    let v = venue.name();
-    match venue {
-        Venue::BinanceSpot | Venue::BinanceUsdm => {
-            let msg = binance::decode(frame, &mut l)?;
-            Ok(render(v, msg, &l).into_iter().collect())
-        }
-        Venue::Okx => {
-            let mut out = Vec::new();
-            okx::market::decode(frame, &mut l, &mut |msg, levels| out.extend(render(v, msg, levels)))?;
-            Ok(out)
-        }
-        Venue::Bybit => {
-            let mut out = Vec::new();
-            bybit::market::decode(frame, &mut l, &mut |msg, levels| out.extend(render(v, msg, levels)))?;
-            Ok(out)
-        }
-        Venue::Gateio => {
-            let msg = gate::market::decode(frame, &mut l)?;
-            Ok(render(v, msg, &l).into_iter().collect())
-        }
-        Venue::Gemini => {
-            // Only the first `l2_updates` after a subscribe carries `trades`, and it is the whole
-            // book: read it as the snapshot it is.
-            let first = serde_json::from_slice::<Value>(frame).is_ok_and(|v| v.get("trades").is_some());
-            let mut out = Vec::new();
-            gemini::market::decode(frame, first, &mut l, &mut |msg, levels| out.extend(render(v, msg, levels)))?;
-            Ok(out)
-        }
-        Venue::Htx => {
-            let mut g = htx::gunzip::Gunzip::default();
-            let text = if frame.starts_with(&[0x1f, 0x8b]) {
-                // A frame that does not inflate has no JSON at all.
-                g.gunzip(frame).map_err(|_| DecodeError::Malformed { at: 0 })?
-            } else {
-                frame
-            };
-            let mut out = Vec::new();
-            htx::market::decode(text, &mut l, &mut |msg, levels| out.extend(render(v, msg, levels)))?;
-            Ok(out)
-        }
+    let mut out = Vec::new();
+    // A frame read alone: its meaning cannot depend on frames before it.
+    let mut decoder = venue.feeder.standalone_decoder();
+    let gzip = frame.starts_with(&[0x1f, 0x8b]);
+    match decoder.decode(frame, gzip, &mut l, &mut |msg, levels| out.extend(render(venue, msg, levels))) {
+        Ok(_) => Ok(out),
+        Err(FrameError::Decode(e)) => Err(e),
+        // A frame that does not inflate, or binary where the venue sends text, has no JSON.
+        Err(_) => Err(DecodeError::Malformed { at: 0 }),
     }
 }
 
 /// One message as a JSON record (none for control messages).
-fn render(v: &str, msg: Message<'_>, l: &Levels) -> Option<Value> {
+fn render(venue: Venue, msg: Message<'_>, l: &Levels) -> Option<Value> {
+    let v = venue.name();
     Some(match msg {
         Message::Trade(t) => json!({
             "kind": "trade", "venue": v, "symbol": t.symbol,
@@ -171,7 +123,7 @@ fn render(v: &str, msg: Message<'_>, l: &Levels) -> Option<Value> {
             "bid_price": dec(q.bid_price), "bid_qty": dec(q.bid_qty), "ask_price": dec(q.ask_price), "ask_qty": dec(q.ask_qty),
         }),
         Message::Depth(d) => {
-            let fv = Venue::from_name(v).map(Venue::feeder);
+            let fv = Some(venue.feeder);
             // As the venue spells the symbol (HTX: lowercase; Binance: uppercase).
             let symbol = match (d.symbol, fv) {
                 (Some(s), Some(fv)) if d.symbol_from_stream => Value::String(fv.symbol_from_stream(s)),

@@ -654,7 +654,7 @@ fn tail(dir: &RingDir, ring: &str, json: bool, from: From, count: Option<u64>, i
 fn decode(venue: &str, files: &[PathBuf]) -> Result<usize> {
     use std::io::BufRead;
     let Some(venue) = mdbus_tools::decode::Venue::from_name(venue) else {
-        bail!("unknown venue {venue:?}: use binance-spot, binance-usdm, okx, bybit, gateio, gemini or htx");
+        bail!("unknown venue {venue:?}: use {}", mdbus_tools::decode::Venue::names().join(", "));
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

@@ -11,13 +11,13 @@ use mdbus_tools::{decode, format};
 #[test]
 fn mdbus_decode_prints_null_for_gemini_book_sequences() {
     let frame = br#"{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","9122.04","0.00121425"],["sell","9122.07","0.98942292"]]}"#;
-    let out = decode::decode_frame(decode::Venue::Gemini, frame).unwrap();
+    let out = decode::decode_frame(decode::Venue::from_name("gemini").unwrap(), frame).unwrap();
     assert_eq!(out.len(), 1);
     assert!(out[0]["last_seq"].is_null(), "{}", out[0]);
     assert!(out[0]["exch_ts_ns"].is_null(), "{}", out[0]);
     // A venue that numbers its updates prints the number.
     let frame = br#"{"e":"depthUpdate","E":123456789,"s":"BNBBTC","U":157,"u":160,"b":[["0.0024","10"]],"a":[["0.0026","100"]]}"#;
-    let out = decode::decode_frame(decode::Venue::BinanceSpot, frame).unwrap();
+    let out = decode::decode_frame(decode::Venue::from_name("binance-spot").unwrap(), frame).unwrap();
     assert_eq!(out[0]["last_seq"], 160);
 }
 
@@ -30,7 +30,7 @@ fn gemini_book_records_say_they_have_no_sequence_and_no_time() {
     let (b, br) = mk(Kind::BOOK_DELTA);
     let (d, _dr) = mk(Kind::BOOK_SNAPSHOT);
     let (bars, _barr) = mk(Kind::BAR);
-    let mut f = Feed::new(Venue::Gemini, inst, Rings { quotes: q, trades: t, book: b, depth: d, bars });
+    let mut f = Feed::new(Venue::GEMINI, inst, Rings { quotes: q, trades: t, book: b, depth: d, bars });
     let mut book = br.reader_at(Start::Oldest);
     let mut trades = tr.reader_at(Start::Oldest);
     f.on_frame(br#"{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","9122.04","0.00121425"],["sell","9122.07","0.98942292"]],"trades":[{"type":"trade","symbol":"BTCUSD","event_id":169841458,"timestamp":1560976400428,"price":"9122.04","quantity":"0.0073173","side":"sell"}]}"#, Nanos(1)).unwrap();
@@ -73,18 +73,24 @@ fn mdbus_decode_spells_symbols_as_each_venue_does() {
     let htx = gz(
         r#"{"ch":"market.btcusdt.mbp.150","ts":1573199608679,"tick":{"seqNum":100020146795,"prevSeqNum":100020146794,"bids":[[618.37,0.0]],"asks":[[632.18,1.1]]}}"#,
     );
-    let out = decode::decode_frame(decode::Venue::Htx, &htx).unwrap();
+    let out = decode::decode_frame(decode::Venue::from_name("htx").unwrap(), &htx).unwrap();
     assert_eq!(out[0]["symbol"], "btcusdt", "HTX spells symbols in lowercase");
     let binance = br#"{"stream":"bnbbtc@depth","data":{"e":"depthUpdate","E":123456789,"s":"BNBBTC","U":157,"u":160,"b":[],"a":[]}}"#;
-    assert_eq!(decode::decode_frame(decode::Venue::BinanceSpot, binance).unwrap()[0]["symbol"], "BNBBTC");
+    assert_eq!(
+        decode::decode_frame(decode::Venue::from_name("binance-spot").unwrap(), binance).unwrap()[0]["symbol"],
+        "BNBBTC"
+    );
     let partial = br#"{"stream":"bnbbtc@depth5","data":{"lastUpdateId":160,"bids":[["0.0024","10"]],"asks":[]}}"#;
-    assert_eq!(decode::decode_frame(decode::Venue::BinanceSpot, partial).unwrap()[0]["symbol"], "BNBBTC");
+    assert_eq!(
+        decode::decode_frame(decode::Venue::from_name("binance-spot").unwrap(), partial).unwrap()[0]["symbol"],
+        "BNBBTC"
+    );
 }
 
 #[test]
 fn gate_trade_times_keep_their_fraction_of_a_millisecond() {
     let frame = br#"{"time":1606292218,"time_ms":1606292218231,"channel":"spot.trades","event":"update","result":{"id":309143071,"create_time":1606292218,"create_time_ms":"1606292218213.4578","side":"sell","currency_pair":"GT_USDT","amount":"16.4700000000","price":"0.4705000000","range":"2390902-2390902"}}"#;
-    let out = decode::decode_frame(decode::Venue::Gateio, frame).unwrap();
+    let out = decode::decode_frame(decode::Venue::from_name("gateio").unwrap(), frame).unwrap();
     assert_eq!(out[0]["exch_ts_ns"], 1_606_292_218_213_457_800u64);
     let inst = vec![Instrument::new(InstrumentId(1), VenueId::GATEIO, Symbol::new("GT_USDT").unwrap(), -10, -10)];
     let mk = |k| HeapRing::create(k, 64).unwrap();
@@ -93,7 +99,7 @@ fn gate_trade_times_keep_their_fraction_of_a_millisecond() {
     let (b, _c) = mk(Kind::BOOK_DELTA);
     let (d, _e) = mk(Kind::BOOK_SNAPSHOT);
     let (bars, _g) = mk(Kind::BAR);
-    let mut f = Feed::new(Venue::Gate, inst, Rings { quotes: q, trades: t, book: b, depth: d, bars });
+    let mut f = Feed::new(Venue::GATEIO, inst, Rings { quotes: q, trades: t, book: b, depth: d, bars });
     f.on_frame(frame, Nanos(1)).unwrap();
     let mut r = tr.reader_at(Start::Oldest);
     let ts = loop {
@@ -108,9 +114,12 @@ fn gate_trade_times_keep_their_fraction_of_a_millisecond() {
 #[test]
 fn mdbus_decode_reads_geminis_first_book_message_as_the_whole_book() {
     let first = br#"{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","9122.04","0.00121425"],["sell","9122.07","0.98942292"]],"trades":[{"type":"trade","symbol":"BTCUSD","event_id":169841458,"timestamp":1560976400428,"price":"9122.04","quantity":"0.0073173","side":"sell"}]}"#;
-    let out = decode::decode_frame(decode::Venue::Gemini, first).unwrap();
+    let out = decode::decode_frame(decode::Venue::from_name("gemini").unwrap(), first).unwrap();
     assert_eq!(out[0]["kind"], "book_snapshot", "{}", out[0]);
     assert_eq!(out[1]["kind"], "trade");
     let later = br#"{"type":"l2_updates","symbol":"BTCUSD","changes":[["sell","9122.07","0"]]}"#;
-    assert_eq!(decode::decode_frame(decode::Venue::Gemini, later).unwrap()[0]["kind"], "book_delta");
+    assert_eq!(
+        decode::decode_frame(decode::Venue::from_name("gemini").unwrap(), later).unwrap()[0]["kind"],
+        "book_delta"
+    );
 }

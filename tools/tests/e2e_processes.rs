@@ -14,7 +14,7 @@ use std::{
 };
 
 use mdbus_bus::RingDir;
-use mdbus_feeder::{Levels, Message, Side, binance};
+use mdbus_feeder::{Levels, Message, Side, venues::binance};
 use mdbus_schemas::{Kind, MarkerCode, Trade, flags};
 
 const MDBUS: &str = env!("CARGO_BIN_EXE_mdbus");

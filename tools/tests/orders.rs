@@ -255,9 +255,9 @@ mod private_stream {
     use std::time::{Duration, Instant};
 
     use mdbus_bus::{ReadError, RingDir, RingOptions, Start};
-    use mdbus_feeder::{
-        account::{AccountStream, AccountStreamConfig},
-        venues::binance::account::AccountDecoder,
+    use mdbus_feeder::venues::binance::{
+        account::AccountDecoder,
+        stream::{AccountStream, AccountStreamConfig},
     };
     use mdbus_schemas::{Kind, OrderStatus, RecordView, VenueId};
     use mdbus_sdk::{
@@ -544,8 +544,8 @@ mod okx_private_stream {
 
     use mdbus_bus::{ReadError, RingDir, RingOptions, Start};
     use mdbus_feeder::{
-        account::{AccountStreamError, OkxAccountStream},
-        venues::okx::account::OkxAccountDecoder,
+        account::AccountStreamError,
+        venues::okx::{account::OkxAccountDecoder, stream::OkxAccountStream},
     };
     use mdbus_schemas::{Kind, OrderStatus, RecordView};
     use mdbus_sdk::{

@@ -1,5 +1,10 @@
-//! One module per venue: wire formats and decoders (`market`, `account`) and session rules
-//! (`session`: topics, subscribe requests, limits, keepalives).
+//! One folder per venue: its websocket session (`session`: topics, subscribe requests, limits,
+//! keepalives), its frame decoders (`market`, `account`), its private stream (`stream`) and its
+//! [`Protocol`](crate::protocol::Protocol) implementation (`protocol`), which is all the
+//! feeder's shared machinery knows of it.
+//!
+//! This module is where venues are registered: [`ALL`] lists them, and the [`Venue`]
+//! constants name them for code that wants one in particular.
 
 pub mod binance;
 pub mod bybit;
@@ -7,3 +12,36 @@ pub mod gate;
 pub mod gemini;
 pub mod htx;
 pub mod okx;
+
+use crate::venue::Venue;
+
+impl Venue {
+    /// Binance spot.
+    pub const BINANCE_SPOT: Venue = Venue::new(&binance::protocol::SPOT);
+    /// Binance USD-M futures.
+    pub const BINANCE_USDM: Venue = Venue::new(&binance::protocol::USDM);
+    /// OKX v5 public.
+    pub const OKX: Venue = Venue::new(&okx::protocol::Okx);
+    /// Bybit v5 spot.
+    pub const BYBIT_SPOT: Venue = Venue::new(&bybit::protocol::Bybit { linear: false });
+    /// Bybit v5 linear (USDT perpetuals).
+    pub const BYBIT_LINEAR: Venue = Venue::new(&bybit::protocol::Bybit { linear: true });
+    /// HTX spot (gzip frames).
+    pub const HTX: Venue = Venue::new(&htx::protocol::Htx);
+    /// Gate.io v4 spot.
+    pub const GATEIO: Venue = Venue::new(&gate::protocol::Gate);
+    /// Gemini v2 market data.
+    pub const GEMINI: Venue = Venue::new(&gemini::protocol::Gemini);
+}
+
+/// Every venue, in a fixed order.
+pub const ALL: [Venue; 8] = [
+    Venue::BINANCE_SPOT,
+    Venue::BINANCE_USDM,
+    Venue::OKX,
+    Venue::BYBIT_SPOT,
+    Venue::BYBIT_LINEAR,
+    Venue::HTX,
+    Venue::GATEIO,
+    Venue::GEMINI,
+];

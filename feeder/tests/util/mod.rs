@@ -2,7 +2,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 use mdbus_bus::{HeapRing, Reader, Start};
-use mdbus_feeder::{Feed, Rings, Venue, binance::Market};
+use mdbus_feeder::{Feed, Rings, Venue, venues::binance::Market};
 use mdbus_schemas::{Instrument, InstrumentId, Kind, Symbol, VenueId};
 
 pub struct Readers {

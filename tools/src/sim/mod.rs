@@ -789,7 +789,6 @@ fn generate(shared: &Shared, mut rng: Rng) {
         }
         total += 1;
         tick += 1;
-        shared.ticks.store(total, Ordering::SeqCst);
         let due = start + shared.cfg.tick * u32::try_from(tick).unwrap_or(u32::MAX);
         match due.checked_duration_since(Instant::now()) {
             Some(wait) => std::thread::sleep(wait),
@@ -852,6 +851,8 @@ fn generate(shared: &Shared, mut rng: Rng) {
             m.base += 1;
         }
         drop(m);
+        // Counted once its events are in the log: a market that says it is quiet has them all.
+        shared.ticks.store(total, Ordering::SeqCst);
         shared.ticked.notify_all();
     }
 }

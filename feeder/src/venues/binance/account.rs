@@ -22,61 +22,7 @@ use mdbus_schemas::{
 };
 use serde_json::Value;
 
-/// One decoded account event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum AccountEvent {
-    /// An order's new state.
-    Order(Order),
-    /// An execution.
-    Fill(Fill),
-    /// An asset's balance.
-    Balance(Balance),
-    /// A position.
-    Position(Position),
-    /// The venue says the listen key expired: create a new one and reconnect.
-    ListenKeyExpired,
-}
-
-/// Why an account event could not be decoded.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum AccountDecodeError {
-    /// Not JSON, or not an object.
-    #[error("not a JSON object: {0}")]
-    Json(String),
-    /// A field is missing or has the wrong type.
-    #[error("{event}: field {field:?} missing or malformed")]
-    Field {
-        /// The event type.
-        event: String,
-        /// The field.
-        field: &'static str,
-    },
-    /// A value does not fit the instrument's exponent exactly.
-    #[error("{event}: {field:?} value {value} does not fit exponent {exp}")]
-    Precision {
-        /// The event type.
-        event: String,
-        /// The field.
-        field: &'static str,
-        /// The value.
-        value: String,
-        /// The exponent.
-        exp: i8,
-    },
-}
-
-/// Exponents and id of one instrument.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InstrumentScale {
-    /// Instrument id written into record headers.
-    pub id: InstrumentId,
-    /// Price exponent.
-    pub price_exp: i8,
-    /// Quantity exponent.
-    pub qty_exp: i8,
-}
+pub use crate::account::{AccountDecodeError, AccountEvent, InstrumentScale};
 
 /// Decodes one account's events.
 #[derive(Debug, Clone)]

@@ -6,6 +6,8 @@
 
 pub mod account;
 mod fast;
+pub mod protocol;
+pub mod stream;
 mod wire;
 
 use crate::decode::{DecodeError, Levels, Message};
@@ -39,7 +41,7 @@ pub enum Market {
 /// # Examples
 ///
 /// ```
-/// use mdbus_feeder::{Levels, Message, binance};
+/// use mdbus_feeder::{Levels, Message, venues::binance};
 /// let frame = br#"{"u":400900217,"s":"BNBUSDT","b":"25.35190000","B":"31.21000000","a":"25.36520000","A":"40.66000000"}"#;
 /// let mut levels = Levels::default();
 /// match binance::decode(frame, &mut levels)? {

@@ -1,4 +1,5 @@
 //! Gate.io v4 spot websocket.
 
 pub mod market;
+pub mod protocol;
 pub mod session;

@@ -1,4 +1,5 @@
 //! Gemini v2 market data.
 
 pub mod market;
+pub mod protocol;
 pub mod session;

@@ -19,7 +19,7 @@ use mdbus_schemas::{
 };
 use serde_json::Value;
 
-pub use crate::venues::binance::account::{AccountDecodeError, AccountEvent, InstrumentScale};
+pub use crate::account::{AccountDecodeError, AccountEvent, InstrumentScale};
 
 /// What a frame was, besides data.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,4 +2,6 @@
 
 pub mod account;
 pub mod market;
+pub mod protocol;
 pub mod session;
+pub mod stream;

@@ -61,7 +61,7 @@ impl Gunzip {
     ///
     /// ```
     /// use std::io::Write;
-    /// use mdbus_feeder::venues::htx::gunzip::Gunzip;
+    /// use mdbus_feeder::gunzip::Gunzip;
     ///
     /// let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     /// enc.write_all(br#"{"ping":1492420473027}"#)?;
