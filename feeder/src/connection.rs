@@ -2,7 +2,7 @@
 //! with the venue's subscribe requests and acks, its keepalive (client pings, answers to server
 //! pings), a silence watchdog, proactive rotation and reconnects with exponential backoff and
 //! jitter. Frames are decoded here ([`SessionDecoder`]); control messages stay here and market
-//! data goes to the owner as decoded messages.
+//! data goes straight into the [`Feed`]: connection ► venue decoder ► feed ► ring writer.
 
 use std::{
     io::{self, Read, Write},
@@ -19,9 +19,12 @@ use tungstenite::{
     protocol::{CloseFrame, WebSocketConfig, frame::coding::CloseCode},
 };
 
+use mdbus_schemas::Nanos;
+
 use crate::{
     decode::{Levels, Message as Decoded},
-    venue::{FrameError, Reply, SessionDecoder, Venue},
+    feed::Feed,
+    venue::{Reply, SessionDecoder, Venue},
 };
 use mdbus_sdk::url::Endpoint;
 
@@ -117,15 +120,10 @@ impl ConnSettings {
     }
 }
 
-/// What a connection reports to its owner.
-// Events are handed to a callback by value and never stored: boxing the message would
-// allocate on the frame path.
-#[allow(clippy::large_enum_variant)]
+/// What a connection reports to its owner besides market data (which goes straight to the
+/// feed): the connection's life and the frames as received.
 #[derive(Debug)]
 pub enum Event<'a> {
-    /// A decoded market-data message, the levels it refers to, and when its frame was
-    /// received (ns since the epoch).
-    Message(Decoded<'a>, &'a Levels, u64),
     /// A frame as received, before decoding (only with [`Connection::set_capture`]).
     Frame {
         /// The frame's bytes.
@@ -135,8 +133,6 @@ pub enum Event<'a> {
         /// Receive time, ns since the epoch.
         recv_ns: u64,
     },
-    /// A frame that could not be decoded; it is dropped and the connection goes on.
-    Undecodable(&'a FrameError),
     /// The subscription was acknowledged: data will flow.
     Connected,
     /// The connection ended; it reconnects by itself after a backoff.
@@ -195,6 +191,9 @@ pub struct Connection {
     /// Subscribe requests waiting for their turn (the venue limits messages per second).
     queue: std::collections::VecDeque<Vec<String>>,
     next_send: Instant,
+    /// The last drive stopped at its burst limit with frames maybe left to read: drive again
+    /// without waiting for readiness (mio reports readiness once per new arrival).
+    more: bool,
 }
 
 /// Frames read from one connection per [`Connection::drive`] call at most.
@@ -247,6 +246,7 @@ impl Connection {
             pending: Vec::new(),
             queue: std::collections::VecDeque::new(),
             next_send: now,
+            more: false,
         }
     }
 
@@ -330,6 +330,17 @@ impl Connection {
         self.venue
     }
 
+    /// The connection's mio token.
+    pub fn token(&self) -> Token {
+        self.token
+    }
+
+    /// Whether the connection must be driven again before its socket is ready: its last drive
+    /// stopped at the burst limit.
+    pub fn has_more(&self) -> bool {
+        self.more
+    }
+
     /// Returns the counters.
     pub fn stats(&self) -> ConnStats {
         self.stats
@@ -356,7 +367,8 @@ impl Connection {
         self.jitter(d)
     }
 
-    fn fail(&mut self, now: Instant, why: &str, on: &mut dyn FnMut(Event<'_>)) {
+    fn fail(&mut self, now: Instant, why: &str, feed: &mut Feed, on: &mut dyn FnMut(Event<'_>, &mut Feed)) {
+        self.more = false;
         let was_open = matches!(self.state, State::Open { .. });
         if let State::Open { ws, .. } = &mut self.state {
             let _ = ws.close(Some(CloseFrame { code: CloseCode::Away, reason: "".into() }));
@@ -367,7 +379,7 @@ impl Connection {
         if was_open {
             self.stats.disconnects += 1;
         }
-        on(Event::Disconnected(why));
+        on(Event::Disconnected(why), feed);
     }
 
     fn resolve(&self) -> io::Result<SocketAddr> {
@@ -380,7 +392,13 @@ impl Connection {
     /// Drives the connection: connects, handshakes, subscribes, reads every available frame,
     /// checks the watchdog and rotation, reconnects after failures. Call it on readiness events
     /// and regularly (timers).
-    pub fn drive(&mut self, registry: &Registry, now: Instant, on: &mut dyn FnMut(Event<'_>)) {
+    pub fn drive(
+        &mut self,
+        registry: &Registry,
+        now: Instant,
+        feed: &mut Feed,
+        on: &mut dyn FnMut(Event<'_>, &mut Feed),
+    ) {
         match &mut self.state {
             State::Idle { retry_at } => {
                 if now < *retry_at {
@@ -392,14 +410,14 @@ impl Connection {
                             registry.register(&mut sock, self.token, Interest::READABLE | Interest::WRITABLE)
                         {
                             let why = format!("register: {e}");
-                            self.fail(now, &why, on);
+                            self.fail(now, &why, feed, on);
                             return;
                         }
                         self.state = State::Connecting { sock: Some(sock), since: now };
                     }
                     Err(e) => {
                         let why = format!("connect: {e}");
-                        self.fail(now, &why, on);
+                        self.fail(now, &why, feed, on);
                     }
                 }
             }
@@ -408,20 +426,20 @@ impl Connection {
                 let Some(s) = sock.as_ref() else { return };
                 if let Ok(Some(e)) | Err(e) = s.take_error() {
                     let why = format!("connect: {e}");
-                    self.fail(now, &why, on);
+                    self.fail(now, &why, feed, on);
                     return;
                 }
                 match s.peer_addr() {
                     Ok(_) => {}
                     Err(e) if e.kind() == io::ErrorKind::NotConnected => {
                         if now.duration_since(since) > self.settings.connect_timeout {
-                            self.fail(now, "connect timed out", on);
+                            self.fail(now, "connect timed out", feed, on);
                         }
                         return;
                     }
                     Err(e) => {
                         let why = format!("connect: {e}");
-                        self.fail(now, &why, on);
+                        self.fail(now, &why, feed, on);
                         return;
                     }
                 }
@@ -432,7 +450,7 @@ impl Connection {
                         Ok(n) => n,
                         Err(e) => {
                             let why = format!("server name: {e}");
-                            self.fail(now, &why, on);
+                            self.fail(now, &why, feed, on);
                             return;
                         }
                     };
@@ -440,7 +458,7 @@ impl Connection {
                         Ok(c) => Stream::Tls(Box::new(StreamOwned::new(c, s))),
                         Err(e) => {
                             let why = format!("tls: {e}");
-                            self.fail(now, &why, on);
+                            self.fail(now, &why, feed, on);
                             return;
                         }
                     }
@@ -454,7 +472,7 @@ impl Connection {
                     Err(HandshakeError::Interrupted(mid)) => self.state = State::Handshaking { mid: Some(mid), since },
                     Err(HandshakeError::Failure(e)) => {
                         let why = format!("handshake: {e}");
-                        self.fail(now, &why, on);
+                        self.fail(now, &why, feed, on);
                     }
                 }
             }
@@ -465,18 +483,18 @@ impl Connection {
                     Ok((ws, _)) => self.opened(Box::new(ws), now),
                     Err(HandshakeError::Interrupted(m)) => {
                         if now.duration_since(since) > self.settings.connect_timeout {
-                            self.fail(now, "handshake timed out", on);
+                            self.fail(now, "handshake timed out", feed, on);
                         } else {
                             self.state = State::Handshaking { mid: Some(m), since };
                         }
                     }
                     Err(HandshakeError::Failure(e)) => {
                         let why = format!("handshake: {e}");
-                        self.fail(now, &why, on);
+                        self.fail(now, &why, feed, on);
                     }
                 }
             }
-            State::Open { .. } => self.read(now, on),
+            State::Open { .. } => self.read(now, feed, on),
         }
     }
 
@@ -493,20 +511,33 @@ impl Connection {
         self.state = State::Open { ws, since: now, subscribed: false };
     }
 
-    fn read(&mut self, now: Instant, on: &mut dyn FnMut(Event<'_>)) {
+    fn read(&mut self, now: Instant, feed: &mut Feed, on: &mut dyn FnMut(Event<'_>, &mut Feed)) {
         let all_sent = self.send_next_subscribe(now);
         self.keepalive(now);
         let venue = self.venue;
-        let Connection { state, decoder, levels, pending, queue, stats, attempt, last_data, settings, capture, .. } =
-            self;
+        let Connection {
+            state,
+            decoder,
+            levels,
+            pending,
+            queue,
+            stats,
+            attempt,
+            last_data,
+            settings,
+            capture,
+            more,
+            ..
+        } = self;
+        *more = true;
         let State::Open { ws, since, subscribed } = state else { return };
         if all_sent && !*subscribed {
             *subscribed = true;
             *attempt = 0;
-            on(Event::Connected);
+            on(Event::Connected, feed);
         }
         if now.duration_since(*since) > settings.lifetime {
-            self.fail(now, "rotating before the venue's connection lifetime", on);
+            self.fail(now, "rotating before the venue's connection lifetime", feed, on);
             return;
         }
         let mut failure: Option<String> = None;
@@ -524,7 +555,10 @@ impl Connection {
                     // Keep reading until tungstenite reports the end; it answers the close.
                     continue;
                 }
-                Err(e) if would_block(&e) => break,
+                Err(e) if would_block(&e) => {
+                    *more = false;
+                    break;
+                }
                 Err(tungstenite::Error::ConnectionClosed) => {
                     failure = Some("closed by the venue".into());
                     break;
@@ -538,7 +572,7 @@ impl Connection {
             stats.frames += 1;
             let recv_ns = mdbus_bus::now_ns();
             if *capture {
-                on(Event::Frame { bytes: &frame, binary, recv_ns });
+                on(Event::Frame { bytes: &frame, binary, recv_ns }, feed);
             }
             let mut acked = false;
             let mut refusal: Option<(i64, String, u64)> = None;
@@ -551,7 +585,7 @@ impl Connection {
                 Decoded::Error { code, msg, id } => {
                     refusal = Some((code, msg.to_owned(), id.trim_matches('"').parse().unwrap_or(0)));
                 }
-                m => on(Event::Message(m, l, recv_ns)),
+                m => feed.on_decoded(m, l, Nanos(recv_ns)),
             });
             match decoded {
                 Ok(Reply::Pong(ts)) => {
@@ -560,12 +594,12 @@ impl Connection {
                     }
                 }
                 Ok(_) => {}
-                Err(e) => on(Event::Undecodable(&e)),
+                Err(e) => feed.on_undecodable_frame(&e),
             }
             if acked && !*subscribed {
                 *subscribed = true;
                 *attempt = 0;
-                on(Event::Connected);
+                on(Event::Connected, feed);
             }
             if let Some((code, msg, id)) = refusal {
                 match pending.iter().position(|(p, _)| *p == id) {
@@ -576,12 +610,15 @@ impl Connection {
                             queue.extend(streams.into_iter().map(|s| vec![s]));
                         } else {
                             stats.refused += 1;
-                            on(Event::Refused { stream: streams.first().map_or("", String::as_str), code, msg: &msg });
+                            on(
+                                Event::Refused { stream: streams.first().map_or("", String::as_str), code, msg: &msg },
+                                feed,
+                            );
                         }
                     }
                     None => {
                         stats.refused += 1;
-                        on(Event::Refused { stream: "", code, msg: &msg });
+                        on(Event::Refused { stream: "", code, msg: &msg }, feed);
                     }
                 }
             }
@@ -594,9 +631,9 @@ impl Connection {
             failure = Some(format!("write: {e}"));
         }
         if let Some(why) = failure {
-            self.fail(now, &why, on);
+            self.fail(now, &why, feed, on);
         } else if now.duration_since(self.last_data) > self.settings.silence {
-            self.fail(now, "silent for longer than the watchdog allows", on);
+            self.fail(now, "silent for longer than the watchdog allows", feed, on);
         }
     }
 }

@@ -245,9 +245,6 @@ struct FeedRuntime {
     /// Per connection: whether its attempts have been failing since it was last up (one
     /// `connect_failed` marker per such run).
     failing: Vec<bool>,
-    /// Frames that failed since the failures were last handed over, and the first one's error
-    /// (written once per hand-over at most: a stream of bad frames allocates nothing more).
-    frame_errors: (u64, Option<String>),
 }
 
 /// The instruments (by position) whose book topic (from `book`) is among `topics`.
@@ -272,7 +269,15 @@ pub struct Worker {
     last_heartbeat: Instant,
     levels: Levels,
     listing: Option<Arc<Listing>>,
+    /// Per mio token: whether the last poll reported it ready (cleared after each step).
+    ready: Vec<bool>,
+    /// When every connection is next driven whatever its readiness (timers: keepalives,
+    /// subscribe pacing, watchdogs, reconnects).
+    next_housekeeping: Instant,
 }
+
+/// How often every connection is driven for its timers, ready or not.
+const HOUSEKEEPING: Duration = Duration::from_millis(1);
 
 impl std::fmt::Debug for Worker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -405,6 +410,8 @@ pub fn build(
                 last_heartbeat: Instant::now(),
                 levels: Levels::default(),
                 listing: None,
+                ready: Vec::new(),
+                next_housekeeping: Instant::now(),
             })
         })
         .collect::<Result<_, EngineError>>()?;
@@ -501,12 +508,14 @@ pub fn build(
             failures: Vec::new(),
             failed_connects: 0,
             failing: vec![false; n],
-            frame_errors: (0, None),
         };
         let w = workers.get_mut(f.worker).ok_or_else(|| EngineError::Config(format!("no worker {}", f.worker)))?;
         w.feeds.push(rt);
     }
     dir.save_instruments(&table)?;
+    for w in &mut workers {
+        w.ready = vec![false; token + 1];
+    }
     let listing = Arc::new(Listing { table: Mutex::new(table), dir: dir.clone() });
     for w in &mut workers {
         w.listing = Some(listing.clone());
@@ -592,16 +601,16 @@ impl Worker {
             for why in rt.failures.drain(..) {
                 failure(&rt.name, &why);
             }
-            if let (n @ 1.., Some(first)) = (rt.frame_errors.0, rt.frame_errors.1.take()) {
+            if let Some((n, first)) = rt.feed.take_error_report() {
                 let s = if n == 1 { "" } else { "s" };
                 failure(&rt.name, &format!("{n} frame{s} failed, the first: {first}"));
             }
-            rt.frame_errors = (0, None);
         }
     }
 
-    /// One iteration: wait for readiness (zero timeout when busy-polling), drive every
-    /// connection, fetch due snapshots, refresh heartbeats.
+    /// One iteration: wait for readiness (zero timeout when busy-polling), drive the
+    /// connections mio reports ready (every connection once a millisecond, for its timers),
+    /// fetch due snapshots, refresh heartbeats.
     pub fn step(&mut self) {
         let timeout = match self.mode {
             PollMode::Busy => Duration::ZERO,
@@ -611,6 +620,16 @@ impl Worker {
             return;
         }
         let now = Instant::now();
+        let housekeeping = now >= self.next_housekeeping;
+        if housekeeping {
+            self.next_housekeeping = now + HOUSEKEEPING;
+        }
+        for ev in &self.events {
+            if let Some(r) = self.ready.get_mut(ev.token().0) {
+                *r = true;
+            }
+        }
+        let ready = &mut self.ready;
         let registry = self.poll.registry();
         for rt in &mut self.feeds {
             let FeedRuntime {
@@ -623,32 +642,21 @@ impl Worker {
                 conn_books,
                 failures,
                 failed_connects,
-                frame_errors,
                 failing,
                 book,
                 ..
             } = rt;
             let book = *book;
             for (i, c) in conns.iter_mut().enumerate() {
-                c.drive(registry, now, &mut |ev| match ev {
-                    Event::Message(m, l, recv_ns) => {
-                        if let Err(e) = feed.on_message(m, l, Nanos(recv_ns)) {
-                            frame_errors.0 += 1;
-                            if frame_errors.1.is_none() {
-                                frame_errors.1 = Some(e.to_string());
-                            }
-                        }
-                    }
+                let token = c.token().0;
+                let is_ready = ready.get_mut(token).is_some_and(std::mem::take);
+                if !(housekeeping || is_ready || c.has_more()) {
+                    continue;
+                }
+                c.drive(registry, now, feed, &mut |ev, feed| match ev {
                     Event::Frame { bytes, binary, recv_ns } => {
                         if let Some(c) = capture {
                             c.send(crate::capture::Entry::Frame { recv_ns, binary, bytes: bytes.to_vec() });
-                        }
-                    }
-                    Event::Undecodable(e) => {
-                        feed.on_undecodable();
-                        frame_errors.0 += 1;
-                        if frame_errors.1.is_none() {
-                            frame_errors.1 = Some(e.to_string());
                         }
                     }
                     Event::Connected => {

@@ -161,6 +161,9 @@ pub struct Feed {
     stats: FeedStats,
     /// The latest book of every instrument, when the feed keeps a book table.
     table: Option<mdbus_bus::BookTableWriter>,
+    /// Frames that failed since the last [`Feed::take_error_report`], and the first one's
+    /// error (written once per report: a stream of bad frames allocates nothing more).
+    error_report: (u64, Option<String>),
 }
 
 impl Feed {
@@ -190,6 +193,7 @@ impl Feed {
             rings,
             stats: FeedStats::default(),
             table: None,
+            error_report: (0, None),
         }
     }
 
@@ -382,6 +386,34 @@ impl Feed {
     pub fn on_undecodable(&mut self) {
         self.stats.frames += 1;
         self.stats.errors += 1;
+    }
+
+    /// Handles one message a connection decoded: as [`Feed::on_message`], with a failure kept
+    /// for the next [`Feed::take_error_report`] instead of returned.
+    #[inline]
+    pub fn on_decoded(&mut self, msg: Message<'_>, levels: &Levels, recv_ts: Nanos) {
+        if let Err(e) = self.on_message(msg, levels, recv_ts) {
+            self.note_error(&e);
+        }
+    }
+
+    /// Counts a frame a connection could not decode, kept for the next report.
+    pub fn on_undecodable_frame(&mut self, e: &FrameError) {
+        self.on_undecodable();
+        self.note_error(e);
+    }
+
+    fn note_error(&mut self, e: &dyn std::fmt::Display) {
+        self.error_report.0 += 1;
+        if self.error_report.1.is_none() {
+            self.error_report.1 = Some(e.to_string());
+        }
+    }
+
+    /// How many frames failed since the last call, and the first one's error.
+    pub fn take_error_report(&mut self) -> Option<(u64, String)> {
+        let (n, first) = std::mem::take(&mut self.error_report);
+        first.map(|f| (n, f))
     }
 
     fn dispatch(&mut self, msg: Message<'_>, levels: &Levels, recv_ts: Nanos) -> Result<(), FeedError> {
