@@ -18,10 +18,9 @@ use mdbus_feeder::{config::FeedConfig, connection::ConnSettings, engine, tls};
 use mdbus_schemas::Trade;
 use serde_json::{Value, json};
 
-use crate::{
-    sim::{SendLog, Sim, SimConfig, SimVenue},
-    stats::{Summary, new_histogram},
-};
+use mdbus_sim::{SendLog, Sim, SimConfig, SimVenue};
+
+use crate::stats::{Summary, new_histogram};
 
 fn config(
     name: &str,

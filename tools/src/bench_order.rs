@@ -14,11 +14,12 @@ use mdbus_sdk::{
 };
 use serde_json::{Value, json};
 
-use crate::{
+use mdbus_sim::{
+    Sim, SimConfig,
     exchange::{ExchangeConfig, default_account},
-    sim::{Sim, SimConfig},
-    stats::{Summary, new_histogram},
 };
+
+use crate::stats::{Summary, new_histogram};
 
 /// Runs `orders` placements warm, then `orders` cold, and returns the percentiles (µs).
 ///

@@ -26,10 +26,9 @@ use mdbus_feeder::{
 use mdbus_schemas::{Kind, Marker, MarkerCode};
 use serde_json::{Value, json};
 
-use crate::{
-    sim::{Sim, SimConfig, SimVenue},
-    stats::{Summary, human_ns, new_histogram},
-};
+use mdbus_sim::{Sim, SimConfig, SimVenue};
+
+use crate::stats::{Summary, human_ns, new_histogram};
 
 /// Errors of the demo.
 #[derive(Debug, thiserror::Error)]
@@ -40,7 +39,7 @@ pub enum DemoError {
     Ring(#[from] mdbus_bus::OpenError),
     /// The simulator could not start.
     #[error(transparent)]
-    Sim(#[from] crate::sim::SimError),
+    Sim(#[from] mdbus_sim::SimError),
     /// The feeder could not be set up.
     #[error("feeder: {0}")]
     Feeder(String),

@@ -22,7 +22,7 @@ use mdbus_sdk::{
     order::{NewOrder, OrderRef, OrderStatus, Placed, Side},
     registry::{Capability, FeedOptions, Registry},
 };
-use mdbus_tools::sim::{Sim, SimConfig};
+use mdbus_sim::{Sim, SimConfig};
 
 struct Unpark(Thread);
 

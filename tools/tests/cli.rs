@@ -583,7 +583,7 @@ fn bench_all_writes_every_table_with_the_machine_and_commands() {
 
 #[test]
 fn rest_asks_every_venue_through_the_feed_protocol() {
-    use mdbus_tools::sim::{Sim, SimConfig, SimVenue};
+    use mdbus_sim::{Sim, SimConfig, SimVenue};
     for (venue, key, symbol) in [
         (SimVenue::Okx, "OKX___SPOT", "BTC-USDT"),
         (SimVenue::Htx, "HTX___SPOT", "btcusdt"),

@@ -19,7 +19,7 @@ use mdbus_feeder::{
     tls,
 };
 use mdbus_schemas::{Kind, Marker, MarkerCode, Quote, Trade, flags};
-use mdbus_tools::sim::{Faults, Sim, SimConfig};
+use mdbus_sim::{Faults, Sim, SimConfig};
 
 struct Dir(PathBuf);
 

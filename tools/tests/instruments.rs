@@ -22,10 +22,8 @@ use mdbus_feeder::{
 };
 use mdbus_schemas::{InstrumentId, Kind, MarkerCode, RecordView, Trade};
 use mdbus_sdk::subscriber::{Event, Subscriber};
-use mdbus_tools::{
-    replay::{Speed, replay, verify},
-    sim::{Sim, SimConfig, SimVenue},
-};
+use mdbus_sim::{Sim, SimConfig, SimVenue};
+use mdbus_tools::replay::{Speed, replay, verify};
 
 fn settings() -> ConnSettings {
     ConnSettings::default()

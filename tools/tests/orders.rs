@@ -18,10 +18,7 @@ use mdbus_sdk::{
     rate_limit::{Limiter, Rule},
     tls,
 };
-use mdbus_tools::{
-    exchange::ExchangeConfig,
-    sim::{Sim, SimConfig},
-};
+use mdbus_sim::{Sim, SimConfig, exchange::ExchangeConfig};
 
 fn sim(exchange: ExchangeConfig, use_tls: bool) -> Sim {
     Sim::start(SimConfig { exchange, tls: use_tls, tick: Duration::from_millis(5), ..SimConfig::default() }).unwrap()
@@ -277,7 +274,7 @@ mod private_stream {
     #[test]
     fn order_events_arrive_in_the_account_ring() {
         for (market, venue) in [(Market::Spot, VenueId::BINANCE_SPOT), (Market::UsdM, VenueId::BINANCE_USDM)] {
-            let s = sim(mdbus_tools::exchange::ExchangeConfig::default(), false);
+            let s = sim(mdbus_sim::exchange::ExchangeConfig::default(), false);
             let dir = ring_dir(market.key());
             let writer = dir.writer("main.account", Kind::ORDER, &RingOptions::default().capacity(1024)).unwrap();
             let mut reader = dir.reader("main.account", Start::Oldest).unwrap();
@@ -343,7 +340,7 @@ mod private_stream {
 
     #[test]
     fn listen_key_keep_alive_follows_the_schedule_on_a_fake_clock() {
-        let s = sim(mdbus_tools::exchange::ExchangeConfig::default(), false);
+        let s = sim(mdbus_sim::exchange::ExchangeConfig::default(), false);
         let dir = ring_dir("keepalive");
         let writer = dir.writer("ka.account", Kind::ORDER, &RingOptions::default().capacity(64)).unwrap();
         let cfg = AccountStreamConfig::new(&format!("ws://127.0.0.1:{}/ws", s.addr().port()));
@@ -382,7 +379,7 @@ mod other_venues {
         order::{NewOrder, OrderClient, OrderRef, OrderStatus, Placed, Side, bybit, okx},
         tls,
     };
-    use mdbus_tools::{exchange::ExchangeConfig, sim::Sim};
+    use mdbus_sim::{Sim, exchange::ExchangeConfig};
 
     use super::sim;
 
@@ -554,7 +551,7 @@ mod okx_private_stream {
         order::{NewOrder, OrderClient, OrderRef, Placed, Side, okx},
         tls,
     };
-    use mdbus_tools::exchange::ExchangeConfig;
+    use mdbus_sim::exchange::ExchangeConfig;
 
     use super::sim;
 
@@ -651,7 +648,7 @@ mod signer_verifiers {
         signing::{GateSigner, GeminiSigner, HtxSigner, percent_encode},
         tls,
     };
-    use mdbus_tools::exchange::ExchangeConfig;
+    use mdbus_sim::exchange::ExchangeConfig;
     use serde_json::Value;
 
     use super::sim;
@@ -659,7 +656,7 @@ mod signer_verifiers {
     const KEY: &str = "mdbus-sim-key";
     const SECRET: &str = "mdbus-sim-secret";
 
-    fn http(s: &mdbus_tools::sim::Sim) -> HttpClient {
+    fn http(s: &mdbus_sim::Sim) -> HttpClient {
         HttpClient::new(
             &format!("http://127.0.0.1:{}", s.addr().port()),
             tls::client_config(&[] as &[&str], &[]).unwrap(),
@@ -761,7 +758,7 @@ mod configured_accounts {
         order::{NewOrder, OrderClient, Side, binance::Market},
         tls,
     };
-    use mdbus_tools::exchange::ExchangeConfig;
+    use mdbus_sim::exchange::ExchangeConfig;
 
     use super::{client, sim};
 
@@ -862,7 +859,7 @@ mod htx_gate_gemini {
         order::{NewOrder, OrderClient, OrderRef, OrderStatus, Placed, Side, gate, gemini, htx},
         tls,
     };
-    use mdbus_tools::{exchange::ExchangeConfig, sim::Sim};
+    use mdbus_sim::{Sim, exchange::ExchangeConfig};
 
     use super::sim;
 

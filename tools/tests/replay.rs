@@ -21,10 +21,8 @@ use mdbus_feeder::{
     connection::ConnSettings,
     engine, tls,
 };
-use mdbus_tools::{
-    replay::{Speed, replay, verify},
-    sim::{Faults, Sim, SimConfig, SimVenue},
-};
+use mdbus_sim::{Faults, Sim, SimConfig, SimVenue};
+use mdbus_tools::replay::{Speed, replay, verify};
 
 const MDBUS: &str = env!("CARGO_BIN_EXE_mdbus");
 

@@ -13,7 +13,7 @@ use mdbus_sdk::{
     feeds::{binance, bybit, okx, register_all},
     registry::{Capabilities, Capability, FeedOptions, Registry, VenueFeed},
 };
-use mdbus_tools::sim::{Sim, SimConfig, SimVenue};
+use mdbus_sim::{Sim, SimConfig, SimVenue};
 
 /// A quiet simulated market (its generator stopped) for `usdm` or spot.
 fn quiet_sim(usdm: bool) -> Sim {

@@ -22,7 +22,7 @@ use mdbus_feeder::{
     tls,
 };
 use mdbus_schemas::{Kind, MarkerCode, Trade};
-use mdbus_tools::sim::{Faults, Sim, SimConfig, SimVenue};
+use mdbus_sim::{Faults, Sim, SimConfig, SimVenue};
 
 use common::Book;
 

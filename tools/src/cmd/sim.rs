@@ -143,10 +143,10 @@ impl Args {
             lose_order_every,
         } = self;
         {
-            let Some(venue) = mdbus_tools::sim::SimVenue::parse(&venue) else {
+            let Some(venue) = mdbus_sim::SimVenue::parse(&venue) else {
                 bail!("unknown venue {venue:?}: the simulator speaks binance, okx, bybit, htx, gateio, gemini");
             };
-            let faults = mdbus_tools::sim::Faults {
+            let faults = mdbus_sim::Faults {
                 drop_every,
                 gap_every,
                 dup_every,
@@ -161,7 +161,7 @@ impl Args {
                 heartbeat_every: heartbeat_ms.map(Duration::from_millis),
                 idle_cut: idle_cut_ms.map(Duration::from_millis),
             };
-            let cfg = mdbus_tools::sim::SimConfig {
+            let cfg = mdbus_sim::SimConfig {
                 addr: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
                 tls,
                 venue,
@@ -176,15 +176,15 @@ impl Args {
                 send_log: None,
                 max_ticks,
                 record,
-                exchange: mdbus_tools::exchange::ExchangeConfig {
+                exchange: mdbus_sim::exchange::ExchangeConfig {
                     accounts: match (api_key, api_secret_env) {
-                        (Some(api_key), Some(var)) => vec![mdbus_tools::exchange::SimAccount {
+                        (Some(api_key), Some(var)) => vec![mdbus_sim::exchange::SimAccount {
                             api_key,
                             secret: std::env::var(&var)
                                 .with_context(|| format!("environment variable {var} is not set"))?,
-                            passphrase: mdbus_tools::exchange::default_account().passphrase,
+                            passphrase: mdbus_sim::exchange::default_account().passphrase,
                         }],
-                        _ => vec![mdbus_tools::exchange::default_account()],
+                        _ => vec![mdbus_sim::exchange::default_account()],
                     },
                     order_limit,
                     order_window: Duration::from_millis(order_window_ms.max(1)),
@@ -194,12 +194,12 @@ impl Args {
                     lose_request_every: lose_order_every,
                 },
             };
-            let sim = mdbus_tools::sim::Sim::start(cfg).context("starting the simulator")?;
+            let sim = mdbus_sim::Sim::start(cfg).context("starting the simulator")?;
             if let (Some(path), Some(pem)) = (&cert_out, sim.cert_pem()) {
                 std::fs::write(path, pem).with_context(|| format!("writing {}", path.display()))?;
             }
             let (ws, http) = if tls { ("wss", "https") } else { ("ws", "http") };
-            if venue == mdbus_tools::sim::SimVenue::Binance {
+            if venue == mdbus_sim::SimVenue::Binance {
                 println!(
                     "simulator listening: {ws}://{0}/stream  {ws}://{0}/ws/<stream>  {http}://{0}/api/v3/depth  {http}://{0}/api/v3/order",
                     sim.addr()

@@ -88,7 +88,7 @@ pub fn rebuild_books(records: &[Vec<u8>]) -> (Vec<MarkerCode>, BTreeMap<u32, Boo
 /// Steps `w` until what it will ever publish about a bounded simulated market is in its rings:
 /// the market is quiet, every book of every feed is in sync, and nothing has been published
 /// for 300 ms. Returns `false` if that did not happen within `limit` (a book stuck out of sync).
-pub fn settle(w: &mut mdbus_feeder::engine::Worker, sim: &mdbus_tools::sim::Sim, limit: Duration) -> bool {
+pub fn settle(w: &mut mdbus_feeder::engine::Worker, sim: &mdbus_sim::Sim, limit: Duration) -> bool {
     let until = std::time::Instant::now() + limit;
     let frames = |w: &mdbus_feeder::engine::Worker| w.status().iter().map(|(_, s)| s.feed.records).sum::<u64>();
     let in_sync = |w: &mdbus_feeder::engine::Worker| w.status().iter().all(|(_, s)| s.books_live == s.books);

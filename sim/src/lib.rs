@@ -1,4 +1,4 @@
-//! `mdbus sim`: a venue simulator on loopback. It speaks one venue's websocket protocol
+//! The mdbus venue simulator (`mdbus sim`) on loopback. It speaks one venue's websocket protocol
 //! ([`SimVenue`]: Binance, OKX, Bybit, HTX, Gate.io or Gemini; each dialect in its own module)
 //! with that venue's subscribe requests, acks, keepalives and in-stream snapshots, serves the
 //! REST depth snapshots (Binance `/api/v3/depth`, `/fapi/v1/depth`; Gate.io
@@ -9,9 +9,13 @@
 //! plus each venue's own (OKX sequence resets and keepalive updates, Bybit snapshot re-sends and
 //! restarts, HTX pings the client must answer, idle cuts of silent clients).
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 mod binance;
 mod bybit;
 mod dialect;
+pub mod exchange;
 mod gate;
 mod gemini;
 mod htx;
