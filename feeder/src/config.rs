@@ -33,8 +33,9 @@
 //!     number: 0                     # account number written into the records
 //! ```
 
-use std::{collections::HashSet, fmt, path::PathBuf};
+use std::{collections::HashSet, path::PathBuf};
 
+pub use mdbus_sdk::config::{ConfigError, FieldError};
 use serde::Deserialize;
 
 use crate::venue::{SnapshotSource, Venue};
@@ -311,44 +312,6 @@ fn type_errors(value: yaml_serde::Value) -> Vec<FieldError> {
         }
     }
     out
-}
-
-/// One invalid field.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    /// Path of the field, e.g. `feeds[0].symbols[2].price_exp`.
-    pub path: String,
-    /// What is wrong with it.
-    pub message: String,
-}
-
-/// Why a configuration was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// The YAML does not match the schema (syntax, unknown key, wrong type).
-    #[error("config: {path}: {message}")]
-    Parse {
-        /// Path of the offending field (`.` for the document).
-        path: String,
-        /// The parser's message, with line and column.
-        message: String,
-    },
-    /// Fields are individually well-formed but invalid; all of them are listed.
-    #[error("config: {}", Invalid(.0))]
-    Invalid(Vec<FieldError>),
-}
-
-struct Invalid<'a>(&'a [FieldError]);
-
-impl fmt::Display for Invalid<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} invalid field{}", self.0.len(), if self.0.len() == 1 { "" } else { "s" })?;
-        for e in self.0 {
-            write!(f, "\n  {}: {}", e.path, e.message)?;
-        }
-        Ok(())
-    }
 }
 
 /// The channels a venue carries, for error messages: the common ones, then each venue's own.
