@@ -18,6 +18,10 @@ use crate::url::Endpoint;
 
 /// Largest response body accepted (venue responses are kilobytes).
 pub const MAX_BODY: usize = 16 << 20;
+/// Largest response head accepted.
+const MAX_HEAD: usize = 64 << 10;
+/// Most headers accepted in a response.
+const MAX_HEADERS: usize = 200;
 
 /// Errors of an HTTP request.
 #[derive(Debug, thiserror::Error)]
@@ -308,39 +312,46 @@ fn lost(e: io::Error) -> HttpError {
 
 /// Reads one response; returns it and whether the connection stays usable.
 fn read_response(r: &mut dyn BufRead, head_only: bool) -> Result<(Response, bool), HttpError> {
-    let mut status_line = String::new();
-    if r.read_line(&mut status_line).map_err(lost)? == 0 {
-        return Err(HttpError::NoResponse(io::ErrorKind::UnexpectedEof.into()));
-    }
-    let status: u16 = status_line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| HttpError::Response(format!("bad status line {:?}", status_line.trim())))?;
-    let (mut length, mut chunked, mut close) = (None, false, false);
-    let mut headers = Vec::new();
+    // The head, line by line up to the blank line, then parsed by httparse (as hyper does).
+    let mut head = Vec::with_capacity(512);
     loop {
-        let mut line = String::new();
-        if r.read_line(&mut line).map_err(lost)? == 0 {
+        let start = head.len();
+        if r.read_until(b'\n', &mut head).map_err(lost)? == 0 {
             return Err(HttpError::NoResponse(io::ErrorKind::UnexpectedEof.into()));
         }
-        let line = line.trim_end();
-        if line.is_empty() {
+        if head.len() > MAX_HEAD {
+            return Err(HttpError::Response(format!("response head larger than {MAX_HEAD} bytes")));
+        }
+        if matches!(&head[start..], b"\r\n" | b"\n") && start > 0 {
             break;
         }
-        if let Some((k, v)) = line.split_once(':') {
-            let (k, v) = (k.trim().to_ascii_lowercase(), v.trim().to_owned());
-            match k.as_str() {
-                "content-length" => length = v.parse::<usize>().ok(),
-                "transfer-encoding" => chunked = v.eq_ignore_ascii_case("chunked"),
-                "connection" => close = v.eq_ignore_ascii_case("close"),
-                _ => {}
-            }
-            headers.push((k, v));
+    }
+    let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut parsed = httparse::Response::new(&mut slots);
+    match parsed.parse(&head) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Ok(httparse::Status::Partial) => return Err(HttpError::Response("incomplete response head".into())),
+        Err(httparse::Error::TooManyHeaders) => return Err(HttpError::Response("too many headers".into())),
+        Err(e) => {
+            let first = head.split(|b| *b == b'\n').next().unwrap_or_default();
+            return Err(HttpError::Response(format!(
+                "bad response head ({e}): {:?}",
+                String::from_utf8_lossy(first).trim()
+            )));
         }
-        if headers.len() > 200 {
-            return Err(HttpError::Response("too many headers".into()));
+    }
+    let status = parsed.code.ok_or_else(|| HttpError::Response("no status code".into()))?;
+    let (mut length, mut chunked, mut close) = (None, false, false);
+    let mut headers = Vec::with_capacity(parsed.headers.len());
+    for h in parsed.headers.iter() {
+        let (k, v) = (h.name.to_ascii_lowercase(), String::from_utf8_lossy(h.value).trim().to_owned());
+        match k.as_str() {
+            "content-length" => length = v.parse::<usize>().ok(),
+            "transfer-encoding" => chunked = v.eq_ignore_ascii_case("chunked"),
+            "connection" => close = v.eq_ignore_ascii_case("close"),
+            _ => {}
         }
+        headers.push((k, v));
     }
     let mut body = Vec::new();
     if head_only || status == 204 || status == 304 {

@@ -906,6 +906,23 @@ fn read_head(s: &mut impl Read) -> io::Result<Vec<u8>> {
     Ok(head)
 }
 
+/// A request head: method, target and headers.
+type Head = (String, String, Vec<(String, String)>);
+
+/// A request head's method, target and headers, parsed by httparse (as hyper does).
+fn parse_head(head: &[u8]) -> io::Result<Head> {
+    let mut slots = [httparse::EMPTY_HEADER; 64];
+    let mut req = httparse::Request::new(&mut slots);
+    match req.parse(head) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Ok(httparse::Status::Partial) => return Err(io::ErrorKind::UnexpectedEof.into()),
+        Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e)),
+    }
+    let headers =
+        req.headers.iter().map(|h| (h.name.to_owned(), String::from_utf8_lossy(h.value).trim().to_owned())).collect();
+    Ok((req.method.unwrap_or("GET").to_owned(), req.path.unwrap_or("/").to_owned(), headers))
+}
+
 fn serve(shared: &Arc<Shared>, conn: TcpStream, tls: Option<Arc<rustls::ServerConfig>>) -> io::Result<()> {
     conn.set_nodelay(true)?;
     match tls {
@@ -924,18 +941,12 @@ fn query<'a>(target: &'a str, key: &str) -> Option<&'a str> {
 fn serve_stream<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, mut s: S) -> io::Result<()> {
     loop {
         let head = read_head(&mut s)?;
-        let text = String::from_utf8_lossy(&head).to_string();
-        let mut words = text.split_whitespace();
-        let method = words.next().unwrap_or("GET").to_owned();
-        let target = words.next().unwrap_or("/").to_owned();
-        if text.to_ascii_lowercase().contains("upgrade: websocket") {
+        let (method, target, headers) = parse_head(&head)?;
+        let upgrade =
+            headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("upgrade") && v.eq_ignore_ascii_case("websocket"));
+        if upgrade {
             return websocket(shared, Replay { head, pos: 0, inner: s }, &target);
         }
-        let headers: Vec<(String, String)> = text
-            .lines()
-            .skip(1)
-            .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned())))
-            .collect();
         let length = headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
