@@ -162,8 +162,10 @@ pub struct ConnStats {
     pub connects: u64,
     /// Connections lost or replaced.
     pub disconnects: u64,
-    /// Text frames received.
+    /// Frames received (text or binary).
     pub frames: u64,
+    /// Bytes of the frames received (their payloads, as the venue sent them).
+    pub bytes: u64,
     /// Subscriptions refused by the venue.
     pub refused: u64,
 }
@@ -307,6 +309,11 @@ impl Connection {
             let _ = ws.send(Message::text(r.as_str()));
         }
         !requests.is_empty()
+    }
+
+    /// Returns whether the websocket is up (subscribed or not yet).
+    pub fn is_open(&self) -> bool {
+        matches!(self.state, State::Open { .. })
     }
 
     /// Returns `true` once every subscribe request was sent and acknowledged: a snapshot
@@ -570,6 +577,7 @@ impl Connection {
             };
             *last_data = now;
             stats.frames += 1;
+            stats.bytes += frame.len() as u64;
             let recv_ns = mdbus_bus::now_ns();
             if *capture {
                 on(Event::Frame { bytes: &frame, binary, recv_ns }, feed);

@@ -110,6 +110,32 @@ pub struct FeedStatus {
     pub failed_connects: u64,
 }
 
+/// One connection's counters and state, for monitoring.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConnReport {
+    /// Its counters.
+    pub stats: ConnStats,
+    /// Whether its websocket is up.
+    pub open: bool,
+    /// Whether its subscriptions are all acknowledged.
+    pub subscribed: bool,
+}
+
+/// One feed's counters, books and connections, for monitoring (`mdbus feed --metrics`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedReport {
+    /// The feed's name (its ring prefix).
+    pub name: String,
+    /// The venue's configuration name.
+    pub venue: &'static str,
+    /// The feed's counters.
+    pub status: FeedStatus,
+    /// Its books' counters, summed.
+    pub books: crate::book::BookStats,
+    /// Each connection, in order.
+    pub conns: Vec<ConnReport>,
+}
+
 /// Fetches REST depth snapshots on a thread of its own, so the worker never waits for HTTP.
 struct Fetcher {
     requests: crossbeam_channel::Sender<(String, String)>,
@@ -269,6 +295,8 @@ pub struct Worker {
     last_heartbeat: Instant,
     levels: Levels,
     listing: Option<Arc<Listing>>,
+    /// Where a report of every feed goes once a second, if anyone listens.
+    reports: Option<crossbeam_channel::Sender<Vec<FeedReport>>>,
     /// Per mio token: whether the last poll reported it ready (cleared after each step).
     ready: Vec<bool>,
     /// When every connection is next driven whatever its readiness (timers: keepalives,
@@ -410,6 +438,7 @@ pub fn build(
                 last_heartbeat: Instant::now(),
                 levels: Levels::default(),
                 listing: None,
+                reports: None,
                 ready: Vec::new(),
                 next_housekeeping: Instant::now(),
             })
@@ -540,6 +569,7 @@ impl Worker {
                     conns.connects += s.connects;
                     conns.disconnects += s.disconnects;
                     conns.frames += s.frames;
+                    conns.bytes += s.bytes;
                     conns.refused += s.refused;
                 }
                 (
@@ -572,6 +602,44 @@ impl Worker {
         self.run_reporting(stop, report, &mut |_, _| {});
     }
 
+    /// Sends a [`FeedReport`] of every feed to `to` once a second from [`Worker::run_reporting`]
+    /// (never blocking: a report the channel has no room for is dropped).
+    pub fn set_reports(&mut self, to: crossbeam_channel::Sender<Vec<FeedReport>>) {
+        self.reports = Some(to);
+    }
+
+    /// A report of every feed: counters, books and connections.
+    pub fn reports(&self) -> Vec<FeedReport> {
+        let status = self.status();
+        self.feeds
+            .iter()
+            .zip(status)
+            .map(|(f, (name, status))| {
+                let mut books = crate::book::BookStats::default();
+                for b in (0..f.feed.instruments().len()).filter_map(|i| f.feed.book(i)) {
+                    let s = b.stats();
+                    books.applied += s.applied;
+                    books.gaps += s.gaps;
+                    books.resyncs += s.resyncs;
+                    books.crossed += s.crossed;
+                    books.stale_snapshots += s.stale_snapshots;
+                    books.replaced += s.replaced;
+                }
+                FeedReport {
+                    name,
+                    venue: f.feed.venue().name(),
+                    status,
+                    books,
+                    conns: f
+                        .conns
+                        .iter()
+                        .map(|c| ConnReport { stats: c.stats(), open: c.is_open(), subscribed: c.is_subscribed() })
+                        .collect(),
+                }
+            })
+            .collect()
+    }
+
     /// Like [`Worker::run_with`], also handing every connection failure to `failure` (feed
     /// name, why) once a second, from this thread.
     pub fn run_reporting(
@@ -588,7 +656,13 @@ impl Worker {
                 last = Instant::now();
                 report(self.status());
                 self.hand_failures(failure);
+                if let Some(to) = &self.reports {
+                    let _ = to.try_send(self.reports());
+                }
             }
+        }
+        if let Some(to) = &self.reports {
+            let _ = to.try_send(self.reports());
         }
         report(self.status());
         self.hand_failures(failure);

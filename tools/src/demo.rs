@@ -49,6 +49,9 @@ pub enum DemoError {
     /// An I/O error.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// The metrics server could not start.
+    #[error(transparent)]
+    Metrics(#[from] crate::metrics::MetricsError),
 }
 
 /// Demo parameters.
@@ -64,6 +67,8 @@ pub struct DemoConfig {
     pub keep: bool,
     /// The venues to simulate and carry (at least one).
     pub venues: Vec<SimVenue>,
+    /// Serve Prometheus metrics here while the demo runs.
+    pub metrics: Option<std::net::SocketAddr>,
 }
 
 /// Every venue the simulator speaks.
@@ -188,8 +193,19 @@ pub fn run(cfg: &DemoConfig, exe: &Path, out: &mut dyn Write) -> Result<DemoRepo
     let yaml = feeder_yaml(&addrs, &prefix, first_core, workers, poll);
     let feed_cfg = FeedConfig::from_yaml(&yaml).map_err(|e| DemoError::Feeder(e.to_string()))?;
     let tls = tls::client_config(&[] as &[PathBuf], &[]).map_err(|e| DemoError::Feeder(e.to_string()))?;
-    let built = engine::build(&feed_cfg, &cfg.dir, tls, ConnSettings::default())
+    let mut built = engine::build(&feed_cfg, &cfg.dir, tls, ConnSettings::default())
         .map_err(|e| DemoError::Feeder(e.to_string()))?;
+    let metrics = match cfg.metrics {
+        Some(addr) => {
+            let s = crate::metrics::MetricsServer::start(addr, cfg.dir.clone())?;
+            writeln!(out, "metrics on http://{}/metrics", s.addr())?;
+            for w in &mut built {
+                w.set_reports(s.reports());
+            }
+            Some(s)
+        }
+        None => None,
+    };
     for (v, a) in &addrs {
         writeln!(out, "simulator {:<8} on ws://{a}{}", v.name(), v.ws_path())?;
     }
@@ -280,6 +296,7 @@ pub fn run(cfg: &DemoConfig, exe: &Path, out: &mut dyn Write) -> Result<DemoRepo
     for mut c in children {
         let _ = c.wait();
     }
+    drop(metrics);
     while let Ok((id, line)) = rx.recv_timeout(Duration::from_millis(500)) {
         report_line(&labels[id], &line, out, &mut results)?;
     }

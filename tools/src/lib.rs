@@ -22,6 +22,7 @@ pub mod health;
 pub mod latency;
 pub mod layout;
 pub mod listing;
+pub mod metrics;
 pub mod replay;
 pub mod rest;
 pub mod sign;

@@ -19,16 +19,20 @@ pub(crate) struct Args {
     /// Keep the demo rings afterwards (for `mdbus tail`).
     #[arg(long)]
     keep: bool,
+    /// Serve Prometheus metrics at http://ADDR/metrics while the demo runs.
+    #[arg(long)]
+    metrics: Option<std::net::SocketAddr>,
 }
 
 impl Args {
     /// Runs the command.
     pub(crate) fn run(self, ctx: Ctx) -> Result<()> {
-        let Args { venues, seconds, tick_us, keep } = self;
+        let Args { venues, seconds, tick_us, keep, metrics } = self;
         let Ctx { dir, exe, .. } = ctx;
         {
             let venues = parse_venues(&venues)?;
-            let cfg = demo::DemoConfig { seconds, tick: Duration::from_micros(tick_us.max(1)), dir, keep, venues };
+            let cfg =
+                demo::DemoConfig { seconds, tick: Duration::from_micros(tick_us.max(1)), dir, keep, venues, metrics };
             let mut out = std::io::stdout();
             let report = demo::run(&cfg, &exe, &mut out)?;
             let f = &report.feed;

@@ -11,12 +11,15 @@ pub(crate) struct Args {
     /// Stop after this many seconds (default: run until killed).
     #[arg(long)]
     seconds: Option<u64>,
+    /// Serve Prometheus metrics at http://ADDR/metrics (e.g. 127.0.0.1:9100).
+    #[arg(long)]
+    metrics: Option<std::net::SocketAddr>,
 }
 
 impl Args {
     /// Runs the command.
     pub(crate) fn run(self, ctx: Ctx) -> Result<()> {
-        let Args { config, seconds } = self;
+        let Args { config, seconds, metrics } = self;
         let Ctx { dir, .. } = ctx;
         {
             let text = std::fs::read_to_string(&config).with_context(|| format!("reading {}", config.display()))?;
@@ -26,8 +29,19 @@ impl Args {
                 None => dir,
             };
             let tls = mdbus_feeder::tls::client_config(&cfg.tls.extra_roots, &[])?;
-            let workers =
+            let mut workers =
                 mdbus_feeder::engine::build(&cfg, &dir, tls, mdbus_feeder::connection::ConnSettings::default())?;
+            let server = match metrics {
+                Some(addr) => {
+                    let s = mdbus_tools::metrics::MetricsServer::start(addr, dir.clone())?;
+                    eprintln!("metrics on http://{}/metrics", s.addr());
+                    for w in &mut workers {
+                        w.set_reports(s.reports());
+                    }
+                    Some(s)
+                }
+                None => None,
+            };
             let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
             let mut threads = Vec::new();
             for mut w in workers {
@@ -106,6 +120,7 @@ impl Args {
             for t in threads.into_iter().chain(account_threads) {
                 let _ = t.join();
             }
+            drop(server);
         }
         Ok(())
     }
