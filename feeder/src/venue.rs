@@ -1,5 +1,5 @@
 //! The venues the feeder speaks: a [`Venue`] is a handle on one venue's
-//! [`Protocol`](crate::protocol::Protocol) (registered in [`venues`](crate::venues)), plus the
+//! [`Protocol`] (registered in [`venues`](crate::venues)), plus the
 //! types every protocol shares: where book snapshots come from, which channel keeps a feed's
 //! books, topic limits, and a connection's [`SessionDecoder`].
 //!
