@@ -463,6 +463,11 @@ impl Reader {
         self.next
     }
 
+    /// Returns the ring file this reader maps (`None` for a ring in heap memory).
+    pub fn path(&self) -> Option<&std::path::Path> {
+        self.path.as_deref()
+    }
+
     /// Returns the writer's head: the sequence the next published record will get.
     pub fn head(&self) -> u64 {
         // Acquire: pairs with the writer's Release store of the head.

@@ -231,6 +231,34 @@ impl Subscriber {
         }
     }
 
+    /// Appends every record the ring has now, each as its whole slot (the ring's record size;
+    /// markers included, a writer's start marker too), to `out`; returns how many records were lost to overruns on the way.
+    /// For bulk readers (a numpy array in Python) that want no event per record.
+    pub fn read_available(&mut self, out: &mut Vec<u8>) -> u64 {
+        let mut lost = 0;
+        loop {
+            match self.reader.try_read() {
+                Ok(rec) => {
+                    // The whole slot: a marker in a ring of larger records keeps its slot's size.
+                    out.extend_from_slice(rec.bytes());
+                    if let Ok(view) = rec.view() {
+                        self.last_publish_ns = view.header().publish_ts.0;
+                        if let RecordView::Marker(m) = view
+                            && m.code == MarkerCode::WRITER_STARTED
+                        {
+                            self.generation = m.detail;
+                        }
+                    }
+                }
+                Err(ReadError::Empty) => return lost,
+                Err(ReadError::Overrun { lost: n }) => {
+                    self.lost += n;
+                    lost += n;
+                }
+            }
+        }
+    }
+
     /// How long a writer holding its lock may stay silent before [`Subscriber::writer_state`]
     /// calls it [`WriterState::Silent`]: feeders send a heartbeat every 100 ms.
     pub const SILENT_AFTER: Duration = Duration::from_secs(1);

@@ -31,6 +31,25 @@ pub(crate) enum InternalCmd {
         #[arg(long, default_value_t = 128)]
         capacity: u64,
     },
+    /// Take budget `count` times from the shared limiter at `path` (one sliding window of
+    /// `limit` per `interval_ms`); print how many were granted.
+    LimiterTake {
+        /// The limiter's shared file.
+        #[arg(long)]
+        path: PathBuf,
+        /// The rule's name.
+        #[arg(long, default_value = "shared")]
+        name: String,
+        /// Requests per window.
+        #[arg(long)]
+        limit: u64,
+        /// The window, in milliseconds.
+        #[arg(long)]
+        interval_ms: u64,
+        /// Requests to try.
+        #[arg(long)]
+        count: u64,
+    },
     DemoReader {
         #[arg(long)]
         path: PathBuf,
@@ -63,6 +82,19 @@ impl InternalCmd {
             }
             InternalCmd::DemoReader { path, id } => {
                 demo::reader(&path, id)?;
+            }
+            InternalCmd::LimiterTake { path, name, limit, interval_ms, count } => {
+                use mdbus_sdk::rate_limit::{Limiter, Request, Rule};
+                let rule = Rule::sliding_window(name, limit, Duration::from_millis(interval_ms));
+                let limiter = Limiter::shared(&path, [rule]).map_err(|e| anyhow::anyhow!("limiter: {e}"))?;
+                let mut granted = 0;
+                for _ in 0..count {
+                    if limiter.try_acquire(&Request::new("GET", "/")).map_err(|e| anyhow::anyhow!("{e}"))?.is_granted()
+                    {
+                        granted += 1;
+                    }
+                }
+                println!("{granted}");
             }
             InternalCmd::WriteSample { dir, records, capacity } => {
                 let rd = RingDir::new(&dir);

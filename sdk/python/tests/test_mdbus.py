@@ -1,0 +1,205 @@
+"""The `mdbus` Python package against what the Rust side made: rings a demo feeder wrote and
+left behind, a ring lapped on purpose, a limiter file a Rust process takes budget from, the
+venue simulator's REST market data, and the venues' documented signatures.
+
+Run: python -m pytest sdk/python/tests (with `pip install ./sdk/python` done and MDBUS naming
+the `mdbus` program).
+"""
+
+import decimal
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+import mdbus
+
+MDBUS = os.environ.get("MDBUS", os.path.join(os.path.dirname(__file__), "..", "..", "..", "target", "debug", "mdbus"))
+
+
+@pytest.fixture(scope="module")
+def demo_dir():
+    """A ring directory a demo (a simulator, the feeder and readers) ran in and left behind."""
+    d = tempfile.mkdtemp(prefix="mdbus-py-demo-")
+    out = subprocess.run([MDBUS, "--dir", d, "demo", "--seconds", "3", "--keep"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def ring(d, kind):
+    names = [f[: -len(".ring")] for f in os.listdir(d) if f.endswith(f".{kind}.ring")]
+    assert names, os.listdir(d)
+    return names[0]
+
+
+def test_a_subscriber_reads_the_trades_the_feeder_wrote_with_decimal_prices(demo_dir):
+    sub = mdbus.Subscriber(ring(demo_dir, "trade"), dir=demo_dir, start="oldest")
+    assert sub.kind == "trade"
+    trades = []
+    while (rec := sub.poll()) is not None:
+        if rec["kind"] == "trade":
+            trades.append(rec)
+    assert len(trades) > 100
+    t = trades[-1]
+    assert t["symbol"] in ("BTCUSDT", "ETHUSDT")
+    assert isinstance(t["price"], decimal.Decimal) and t["price"] > 0
+    assert isinstance(t["qty"], decimal.Decimal) and t["qty"] > 0
+    assert t["side"] in ("buy", "sell")
+    # The demo's exponents are -2 and -5: the Decimals carry exactly those places.
+    assert t["price"].as_tuple().exponent == -2 and t["qty"].as_tuple().exponent == -5
+    assert int(t["trade_id"]) == t["venue_seq"]
+    assert sub.lost == 0
+
+
+def test_read_array_returns_every_record_without_python_objects(demo_dir):
+    np = pytest.importorskip("numpy")
+    name = ring(demo_dir, "trade")
+    count = 0
+    s = mdbus.Subscriber(name, dir=demo_dir, start="oldest")
+    while (rec := s.poll()) is not None:
+        # A writer's start marker comes back as a `writer_restarted` event: a record all the same.
+        count += 1
+    arr, lost = mdbus.Subscriber(name, dir=demo_dir, start="oldest").read_array()
+    assert lost == 0
+    assert len(arr) == count
+    assert arr.dtype == mdbus.dtype("trade")
+    trades = arr[arr["kind"] == 2]
+    assert (trades["price"] > 0).all() and (np.diff(trades["seq"]) > 0).all()
+
+
+def test_markers_are_visible_and_the_book_table_is_read(demo_dir):
+    sub = mdbus.Subscriber(ring(demo_dir, "book"), dir=demo_dir, start="oldest")
+    codes = set()
+    while (rec := sub.poll()) is not None:
+        if rec["kind"] == "marker":
+            codes.add(rec["code"])
+    assert {"connected", "resync_done"} <= codes, codes
+    feed = ring(demo_dir, "book")[: -len(".book")]
+    b = mdbus.book(feed, "BTCUSDT", dir=demo_dir)
+    assert b is not None and b["state"] == "live"
+    bids, asks = b["bids"], b["asks"]
+    assert bids and asks and bids[0][0] < asks[0][0], "best bid below best ask"
+    assert all(isinstance(p, decimal.Decimal) for p, _ in bids)
+    assert mdbus.book(feed, "NOSUCH", dir=demo_dir) is None
+
+
+def test_an_overrun_is_an_exact_count():
+    d = tempfile.mkdtemp(prefix="mdbus-py-lap-")
+    try:
+        subprocess.run([MDBUS, "internal", "write-sample", "--dir", d, "--records", "1000", "--capacity", "128"], check=True)
+        sub = mdbus.Subscriber("sample.trade", dir=d, start=0)
+        first = sub.poll()
+        assert first["kind"] == "lost"
+        rest = 0
+        while sub.poll() is not None:
+            rest += 1
+        # The writer's start marker, then the 1000 records.
+        assert first["lost"] + rest == 1001, "every record read or counted as lost"
+        assert 0 < rest <= 128 and sub.lost == first["lost"]
+        with pytest.raises(mdbus.Overrun) as e:
+            mdbus.Subscriber("sample.trade", dir=d, start=0, raise_on_loss=True).poll()
+        assert e.value.args[1] == first["lost"]
+        raw, lost, size = mdbus.Subscriber("sample.trade", dir=d, start=0).read_raw()
+        assert lost == first["lost"] and len(raw) == rest * size
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_next_waits_and_returns_none_on_timeout(demo_dir):
+    sub = mdbus.Subscriber(ring(demo_dir, "trade"), dir=demo_dir, start="head")
+    t0 = time.monotonic()
+    assert sub.next(timeout=0.2) is None
+    assert 0.15 <= time.monotonic() - t0 < 5
+
+
+def test_the_limiter_is_shared_with_a_rust_process():
+    d = tempfile.mkdtemp(prefix="mdbus-py-limit-")
+    try:
+        path = os.path.join(d, "venue.limits")
+        lim = mdbus.RateLimiter([mdbus.RateLimitRule.sliding_window("shared", 5, 60.0)], path=path)
+        assert lim.shared
+        assert [lim.try_acquire() for _ in range(3)] == [None, None, None]
+        out = subprocess.run(
+            [MDBUS, "internal", "limiter-take", "--path", path, "--limit", "5", "--interval-ms", "60000", "--count", "5"],
+            capture_output=True, text=True, check=True,
+        )
+        assert out.stdout.strip() == "2", "the Rust process saw the 3 Python took"
+        wait = lim.try_acquire()
+        assert wait is not None and 0 < wait <= 120
+        assert lim.acquire(timeout=0.05) is False
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_documented_signatures():
+    # Binance's SIGNED endpoint example (HMAC SHA256 of the query string).
+    secret = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
+    query = "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559"
+    assert mdbus.sign("binance", secret, query, "") == "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71"
+    with pytest.raises(ValueError):
+        mdbus.sign("binance", secret, query)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def okx_sim():
+    port = free_port()
+    p = subprocess.Popen([MDBUS, "sim", "--venue", "okx", "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    p.kill()
+    p.wait()
+
+
+def test_a_venue_feed_by_registry_key_against_the_simulator(okx_sim):
+    assert "OKX___SPOT" in mdbus.ExchangeRegistry.keys()
+    feed = mdbus.ExchangeRegistry.create("OKX___SPOT", rest_url=okx_sim)
+    insts = feed.instruments()
+    btc = next(i for i in insts if i["symbol"] == "BTC-USDT")
+    assert btc["tick_size"] == decimal.Decimal("0.01")
+    q = feed.ticker("BTC-USDT")
+    assert q["kind"] == "quote" and q["bid_price"] < q["ask_price"]
+    d = feed.depth("BTC-USDT", 5)
+    assert len(d["bids"]) == 5 and d["bids"][0][0] == q["bid_price"]
+    trades = feed.trades("BTC-USDT", 10)
+    assert trades and all(isinstance(t["price"], decimal.Decimal) for t in trades)
+    assert feed.klines("BTC-USDT", "1m", 3)
+
+
+def test_errors_mirror_the_taxonomy():
+    with pytest.raises(mdbus.ExchangeNotFoundError) as e:
+        mdbus.VenueFeed("NOWHERE___SPOT")
+    assert isinstance(e.value, mdbus.BtApiError) and not mdbus.is_retryable(e.value)
+    port = free_port()  # nothing listens there
+    feed = mdbus.VenueFeed("OKX___SPOT", f"http://127.0.0.1:{port}")
+    with pytest.raises(mdbus.BtApiError) as e:
+        feed.instruments()
+    assert mdbus.is_network_error(e.value), e.value.args
+    assert mdbus.is_retryable(e.value)
+    with pytest.raises(mdbus.RingError):
+        mdbus.Subscriber("no-such-ring", dir=tempfile.mkdtemp(prefix="mdbus-py-none-"))
+    with pytest.raises(ValueError):
+        mdbus.Subscriber("x", start="middle")
+
+
+def test_the_layout_hash_is_the_rust_one():
+    out = subprocess.run([MDBUS, "layout"], capture_output=True, text=True, check=True).stdout
+    assert str(mdbus.layout()["layout_hash"]) in out
+    assert re.search(r'"schema_version":\s*%d' % mdbus.layout()["schema_version"], out)
