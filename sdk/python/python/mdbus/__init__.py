@@ -2,7 +2,7 @@
 processes, sign venue requests and call venue feeds. The work is done in Rust (``mdbus._native``).
 
 >>> import mdbus                                                    # doctest: +SKIP
->>> for rec in mdbus.Subscriber("demo-binance.trade", start="oldest"):  # doctest: +SKIP
+>>> for rec in mdbus.Subscriber("binance-spot.trade", start="oldest"):  # doctest: +SKIP
 ...     print(rec["symbol"], rec["price"], rec["qty"])              # Decimal prices
 """
 
