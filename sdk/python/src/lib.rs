@@ -408,7 +408,9 @@ fn book<'py>(py: Python<'py>, feed: &str, symbol: &str, dir: Option<&str>) -> Py
         match copy.state {
             Some(BookState::Live) => "live",
             Some(BookState::Resyncing) => "resyncing",
-            _ => "empty",
+            Some(BookState::Stale) => "stale",
+            Some(BookState::Unsynced) => "unsynced",
+            _ => "unknown",
         },
     )?;
     d.set_item("venue_seq", copy.venue_seq)?;
@@ -587,15 +589,28 @@ impl PyFeed {
 
 #[pymethods]
 impl PyFeed {
+    /// The feed under registry key `key`; `rest_url` overrides the venue's; with `api_key`
+    /// and `secret` (and `passphrase` where the venue has one) it can also trade.
     #[new]
-    #[pyo3(signature = (key, rest_url=None))]
-    fn new(key: &str, rest_url: Option<&str>) -> PyResult<Self> {
+    #[pyo3(signature = (key, rest_url=None, api_key=None, secret=None, passphrase=None))]
+    fn new(
+        key: &str,
+        rest_url: Option<&str>,
+        api_key: Option<String>,
+        secret: Option<String>,
+        passphrase: Option<String>,
+    ) -> PyResult<Self> {
         let registry = Registry::new();
         mdbus_sdk::feeds::register_all(&registry)
             .map_err(|e| RequestError::new_err((e.to_string(), "Registry".to_owned(), false, false)))?;
         let mut opts = FeedOptions::default();
         if let Some(u) = rest_url {
             opts = opts.param("rest_url", u);
+        }
+        if let (Some(k), Some(s)) = (api_key, secret) {
+            let creds = mdbus_sdk::credentials::Credentials::new(k, s, passphrase)
+                .map_err(|e| AuthenticationError::new_err((e.to_string(), "InvalidApiKey".to_owned(), false, false)))?;
+            opts = opts.credentials(creds);
         }
         let feed = registry.create(key, &opts).map_err(sdk_err)?;
         Ok(PyFeed { feed, table: mdbus_schemas::InstrumentTable::default() })
@@ -646,6 +661,88 @@ impl PyFeed {
         Ok(out)
     }
 
+    /// Places a limit order (`side` `"buy"` or `"sell"`; `qty`, `price` as `Decimal` or text);
+    /// returns the order's state, or `{"status": "unknown", ...}` when the venue's answer was
+    /// lost (query it by its client order id; never send it again).
+    #[pyo3(signature = (symbol, side, qty, price, client_order_id=None))]
+    fn place_limit<'py>(
+        &mut self,
+        py: Python<'py>,
+        symbol: &str,
+        side: &str,
+        qty: &Bound<'py, PyAny>,
+        price: &Bound<'py, PyAny>,
+        client_order_id: Option<String>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        use mdbus_sdk::order::{NewOrder, Placed, Side};
+        let side = match side {
+            "buy" => Side::Buy,
+            "sell" => Side::Sell,
+            other => return Err(PyValueError::new_err(format!("side must be \"buy\" or \"sell\", not {other:?}"))),
+        };
+        let dec_of = |v: &Bound<'py, PyAny>, what: &str| -> PyResult<Decimal> {
+            v.str()?.to_string().parse().map_err(|e| PyValueError::new_err(format!("{what}: {e}")))
+        };
+        let mut order = NewOrder::limit(symbol, side, dec_of(qty, "qty")?, dec_of(price, "price")?);
+        order.client_order_id = client_order_id;
+        match self.feed.place_order(&order).map_err(sdk_err)? {
+            Placed::Accepted(s) => order_state(py, &s),
+            Placed::Unknown { symbol, client_order_id } => {
+                let d = PyDict::new(py);
+                d.set_item("status", "unknown")?;
+                d.set_item("symbol", symbol)?;
+                d.set_item("client_order_id", client_order_id)?;
+                Ok(d)
+            }
+        }
+    }
+
+    /// The order with client order id `client_order_id` on `symbol`.
+    fn query_order<'py>(
+        &mut self,
+        py: Python<'py>,
+        symbol: &str,
+        client_order_id: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let s = self.feed.query_order(symbol, mdbus_sdk::order::OrderRef::Client(client_order_id)).map_err(sdk_err)?;
+        order_state(py, &s)
+    }
+
+    /// Cancels the order with client order id `client_order_id` on `symbol`.
+    fn cancel_order<'py>(
+        &mut self,
+        py: Python<'py>,
+        symbol: &str,
+        client_order_id: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let s = self.feed.cancel_order(symbol, mdbus_sdk::order::OrderRef::Client(client_order_id)).map_err(sdk_err)?;
+        order_state(py, &s)
+    }
+
+    /// The open orders (of `symbol`, or all).
+    #[pyo3(signature = (symbol=None))]
+    fn open_orders<'py>(&mut self, py: Python<'py>, symbol: Option<&str>) -> PyResult<Bound<'py, PyList>> {
+        let out = PyList::empty(py);
+        for s in self.feed.open_orders(symbol).map_err(sdk_err)? {
+            out.append(order_state(py, &s)?)?;
+        }
+        Ok(out)
+    }
+
+    /// The account's balances: asset, free, locked (`Decimal`).
+    fn balances<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let decimal = py.import("decimal")?.getattr("Decimal")?;
+        let out = PyList::empty(py);
+        for b in self.feed.balances().map_err(sdk_err)? {
+            let d = PyDict::new(py);
+            d.set_item("asset", &b.asset)?;
+            d.set_item("free", decimal.call1((b.free.to_string(),))?)?;
+            d.set_item("locked", decimal.call1((b.locked.to_string(),))?)?;
+            out.append(d)?;
+        }
+        Ok(out)
+    }
+
     /// `symbol`'s candles of `interval` (`1m`, `1h`, ...).
     #[pyo3(signature = (symbol, interval="1m", limit=100))]
     fn klines<'py>(
@@ -671,6 +768,21 @@ fn registry_keys() -> PyResult<Vec<String>> {
     mdbus_sdk::feeds::register_all(&registry)
         .map_err(|e| RequestError::new_err((e.to_string(), "Registry".to_owned(), false, false)))?;
     Ok(registry.keys().into_iter().map(|k| k.to_string()).collect())
+}
+
+/// An order's state as a dict: symbol, ids, side, price, qty, filled (`Decimal`), status.
+fn order_state<'py>(py: Python<'py>, s: &mdbus_sdk::order::OrderState) -> PyResult<Bound<'py, PyDict>> {
+    let decimal = py.import("decimal")?.getattr("Decimal")?;
+    let d = PyDict::new(py);
+    d.set_item("symbol", &s.symbol)?;
+    d.set_item("order_id", &s.order_id)?;
+    d.set_item("client_order_id", &s.client_order_id)?;
+    d.set_item("side", format!("{:?}", s.side).to_ascii_lowercase())?;
+    d.set_item("price", decimal.call1((s.price.to_string(),))?)?;
+    d.set_item("qty", decimal.call1((s.qty.to_string(),))?)?;
+    d.set_item("filled", decimal.call1((s.filled.to_string(),))?)?;
+    d.set_item("status", format!("{:?}", s.status).to_ascii_lowercase())?;
+    Ok(d)
 }
 
 #[pymodule]
