@@ -224,3 +224,58 @@ def test_the_layout_hash_is_the_rust_one():
     out = subprocess.run([MDBUS, "layout"], capture_output=True, text=True, check=True).stdout
     assert str(mdbus.layout()["layout_hash"]) in out
     assert re.search(r'"schema_version":\s*%d' % mdbus.layout()["schema_version"], out)
+
+
+@pytest.fixture(scope="module")
+def sample_dir():
+    """One ring per record family, filled with the layout test pattern by the Rust side."""
+    d = tempfile.mkdtemp(prefix="mdbus-py-sample-")
+    subprocess.run([MDBUS, "internal", "write-sample", "--dir", d, "--records", "100", "--capacity", "128"], check=True)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def pattern(fam, i):
+    """Integer fields of record ``i`` of ``fam`` as `mdbus_tools::layout::sample_record` fills them."""
+    out = {}
+    for j, (name, _, size, ty) in enumerate(fam["fields"]):
+        if j == 0 or name.startswith("_") or ty.startswith("[") or ty in ("Asset", "OrderId"):
+            continue
+        out[name] = {8: 1000 * i + j, 4: 100 * i + j, 2: 10 * i + j, 1: (i + j) % 100}[size]
+    return out
+
+
+def test_every_family_reads_field_by_field_into_numpy(sample_dir):
+    pytest.importorskip("numpy")
+    lay = mdbus.layout()
+    assert len(lay["families"]) == 10
+    for name, fam in lay["families"].items():
+        arr, lost = mdbus.Subscriber(f"sample.{name}", dir=sample_dir, start="oldest").read_array()
+        assert lost == 0 and len(arr) == 101, name  # the writer's start marker, then 100 records
+        rec = arr[1:]
+        assert (rec["kind"] == fam["kind"]).all() and (rec["instrument"] == 7).all(), name
+        for i in (0, 57, 99):
+            assert (rec["venue_ts"][i], rec["recv_ts"][i], rec["publish_ts"][i]) == (10 * i, 10 * i + 1, 10 * i + 2)
+            for field, want in pattern(fam, i).items():
+                if field in arr.dtype.names and arr.dtype[field].kind in "iu":
+                    assert int(rec[field][i]) == want, (name, i, field)
+
+
+def test_a_ring_of_another_layout_is_refused(sample_dir):
+    import struct
+
+    d = tempfile.mkdtemp(prefix="mdbus-py-layout-")
+    try:
+        bad = os.path.join(d, "other.trade.ring")
+        shutil.copy(os.path.join(sample_dir, "sample.trade.ring"), bad)
+        with open(bad, "r+b") as f:
+            f.seek(16)
+            f.write(struct.pack("<Q", mdbus.layout()["layout_hash"] ^ 1))
+        with pytest.raises(mdbus.RingError, match="layout"):
+            mdbus.Subscriber("other.trade", dir=d, start="oldest")
+        with open(os.path.join(d, "junk.trade.ring"), "wb") as f:
+            f.write(b"\0" * 8192)
+        with pytest.raises(mdbus.RingError):
+            mdbus.Subscriber("junk.trade", dir=d)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
