@@ -139,6 +139,10 @@ pub struct AccountStats {
     pub published: u64,
     /// Frames that failed to decode (skipped, counted).
     pub decode_errors: u64,
+    /// Polls that failed (connection, login, keep-alive); each is retried after a backoff.
+    pub failures: u64,
+    /// Of those, the venue refusing the credentials or the signature.
+    pub auth_failures: u64,
 }
 
 pub(crate) fn socket_err(e: impl std::fmt::Display) -> AccountStreamError {
@@ -196,26 +200,49 @@ pub(crate) fn publish(
     Ok(n)
 }
 
-/// What every venue's private stream does for the feeder: run on its own thread until told
-/// to stop, and count what it did.
+/// What every venue's private stream does for the feeder: read what arrives and publish it,
+/// drop its connection after an error, count what it did, and hand over its ring for markers.
+/// [`AccountRunner`] drives it: the loop, the backoff, the logs and the markers are the same
+/// for every venue.
 pub trait AccountDriver: Send + std::fmt::Debug {
     /// Returns the counters.
     fn stats(&self) -> AccountStats;
-    /// Runs the stream until `stop` is set, reconnecting after errors.
-    fn run(&mut self, stop: &AtomicBool);
+    /// (Re)connects if needed, then reads what arrives within its read timeout and publishes
+    /// it; returns how many records it published.
+    ///
+    /// # Errors
+    ///
+    /// [`AccountStreamError`]; the runner then drops the connection and tries again.
+    fn poll(&mut self) -> Result<usize, AccountStreamError>;
+    /// Drops the connection (after an error); the next poll opens a new one.
+    fn disconnect(&mut self);
+    /// The account's ring.
+    fn writer(&mut self) -> &mut Writer;
 }
 
-/// A configured account's private stream, whichever the venue, with the account's name.
+/// A configured account's private stream, whichever the venue, with the account's name: it
+/// polls until told to stop, backs off after errors, logs each run of failures once (with its
+/// reason, then how many more there were), counts failures and refused logins, and publishes a
+/// `connect_failed` or `auth_failed` marker into the account's ring once per run of failures.
 #[derive(Debug)]
 pub struct AccountRunner {
     name: String,
+    venue: mdbus_schemas::VenueId,
+    account: u32,
     stream: Box<dyn AccountDriver>,
+    failures: u64,
+    auth_failures: u64,
 }
 
 impl AccountRunner {
-    /// The stream `stream` of the account `name`.
-    pub fn new(name: &str, stream: Box<dyn AccountDriver>) -> AccountRunner {
-        AccountRunner { name: name.to_owned(), stream }
+    /// The stream `stream` of account `name` (number `account` on `venue`).
+    pub fn new(
+        name: &str,
+        venue: mdbus_schemas::VenueId,
+        account: u32,
+        stream: Box<dyn AccountDriver>,
+    ) -> AccountRunner {
+        AccountRunner { name: name.to_owned(), venue, account, stream, failures: 0, auth_failures: 0 }
     }
 
     /// Attaches the account's name.
@@ -231,11 +258,68 @@ impl AccountRunner {
 
     /// Returns the counters.
     pub fn stats(&self) -> AccountStats {
-        self.stream.stats()
+        AccountStats { failures: self.failures, auth_failures: self.auth_failures, ..self.stream.stats() }
+    }
+
+    fn marker(&mut self, code: mdbus_schemas::MarkerCode) {
+        let now = mdbus_schemas::Nanos(mdbus_bus::now_ns());
+        let m = mdbus_schemas::Marker {
+            header: mdbus_schemas::Header {
+                kind: mdbus_schemas::Kind::MARKER,
+                venue: self.venue,
+                recv_ts: now,
+                ..mdbus_schemas::Header::default()
+            },
+            code,
+            _pad: [0; 6],
+            detail: u64::from(self.account),
+        };
+        let _ = self.stream.writer().publish(&m);
     }
 
     /// Runs the stream until `stop` is set.
     pub fn run(&mut self, stop: &AtomicBool) {
-        self.stream.run(stop);
+        let mut backoff = Duration::from_millis(100);
+        // Failures since the last success, and since the last log line about them.
+        let (mut run, mut unlogged) = (0u64, 0u64);
+        let mut last_log = std::time::Instant::now();
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            match self.stream.poll() {
+                Ok(_) => {
+                    if run > 0 {
+                        tracing::info!(account = %self.name, failures = run, "account stream up again");
+                    }
+                    run = 0;
+                    backoff = Duration::from_millis(100);
+                }
+                Err(e) => {
+                    self.stream.disconnect();
+                    self.failures += 1;
+                    let auth = matches!(e, AccountStreamError::Venue(Error::Authentication { .. }));
+                    if auth {
+                        self.auth_failures += 1;
+                    }
+                    if run == 0 {
+                        self.marker(if auth {
+                            mdbus_schemas::MarkerCode::AUTH_FAILED
+                        } else {
+                            mdbus_schemas::MarkerCode::CONNECT_FAILED
+                        });
+                        tracing::warn!(account = %self.name, auth_refused = auth, error = %e, "account stream failed");
+                        last_log = std::time::Instant::now();
+                    } else {
+                        unlogged += 1;
+                        if last_log.elapsed() >= Duration::from_secs(60) {
+                            tracing::warn!(account = %self.name, more = unlogged, error = %e, "account stream still failing");
+                            unlogged = 0;
+                            last_log = std::time::Instant::now();
+                        }
+                    }
+                    run += 1;
+                    std::thread::sleep(backoff);
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
     }
 }

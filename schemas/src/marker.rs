@@ -41,6 +41,10 @@ impl MarkerCode {
     /// a refused login): published once per run of failures, so readers know why nothing
     /// arrives. `detail` is the connection's index in the feed.
     pub const CONNECT_FAILED: MarkerCode = MarkerCode(10);
+    /// The venue refused an account's credentials or signature on its private stream:
+    /// published into the account's ring once per run of refusals, so a strategy knows why no
+    /// order events arrive. `detail` is the account number.
+    pub const AUTH_FAILED: MarkerCode = MarkerCode(11);
 
     /// Returns the lowercase name of the code, or `None` for an unknown code.
     ///
@@ -62,6 +66,7 @@ impl MarkerCode {
             MarkerCode::WRITER_STARTED => "writer_started",
             MarkerCode::OUTAGE => "outage",
             MarkerCode::CONNECT_FAILED => "connect_failed",
+            MarkerCode::AUTH_FAILED => "auth_failed",
             _ => return None,
         })
     }

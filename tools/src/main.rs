@@ -16,6 +16,9 @@ struct Cli {
     /// Ring directory (default: $MDBUS_DIR, else /dev/shm/mdbus).
     #[arg(long, global = true)]
     dir: Option<PathBuf>,
+    /// Logs (stderr) as one JSON object per line instead of text.
+    #[arg(long, global = true)]
+    log_json: bool,
     #[command(subcommand)]
     command: Cmd,
 }
@@ -83,6 +86,13 @@ enum Cmd {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let logs = tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).with_ansi(tty);
+    if cli.log_json {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
     let ctx = cmd::Ctx {
         dir: RingDir::resolve(cli.dir.as_deref()),
         exe: std::env::current_exe().context("locating the mdbus binary")?,

@@ -682,7 +682,10 @@ fn mdbus_feed_says_why_it_cannot_connect() {
     let dir = temp_dir("feed-refused");
     let out = run_okx_trade_feed(&dir, "nothere", &format!("127.0.0.1:{port}"), 2);
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(stderr.contains("nothere: connection 0 could not connect: connect:"), "stderr: {stderr}");
+    assert!(
+        stderr.contains("feed=nothere") && stderr.contains("connection 0 could not connect: connect:"),
+        "stderr: {stderr}"
+    );
     assert!(stderr.to_lowercase().contains("refused"), "the reason: {stderr}");
     let failed: u64 = stdout
         .lines()
@@ -753,7 +756,7 @@ fn mdbus_feed_reports_failing_frames_with_the_first_error() {
     let _ = sim.wait();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.lines().any(|l| l.starts_with("bad: ")
+        stderr.lines().any(|l| l.contains("feed=bad")
             && l.contains("failed, the first: ")
             && l.contains("malformed JSON at byte")),
         "stderr: {stderr}"
@@ -764,6 +767,16 @@ fn mdbus_feed_reports_failing_frames_with_the_first_error() {
 /// Runs `mdbus feed` for `seconds` on one OKX trade feed `name` at `addr`, its configuration
 /// and rings under `dir`.
 fn run_okx_trade_feed(dir: &std::path::Path, name: &str, addr: &str, seconds: u64) -> std::process::Output {
+    run_okx_trade_feed_with(dir, name, addr, seconds, &[])
+}
+
+fn run_okx_trade_feed_with(
+    dir: &std::path::Path,
+    name: &str,
+    addr: &str,
+    seconds: u64,
+    extra: &[&str],
+) -> std::process::Output {
     std::fs::create_dir_all(dir).unwrap();
     let cfg = dir.join("feed.yaml");
     std::fs::write(
@@ -779,6 +792,24 @@ fn run_okx_trade_feed(dir: &std::path::Path, name: &str, addr: &str, seconds: u6
         .args(["feed", "--config"])
         .arg(&cfg)
         .args(["--seconds", &seconds.to_string()])
+        .args(extra)
         .output()
         .unwrap()
+}
+
+/// With `--log-json`, every log line is one JSON object: level, message and fields.
+#[test]
+fn mdbus_feed_logs_json_with_a_flag() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dir = temp_dir("feed-json-logs");
+    let out = run_okx_trade_feed_with(&dir, "nowhere", &format!("127.0.0.1:{port}"), 2, &["--log-json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<Value> =
+        stderr.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    let failure =
+        lines.iter().find(|v| v["fields"]["feed"] == "nowhere").unwrap_or_else(|| panic!("a failure line: {stderr}"));
+    assert_eq!(failure["level"], "WARN");
+    assert!(failure["fields"]["message"].as_str().unwrap().contains("could not connect"), "{failure}");
+    assert!(failure["fields"]["count"].as_u64().unwrap() >= 1, "{failure}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

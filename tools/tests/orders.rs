@@ -637,6 +637,44 @@ mod okx_private_stream {
         assert!(!format!("{err} {err:?} {bad:?}").contains("wrong-secret"));
         let _ = std::fs::remove_dir_all(dir.path());
     }
+
+    /// A refused login, run as the feeder runs an account: counted as an auth failure, and one
+    /// `auth_failed` marker in the account's ring for the whole run of refusals.
+    #[test]
+    fn a_refused_login_is_counted_and_marked_in_the_account_ring() {
+        use mdbus_feeder::account::AccountRunner;
+        let s = sim(ExchangeConfig::default(), false);
+        let dir = RingDir::new(std::env::temp_dir().join(format!("mdbus-okx-refused-{}", std::process::id())));
+        let _ = std::fs::remove_dir_all(dir.path());
+        let writer = dir.writer("acct.account", Kind::ORDER, &RingOptions::default().capacity(64)).unwrap();
+        let mut reader = dir.reader("acct.account", Start::Oldest).unwrap();
+        let t = tls::client_config(&[] as &[&str], &[]).unwrap();
+        let url = format!("ws://127.0.0.1:{}/ws/v5/private", s.addr().port());
+        let stream = OkxAccountStream::new(&url, creds("wrong-secret"), OkxAccountDecoder::new(4), writer, t);
+        let mut runner = AccountRunner::new("acct", mdbus_schemas::VenueId::OKX, 4, Box::new(stream));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let th = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                runner.run(&stop);
+                runner
+            })
+        };
+        std::thread::sleep(Duration::from_millis(1500));
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let runner = th.join().unwrap();
+        let st = runner.stats();
+        assert!(st.auth_failures >= 2 && st.failures == st.auth_failures, "{st:?}");
+        let mut marks = Vec::new();
+        while let Ok(rec) = reader.try_read() {
+            if let Ok(RecordView::Marker(m)) = rec.view() {
+                marks.push((m.code, m.detail));
+            }
+        }
+        let auth: Vec<_> = marks.iter().filter(|(c, _)| *c == mdbus_schemas::MarkerCode::AUTH_FAILED).collect();
+        assert_eq!(auth, [&(mdbus_schemas::MarkerCode::AUTH_FAILED, 4)], "one marker per run of refusals: {marks:?}");
+        let _ = std::fs::remove_dir_all(dir.path());
+    }
 }
 
 /// Gate.io, HTX and Gemini signers against the simulator's verifiers over HTTP (Binance, OKX

@@ -34,7 +34,7 @@ impl Args {
             let server = match metrics {
                 Some(addr) => {
                     let s = mdbus_tools::metrics::MetricsServer::start(addr, dir.clone())?;
-                    eprintln!("metrics on http://{}/metrics", s.addr());
+                    tracing::info!(addr = %s.addr(), "metrics on http://{}/metrics", s.addr());
                     for w in &mut workers {
                         w.set_reports(s.reports());
                     }
@@ -52,11 +52,7 @@ impl Args {
                             let batch: std::cell::RefCell<Vec<(String, String, u64)>> = std::cell::RefCell::new(Vec::new());
                             let flush = || {
                                 for (feed, why, n) in batch.borrow_mut().drain(..) {
-                                    if n > 1 {
-                                        eprintln!("{feed}: {why} (x{n})");
-                                    } else {
-                                        eprintln!("{feed}: {why}");
-                                    }
+                                    tracing::warn!(feed = %feed, count = n, "{why}");
                                 }
                             };
                             w.run_reporting(

@@ -184,7 +184,7 @@ impl Protocol for Binance {
             tls,
             mdbus_sdk::clock::SystemClock,
         );
-        Ok(AccountRunner::new(&cfg.name, Box::new(stream)))
+        Ok(AccountRunner::new(&cfg.name, self.id(), cfg.number, Box::new(stream)))
     }
 }
 

@@ -219,7 +219,15 @@ impl<C: Clock + Send> AccountDriver for AccountStream<C> {
         self.stats
     }
 
-    fn run(&mut self, stop: &AtomicBool) {
-        AccountStream::run(self, stop);
+    fn poll(&mut self) -> Result<usize, AccountStreamError> {
+        AccountStream::poll(self)
+    }
+
+    fn disconnect(&mut self) {
+        self.ws = None;
+    }
+
+    fn writer(&mut self) -> &mut Writer {
+        &mut self.writer
     }
 }

@@ -97,6 +97,6 @@ impl Protocol for Okx {
     ) -> Result<AccountRunner, String> {
         let decoder = super::account::OkxAccountDecoder::new(cfg.number);
         let stream = super::stream::OkxAccountStream::new(&cfg.ws_url, creds, decoder, writer, tls);
-        Ok(AccountRunner::new(&cfg.name, Box::new(stream)))
+        Ok(AccountRunner::new(&cfg.name, self.id(), cfg.number, Box::new(stream)))
     }
 }

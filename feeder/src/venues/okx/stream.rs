@@ -186,7 +186,15 @@ impl AccountDriver for OkxAccountStream {
         self.stats
     }
 
-    fn run(&mut self, stop: &AtomicBool) {
-        OkxAccountStream::run(self, stop);
+    fn poll(&mut self) -> Result<usize, AccountStreamError> {
+        OkxAccountStream::poll(self)
+    }
+
+    fn disconnect(&mut self) {
+        self.ws = None;
+    }
+
+    fn writer(&mut self) -> &mut Writer {
+        &mut self.writer
     }
 }
