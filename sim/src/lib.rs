@@ -890,6 +890,19 @@ impl<S: Write> Write for Replay<S> {
     }
 }
 
+/// Answers a client's Close frame as a venue does: tungstenite has queued the echo (the same
+/// code) on reading it; send it, then wait briefly for the client to end the connection.
+fn echo_close<S: Read + Write>(ws: &mut WebSocket<S>) {
+    let _ = ws.flush();
+    for _ in 0..50 {
+        match ws.read() {
+            Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => return,
+            Err(e) if !is_timeout(&e) => return,
+            _ => {}
+        }
+    }
+}
+
 /// Reads one HTTP request head (up to the blank line).
 fn read_head(s: &mut impl Read) -> io::Result<Vec<u8>> {
     let mut head = Vec::with_capacity(512);
@@ -1143,9 +1156,11 @@ fn user_data<S: Read + Write + SetTimeout>(
             return Ok(());
         }
         match ws.read() {
-            Ok(Message::Close(_)) | Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => {
+            Ok(Message::Close(_)) => {
+                echo_close(&mut ws);
                 return Ok(());
             }
+            Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => return Ok(()),
             Ok(_) => {}
             Err(e) if is_timeout(&e) => {}
             Err(e) => return Err(io::Error::other(e)),
@@ -1202,9 +1217,11 @@ fn okx_private<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, mut ws: WebSo
                 };
                 ws.send(Message::text(reply.to_string())).map_err(io::Error::other)?;
             }
-            Ok(Message::Close(_)) | Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => {
+            Ok(Message::Close(_)) => {
+                echo_close(&mut ws);
                 return Ok(());
             }
+            Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => return Ok(()),
             Ok(_) => {}
             Err(e) if is_timeout(&e) => {}
             Err(e) => return Err(io::Error::other(e)),
@@ -1264,9 +1281,11 @@ fn websocket<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, stream: S, targ
                     out.send(&mut ws, reply)?;
                 }
             }
-            Ok(Message::Close(_)) | Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => {
+            Ok(Message::Close(_)) => {
+                echo_close(&mut ws);
                 return Ok(());
             }
+            Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => return Ok(()),
             Ok(_) => last_heard = Instant::now(),
             Err(e) if is_timeout(&e) => {}
             Err(e) => return Err(io::Error::other(e)),
