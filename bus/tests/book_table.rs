@@ -75,8 +75,10 @@ fn readers_never_see_a_torn_or_crossed_book() {
     assert_eq!((t.depth(), t.instruments()), (20, ids.to_vec()));
     let mut c = BookCopy::default();
     let (mut reads, mut distinct, mut last) = (0, 0, 0);
-    let until = Instant::now() + Duration::from_millis(1500);
-    while Instant::now() < until {
+    // Until enough distinct books were seen (a loaded machine may run the writer in bursts),
+    // within a generous bound.
+    let until = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < until && !(reads > 1000 && distinct > 100) {
         if t.read(InstrumentId(9), &mut c) && c.venue_seq != 0 {
             assert!(consistent(&c), "torn copy: {c:?}");
             assert!(c.bids[0].0 < c.asks[0].0, "crossed");
@@ -179,8 +181,10 @@ fn reader_child() {
     let t = BookTable::open(&path).unwrap();
     let mut c = BookCopy::default();
     let (mut reads, mut distinct, mut last) = (0u64, 0u64, 0u64);
-    let until = Instant::now() + Duration::from_millis(1500);
-    while Instant::now() < until {
+    // Until enough distinct books were seen (a loaded machine may run the writer in bursts),
+    // within a generous bound.
+    let until = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < until && !(reads > 1000 && distinct > 100) {
         if t.read(InstrumentId(9), &mut c) && c.venue_seq != 0 {
             assert!(consistent(&c), "torn copy in another process: {c:?}");
             assert!(c.bids[0].0 < c.asks[0].0, "crossed");

@@ -8,6 +8,12 @@ fn normalize(stream: &str) -> String {
     stream.trim_end_matches("@100ms").trim_end_matches("@1000ms").to_owned()
 }
 
+/// Whether the simulator produces `stream` (`<symbol>@trade|bookTicker|depth`).
+fn served(stream: &str, s: &Session) -> bool {
+    let Some((sym, kind)) = stream.split_once('@') else { return false };
+    matches!(kind, "trade" | "bookTicker" | "depth") && s.symbol(sym).is_some()
+}
+
 pub(crate) struct Binance {
     usdm: bool,
     combined: bool,
@@ -89,6 +95,12 @@ impl Dialect for Binance {
         let reply = match v.get("method").and_then(|m| m.as_str()) {
             Some("SUBSCRIBE") if params.iter().any(|p| s.faults.refuse.contains(p)) => {
                 serde_json::json!({"code": 2, "msg": "Invalid request: unknown stream", "id": id})
+            }
+            // A stream this simulator does not produce is refused, never acknowledged and then
+            // left silent.
+            Some("SUBSCRIBE") if params.iter().any(|p| !served(&normalize(p), s)) => {
+                let p = params.iter().find(|p| !served(&normalize(p), s)).cloned().unwrap_or_default();
+                serde_json::json!({"code": 2, "msg": format!("Invalid request: stream {p} is not served"), "id": id})
             }
             Some("SUBSCRIBE") => {
                 s.subs.extend(params.iter().map(|p| normalize(p)));

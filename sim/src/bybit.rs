@@ -51,7 +51,10 @@ impl Dialect for Bybit {
                 if args.len() > 10 {
                     return vec![reply(false, "args size >10")];
                 }
-                let known = |t: &str| t.rsplit('.').next().and_then(|sym| s.symbol(sym)).is_some();
+                // A topic this simulator does not produce is refused like one Bybit lacks.
+                let served =
+                    |t: &str| ["orderbook.50.", "orderbook.1.", "publicTrade."].iter().any(|p| t.starts_with(p));
+                let known = |t: &str| served(t) && t.rsplit('.').next().and_then(|sym| s.symbol(sym)).is_some();
                 if let Some(t) = args.iter().find(|t| s.faults.refuse.contains(t) || !known(t)) {
                     return vec![reply(false, &format!("error:handler not found,topic:{t}"))];
                 }

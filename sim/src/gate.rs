@@ -57,7 +57,11 @@ impl Dialect for Gate {
                 "error": {"code": code, "message": message}, "result": null})
             .to_string()
         };
+        // A channel this simulator does not produce is refused, never acknowledged and left silent.
+        let served =
+            matches!(channel.as_str(), "spot.trades" | "spot.book_ticker" | "spot.order_book_update" | "spot.obu");
         match event.as_str() {
+            "subscribe" if !served => vec![error(1, &format!("unknown channel {channel}"))],
             "subscribe" if s.faults.refuse.contains(&key) || !pair_known => vec![error(2, "unknown currency pair")],
             "subscribe" | "unsubscribe" => {
                 if obu && event == "subscribe" && s.subs.contains(&key) {

@@ -36,7 +36,9 @@ impl Dialect for Htx {
         let id = v.get("id").cloned().unwrap_or(serde_json::Value::Null);
         let topic_symbol = |t: &str| t.split('.').nth(1).and_then(|x| s.symbol(x));
         if let Some(t) = v.get("sub").and_then(|x| x.as_str()) {
-            if s.faults.refuse.iter().any(|r| r == t) || topic_symbol(t).is_none() {
+            // A topic this simulator does not produce is refused like one HTX does not have.
+            let served = [".trade.detail", ".bbo", ".mbp.150"].iter().any(|k| t.ends_with(k));
+            if s.faults.refuse.iter().any(|r| r == t) || topic_symbol(t).is_none() || !served {
                 return vec![serde_json::json!({"id": id, "status": "error", "ts": ms, "err-code": "bad-request", "err-msg": format!("invalid topic {t}")}).to_string()];
             }
             s.subs.insert(t.to_owned());

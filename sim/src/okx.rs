@@ -59,8 +59,11 @@ impl Dialect for Okx {
         if !matches!(op, "subscribe" | "unsubscribe") || args.is_empty() {
             return vec![error("60012", format!("Invalid request: {text}"))];
         }
-        if let Some((c, i)) =
-            args.iter().find(|(c, i)| s.faults.refuse.contains(&format!("{c}:{i}")) || s.symbol(i).is_none())
+        // A channel this simulator does not produce is refused like one OKX does not have.
+        let served = |c: &str| matches!(c, "books" | "trades" | "bbo-tbt");
+        if let Some((c, i)) = args
+            .iter()
+            .find(|(c, i)| s.faults.refuse.contains(&format!("{c}:{i}")) || s.symbol(i).is_none() || !served(c))
         {
             return vec![error("60018", format!("Wrong URL or channel:{c},instId:{i} doesn't exist."))];
         }
