@@ -528,11 +528,12 @@ impl PyLimiter {
 
 /// Signs `payload` as `venue` expects: `binance` (query + body), `okx` (timestamp, method,
 /// path, body), `bybit` (timestamp, api key, recv window, payload), `gateio` (method, path,
-/// query, body, timestamp), `gemini` (base64 payload). Returns the signature text.
+/// query, body, timestamp), `htx` (method, host, path, access key, timestamp; the canonical
+/// query is built from them), `gemini` (base64 payload). Returns the signature text.
 #[pyfunction]
 #[pyo3(signature = (venue, secret, *parts))]
 fn sign(venue: &str, secret: &str, parts: Vec<String>) -> PyResult<String> {
-    use mdbus_sdk::signing::{BinanceSigner, BybitSigner, GateSigner, GeminiSigner, OkxSigner};
+    use mdbus_sdk::signing::{BinanceSigner, BybitSigner, GateSigner, GeminiSigner, HtxSigner, OkxSigner};
     let p = |i: usize| parts.get(i).map_or("", String::as_str);
     let want = |n: usize| {
         if parts.len() == n {
@@ -557,6 +558,10 @@ fn sign(venue: &str, secret: &str, parts: Vec<String>) -> PyResult<String> {
         "gateio" => {
             want(5)?;
             GateSigner::new(secret).sign(p(0), p(1), p(2), p(3), p(4))
+        }
+        "htx" => {
+            want(5)?;
+            HtxSigner::new(secret).sign(p(0), p(1), p(2), p(3), p(4), &[]).1
         }
         "gemini" => {
             want(1)?;
@@ -738,6 +743,21 @@ impl PyFeed {
             d.set_item("asset", &b.asset)?;
             d.set_item("free", decimal.call1((b.free.to_string(),))?)?;
             d.set_item("locked", decimal.call1((b.locked.to_string(),))?)?;
+            out.append(d)?;
+        }
+        Ok(out)
+    }
+
+    /// The account's positions (derivatives): symbol, qty, entry price, unrealized PnL.
+    fn positions<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let decimal = py.import("decimal")?.getattr("Decimal")?;
+        let out = PyList::empty(py);
+        for p in self.feed.positions().map_err(sdk_err)? {
+            let d = PyDict::new(py);
+            d.set_item("symbol", &p.symbol)?;
+            d.set_item("qty", decimal.call1((p.qty.to_string(),))?)?;
+            d.set_item("entry_price", decimal.call1((p.entry_price.to_string(),))?)?;
+            d.set_item("unrealized_pnl", decimal.call1((p.unrealized_pnl.to_string(),))?)?;
             out.append(d)?;
         }
         Ok(out)

@@ -82,8 +82,9 @@ def test_markers_are_visible_and_the_book_table_is_read(demo_dir):
     assert {"connected", "resync_done"} <= codes, codes
     feed = ring(demo_dir, "book")[: -len(".book")]
     b = mdbus.book(feed, "BTCUSDT", dir=demo_dir)
-    # The demo has ended: its writer is gone, so the table says stale and keeps the last book.
-    assert b is not None and b["state"] == "stale", b
+    # The demo has just ended: the table says live until its writer's heartbeat is old enough
+    # to call it stale, and keeps the last book either way.
+    assert b is not None and b["state"] in ("live", "stale"), b
     bids, asks = b["bids"], b["asks"]
     assert bids and asks and bids[0][0] < asks[0][0], "best bid below best ask"
     assert all(isinstance(p, decimal.Decimal) for p, _ in bids)
@@ -145,6 +146,19 @@ def test_documented_signatures():
     assert mdbus.sign("binance", secret, query, "") == "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71"
     with pytest.raises(ValueError):
         mdbus.sign("binance", secret, query)
+    # Every other venue gives what the Rust signer behind `mdbus sign` gives for the same input.
+    env = dict(os.environ, SIGN_SECRET="s3cr3t")
+
+    def rust(*args):
+        return subprocess.run([MDBUS, "sign", "--secret-env", "SIGN_SECRET", *args], capture_output=True, text=True, check=True, env=env).stdout.strip()
+
+    ts = "2026-12-05T01:02:03"
+    assert mdbus.sign("htx", "s3cr3t", "GET", "api.huobi.pro", "/v1/account/accounts", "key1", ts) == rust(
+        "--venue", "htx", "--method", "GET", "--host", "api.huobi.pro", "--path", "/v1/account/accounts", "--api-key", "key1", "--timestamp", ts
+    )
+    assert mdbus.sign("okx", "s3cr3t", "2020-12-08T09:08:57.715Z", "GET", "/api/v5/account/balance", "") == rust(
+        "--venue", "okx", "--timestamp", "2020-12-08T09:08:57.715Z", "--method", "GET", "--path", "/api/v5/account/balance"
+    )
 
 
 def free_port():
