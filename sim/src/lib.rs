@@ -427,6 +427,19 @@ impl Market {
                 .collect();
             return ok(serde_json::Value::Array(data));
         }
+        let ticker = |b: &Book| {
+            let (bids, asks) = b.sides(1);
+            let ((bp, bq), (ap, aq)) =
+                (bids.first().copied().unwrap_or((0, 0)), asks.first().copied().unwrap_or((0, 0)));
+            serde_json::json!({"instType": "SPOT", "instId": b.symbol, "bidPx": dialect::px(bp), "bidSz": dialect::qty(bq),
+                "askPx": dialect::px(ap), "askSz": dialect::qty(aq), "ts": ms})
+        };
+        if target.starts_with("/api/v5/market/tickers") {
+            // Every instrument of the type asked for (the simulator's are all spot).
+            let spot = query(target, "instType").is_none_or(|t| t.eq_ignore_ascii_case("SPOT"));
+            let data: Vec<serde_json::Value> = self.books.iter().filter(|_| spot).map(ticker).collect();
+            return ok(serde_json::Value::Array(data));
+        }
         let Some(b) = self.books.iter().find(|b| b.symbol == inst) else {
             return serde_json::json!({"code": "51001", "msg": "Instrument ID does not exist", "data": []}).to_string();
         };
@@ -434,13 +447,7 @@ impl Market {
             side.iter().map(|(p, q)| serde_json::json!([dialect::px(*p), dialect::qty(*q), "0", "1"])).collect()
         };
         if target.starts_with("/api/v5/market/ticker") {
-            let (bids, asks) = b.sides(1);
-            let ((bp, bq), (ap, aq)) =
-                (bids.first().copied().unwrap_or((0, 0)), asks.first().copied().unwrap_or((0, 0)));
-            return ok(
-                serde_json::json!([{"instType": "SPOT", "instId": inst, "bidPx": dialect::px(bp), "bidSz": dialect::qty(bq),
-                "askPx": dialect::px(ap), "askSz": dialect::qty(aq), "ts": ms}]),
-            );
+            return ok(serde_json::json!([ticker(b)]));
         }
         if target.starts_with("/api/v5/market/books") {
             let (bids, asks) = b.sides(limit);

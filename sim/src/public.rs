@@ -116,9 +116,16 @@ impl Market {
     /// book is [`Market::gate_snapshot`]).
     pub(super) fn gate_public(&self, target: &str) -> Reply {
         if target.starts_with("/api/v4/spot/currency_pairs") {
+            // `/currency_pairs/{pair}` is one pair; `/currency_pairs` all of them.
+            let one = target
+                .split('?')
+                .next()
+                .and_then(|p| p.strip_prefix("/api/v4/spot/currency_pairs/"))
+                .filter(|p| !p.is_empty());
             let list: Vec<serde_json::Value> = self
                 .books
                 .iter()
+                .filter(|b| one.is_none_or(|p| b.symbol == p))
                 .map(|b| {
                     let (p, q) = self.digits(&b.symbol);
                     let (base, quote) = b.symbol.split_once('_').unwrap_or((&b.symbol, ""));
@@ -127,7 +134,15 @@ impl Market {
                         "trade_status": "tradable", "sell_start": 0, "buy_start": 0})
                 })
                 .collect();
-            return json(serde_json::Value::Array(list));
+            return match (one, list.len()) {
+                (None, _) => json(serde_json::Value::Array(list)),
+                (Some(_), 1) => json(list.into_iter().next().unwrap_or_default()),
+                (Some(p), _) => (
+                    "400 Bad Request",
+                    serde_json::json!({"label": "INVALID_CURRENCY_PAIR", "message": format!("Invalid currency pair {p}")})
+                        .to_string(),
+                ),
+            };
         }
         let pair = query(target, "currency_pair").unwrap_or("");
         let Some(b) = self.books.iter().find(|b| b.symbol == pair) else {

@@ -1,5 +1,6 @@
-//! The simulator closes websockets as the venues do: a client's Close frame is echoed with its
-//! code before the connection ends, on every venue's dialect.
+//! The simulator behaves as the venues do where clients notice: a client's Close frame is
+//! echoed with its code on every dialect, unserved channels are refused rather than left silent,
+//! and REST paths answer in the venue's shape (one Gate.io pair by path, every OKX ticker).
 
 #![allow(clippy::unwrap_used)]
 
@@ -75,4 +76,39 @@ fn an_unserved_channel_is_refused_not_left_silent() {
             assert_eq!(answer, refused, "{sim_venue:?} {channel}");
         }
     }
+}
+
+fn get(sim: &Sim, target: &str) -> (u16, serde_json::Value) {
+    let t = mdbus_sdk::tls::client_config(&[] as &[&str], &[]).unwrap();
+    let mut c = mdbus_sdk::http::HttpClient::new(&format!("http://{}", sim.addr()), t).unwrap();
+    let r = c.request("GET", target, &[], b"").unwrap();
+    (r.status, serde_json::from_slice(&r.body).unwrap())
+}
+
+#[test]
+fn rest_paths_answer_in_the_venues_shape() {
+    let gate = Sim::start(SimConfig {
+        venue: SimVenue::Gate,
+        symbols: SimVenue::Gate.default_symbols(),
+        ..SimConfig::default()
+    })
+    .unwrap();
+    let (status, one) = get(&gate, "/api/v4/spot/currency_pairs/BTC_USDT");
+    assert_eq!((status, one["id"].as_str()), (200, Some("BTC_USDT")), "one pair by path: {one}");
+    let (status, all) = get(&gate, "/api/v4/spot/currency_pairs");
+    assert_eq!((status, all.as_array().map(Vec::len)), (200, Some(2)));
+    let (status, bad) = get(&gate, "/api/v4/spot/currency_pairs/NOPE_USDT");
+    assert_eq!((status, bad["label"].as_str()), (400, Some("INVALID_CURRENCY_PAIR")));
+    let okx = Sim::start(SimConfig {
+        venue: SimVenue::Okx,
+        symbols: SimVenue::Okx.default_symbols(),
+        ..SimConfig::default()
+    })
+    .unwrap();
+    let (status, tickers) = get(&okx, "/api/v5/market/tickers?instType=SPOT");
+    assert_eq!((status, tickers["code"].as_str()), (200, Some("0")));
+    let ids: Vec<&str> = tickers["data"].as_array().unwrap().iter().filter_map(|t| t["instId"].as_str()).collect();
+    assert_eq!(ids, ["BTC-USDT", "ETH-USDT"], "every spot ticker: {tickers}");
+    let (_, one) = get(&okx, "/api/v5/market/ticker?instId=ETH-USDT");
+    assert_eq!(one["data"][0]["instId"], "ETH-USDT");
 }
