@@ -370,6 +370,63 @@ impl FeedConfig {
         Err(ConfigError::Parse { path, message })
     }
 
+    /// What is valid but probably not what the operator meant, each with its field's path:
+    /// plain `ws://` to a host other than this one (market data, or an account's login sent
+    /// unencrypted), a book table deeper than the snapshots that fill it, and more busy-polling
+    /// workers than this host has cores to spare. `mdbus feed` logs them at start.
+    ///
+    /// ```
+    /// let cfg = mdbus_feeder::config::FeedConfig::from_yaml(
+    ///     "workers:\n  - { core: 0 }\nfeeds:\n  - name: f\n    venue: okx\n    url: ws://ws.okx.com:8443/ws/v5/public\n    channels: [trade]\n    symbols:\n      - { symbol: BTC-USDT, id: 1, price_exp: -1, qty_exp: -8 }\n",
+    /// )?;
+    /// assert_eq!(cfg.warnings()[0].path, "feeds[0].url");
+    /// # Ok::<(), mdbus_feeder::config::ConfigError>(())
+    /// ```
+    pub fn warnings(&self) -> Vec<FieldError> {
+        let mut out = Vec::new();
+        let mut warn = |path: String, message: &str| out.push(FieldError { path, message: message.to_owned() });
+        let remote_plain = |url: &str| {
+            url.strip_prefix("ws://").is_some_and(|rest| {
+                let host = rest.split(['/', '?']).next().unwrap_or("");
+                let host = host.rsplit_once(':').map_or(host, |(h, _)| h).trim_matches(['[', ']']);
+                !matches!(host, "localhost" | "127.0.0.1" | "::1") && !host.starts_with("127.")
+            })
+        };
+        for (i, f) in self.feeds.iter().enumerate() {
+            if remote_plain(&f.url) {
+                warn(
+                    format!("feeds[{i}].url"),
+                    "plain ws:// to another host: market data unencrypted and unauthenticated; use wss://",
+                );
+            }
+            if let Some(d) = f.snapshot_depth
+                && f.book_table_depth > d as usize
+            {
+                warn(
+                    format!("feeds[{i}].book_table_depth"),
+                    "deeper than snapshot_depth: levels past the snapshot's depth hold only what updates brought",
+                );
+            }
+        }
+        for (i, a) in self.accounts.iter().enumerate() {
+            if remote_plain(&a.ws_url) {
+                warn(
+                    format!("accounts[{i}].ws_url"),
+                    "plain ws:// to another host sends the account's login unencrypted; use wss://",
+                );
+            }
+        }
+        let cores = core_affinity::get_core_ids().map_or(0, |c| c.len());
+        let busy = self.workers.iter().filter(|w| w.poll == PollMode::Busy).count();
+        if cores > 0 && busy >= cores {
+            warn(
+                "workers".to_owned(),
+                "as many busy-polling workers as this host has cores: nothing is left for the readers and the system",
+            );
+        }
+        out
+    }
+
     /// Checks every field and reports all problems at once.
     ///
     /// # Errors

@@ -231,3 +231,17 @@ fn a_worker_on_a_core_the_host_does_not_have_is_refused() {
     assert!(err.contains("workers[0].core") && err.contains("999"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// What is valid but probably unmeant is reported as warnings with the field's path, and the
+/// shipped examples (wss://, loopback for the demo) have none about their URLs.
+#[test]
+fn warnings_name_what_is_probably_unmeant() {
+    let yaml = "workers:\n  - { core: 0, poll: timeout }\nfeeds:\n  - name: f\n    venue: binance\n    url: ws://stream.binance.com:9443/ws\n    rest_url: https://api.binance.com\n    channels: [depth]\n    snapshot_depth: 10\n    book_table_depth: 50\n    symbols:\n      - { symbol: BTCUSDT, id: 1, price_exp: -2, qty_exp: -5 }\n  - name: g\n    venue: okx\n    url: ws://127.0.0.1:9443/ws/v5/public\n    channels: [trade]\n    symbols:\n      - { symbol: BTC-USDT, id: 2, price_exp: -1, qty_exp: -8 }\naccounts:\n  - { name: a, venue: okx, market: spot, ws_url: \"ws://ws.okx.com:8443/ws/v5/private\", credentials_env: OKX }\n";
+    let cfg = FeedConfig::from_yaml(yaml).unwrap();
+    let paths: Vec<String> = cfg.warnings().into_iter().map(|w| w.path).collect();
+    assert_eq!(paths, ["feeds[0].url", "feeds[0].book_table_depth", "accounts[0].ws_url"], "loopback ws:// is fine");
+    for name in ["okx.yaml", "binance.yaml", "demo.yaml"] {
+        let cfg = FeedConfig::from_yaml(&example(name)).unwrap();
+        assert!(cfg.warnings().iter().all(|w| !w.path.ends_with("url")), "{name}: {:?}", cfg.warnings());
+    }
+}

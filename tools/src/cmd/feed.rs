@@ -24,6 +24,9 @@ impl Args {
         {
             let text = std::fs::read_to_string(&config).with_context(|| format!("reading {}", config.display()))?;
             let cfg = mdbus_feeder::config::FeedConfig::from_yaml(&text)?;
+            for w in cfg.warnings() {
+                tracing::warn!(field = %w.path, "configuration: {}", w.message);
+            }
             let dir = match &cfg.ring_dir {
                 Some(p) => RingDir::new(p),
                 None => dir,
