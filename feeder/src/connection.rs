@@ -490,7 +490,12 @@ impl Connection {
                     Ok((ws, _)) => self.opened(Box::new(ws), now),
                     Err(HandshakeError::Interrupted(m)) => {
                         if now.duration_since(since) > self.settings.connect_timeout {
-                            self.fail(now, "handshake timed out", feed, on);
+                            let why = if self.endpoint.tls {
+                                "handshake timed out (wss://: does the server speak TLS?)"
+                            } else {
+                                "handshake timed out"
+                            };
+                            self.fail(now, why, feed, on);
                         } else {
                             self.state = State::Handshaking { mid: Some(m), since };
                         }

@@ -934,6 +934,8 @@ fn apply_snapshots(rt: &mut FeedRuntime, levels: &mut Levels, now: Instant) {
         if let (Some(c), Ok(b)) = (&rt.capture, &body) {
             c.send(crate::capture::Entry::Snapshot { recv_ns: ts, symbol: sym.clone(), body: b.clone() });
         }
+        // Why a snapshot failed, for the operator (made only on a failure).
+        let mut why: Option<String> = None;
         let retry = match body.as_deref().map(|b| venue.rest_snapshot_at(b, levels)) {
             Ok(Ok((last, venue_ms))) => match rt.feed.on_rest_snapshot_at(
                 &sym,
@@ -948,13 +950,26 @@ fn apply_snapshots(rt: &mut FeedRuntime, levels: &mut Levels, now: Instant) {
                 }
                 // Older than the buffered diffs: fetch again shortly.
                 Ok(false) => Some(Duration::from_millis(50)),
-                Err(_) => Some(Duration::from_secs(1)),
+                Err(e) => {
+                    why = Some(e.to_string());
+                    Some(Duration::from_secs(1))
+                }
             },
-            _ => Some(Duration::from_secs(1)),
+            Ok(Err(e)) => {
+                why = Some(e.to_string());
+                Some(Duration::from_secs(1))
+            }
+            Err(e) => {
+                why = Some(e.clone());
+                Some(Duration::from_secs(1))
+            }
         };
         if let Some(wait) = retry {
             if wait >= Duration::from_secs(1) {
                 rt.snapshot_errors += 1;
+                if rt.failures.len() < 64 {
+                    rt.failures.push(format!("book snapshot of {sym} failed: {}", why.unwrap_or_default()));
+                }
             }
             rt.next_snapshot = now + wait;
         }
