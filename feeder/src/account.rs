@@ -232,6 +232,8 @@ pub struct AccountRunner {
     stream: Box<dyn AccountDriver>,
     failures: u64,
     auth_failures: u64,
+    /// Where the account's name and counters go once a second, if anyone listens.
+    reports: Option<crossbeam_channel::Sender<(String, AccountStats)>>,
 }
 
 impl AccountRunner {
@@ -242,7 +244,19 @@ impl AccountRunner {
         account: u32,
         stream: Box<dyn AccountDriver>,
     ) -> AccountRunner {
-        AccountRunner { name: name.to_owned(), venue, account, stream, failures: 0, auth_failures: 0 }
+        AccountRunner { name: name.to_owned(), venue, account, stream, failures: 0, auth_failures: 0, reports: None }
+    }
+
+    /// Sends the account's name and counters to `to` once a second while it runs (never
+    /// waiting: a report the channel has no room for is dropped).
+    pub fn set_reports(&mut self, to: crossbeam_channel::Sender<(String, AccountStats)>) {
+        self.reports = Some(to);
+    }
+
+    fn report(&self) {
+        if let Some(to) = &self.reports {
+            let _ = to.try_send((self.name.clone(), self.stats()));
+        }
     }
 
     /// Attaches the account's name.
@@ -283,7 +297,12 @@ impl AccountRunner {
         // Failures since the last success, and since the last log line about them.
         let (mut run, mut unlogged) = (0u64, 0u64);
         let mut last_log = std::time::Instant::now();
+        let mut last_report = std::time::Instant::now();
         while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            if last_report.elapsed() >= Duration::from_secs(1) {
+                last_report = std::time::Instant::now();
+                self.report();
+            }
             match self.stream.poll() {
                 Ok(_) => {
                     if run > 0 {
@@ -321,5 +340,6 @@ impl AccountRunner {
                 }
             }
         }
+        self.report();
     }
 }

@@ -19,6 +19,7 @@
 //! | `mdbus_ring_head`, `_capacity`, `_writer_alive`, `_heartbeat_age_seconds`, `_publish_rate` (gauges) | ring | each ring |
 //! | `mdbus_ring_readers`, `mdbus_ring_reader_lag`, `mdbus_ring_reader_lost` (gauges) | ring | announced readers: how many, the largest lag, losses summed |
 //! | `mdbus_stage_latency_seconds` (histogram) | ring, stage | `venue_to_receive`, `receive_to_publish` |
+//! | `mdbus_account_frames`, `_records`, `_decode_errors`, `_connects`, `_failures`, `_auth_failures` (counters) | account | private streams: refused logins counted apart |
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -72,6 +73,7 @@ const STAGES: [&str; 2] = ["venue_to_receive", "receive_to_publish"];
 #[derive(Debug, Default)]
 struct State {
     feeds: Mutex<BTreeMap<String, FeedReport>>,
+    accounts: Mutex<BTreeMap<String, mdbus_feeder::account::AccountStats>>,
     latency: Mutex<BTreeMap<String, [Histogram<u64>; 2]>>,
     heads: Mutex<HashMap<String, (u64, Instant)>>,
 }
@@ -83,6 +85,7 @@ pub struct MetricsServer {
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
     reports: crossbeam_channel::Sender<Vec<FeedReport>>,
+    accounts: crossbeam_channel::Sender<(String, mdbus_feeder::account::AccountStats)>,
 }
 
 impl MetricsServer {
@@ -99,7 +102,18 @@ impl MetricsServer {
         let stop = Arc::new(AtomicBool::new(false));
         // Room for a minute of reports from a few workers: the workers never wait.
         let (reports, rx) = crossbeam_channel::bounded::<Vec<FeedReport>>(256);
+        let (accounts, arx) = crossbeam_channel::bounded::<(String, mdbus_feeder::account::AccountStats)>(256);
         let mut threads = Vec::new();
+        {
+            let state = state.clone();
+            threads.push(std::thread::spawn(move || {
+                for (name, stats) in arx {
+                    if let Ok(mut a) = state.accounts.lock() {
+                        a.insert(name, stats);
+                    }
+                }
+            }));
+        }
         {
             let state = state.clone();
             threads.push(std::thread::spawn(move || {
@@ -120,12 +134,18 @@ impl MetricsServer {
             let (state, stop) = (state.clone(), stop.clone());
             threads.push(std::thread::spawn(move || serve(&listener, &dir, &state, &stop)));
         }
-        Ok(MetricsServer { addr, stop, threads, reports })
+        Ok(MetricsServer { addr, stop, threads, reports, accounts })
     }
 
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where account runners send their reports
+    /// ([`AccountRunner::set_reports`](mdbus_feeder::account::AccountRunner::set_reports)).
+    pub fn account_reports(&self) -> crossbeam_channel::Sender<(String, mdbus_feeder::account::AccountStats)> {
+        self.accounts.clone()
     }
 
     /// Where workers send their reports ([`Worker::set_reports`](mdbus_feeder::engine::Worker::set_reports)).
@@ -137,8 +157,8 @@ impl MetricsServer {
 impl Drop for MetricsServer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        // The collector ends once every sender is gone; the workers' may outlive this.
-        for t in self.threads.drain(1..) {
+        // The collectors end once every sender is gone; the workers' may outlive this.
+        for t in self.threads.drain(2..) {
             let _ = t.join();
         }
     }
@@ -308,6 +328,7 @@ fn render(dir: &RingDir, state: &State) -> String {
     let mut families = feed_families(&state.feeds.lock().map(|g| g.clone()).unwrap_or_default());
     families.extend(ring_families(dir, state));
     families.push(latency_family(state));
+    families.extend(account_families(&state.accounts.lock().map(|g| g.clone()).unwrap_or_default()));
     let mut registry = Registry::default();
     registry.register_collector(Box::new(Scrape(families)));
     let mut out = String::new();
@@ -386,6 +407,28 @@ fn feed_families(feeds: &BTreeMap<String, FeedReport>) -> Vec<Family> {
     }
     out.push(up);
     out
+}
+
+fn account_families(accounts: &BTreeMap<String, mdbus_feeder::account::AccountStats>) -> Vec<Family> {
+    type Get = fn(&mdbus_feeder::account::AccountStats) -> u64;
+    let counters: [(&'static str, &'static str, Get); 6] = [
+        ("mdbus_account_frames", "Frames the private stream received.", |s| s.frames),
+        ("mdbus_account_records", "Order, fill, balance and position records published.", |s| s.published),
+        ("mdbus_account_decode_errors", "Private-stream frames that failed to decode.", |s| s.decode_errors),
+        ("mdbus_account_connects", "Times the private stream connected.", |s| s.connects),
+        ("mdbus_account_failures", "Polls of the private stream that failed.", |s| s.failures),
+        ("mdbus_account_auth_failures", "Of those, logins or keys the venue refused.", |s| s.auth_failures),
+    ];
+    counters
+        .iter()
+        .map(|(name, help, get)| {
+            let mut f = family(name, help, MetricType::Counter);
+            for (account, s) in accounts {
+                f.samples.push((vec![("account", account.clone())], Value::Counter(get(s))));
+            }
+            f
+        })
+        .collect()
 }
 
 fn ring_families(dir: &RingDir, state: &State) -> Vec<Family> {

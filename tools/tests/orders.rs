@@ -652,6 +652,8 @@ mod okx_private_stream {
         let url = format!("ws://127.0.0.1:{}/ws/v5/private", s.addr().port());
         let stream = OkxAccountStream::new(&url, creds("wrong-secret"), OkxAccountDecoder::new(4), writer, t);
         let mut runner = AccountRunner::new("acct", mdbus_schemas::VenueId::OKX, 4, Box::new(stream));
+        let metrics = mdbus_tools::metrics::MetricsServer::start("127.0.0.1:0".parse().unwrap(), dir.clone()).unwrap();
+        runner.set_reports(metrics.account_reports());
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let th = {
             let stop = stop.clone();
@@ -673,6 +675,30 @@ mod okx_private_stream {
         }
         let auth: Vec<_> = marks.iter().filter(|(c, _)| *c == mdbus_schemas::MarkerCode::AUTH_FAILED).collect();
         assert_eq!(auth, [&(mdbus_schemas::MarkerCode::AUTH_FAILED, 4)], "one marker per run of refusals: {marks:?}");
+        // And /metrics counts them, for the account.
+        let scrape = || {
+            use std::io::{Read, Write};
+            let mut c = std::net::TcpStream::connect(metrics.addr()).unwrap();
+            write!(c, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+            let mut out = String::new();
+            c.read_to_string(&mut out).unwrap();
+            out
+        };
+        let line = (0..40)
+            .find_map(|_| {
+                let text = scrape();
+                let line = text
+                    .lines()
+                    .find(|l| l.starts_with(r#"mdbus_account_auth_failures_total{account="acct"}"#))
+                    .map(str::to_owned);
+                if line.is_none() {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                line
+            })
+            .expect("the account in /metrics");
+        let n: u64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+        assert_eq!(n, st.auth_failures, "{line}");
         let _ = std::fs::remove_dir_all(dir.path());
     }
 }

@@ -95,6 +95,9 @@ impl Args {
             )?;
             let mut account_threads = Vec::new();
             for mut a in accounts {
+                if let Some(s) = &server {
+                    a.set_reports(s.account_reports());
+                }
                 let stop = stop.clone();
                 account_threads.push(std::thread::spawn(move || {
                     a.run(&stop);
