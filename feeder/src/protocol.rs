@@ -48,6 +48,13 @@ pub trait FrameDecoder: Send + std::fmt::Debug {
     ) -> Result<Reply, FrameError>;
 }
 
+/// The requests that make a venue send a topic's snapshot again, for venues whose unsubscribe
+/// request is their subscribe request with `"unsubscribe"` in place of `"subscribe"`: that
+/// unsubscribe, then `subscribe`.
+pub fn unsubscribe_then(subscribe: String) -> Vec<String> {
+    vec![subscribe.replacen("\"subscribe\"", "\"unsubscribe\"", 1), subscribe]
+}
+
 /// A decoder for venues whose frames are text, each one message: `decode` is the venue's frame
 /// decoder.
 #[derive(Debug, Clone, Copy)]

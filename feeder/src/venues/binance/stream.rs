@@ -3,14 +3,7 @@
 //! 60), holds the websocket to `<ws_url>/<listenKey>`, decodes order, fill, balance and
 //! position events, and publishes them into the account's ring (`<account>.account`).
 
-use std::{
-    io,
-    sync::{
-        Arc,
-        atomic::{AtomicBool, Ordering},
-    },
-    time::Duration,
-};
+use std::{io, sync::Arc, time::Duration};
 
 use mdbus_bus::Writer;
 use mdbus_sdk::{
@@ -194,21 +187,6 @@ impl<C: Clock> AccountStream<C> {
                     return Ok(published);
                 }
                 Err(e) => return Err(socket_err(e)),
-            }
-        }
-    }
-
-    /// Polls until `stop` is set, reconnecting with backoff after errors.
-    pub fn run(&mut self, stop: &AtomicBool) {
-        let mut backoff = Duration::from_millis(100);
-        while !stop.load(Ordering::Relaxed) {
-            match self.poll() {
-                Ok(_) => backoff = Duration::from_millis(100),
-                Err(_) => {
-                    self.ws = None;
-                    std::thread::sleep(backoff);
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
-                }
             }
         }
     }

@@ -61,11 +61,7 @@ impl Protocol for Bybit {
     }
 
     fn resubscribe(&self, topic: &str) -> Vec<String> {
-        let topics = [topic.to_owned()];
-        vec![
-            session::subscribe(0, &topics).replacen("\"subscribe\"", "\"unsubscribe\"", 1),
-            session::subscribe(0, &topics),
-        ]
+        crate::protocol::unsubscribe_then(session::subscribe(0, &[topic.to_owned()]))
     }
 
     fn keepalive(&self) -> Option<Duration> {

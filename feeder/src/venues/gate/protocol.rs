@@ -78,9 +78,7 @@ impl Protocol for Gate {
         if !topic.starts_with("spot.obu|") {
             return Vec::new();
         }
-        let topics = [topic.to_owned()];
-        let subscribe = session::subscribe(0, now_s(), &topics);
-        vec![subscribe.replacen("\"subscribe\"", "\"unsubscribe\"", 1), subscribe]
+        crate::protocol::unsubscribe_then(session::subscribe(0, now_s(), &[topic.to_owned()]))
     }
 
     fn keepalive(&self) -> Option<Duration> {

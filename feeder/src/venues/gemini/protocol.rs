@@ -107,8 +107,7 @@ impl Protocol for Gemini {
     }
 
     fn resubscribe(&self, topic: &str) -> Vec<String> {
-        let topics = [topic.to_owned()];
-        vec![session::subscribe(&topics).replacen("\"subscribe\"", "\"unsubscribe\"", 1), session::subscribe(&topics)]
+        crate::protocol::unsubscribe_then(session::subscribe(&[topic.to_owned()]))
     }
 
     fn acks(&self) -> bool {

@@ -1,12 +1,6 @@
 //! An OKX account's private stream over the websocket login.
 
-use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicBool, Ordering},
-    },
-    time::Duration,
-};
+use std::{sync::Arc, time::Duration};
 
 use mdbus_bus::Writer;
 use mdbus_sdk::error::{Error, ErrorCode};
@@ -159,23 +153,6 @@ impl OkxAccountStream {
                     return Ok(published);
                 }
                 Err(e) => return Err(socket_err(e)),
-            }
-        }
-    }
-}
-
-impl OkxAccountStream {
-    /// Polls until `stop` is set, logging in again with backoff after errors.
-    pub fn run(&mut self, stop: &AtomicBool) {
-        let mut backoff = Duration::from_millis(100);
-        while !stop.load(Ordering::Relaxed) {
-            match self.poll() {
-                Ok(_) => backoff = Duration::from_millis(100),
-                Err(_) => {
-                    self.ws = None;
-                    std::thread::sleep(backoff);
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
-                }
             }
         }
     }
