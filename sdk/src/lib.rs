@@ -75,6 +75,7 @@ pub mod error;
 pub mod event_bus;
 pub mod feeds;
 pub mod http;
+pub mod idle;
 pub mod market;
 #[cfg(feature = "async")]
 pub mod nonblocking;

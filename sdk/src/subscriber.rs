@@ -276,7 +276,7 @@ impl Subscriber {
         }
     }
 
-    /// Waits (spinning) up to `timeout` for the next event.
+    /// Waits up to `timeout` for the next event: spins, then yields (crossbeam's `Backoff`).
     ///
     /// # Errors
     ///
@@ -289,6 +289,29 @@ impl Subscriber {
                 return Ok(None);
             }
             backoff.snooze();
+        }
+        self.poll()
+    }
+
+    /// Waits up to `timeout` for the next event the way `idle` says
+    /// ([`Idle::BusySpin`](crate::idle::Idle::BusySpin) for a reader with a core of its own,
+    /// [`Idle::SpinPark`](crate::idle::Idle::SpinPark) to leave the cores to others).
+    ///
+    /// # Errors
+    ///
+    /// As [`Subscriber::poll`].
+    pub fn next_with(
+        &mut self,
+        timeout: Duration,
+        idle: crate::idle::Idle,
+    ) -> Result<Option<Event<'_>>, SubscribeError> {
+        let deadline = Instant::now() + timeout;
+        let mut waiter = idle.waiter();
+        while self.reader.lag() == 0 {
+            if Instant::now() >= deadline {
+                return Ok(None);
+            }
+            waiter.idle();
         }
         self.poll()
     }

@@ -9,6 +9,7 @@ pub mod bench_all;
 pub mod bench_decode;
 pub mod bench_decode_venues;
 pub mod bench_e2e;
+pub mod bench_idle;
 #[cfg(feature = "iceoryx2")]
 pub mod bench_iox;
 pub mod bench_limiter;

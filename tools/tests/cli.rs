@@ -348,6 +348,21 @@ fn bench_limiter_reports_every_figure_as_json() {
 }
 
 #[test]
+fn bench_idle_reports_every_strategy_free_and_loaded() {
+    let out = Command::new(MDBUS).args(["bench", "idle", "--json", "--seconds", "0.3"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for s in ["busy_spin", "spin_yield", "spin_park"] {
+        for load in ["free", "loaded"] {
+            assert!(v[format!("{s}_{load}_samples")].as_u64().is_some_and(|n| n > 10), "{s} {load} in {v}");
+            let (p50, p99) =
+                (v[format!("{s}_{load}_p50_ns")].as_u64().unwrap(), v[format!("{s}_{load}_p99_ns")].as_u64().unwrap());
+            assert!(p50 > 0 && p99 >= p50, "{s} {load}: {p50} {p99}");
+        }
+    }
+}
+
+#[test]
 fn bench_sign_reports_every_venue_as_json() {
     let out = Command::new(MDBUS).args(["bench", "sign", "--json", "--iters", "200"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

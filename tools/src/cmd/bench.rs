@@ -31,6 +31,16 @@ pub(crate) enum BenchCmd {
         #[arg(long)]
         venues: Option<String>,
     },
+    /// Publish ► read latency of a subscriber with each idle strategy (busy-spin, spin-then-yield,
+    /// spin-then-park), with the cores free and with as many busy threads as cores.
+    Idle {
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 2.0)]
+        seconds: f64,
+    },
     /// The SDK rate limiter (in process and shared memory) against governor, and the seed.
     Limiter {
         /// Print one JSON object instead of a table.
@@ -186,6 +196,26 @@ impl BenchCmd {
                         v["e2e_p50_over_loopback"], v["e2e_p99_over_loopback"]
                     );
                     println!("feeder frames per second (one busy-polling thread): {}", v["frames_per_s"]);
+                }
+            }
+            BenchCmd::Idle { json, seconds } => {
+                let v = mdbus_tools::bench_idle::run(seconds).map_err(anyhow::Error::msg)?;
+                if json {
+                    println!("{v}");
+                } else {
+                    println!("| strategy | free p50 | free p99 | loaded p50 | loaded p99 |");
+                    println!("|---|---|---|---|---|");
+                    for (name, _) in mdbus_tools::bench_idle::strategies() {
+                        let f = |k: &str| human_ns(v[format!("{name}_{k}_ns")].as_u64().unwrap_or(0));
+                        println!(
+                            "| {name} | {} | {} | {} | {} |",
+                            f("free_p50"),
+                            f("free_p99"),
+                            f("loaded_p50"),
+                            f("loaded_p99")
+                        );
+                    }
+                    println!("({} cores; loaded: as many busy threads as cores)", v["cores"]);
                 }
             }
             BenchCmd::Limiter { json, iters } => {
