@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use mdbus_bus::{BookCopy, BookState, BookTable, BookTableWriter, BookUpdate, HeapRing};
-use mdbus_feeder::{Feed, Levels, Rings, Venue};
+use mdbus_feeder::{Feed, Levels, Rings};
 use mdbus_schemas::{Instrument, InstrumentId, Kind, Nanos, Symbol, VenueId};
 
 fn feed(table: Option<&std::path::Path>) -> (Feed, Vec<HeapRing>) {
@@ -21,7 +21,7 @@ fn feed(table: Option<&std::path::Path>) -> (Feed, Vec<HeapRing>) {
     let (b, br) = mk(Kind::BOOK_DELTA);
     let (d, dr) = mk(Kind::BOOK_SNAPSHOT);
     let (bars, barr) = mk(Kind::BAR);
-    let mut f = Feed::new(Venue::BINANCE_SPOT, inst, Rings { quotes: q, trades: t, book: b, depth: d, bars });
+    let mut f = Feed::new(mdbus_venues::BINANCE_SPOT, inst, Rings { quotes: q, trades: t, book: b, depth: d, bars });
     if let Some(p) = table {
         f.set_book_table(BookTableWriter::create(p, &[InstrumentId(1)], 20).expect("table"));
     }

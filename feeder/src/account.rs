@@ -145,12 +145,13 @@ pub struct AccountStats {
     pub auth_failures: u64,
 }
 
-pub(crate) fn socket_err(e: impl std::fmt::Display) -> AccountStreamError {
+/// A socket error, its text cleared of credentials.
+pub fn socket_err(e: impl std::fmt::Display) -> AccountStreamError {
     AccountStreamError::Socket(mdbus_sdk::redact::text(&e.to_string()))
 }
 
 /// Opens a blocking websocket (ws or wss) with a read timeout.
-pub(crate) fn connect_ws(
+pub fn connect_ws(
     url: &str,
     tls: &Arc<ClientConfig>,
     read_timeout: Duration,
@@ -176,11 +177,18 @@ pub(crate) fn connect_ws(
     Ok(ws)
 }
 
-pub(crate) fn is_timeout(e: &tungstenite::Error) -> bool {
+/// Whether a websocket read ended on its read timeout (nothing arrived), not on an error.
+pub fn is_timeout(e: &tungstenite::Error) -> bool {
     matches!(e, tungstenite::Error::Io(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut))
 }
 
-pub(crate) fn publish(
+/// Publishes `events` into the account ring, counting them in `stats`; returns how many
+/// records were written (a listen key's expiry is an event, not a record).
+///
+/// # Errors
+///
+/// The ring's error when a record cannot be written.
+pub fn publish(
     writer: &mut Writer,
     events: &[AccountEvent],
     stats: &mut AccountStats,

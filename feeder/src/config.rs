@@ -38,7 +38,7 @@ use std::{collections::HashSet, path::PathBuf};
 pub use mdbus_sdk::config::{ConfigError, FieldError};
 use serde::Deserialize;
 
-use crate::venue::{SnapshotSource, Venue};
+use crate::venue::{SnapshotSource, Venues};
 
 /// How a worker thread waits for socket readiness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -315,9 +315,9 @@ fn type_errors(value: yaml_serde::Value) -> Vec<FieldError> {
 }
 
 /// The channels a venue carries, for error messages: the common ones, then each venue's own.
-fn channels_help() -> String {
+fn channels_help(venues: Venues) -> String {
     let mut own: Vec<String> = Vec::new();
-    for v in crate::venue::ALL {
+    for v in venues.iter() {
         let line = format!("{}: {}", v.name(), v.extra_channels());
         if !v.extra_channels().is_empty() && !own.contains(&line) {
             own.push(line);
@@ -327,8 +327,8 @@ fn channels_help() -> String {
 }
 
 /// The venues and their markets, for error messages.
-fn markets_help() -> String {
-    let list: Vec<String> = Venue::names().iter().map(|n| format!("{n}: {}", Venue::markets(n).join(", "))).collect();
+fn markets_help(venues: Venues) -> String {
+    let list: Vec<String> = venues.names().iter().map(|n| format!("{n}: {}", venues.markets(n).join(", "))).collect();
     format!("unknown market for this venue ({})", list.join("; "))
 }
 
@@ -344,15 +344,15 @@ impl FeedConfig {
     ///
     /// ```
     /// use mdbus_feeder::config::{ConfigError, FeedConfig};
-    /// let err = FeedConfig::from_yaml("workers: []\nfeeds: []\nextra: 1\n").unwrap_err();
+    /// let err = FeedConfig::from_yaml("workers: []\nfeeds: []\nextra: 1\n", mdbus_venues::ALL).unwrap_err();
     /// assert!(matches!(err, ConfigError::Parse { .. }));
     /// assert!(err.to_string().contains("extra"));
     /// ```
-    pub fn from_yaml(text: &str) -> Result<FeedConfig, ConfigError> {
+    pub fn from_yaml(text: &str, venues: Venues) -> Result<FeedConfig, ConfigError> {
         let de = yaml_serde::Deserializer::from_str(text);
         let first = match serde_path_to_error::deserialize::<_, FeedConfig>(de) {
             Ok(cfg) => {
-                cfg.validate()?;
+                cfg.validate(venues)?;
                 return Ok(cfg);
             }
             Err(e) => e,
@@ -378,6 +378,7 @@ impl FeedConfig {
     /// ```
     /// let cfg = mdbus_feeder::config::FeedConfig::from_yaml(
     ///     "workers:\n  - { core: 0 }\nfeeds:\n  - name: f\n    venue: okx\n    url: ws://ws.okx.com:8443/ws/v5/public\n    channels: [trade]\n    symbols:\n      - { symbol: BTC-USDT, id: 1, price_exp: -1, qty_exp: -8 }\n",
+    ///     mdbus_venues::ALL,
     /// )?;
     /// assert_eq!(cfg.warnings()[0].path, "feeds[0].url");
     /// # Ok::<(), mdbus_feeder::config::ConfigError>(())
@@ -432,7 +433,7 @@ impl FeedConfig {
     /// # Errors
     ///
     /// [`ConfigError::Invalid`] listing every invalid field with its path.
-    pub fn validate(&self) -> Result<(), ConfigError> {
+    pub fn validate(&self, venues: Venues) -> Result<(), ConfigError> {
         let mut errs = Vec::new();
         let mut bad = |path: String, message: &str| errs.push(FieldError { path, message: message.to_owned() });
         if self.workers.is_empty() {
@@ -463,14 +464,14 @@ impl FeedConfig {
             if !names.insert(f.name.as_str()) {
                 bad(p("name"), "duplicate feed name");
             }
-            let venue = Venue::from_config(&f.venue, &f.market);
-            let venue_known = Venue::names().contains(&f.venue.as_str());
+            let venue = venues.find(&f.venue, &f.market);
+            let venue_known = venues.names().contains(&f.venue.as_str());
             if !venue_known {
-                bad(p("venue"), &format!("unknown venue (known: {})", Venue::names().join(", ")));
+                bad(p("venue"), &format!("unknown venue (known: {})", venues.names().join(", ")));
             }
-            let any_market = crate::venue::ALL.iter().any(|v| v.market() == f.market);
+            let any_market = venues.iter().any(|v| v.market() == f.market);
             if !any_market || (venue_known && venue.is_none()) {
-                bad(p("market"), &markets_help());
+                bad(p("market"), &markets_help(venues));
             }
             if !(f.url.starts_with("ws://") || f.url.starts_with("wss://")) {
                 bad(p("url"), "must start with ws:// or wss://");
@@ -497,10 +498,10 @@ impl FeedConfig {
                 // With no known venue, only a channel every venue carries is sure to exist.
                 let known = match venue {
                     Some(v) => v.topic(c, "X").is_some(),
-                    None => crate::venue::ALL.iter().all(|v| v.topic(c, "X").is_some()),
+                    None => venues.iter().all(|v| v.topic(c, "X").is_some()),
                 };
                 if !known {
-                    bad(format!("feeds[{i}].channels[{j}]"), &channels_help());
+                    bad(format!("feeds[{i}].channels[{j}]"), &channels_help(venues));
                 }
             }
             if let Some(v) = venue {
@@ -531,7 +532,7 @@ impl FeedConfig {
                 }
             }
             let per_connection = venue
-                .or_else(|| crate::venue::ALL.iter().copied().max_by_key(|v| v.limits().topics_per_connection))
+                .or_else(|| venues.iter().max_by_key(|v| v.limits().topics_per_connection))
                 .map_or(1, |v| v.limits().topics_per_connection);
             if f.symbols.len() * f.channels.len().max(1) > 200 * per_connection {
                 bad(p("symbols"), "more streams than 200 connections can carry");
@@ -572,15 +573,18 @@ impl FeedConfig {
             } else if !names.insert(a.name.as_str()) {
                 bad(p("name"), "already used by a feed or another account");
             }
-            let with_streams: Vec<&str> =
-                Venue::names().into_iter().filter(|n| Venue::markets(n).iter().any(|m| has_account(n, m))).collect();
+            let with_streams: Vec<&str> = venues
+                .names()
+                .into_iter()
+                .filter(|n| venues.markets(n).iter().any(|m| has_account(venues, n, m)))
+                .collect();
             if !with_streams.contains(&a.venue.as_str()) {
                 bad(p("venue"), &format!("private streams exist for {}", with_streams.join(" and ")));
-            } else if !has_account(&a.venue, &a.market) {
+            } else if !has_account(venues, &a.venue, &a.market) {
                 let markets: Vec<&str> =
-                    Venue::markets(&a.venue).into_iter().filter(|m| has_account(&a.venue, m)).collect();
+                    venues.markets(&a.venue).into_iter().filter(|m| has_account(venues, &a.venue, m)).collect();
                 bad(p("market"), &format!("{} accounts are {}", a.venue, markets.join(" or ")));
-            } else if let Some(v) = Venue::from_config(&a.venue, &a.market) {
+            } else if let Some(v) = venues.find(&a.venue, &a.market) {
                 for (field, message) in v.check_account(a) {
                     bad(p(field), message);
                 }
@@ -600,6 +604,6 @@ impl FeedConfig {
 }
 
 /// Whether `venue`'s `market` accounts have a private stream.
-fn has_account(venue: &str, market: &str) -> bool {
-    Venue::from_config(venue, market).is_some_and(|v| v.account_markets().contains(&market))
+fn has_account(venues: Venues, venue: &str, market: &str) -> bool {
+    venues.find(venue, market).is_some_and(|v| v.account_markets().contains(&market))
 }

@@ -198,25 +198,25 @@ pub enum DecodeError {
 
 /// A frame that is not valid JSON, the first bad byte at `at`.
 #[inline]
-pub(crate) fn malformed(at: usize) -> DecodeError {
+pub fn malformed(at: usize) -> DecodeError {
     DecodeError::Malformed { at }
 }
 
 /// A field `message` needs is absent.
 #[inline]
-pub(crate) fn missing(message: &'static str, field: &'static str) -> DecodeError {
+pub fn missing(message: &'static str, field: &'static str) -> DecodeError {
     DecodeError::MissingField { message, field }
 }
 
 /// A field of `message` has the wrong type or an unparsable value.
 #[inline]
-pub(crate) fn bad(message: &'static str, field: &'static str) -> DecodeError {
+pub fn bad(message: &'static str, field: &'static str) -> DecodeError {
     DecodeError::BadField { message, field }
 }
 
 /// A string field, borrowed from the frame.
 #[inline]
-pub(crate) fn str_of<'a>(
+pub fn str_of<'a>(
     raw: Option<crate::json::Raw<'a>>,
     message: &'static str,
     field: &'static str,

@@ -21,7 +21,7 @@ use crate::{
     connection::{ConnSettings, ConnStats, Connection, Event},
     decode::Levels,
     feed::{Feed, FeedStats, Rings},
-    venue::{BookChannel, SnapshotSource, Venue},
+    venue::{BookChannel, SnapshotSource, Venue, Venues},
 };
 use mdbus_sdk::{http::HttpClient, url::Endpoint};
 
@@ -62,11 +62,12 @@ pub enum EngineError {
 /// errors.
 pub fn build_accounts(
     cfg: &FeedConfig,
+    venues: Venues,
     dir: &RingDir,
     tls: Arc<ClientConfig>,
 ) -> Result<Vec<crate::account::AccountRunner>, EngineError> {
     use mdbus_sdk::credentials::Credentials;
-    cfg.validate().map_err(|e| EngineError::Config(e.to_string()))?;
+    cfg.validate(venues).map_err(|e| EngineError::Config(e.to_string()))?;
     let mut out = Vec::new();
     for a in &cfg.accounts {
         let creds = match (&a.credentials_env, &a.credentials_file) {
@@ -77,7 +78,7 @@ pub fn build_accounts(
         .map_err(|source| EngineError::Credentials { account: a.name.clone(), source })?;
         let opts = mdbus_bus::RingOptions::default().capacity(a.ring_capacity);
         let writer = dir.writer(&format!("{}.account", a.name), mdbus_schemas::Kind::ORDER, &opts)?;
-        let venue = Venue::from_config(&a.venue, &a.market).ok_or_else(|| {
+        let venue = venues.find(&a.venue, &a.market).ok_or_else(|| {
             EngineError::Config(format!("account {}: unknown venue {} {}", a.name, a.venue, a.market))
         })?;
         let runner = venue
@@ -394,11 +395,12 @@ struct Listing {
 /// [`EngineError`] for rings, TLS or configuration problems.
 pub fn build(
     cfg: &FeedConfig,
+    venues: Venues,
     dir: &RingDir,
     tls: Arc<ClientConfig>,
     settings: ConnSettings,
 ) -> Result<Vec<Worker>, EngineError> {
-    cfg.validate().map_err(|e| EngineError::Config(e.to_string()))?;
+    cfg.validate(venues).map_err(|e| EngineError::Config(e.to_string()))?;
     let mut table = InstrumentTable::default();
     // The extra roots, for the metadata loads (which go through the SDK's HTTP client).
     let extra_pem = if cfg.feeds.iter().any(FeedEntry::uses_venue_metadata) {
@@ -446,7 +448,8 @@ pub fn build(
         .collect::<Result<_, EngineError>>()?;
     let mut token = 0usize;
     for f in &cfg.feeds {
-        let venue = Venue::from_config(&f.venue, &f.market)
+        let venue = venues
+            .find(&f.venue, &f.market)
             .ok_or_else(|| EngineError::Config(format!("{}: unknown venue {} {}", f.name, f.venue, f.market)))?;
         let (insts, from_venue, source) = instruments(f, venue, &extra_pem)?;
         for i in &insts {
@@ -978,28 +981,76 @@ fn apply_snapshots(rt: &mut FeedRuntime, levels: &mut Levels, now: Instant) {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use mdbus_schemas::{Instrument, InstrumentId, Symbol, VenueId};
 
     use super::{Venue, books_on};
+    use crate::{
+        book::SyncRule,
+        decode::DecodeError,
+        protocol::{FrameDecoder, Protocol, TextDecoder},
+        venue::{Limits, SnapshotSource},
+    };
+
+    /// A venue whose topics are `<kind>:<symbol>`, books from `books:`.
+    struct Topics;
+
+    impl Protocol for Topics {
+        fn name(&self) -> &'static str {
+            "topics"
+        }
+        fn market(&self) -> &'static str {
+            "spot"
+        }
+        fn id(&self) -> VenueId {
+            VenueId(200)
+        }
+        fn topic(&self, channel: &str, symbol: &str) -> Option<String> {
+            let kind = match channel {
+                "trade" => "trades",
+                "depth" => "books",
+                _ => return None,
+            };
+            Some(format!("{kind}:{symbol}"))
+        }
+        fn sync_rule(&self) -> SyncRule {
+            SyncRule::PrevInStream
+        }
+        fn snapshots(&self) -> SnapshotSource {
+            SnapshotSource::InBand
+        }
+        fn limits(&self) -> Limits {
+            Limits { topics_per_connection: 2, topics_per_request: 2, request_spacing: Duration::ZERO }
+        }
+        fn subscribe(&self, _id: u64, topics: &[String]) -> String {
+            topics.join(",")
+        }
+        fn decoder(&self) -> Box<dyn FrameDecoder> {
+            Box::new(TextDecoder(|_, _| Err(DecodeError::Malformed { at: 0 })))
+        }
+        fn registry_key(&self) -> &'static str {
+            "TOPICS___SPOT"
+        }
+    }
 
     fn inst(i: u32, s: &str) -> Instrument {
-        Instrument::new(InstrumentId(i), VenueId::OKX, Symbol::new(s).unwrap_or_default(), -2, -5)
+        Instrument::new(InstrumentId(i), VenueId(200), Symbol::new(s).unwrap_or_default(), -2, -5)
     }
 
     #[test]
     fn a_connection_carries_the_books_whose_topics_it_subscribed() {
+        let v = Venue::new(&Topics);
         let insts = [inst(1, "BTC-USDT"), inst(2, "ETH-USDT"), inst(3, "SOL-USDT")];
-        let topics = Venue::OKX
-            .topics(&["trade".into(), "depth".into()], &["BTC-USDT", "ETH-USDT", "SOL-USDT"])
-            .unwrap_or_default();
+        let topics =
+            v.topics(&["trade".into(), "depth".into()], &["BTC-USDT", "ETH-USDT", "SOL-USDT"]).unwrap_or_default();
         assert_eq!(topics.len(), 6);
         // Split as the engine splits them, two topics a connection.
-        let per: Vec<Vec<usize>> =
-            topics.chunks(2).map(|c| books_on(Venue::OKX, Venue::OKX.book_channel("depth"), &insts, c)).collect();
+        let per: Vec<Vec<usize>> = topics.chunks(2).map(|c| books_on(v, v.book_channel("depth"), &insts, c)).collect();
         assert_eq!(per, [vec![0], vec![1], vec![2]]);
-        assert_eq!(books_on(Venue::OKX, Venue::OKX.book_channel("depth"), &insts, &topics), [0, 1, 2]);
+        assert_eq!(books_on(v, v.book_channel("depth"), &insts, &topics), [0, 1, 2]);
         // A connection with a trade topic only carries no book.
         assert!(!topics[0].contains("books"), "{topics:?}");
-        assert!(books_on(Venue::OKX, Venue::OKX.book_channel("depth"), &insts, &topics[..1]).is_empty());
+        assert!(books_on(v, v.book_channel("depth"), &insts, &topics[..1]).is_empty());
     }
 }

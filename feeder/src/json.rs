@@ -8,7 +8,7 @@ use mdbus_schemas::Decimal;
 
 /// A value as it appears on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Raw<'a> {
+pub enum Raw<'a> {
     /// A string without escapes: the bytes between the quotes.
     Str(&'a [u8]),
     /// A string with at least one escape sequence.
@@ -23,9 +23,9 @@ pub(crate) enum Raw<'a> {
 
 /// Why the scanner stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Malformed {
+pub struct Malformed {
     /// Byte offset of the problem.
-    pub(crate) at: usize,
+    pub at: usize,
 }
 
 fn ws(b: &[u8], mut i: usize) -> usize {
@@ -113,7 +113,7 @@ fn raw_at(b: &[u8], i: usize) -> Result<(Raw<'_>, usize), Malformed> {
 
 /// Iterator over the fields of one JSON object.
 #[derive(Debug, Clone)]
-pub(crate) struct Fields<'a> {
+pub struct Fields<'a> {
     b: &'a [u8],
     i: usize,
     first: bool,
@@ -122,7 +122,7 @@ pub(crate) struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     /// Starts at the object that `b` holds (leading whitespace allowed).
-    pub(crate) fn new(b: &'a [u8]) -> Result<Fields<'a>, Malformed> {
+    pub fn new(b: &'a [u8]) -> Result<Fields<'a>, Malformed> {
         let i = ws(b, 0);
         if b.get(i) != Some(&b'{') {
             return Err(Malformed { at: i });
@@ -149,7 +149,7 @@ impl<'a> Fields<'a> {
     // Always inlined: it is the inner loop of every decoder, and a second caller (`next`) must
     // not make the compiler outline it.
     #[inline(always)]
-    pub(crate) fn next_key(&mut self) -> Option<Result<(&'a [u8], usize), Malformed>> {
+    pub fn next_key(&mut self) -> Option<Result<(&'a [u8], usize), Malformed>> {
         if self.done {
             return None;
         }
@@ -188,13 +188,13 @@ impl<'a> Fields<'a> {
 
     /// Continues after a value the caller read itself, ending at `end`.
     #[inline]
-    pub(crate) fn skip_to(&mut self, end: usize) {
+    pub fn skip_to(&mut self, end: usize) {
         self.i = end;
     }
 
     /// Reads the value at `at` as a [`Raw`] and continues after it.
     #[inline(always)]
-    pub(crate) fn value(&mut self, at: usize) -> Result<Raw<'a>, Malformed> {
+    pub fn value(&mut self, at: usize) -> Result<Raw<'a>, Malformed> {
         match raw_at(self.b, at) {
             Ok((raw, end)) => {
                 self.i = end;
@@ -208,14 +208,14 @@ impl<'a> Fields<'a> {
     }
 
     /// The bytes being scanned.
-    pub(crate) fn bytes(&self) -> &'a [u8] {
+    pub fn bytes(&self) -> &'a [u8] {
         self.b
     }
 }
 
 /// Iterator over the values of one JSON array (`[` ... `]`, as a [`Raw::Array`] holds it).
 #[derive(Debug, Clone)]
-pub(crate) struct Elements<'a> {
+pub struct Elements<'a> {
     b: &'a [u8],
     i: usize,
     first: bool,
@@ -224,7 +224,7 @@ pub(crate) struct Elements<'a> {
 
 impl<'a> Elements<'a> {
     /// Starts at the array `b` holds (leading whitespace allowed).
-    pub(crate) fn new(b: &'a [u8]) -> Result<Elements<'a>, Malformed> {
+    pub fn new(b: &'a [u8]) -> Result<Elements<'a>, Malformed> {
         let i = ws(b, 0);
         if b.get(i) != Some(&b'[') {
             return Err(Malformed { at: i });
@@ -270,7 +270,7 @@ impl<'a> Iterator for Elements<'a> {
 
 /// Parses a decimal from a string or number value (venues send both), exponent notation
 /// included.
-pub(crate) fn decimal(raw: Raw<'_>) -> Option<Decimal> {
+pub fn decimal(raw: Raw<'_>) -> Option<Decimal> {
     Decimal::parse(text(raw)?).ok()
 }
 
@@ -313,7 +313,7 @@ fn quoted_short_decimal(b: &[u8], start: usize) -> Option<(Decimal, usize)> {
 
 /// What [`levels`] found wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum LevelsError {
+pub enum LevelsError {
     /// Not the expected JSON shape, or an escaped string: leave it to serde_json.
     Shape,
     /// A price or quantity that is not a decimal.
@@ -322,7 +322,7 @@ pub(crate) enum LevelsError {
 
 /// Parses `[[price, qty, ...], ...]` starting at `b[i]` in one pass, decimals straight from the
 /// wire text, appending to `out`; returns the end of the array.
-pub(crate) fn levels(b: &[u8], i: usize, out: &mut Vec<(Decimal, Decimal)>) -> Result<usize, LevelsError> {
+pub fn levels(b: &[u8], i: usize, out: &mut Vec<(Decimal, Decimal)>) -> Result<usize, LevelsError> {
     fn number(b: &[u8], i: usize) -> Result<(Decimal, usize), LevelsError> {
         if b.get(i) == Some(&b'"')
             && let Some(fused) = quoted_short_decimal(b, i + 1)
@@ -375,7 +375,7 @@ pub(crate) fn levels(b: &[u8], i: usize, out: &mut Vec<(Decimal, Decimal)>) -> R
 }
 
 /// Parses an unsigned integer literal (or a string holding one).
-pub(crate) fn uint(raw: Raw<'_>) -> Option<u64> {
+pub fn uint(raw: Raw<'_>) -> Option<u64> {
     let s = match raw {
         Raw::Lit(s) | Raw::Str(s) => s,
         _ => return None,
@@ -394,7 +394,7 @@ pub(crate) fn uint(raw: Raw<'_>) -> Option<u64> {
 }
 
 /// Parses a signed integer literal.
-pub(crate) fn int(raw: Raw<'_>) -> Option<i64> {
+pub fn int(raw: Raw<'_>) -> Option<i64> {
     match raw {
         Raw::Lit([b'-', rest @ ..]) => uint(Raw::Lit(rest)).and_then(|v| i64::try_from(v).ok()).map(|v| -v),
         other => uint(other).and_then(|v| i64::try_from(v).ok()),
@@ -402,7 +402,7 @@ pub(crate) fn int(raw: Raw<'_>) -> Option<i64> {
 }
 
 /// Parses `true` / `false`.
-pub(crate) fn boolean(raw: Raw<'_>) -> Option<bool> {
+pub fn boolean(raw: Raw<'_>) -> Option<bool> {
     match raw {
         Raw::Lit(b"true") => Some(true),
         Raw::Lit(b"false") => Some(false),
@@ -411,7 +411,7 @@ pub(crate) fn boolean(raw: Raw<'_>) -> Option<bool> {
 }
 
 /// Returns the text of a string or number value (decimals arrive as either).
-pub(crate) fn text(raw: Raw<'_>) -> Option<&[u8]> {
+pub fn text(raw: Raw<'_>) -> Option<&[u8]> {
     match raw {
         Raw::Str(s) => Some(s),
         Raw::Lit(s) if !matches!(s, b"true" | b"false" | b"null") => Some(s),

@@ -1,17 +1,19 @@
-//! The mdbus feeder: venue frame decoders, order-book builders and the connection engine that
-//! turn the websocket streams of Binance, OKX, Bybit, HTX, Gate.io and Gemini into fixed-layout
-//! records in `mdbus-bus` rings. [`protocol::Protocol`] is everything the shared machinery
-//! asks of a venue; [`venues`] holds each venue's implementation, wire formats and session
-//! rules, one folder per venue, and registers them.
+//! The mdbus feeder: the order-book builders and the connection engine that turn venues'
+//! websocket streams into fixed-layout records in `mdbus-bus` rings.
+//! [`protocol::Protocol`] is everything this shared machinery asks of a venue; the
+//! `mdbus-venues` crate holds each venue's implementation, wire formats and session rules, one
+//! folder per venue, and registers them in a [`venue::Venues`] list that programs hand the
+//! configuration check and the engine.
 //!
-//! Decoders are pure functions: frame bytes in, a [`Message`] borrowing from the frame out, no
+//! Decoders (venues' code, on this crate's [`json`] scanner and [`decode`] messages) are pure functions: frame bytes in, a [`Message`] borrowing from the frame out, no
 //! I/O, no clock, no allocation on the fast path. Unknown fields are ignored and key order is
 //! never assumed.
 //!
 //! # Examples
 //!
 //! ```
-//! use mdbus_feeder::{Levels, Message, Side, venues::binance};
+//! use mdbus_feeder::{Levels, Message, Side};
+//! use mdbus_venues::binance;
 //!
 //! let frame = br#"{"e":"trade","E":1672515782136,"s":"BNBBTC","t":12345,"p":"0.001","q":"100","T":1672515782136,"m":true,"M":true}"#;
 //! let mut levels = Levels::default();
@@ -30,15 +32,14 @@ pub mod book;
 pub mod capture;
 pub mod config;
 pub mod connection;
-mod decode;
+pub mod decode;
 pub mod engine;
 pub mod feed;
 pub mod gunzip;
 pub mod instruments;
-mod json;
+pub mod json;
 pub mod protocol;
 pub mod venue;
-pub mod venues;
 
 pub use book::{BookBuilder, BookError, BookSink, BookStats, SyncRule};
 pub use decode::{BarMsg, DecodeError, DepthMsg, Levels, Message, QuoteMsg, Side, TradeMsg};

@@ -1,15 +1,14 @@
 //! The seam between the feeder's shared machinery and a venue: [`Protocol`] is everything the
 //! engine, the connections, the feeds and the configuration ask of a venue, and
 //! [`FrameDecoder`] decodes what one connection receives. Each venue implements both in its own
-//! folder under [`venues`](crate::venues), which also registers it; nothing outside that
-//! folder knows the venue by name.
+//! folder of the `mdbus-venues` crate, which also registers it in a
+//! [`Venues`](crate::venue::Venues) list; the feeder knows no venue by name.
 //!
-//! A new venue is a module with a `Protocol` implementation, added to the registry in
-//! `venues/mod.rs`:
+//! A new venue is a folder with a `Protocol` implementation, added to the registry
+//! (`mdbus_venues::ALL`):
 //!
 //! ```
-//! use mdbus_feeder::venue::Venue;
-//! let v = Venue::from_config("okx", "spot").unwrap();
+//! let v = mdbus_venues::ALL.find("okx", "spot").unwrap();
 //! assert_eq!((v.name(), v.market()), ("okx", "spot"));
 //! assert_eq!(v.topic("depth", "BTC-USDT").as_deref(), Some("books:BTC-USDT"));
 //! ```

@@ -1,5 +1,5 @@
 //! The venues the feeder speaks: a [`Venue`] is a handle on one venue's
-//! [`Protocol`] (registered in [`venues`](crate::venues)), plus the
+//! [`Protocol`], the registry of them a program hands the feeder ([`Venues`]), plus the
 //! types every protocol shares: where book snapshots come from, which channel keeps a feed's
 //! books, topic limits, and a connection's [`SessionDecoder`].
 //!
@@ -7,8 +7,7 @@
 //! `kline_1m`, ...); [`Venue::topics`] maps them to the venue's own topics.
 //!
 //! ```
-//! use mdbus_feeder::venue::Venue;
-//! let v = Venue::from_config("okx", "spot").unwrap();
+//! let v = mdbus_venues::ALL.find("okx", "spot").unwrap();
 //! assert_eq!(v.topics(&["trade".into(), "depth".into()], &["BTC-USDT"]).unwrap(), ["trades:BTC-USDT", "books:BTC-USDT"]);
 //! ```
 
@@ -69,11 +68,12 @@ pub enum SnapshotSource {
 /// and where their snapshots come from.
 ///
 /// ```
-/// use mdbus_feeder::{book::SyncRule, venue::{SnapshotSource, Venue}};
-/// let b = Venue::GATEIO.book_channel("obu400").unwrap();
+/// use mdbus_feeder::{book::SyncRule, venue::SnapshotSource};
+/// use mdbus_venues::GATEIO;
+/// let b = GATEIO.book_channel("obu400").unwrap();
 /// assert_eq!((b.rule, b.snapshots), (SyncRule::RangeInStream, SnapshotSource::InBand));
-/// assert_eq!(Venue::GATEIO.book_channel("depth").unwrap().snapshots, SnapshotSource::Rest);
-/// assert!(Venue::GATEIO.book_channel("trade").is_none());
+/// assert_eq!(GATEIO.book_channel("depth").unwrap().snapshots, SnapshotSource::Rest);
+/// assert!(GATEIO.book_channel("trade").is_none());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BookChannel {
@@ -96,24 +96,34 @@ pub struct Limits {
     pub request_spacing: Duration,
 }
 
-/// Every registered venue, in a fixed order.
-pub use crate::venues::ALL;
+/// The venues a program knows, in a fixed order: the registry it hands the feeder's
+/// configuration check and engine (`mdbus_venues::ALL` registers every venue mdbus speaks).
+///
+/// The feeder names no venue itself; everything it asks of one goes through the venue's
+/// [`Protocol`].
+#[derive(Clone, Copy, Debug)]
+pub struct Venues(&'static [Venue]);
 
-impl Venue {
-    /// A handle on `protocol`.
-    pub const fn new(protocol: &'static dyn Protocol) -> Venue {
-        Venue(protocol)
+impl Venues {
+    /// A registry of `venues`.
+    pub const fn new(venues: &'static [Venue]) -> Venues {
+        Venues(venues)
+    }
+
+    /// Every registered venue.
+    pub fn iter(self) -> impl Iterator<Item = Venue> {
+        self.into_iter()
     }
 
     /// The venue of a configuration's `venue` and `market`.
-    pub fn from_config(venue: &str, market: &str) -> Option<Venue> {
-        ALL.iter().copied().find(|v| v.name() == venue && v.market() == market)
+    pub fn find(self, venue: &str, market: &str) -> Option<Venue> {
+        self.iter().find(|v| v.name() == venue && v.market() == market)
     }
 
     /// The configuration names of every venue, without repeats (`binance, okx, ...`).
-    pub fn names() -> Vec<&'static str> {
+    pub fn names(self) -> Vec<&'static str> {
         let mut out: Vec<&'static str> = Vec::new();
-        for v in ALL {
+        for v in self.iter() {
             if !out.contains(&v.name()) {
                 out.push(v.name());
             }
@@ -122,8 +132,24 @@ impl Venue {
     }
 
     /// The markets of venue `name`.
-    pub fn markets(name: &str) -> Vec<&'static str> {
-        ALL.iter().filter(|v| v.name() == name).map(|v| v.market()).collect()
+    pub fn markets(self, name: &str) -> Vec<&'static str> {
+        self.iter().filter(|v| v.name() == name).map(|v| v.market()).collect()
+    }
+}
+
+impl IntoIterator for Venues {
+    type Item = Venue;
+    type IntoIter = std::iter::Copied<std::slice::Iter<'static, Venue>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().copied()
+    }
+}
+
+impl Venue {
+    /// A handle on `protocol`.
+    pub const fn new(protocol: &'static dyn Protocol) -> Venue {
+        Venue(protocol)
     }
 
     /// The book of a feed subscribed to `channels`: from its first book channel.

@@ -7,8 +7,9 @@
 mod util;
 
 use mdbus_bus::{ReadError, Reader};
-use mdbus_feeder::{FeedError, Levels, venues::binance::Market};
+use mdbus_feeder::{FeedError, Levels};
 use mdbus_schemas::{BookSnapshot, InstrumentId, Kind, Marker, MarkerCode, Nanos, Quote, Trade, flags};
+use mdbus_venues::binance::Market;
 use util::feed;
 
 fn next(r: &mut Reader) -> Vec<u8> {

@@ -7,8 +7,9 @@
 mod util;
 
 use mdbus_bus::CountingAllocator;
-use mdbus_feeder::{Levels, venues::binance::Market};
+use mdbus_feeder::Levels;
 use mdbus_schemas::Nanos;
+use mdbus_venues::binance::Market;
 use util::feed;
 
 #[global_allocator]

@@ -7,7 +7,7 @@
 mod util;
 
 use mdbus_bus::{ReadError, Reader};
-use mdbus_feeder::{DecodeError, FeedError, Levels, Venue};
+use mdbus_feeder::{DecodeError, FeedError, Levels};
 use mdbus_schemas::{Instrument, InstrumentId, Kind, Nanos, RecordView, Symbol, VenueId};
 
 fn kinds(r: &mut Reader) -> Vec<String> {
@@ -34,7 +34,7 @@ fn bad_quantity(e: Result<(), FeedError>, message: &str) {
 #[test]
 fn negative_quantities_are_refused_everywhere() {
     let inst = vec![Instrument::new(InstrumentId(1), VenueId::BYBIT_SPOT, Symbol::new("BTCUSDT").unwrap(), -2, -3)];
-    let (mut f, mut r, _rings) = util::venue_feed(Venue::BYBIT_SPOT, inst);
+    let (mut f, mut r, _rings) = util::venue_feed(mdbus_venues::BYBIT_SPOT, inst);
     f.on_frame(br#"{"topic":"orderbook.50.BTCUSDT","type":"snapshot","ts":1,"data":{"s":"BTCUSDT","b":[["16493.50","0.006"]],"a":[["16611.00","0.029"]],"u":5,"seq":5},"cts":1}"#, Nanos(1)).unwrap();
     assert!(f.book(0).unwrap().is_live());
     kinds(&mut r.book);
@@ -66,7 +66,7 @@ fn negative_quantities_are_refused_everywhere() {
 fn a_uuid_trade_id_reaches_the_record_whole() {
     use mdbus_schemas::{Trade, TradeId, flags};
     let inst = vec![Instrument::new(InstrumentId(1), VenueId::BYBIT_LINEAR, Symbol::new("BTCUSDT").unwrap(), -2, -3)];
-    let (mut f, mut r, _rings) = util::venue_feed(Venue::BYBIT_LINEAR, inst);
+    let (mut f, mut r, _rings) = util::venue_feed(mdbus_venues::BYBIT_LINEAR, inst);
     f.on_frame(br#"{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1672304486868,"data":[{"T":1672304486865,"s":"BTCUSDT","S":"Buy","v":"0.001","p":"16578.50","L":"PlusTick","i":"20f43950-d8dd-5b31-9112-a178eb6023af","BT":false},{"T":1672304486866,"s":"BTCUSDT","S":"Sell","v":"2","p":"16578","i":"2290000000061666327","BT":false}]}"#, Nanos(1)).unwrap();
     let mut ids = Vec::new();
     while let Ok(rec) = r.trades.try_read() {

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use mdbus_bus::{Reader, RingDir, Start};
-use mdbus_feeder::{Feed, Venue, engine};
+use mdbus_feeder::{Feed, engine};
 use mdbus_schemas::{Instrument, InstrumentId, Marker, MarkerCode, RecordView, Symbol, Trade, VenueId};
 
 fn instruments() -> Vec<Instrument> {
@@ -38,13 +38,13 @@ fn a_feed_restarted_on_its_rings_marks_the_hole_per_instrument() {
     // A first run: fresh rings, no outage to report.
     let mut rings = engine::rings(&dir, "f", 1024).unwrap();
     rings.trades.publish(&Trade::default()).unwrap();
-    let mut feed = Feed::new(Venue::BINANCE_SPOT, instruments(), rings);
+    let mut feed = Feed::new(mdbus_venues::BINANCE_SPOT, instruments(), rings);
     feed.report_outage();
     assert!(outages(&dir, "f.trade").is_empty());
     drop(feed);
     std::thread::sleep(std::time::Duration::from_millis(20));
     // The restart.
-    let mut feed = Feed::new(Venue::BINANCE_SPOT, instruments(), engine::rings(&dir, "f", 1024).unwrap());
+    let mut feed = Feed::new(mdbus_venues::BINANCE_SPOT, instruments(), engine::rings(&dir, "f", 1024).unwrap());
     feed.report_outage();
     for ring in ["f.quote", "f.trade", "f.book", "f.depth", "f.bar"] {
         let got = outages(&dir, ring);

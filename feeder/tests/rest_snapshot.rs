@@ -8,7 +8,7 @@
 mod util;
 
 use mdbus_bus::ReadError;
-use mdbus_feeder::{FeedError, Levels, Venue};
+use mdbus_feeder::{FeedError, Levels};
 use mdbus_schemas::{BookDelta, Instrument, InstrumentId, Kind, Nanos, Symbol, VenueId};
 
 /// The example response of `GET /fapi/v1/depth` in Binance's USD-M documentation.
@@ -21,11 +21,14 @@ const SPOT_DEPTH: &[u8] =
 #[test]
 fn a_usdm_snapshot_is_timed_by_the_venue() {
     let mut levels = Levels::default();
-    assert_eq!(Venue::BINANCE_USDM.rest_snapshot_at(USDM_DEPTH, &mut levels).unwrap(), (1027024, Some(1589436922959)));
-    assert_eq!(Venue::BINANCE_SPOT.rest_snapshot_at(SPOT_DEPTH, &mut levels).unwrap(), (1027024, None));
+    assert_eq!(
+        mdbus_venues::BINANCE_USDM.rest_snapshot_at(USDM_DEPTH, &mut levels).unwrap(),
+        (1027024, Some(1589436922959))
+    );
+    assert_eq!(mdbus_venues::BINANCE_SPOT.rest_snapshot_at(SPOT_DEPTH, &mut levels).unwrap(), (1027024, None));
     let inst = vec![Instrument::new(InstrumentId(1), VenueId::BINANCE_USDM, Symbol::new("BTCUSDT").unwrap(), -8, -8)];
-    let (mut f, mut r, _rings) = util::venue_feed(Venue::BINANCE_USDM, inst);
-    let (last, ms) = Venue::BINANCE_USDM.rest_snapshot_at(USDM_DEPTH, &mut levels).unwrap();
+    let (mut f, mut r, _rings) = util::venue_feed(mdbus_venues::BINANCE_USDM, inst);
+    let (last, ms) = mdbus_venues::BINANCE_USDM.rest_snapshot_at(USDM_DEPTH, &mut levels).unwrap();
     assert!(f.on_rest_snapshot_at("BTCUSDT", last, &levels, Nanos::from_millis(ms.unwrap()), Nanos(5)).unwrap());
     let mut times = Vec::new();
     loop {
@@ -43,9 +46,9 @@ fn a_usdm_snapshot_is_timed_by_the_venue() {
 fn a_rest_snapshot_value_that_does_not_fit_counts_as_a_value_error() {
     // Exponents one digit coarser than the snapshot's prices.
     let inst = vec![Instrument::new(InstrumentId(1), VenueId::BINANCE_SPOT, Symbol::new("BTCUSDT").unwrap(), -5, -8)];
-    let (mut f, _r, _rings) = util::venue_feed(Venue::BINANCE_SPOT, inst);
+    let (mut f, _r, _rings) = util::venue_feed(mdbus_venues::BINANCE_SPOT, inst);
     let mut levels = Levels::default();
-    let last = Venue::BINANCE_SPOT.rest_snapshot(SPOT_DEPTH, &mut levels).unwrap();
+    let last = mdbus_venues::BINANCE_SPOT.rest_snapshot(SPOT_DEPTH, &mut levels).unwrap();
     assert!(matches!(f.on_rest_snapshot("BTCUSDT", last, &levels, Nanos(1)), Err(FeedError::Value(_))));
     assert_eq!(f.stats().value_errors, 1, "the engine reloads the metadata on a value error");
 }
@@ -54,7 +57,7 @@ fn a_rest_snapshot_value_that_does_not_fit_counts_as_a_value_error() {
 fn resync_done_says_how_deep_the_snapshot_went() {
     use mdbus_schemas::{MarkerCode, RecordView};
     let inst = vec![Instrument::new(InstrumentId(1), VenueId::BINANCE_SPOT, Symbol::new("BTCUSDT").unwrap(), -8, -8)];
-    let (mut f, mut r, _rings) = util::venue_feed(Venue::BINANCE_SPOT, inst);
+    let (mut f, mut r, _rings) = util::venue_feed(mdbus_venues::BINANCE_SPOT, inst);
     let d = |s: &str| s.parse().unwrap();
     let levels =
         Levels { bids: vec![(d("4"), d("1")), (d("3"), d("1")), (d("2"), d("1"))], asks: vec![(d("5"), d("1"))] };

@@ -9,8 +9,9 @@
 
 use std::{hint::black_box, time::Instant};
 
-use mdbus_feeder::{Levels, Message, venues::binance};
+use mdbus_feeder::{Levels, Message};
 use mdbus_schemas::Decimal;
+use mdbus_venues::binance;
 use serde::Deserialize;
 use serde_json::{Value, json};
 

@@ -5,11 +5,9 @@
 
 use std::{hint::black_box, io::Read, io::Write, time::Instant};
 
-use mdbus_feeder::{
-    Levels, Message,
-    venues::{bybit, gate, gemini, htx, okx},
-};
+use mdbus_feeder::{Levels, Message};
 use mdbus_schemas::Decimal;
+use mdbus_venues::{bybit, gate, gemini, htx, okx};
 use serde_json::{Value, json};
 
 /// The venues this benchmark covers.

@@ -35,7 +35,7 @@ fn config(
         venue.ws_path(),
         venue.default_symbols()[0]
     );
-    FeedConfig::from_yaml(&yaml).map_err(|e| e.to_string())
+    FeedConfig::from_yaml(&yaml, mdbus_venues::ALL).map_err(|e| e.to_string())
 }
 
 /// The floor of this path, measured in the same run: a 128-byte message bounced over loopback
@@ -138,7 +138,8 @@ pub fn run_venue(dir: &RingDir, seconds: u64, tick: Duration, venue: SimVenue) -
     let name = format!("bench-e2e-{}-{}", venue.name(), std::process::id());
     let tls = tls::client_config(&[] as &[PathBuf], &[]).map_err(|e| e.to_string())?;
     let cfg = config(&name, venue, sim.addr(), "trade", feeder_core)?;
-    let mut workers = engine::build(&cfg, dir, tls.clone(), ConnSettings::default()).map_err(|e| e.to_string())?;
+    let mut workers =
+        engine::build(&cfg, mdbus_venues::ALL, dir, tls.clone(), ConnSettings::default()).map_err(|e| e.to_string())?;
     let mut w = workers.remove(0);
     let mut reader = Reader::open_at(dir.ring_path(&format!("{name}.trade")).map_err(|e| e.to_string())?, Start::Head)
         .map_err(|e| e.to_string())?;
@@ -180,7 +181,8 @@ pub fn run_venue(dir: &RingDir, seconds: u64, tick: Duration, venue: SimVenue) -
     let name2 = format!("bench-e2e-rate-{}-{}", venue.name(), std::process::id());
     let channels = if venue == SimVenue::Gemini { "trade, depth" } else { "trade, book_ticker, depth" };
     let cfg = config(&name2, venue, sim.addr(), channels, feeder_core)?;
-    let mut workers = engine::build(&cfg, dir, tls, ConnSettings::default()).map_err(|e| e.to_string())?;
+    let mut workers =
+        engine::build(&cfg, mdbus_venues::ALL, dir, tls, ConnSettings::default()).map_err(|e| e.to_string())?;
     let mut w = workers.remove(0);
     let stop = Arc::new(AtomicBool::new(false));
     let sp = stop.clone();

@@ -24,18 +24,18 @@ impl Venue {
     /// assert_eq!(Venue::from_name("nope"), None);
     /// ```
     pub fn from_name(name: &str) -> Option<Venue> {
-        let all = mdbus_feeder::venue::ALL;
+        let all = mdbus_venues::ALL;
         all.iter()
             .find(|v| name.strip_prefix(v.name()).and_then(|m| m.strip_prefix('-')) == Some(v.market()))
-            .map(|v| Venue { feeder: *v, qualified: true })
-            .or_else(|| all.iter().find(|v| v.name() == name).map(|v| Venue { feeder: *v, qualified: false }))
+            .map(|v| Venue { feeder: v, qualified: true })
+            .or_else(|| all.iter().find(|v| v.name() == name).map(|v| Venue { feeder: v, qualified: false }))
     }
 
     /// Every name [`Venue::from_name`] takes, for help texts.
     pub fn names() -> Vec<String> {
         let mut out = Vec::new();
-        for name in mdbus_feeder::Venue::names() {
-            let markets = mdbus_feeder::Venue::markets(name);
+        for name in mdbus_venues::ALL.names() {
+            let markets = mdbus_venues::ALL.markets(name);
             if markets.len() == 1 {
                 out.push(name.to_owned());
             } else {

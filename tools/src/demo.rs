@@ -191,9 +191,9 @@ pub fn run(cfg: &DemoConfig, exe: &Path, out: &mut dyn Write) -> Result<DemoRepo
     let poll = if cores >= 2 + 2 * workers { "busy" } else { "timeout" };
     let addrs: Vec<(SimVenue, std::net::SocketAddr)> = venues.iter().copied().zip(sims.iter().map(Sim::addr)).collect();
     let yaml = feeder_yaml(&addrs, &prefix, first_core, workers, poll);
-    let feed_cfg = FeedConfig::from_yaml(&yaml).map_err(|e| DemoError::Feeder(e.to_string()))?;
+    let feed_cfg = FeedConfig::from_yaml(&yaml, mdbus_venues::ALL).map_err(|e| DemoError::Feeder(e.to_string()))?;
     let tls = tls::client_config(&[] as &[PathBuf], &[]).map_err(|e| DemoError::Feeder(e.to_string()))?;
-    let mut built = engine::build(&feed_cfg, &cfg.dir, tls, ConnSettings::default())
+    let mut built = engine::build(&feed_cfg, mdbus_venues::ALL, &cfg.dir, tls, ConnSettings::default())
         .map_err(|e| DemoError::Feeder(e.to_string()))?;
     let metrics = match cfg.metrics {
         Some(addr) => {

@@ -13,7 +13,7 @@ use std::{
 
 use mdbus_bus::{ReadError, Reader, RingDir, RingOptions, Start, Writer};
 use mdbus_feeder::{
-    Feed, Levels, Venue,
+    Feed, Levels,
     capture::{Capture, CaptureError, CaptureWriter, Entry, Meta, MetaInstrument},
 };
 use mdbus_schemas::{Instrument, InstrumentId, InstrumentTable, Kind, Marker, MarkerCode, Nanos, Symbol};
@@ -225,7 +225,8 @@ pub fn replay(
         }
         return Ok(stats);
     }
-    let venue = Venue::from_config(&cap.meta.venue, &cap.meta.market)
+    let venue = mdbus_venues::ALL
+        .find(&cap.meta.venue, &cap.meta.market)
         .ok_or_else(|| ReplayError::Meta(format!("unknown venue {} {}", cap.meta.venue, cap.meta.market)))?;
     let mut table = InstrumentTable::default();
     let mut instruments = Vec::new();

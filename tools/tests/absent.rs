@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use mdbus_bus::{HeapRing, Start};
-use mdbus_feeder::{Feed, Rings, Venue};
+use mdbus_feeder::{Feed, Rings};
 use mdbus_schemas::{Instrument, InstrumentId, Kind, Nanos, RecordView, Symbol, VenueId};
 use mdbus_tools::{decode, format};
 
@@ -30,7 +30,7 @@ fn gemini_book_records_say_they_have_no_sequence_and_no_time() {
     let (b, br) = mk(Kind::BOOK_DELTA);
     let (d, _dr) = mk(Kind::BOOK_SNAPSHOT);
     let (bars, _barr) = mk(Kind::BAR);
-    let mut f = Feed::new(Venue::GEMINI, inst, Rings { quotes: q, trades: t, book: b, depth: d, bars });
+    let mut f = Feed::new(mdbus_venues::GEMINI, inst, Rings { quotes: q, trades: t, book: b, depth: d, bars });
     let mut book = br.reader_at(Start::Oldest);
     let mut trades = tr.reader_at(Start::Oldest);
     f.on_frame(br#"{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","9122.04","0.00121425"],["sell","9122.07","0.98942292"]],"trades":[{"type":"trade","symbol":"BTCUSD","event_id":169841458,"timestamp":1560976400428,"price":"9122.04","quantity":"0.0073173","side":"sell"}]}"#, Nanos(1)).unwrap();
@@ -99,7 +99,7 @@ fn gate_trade_times_keep_their_fraction_of_a_millisecond() {
     let (b, _c) = mk(Kind::BOOK_DELTA);
     let (d, _e) = mk(Kind::BOOK_SNAPSHOT);
     let (bars, _g) = mk(Kind::BAR);
-    let mut f = Feed::new(Venue::GATEIO, inst, Rings { quotes: q, trades: t, book: b, depth: d, bars });
+    let mut f = Feed::new(mdbus_venues::GATEIO, inst, Rings { quotes: q, trades: t, book: b, depth: d, bars });
     f.on_frame(frame, Nanos(1)).unwrap();
     let mut r = tr.reader_at(Start::Oldest);
     let ts = loop {

@@ -26,12 +26,12 @@ const MDBUS: &str = env!("CARGO_BIN_EXE_mdbus");
 
 /// Venue name, feeder venue, symbols as the venue spells them.
 const VENUES: [(&str, Venue, [&str; 2]); 6] = [
-    ("binance", Venue::BINANCE_SPOT, ["BTCUSDT", "ETHUSDT"]),
-    ("okx", Venue::OKX, ["BTC-USDT", "ETH-USDT"]),
-    ("bybit", Venue::BYBIT_SPOT, ["BTCUSDT", "ETHUSDT"]),
-    ("htx", Venue::HTX, ["btcusdt", "ethusdt"]),
-    ("gateio", Venue::GATEIO, ["BTC_USDT", "ETH_USDT"]),
-    ("gemini", Venue::GEMINI, ["BTCUSD", "ETHUSD"]),
+    ("binance", mdbus_venues::BINANCE_SPOT, ["BTCUSDT", "ETHUSDT"]),
+    ("okx", mdbus_venues::OKX, ["BTC-USDT", "ETH-USDT"]),
+    ("bybit", mdbus_venues::BYBIT_SPOT, ["BTCUSDT", "ETHUSDT"]),
+    ("htx", mdbus_venues::HTX, ["btcusdt", "ethusdt"]),
+    ("gateio", mdbus_venues::GATEIO, ["BTC_USDT", "ETH_USDT"]),
+    ("gemini", mdbus_venues::GEMINI, ["BTCUSD", "ETHUSD"]),
 ];
 
 struct Kill(Vec<Child>);
@@ -67,7 +67,7 @@ fn six_venues_through_one_feeder_to_reader_processes() {
         rings.display()
     );
     for (i, ((name, venue, symbols), addr)) in VENUES.iter().zip(&addrs).enumerate() {
-        let channels = if *venue == Venue::GEMINI { "trade, depth" } else { "trade, book_ticker, depth" };
+        let channels = if *venue == mdbus_venues::GEMINI { "trade, depth" } else { "trade, book_ticker, depth" };
         let path = match *name {
             "binance" => "/stream",
             "okx" => "/ws/v5/public",
@@ -156,7 +156,10 @@ fn six_venues_through_one_feeder_to_reader_processes() {
             assert_eq!(unique.len(), have.len(), "{name} {id}: no trade twice");
             // Gemini's first book repeats recent trades, which may predate the stream.
             let extra = have.len() - have.iter().filter(|t| want.contains(t)).count();
-            assert!(extra <= if *venue == Venue::GEMINI { 5 } else { 0 }, "{name} {id}: {extra} unexpected trades");
+            assert!(
+                extra <= if *venue == mdbus_venues::GEMINI { 5 } else { 0 },
+                "{name} {id}: {extra} unexpected trades"
+            );
             assert!(want.iter().all(|t| unique.contains(t)), "{name} {id}: every trade sent arrives");
         }
         // Books: equal to the quiet simulator's.

@@ -68,11 +68,11 @@ fn run_with(tag: &str, sim_cfg: SimConfig, channels: &str, secs: u64, settings: 
     let yaml = format!(
         "workers:\n  - {{ core: 0, poll: timeout, timeout_us: 200 }}\nfeeds:\n  - name: sim\n    venue: binance\n    market: {market}\n    url: {ws}://{host}/stream\n    rest_url: {http}://{host}\n    channels: [{channels}]\n    ring_capacity: 262144\n    symbols:\n      - {{ symbol: BTCUSDT, id: 1, price_exp: -2, qty_exp: -5 }}\n      - {{ symbol: ETHUSDT, id: 2, price_exp: -2, qty_exp: -5 }}\n"
     );
-    let cfg = FeedConfig::from_yaml(&yaml).unwrap();
+    let cfg = FeedConfig::from_yaml(&yaml, mdbus_venues::ALL).unwrap();
     let pem: Vec<&str> = sim.cert_pem().into_iter().collect();
     let tls = tls::client_config(&[] as &[PathBuf], &pem).unwrap();
     let rd = RingDir::new(&d.0);
-    let mut workers = engine::build(&cfg, &rd, tls, settings).unwrap();
+    let mut workers = engine::build(&cfg, mdbus_venues::ALL, &rd, tls, settings).unwrap();
     let mut w = workers.remove(0);
     let stop = Arc::new(AtomicBool::new(false));
     let start = Instant::now();

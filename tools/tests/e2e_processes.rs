@@ -14,8 +14,9 @@ use std::{
 };
 
 use mdbus_bus::RingDir;
-use mdbus_feeder::{Levels, Message, Side, venues::binance};
+use mdbus_feeder::{Levels, Message, Side};
 use mdbus_schemas::{Kind, MarkerCode, Trade, flags};
+use mdbus_venues::binance;
 
 const MDBUS: &str = env!("CARGO_BIN_EXE_mdbus");
 

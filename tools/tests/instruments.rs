@@ -59,21 +59,24 @@ fn the_feeder_takes_exponents_from_every_venues_metadata() {
         assert!(sim.set_precision(&symbols[0], 3, 6));
         let d = common::Scratch::new(&format!("instruments-{tag}"));
         let addr = sim.addr().to_string();
-        let cfg = FeedConfig::from_yaml(&yaml(
-            venue.name(),
-            market,
-            venue.ws_path(),
-            &addr,
-            &[
-                format!("{{ symbol: {}, id: 11 }}", symbols[0]),
-                format!("{{ symbol: {}, id: 12, price_exp: -4, qty_exp: -7 }}", symbols[1]),
-            ],
-            "",
-        ))
+        let cfg = FeedConfig::from_yaml(
+            &yaml(
+                venue.name(),
+                market,
+                venue.ws_path(),
+                &addr,
+                &[
+                    format!("{{ symbol: {}, id: 11 }}", symbols[0]),
+                    format!("{{ symbol: {}, id: 12, price_exp: -4, qty_exp: -7 }}", symbols[1]),
+                ],
+                "",
+            ),
+            mdbus_venues::ALL,
+        )
         .unwrap();
         let rd = RingDir::new(&d.0);
         let tls = tls::client_config(&[] as &[PathBuf], &[]).unwrap();
-        let workers = engine::build(&cfg, &rd, tls, settings()).unwrap();
+        let workers = engine::build(&cfg, mdbus_venues::ALL, &rd, tls, settings()).unwrap();
         let table = rd.load_instruments().unwrap().unwrap().unwrap();
         let exps = |id: u32| table.get(InstrumentId(id)).map(|i| (i.price_exp, i.qty_exp));
         assert_eq!(exps(11), Some((-3, -6)), "{tag}: from the venue's metadata");
@@ -81,34 +84,26 @@ fn the_feeder_takes_exponents_from_every_venues_metadata() {
         drop(workers);
 
         // A symbol the venue does not list is a configuration error that names it.
-        let cfg = FeedConfig::from_yaml(&yaml(
-            venue.name(),
-            market,
-            venue.ws_path(),
-            &addr,
-            &["{ symbol: NOSUCH, id: 13 }".to_owned()],
-            "",
-        ))
+        let cfg = FeedConfig::from_yaml(
+            &yaml(venue.name(), market, venue.ws_path(), &addr, &["{ symbol: NOSUCH, id: 13 }".to_owned()], ""),
+            mdbus_venues::ALL,
+        )
         .unwrap();
         let tls = tls::client_config(&[] as &[PathBuf], &[]).unwrap();
-        let err = engine::build(&cfg, &rd, tls, settings()).unwrap_err().to_string();
+        let err = engine::build(&cfg, mdbus_venues::ALL, &rd, tls, settings()).unwrap_err().to_string();
         assert!(err.contains("NOSUCH") && err.contains("not among the venue's instruments"), "{tag}: {err}");
     }
 
     // A venue whose metadata cannot be loaded: the error says what was being loaded.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
-    let cfg = FeedConfig::from_yaml(&yaml(
-        "okx",
-        "spot",
-        "/ws/v5/public",
-        &closed,
-        &["{ symbol: BTC-USDT, id: 1 }".into()],
-        "",
-    ))
+    let cfg = FeedConfig::from_yaml(
+        &yaml("okx", "spot", "/ws/v5/public", &closed, &["{ symbol: BTC-USDT, id: 1 }".into()], ""),
+        mdbus_venues::ALL,
+    )
     .unwrap();
     let d = common::Scratch::new("instruments-down");
     let tls = tls::client_config(&[] as &[PathBuf], &[]).unwrap();
-    let err = engine::build(&cfg, &RingDir::new(&d.0), tls, settings()).unwrap_err().to_string();
+    let err = engine::build(&cfg, mdbus_venues::ALL, &RingDir::new(&d.0), tls, settings()).unwrap_err().to_string();
     assert!(err.contains("instrument metadata (OKX___SPOT)"), "{err}");
 }
 
@@ -118,18 +113,21 @@ fn a_precision_change_mid_run_relists_without_touching_published_records() {
         .unwrap();
     let d = common::Scratch::new("instruments-relist");
     let addr = sim.addr().to_string();
-    let cfg = FeedConfig::from_yaml(&yaml(
-        "binance",
-        "spot",
-        "/stream",
-        &addr,
-        &["{ symbol: BTCUSDT, id: 1 }".to_owned(), "{ symbol: ETHUSDT, id: 2 }".to_owned()],
-        &format!("    instrument_refresh_s: 1\n    record: {}\n", d.0.join("relist.cap").display()),
-    ))
+    let cfg = FeedConfig::from_yaml(
+        &yaml(
+            "binance",
+            "spot",
+            "/stream",
+            &addr,
+            &["{ symbol: BTCUSDT, id: 1 }".to_owned(), "{ symbol: ETHUSDT, id: 2 }".to_owned()],
+            &format!("    instrument_refresh_s: 1\n    record: {}\n", d.0.join("relist.cap").display()),
+        ),
+        mdbus_venues::ALL,
+    )
     .unwrap();
     let rd = RingDir::new(&d.0);
     let tls = tls::client_config(&[] as &[PathBuf], &[]).unwrap();
-    let mut w = engine::build(&cfg, &rd, tls, settings()).unwrap().remove(0);
+    let mut w = engine::build(&cfg, mdbus_venues::ALL, &rd, tls, settings()).unwrap().remove(0);
     // A strategy that opened the ring (and read the table) before the change.
     let mut sub = Subscriber::open_in(&rd, "sim.trade", Start::Oldest).unwrap();
     assert!(sub.instrument(InstrumentId(3)).is_none());
@@ -219,11 +217,11 @@ fn the_shipped_demo_configuration_runs_against_the_simulator_without_errors() {
     let sim = Sim::start(SimConfig { max_ticks: Some(1500), ..SimConfig::default() }).unwrap();
     let text = std::fs::read_to_string(format!("{}/../config/demo.yaml", env!("CARGO_MANIFEST_DIR"))).unwrap();
     let text = text.replace("127.0.0.1:9443", &sim.addr().to_string()).replace("core: 1", "core: 0");
-    let cfg = FeedConfig::from_yaml(&text).unwrap();
+    let cfg = FeedConfig::from_yaml(&text, mdbus_venues::ALL).unwrap();
     let d = common::Scratch::new("demo-config");
     let rd = RingDir::new(&d.0);
     let tls = tls::client_config(&[] as &[PathBuf], &[]).unwrap();
-    let mut w = engine::build(&cfg, &rd, tls, settings()).unwrap().remove(0);
+    let mut w = engine::build(&cfg, mdbus_venues::ALL, &rd, tls, settings()).unwrap().remove(0);
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(3) {
         w.step();

@@ -63,12 +63,14 @@ fn failing_and_healthy_feeds_show_in_metrics() {
         sim.addr(),
         binance.addr()
     );
-    let cfg = FeedConfig::from_yaml(&yaml).unwrap();
+    let cfg = FeedConfig::from_yaml(&yaml, mdbus_venues::ALL).unwrap();
     let rd = RingDir::new(&d.0);
     let mut settings = ConnSettings::default().backoff(Duration::from_millis(20), Duration::from_millis(100));
     // A TLS client facing a plain server waits for a handshake that never comes: a short bound.
     settings.connect_timeout = Duration::from_millis(500);
-    let mut workers = engine::build(&cfg, &rd, tls::client_config(&[] as &[PathBuf], &[]).unwrap(), settings).unwrap();
+    let mut workers =
+        engine::build(&cfg, mdbus_venues::ALL, &rd, tls::client_config(&[] as &[PathBuf], &[]).unwrap(), settings)
+            .unwrap();
     let server = MetricsServer::start("127.0.0.1:0".parse().unwrap(), rd.clone()).unwrap();
     let mut w = workers.remove(0);
     w.set_reports(server.reports());

@@ -252,15 +252,15 @@ mod private_stream {
     use std::time::{Duration, Instant};
 
     use mdbus_bus::{ReadError, RingDir, RingOptions, Start};
-    use mdbus_feeder::venues::binance::{
-        account::AccountDecoder,
-        stream::{AccountStream, AccountStreamConfig},
-    };
     use mdbus_schemas::{Kind, OrderStatus, RecordView, VenueId};
     use mdbus_sdk::{
         clock::FakeClock,
         order::{NewOrder, OrderClient, Side, binance::Market},
         tls,
+    };
+    use mdbus_venues::binance::{
+        account::AccountDecoder,
+        stream::{AccountStream, AccountStreamConfig},
     };
 
     use super::{accepted, client, limit, sim};
@@ -540,10 +540,7 @@ mod okx_private_stream {
     use std::time::{Duration, Instant};
 
     use mdbus_bus::{ReadError, RingDir, RingOptions, Start};
-    use mdbus_feeder::{
-        account::AccountStreamError,
-        venues::okx::{account::OkxAccountDecoder, stream::OkxAccountStream},
-    };
+    use mdbus_feeder::account::AccountStreamError;
     use mdbus_schemas::{Kind, OrderStatus, RecordView};
     use mdbus_sdk::{
         credentials::Credentials,
@@ -552,6 +549,7 @@ mod okx_private_stream {
         tls,
     };
     use mdbus_sim::exchange::ExchangeConfig;
+    use mdbus_venues::okx::{account::OkxAccountDecoder, stream::OkxAccountStream};
 
     use super::sim;
 
@@ -840,8 +838,9 @@ mod configured_accounts {
             "workers: [{{ core: 0 }}]\nfeeds:\n  - {{ name: md, venue: binance, market: spot, url: 'ws://127.0.0.1:{port}/stream', rest_url: 'http://127.0.0.1:{port}', channels: [trade], symbols: [{{ symbol: BTCUSDT, id: 1, price_exp: -2, qty_exp: -5 }}] }}\naccounts:\n  - {{ name: main, venue: binance, market: spot, rest_url: 'http://127.0.0.1:{port}', ws_url: 'ws://127.0.0.1:{port}/ws', credentials_file: '{}', number: 7, ring_capacity: 1024 }}\n",
             secrets.display()
         );
-        let cfg = FeedConfig::from_yaml(&yaml).unwrap();
-        let mut runners = build_accounts(&cfg, &dir, tls::client_config(&[] as &[&str], &[]).unwrap()).unwrap();
+        let cfg = FeedConfig::from_yaml(&yaml, mdbus_venues::ALL).unwrap();
+        let mut runners =
+            build_accounts(&cfg, mdbus_venues::ALL, &dir, tls::client_config(&[] as &[&str], &[]).unwrap()).unwrap();
         assert_eq!(runners.len(), 1);
         let mut runner = runners.remove(0);
         assert_eq!(runner.name(), "main");
@@ -890,7 +889,7 @@ mod configured_accounts {
         let base = "workers: [{ core: 0 }]\nfeeds: []\naccounts:\n";
         let bad =
             format!("{base}  - {{ name: 'a b', venue: kraken, market: x, ws_url: 'http://x', ring_capacity: 100 }}\n");
-        let err = FeedConfig::from_yaml(&bad).unwrap_err().to_string();
+        let err = FeedConfig::from_yaml(&bad, mdbus_venues::ALL).unwrap_err().to_string();
         for field in [
             "accounts[0].name",
             "accounts[0].venue",
@@ -901,13 +900,19 @@ mod configured_accounts {
             assert!(err.contains(field), "{field} missing from {err}");
         }
         let no_rest = format!("{base}  - {{ name: b, venue: binance, ws_url: 'ws://x', credentials_env: X }}\n");
-        assert!(FeedConfig::from_yaml(&no_rest).unwrap_err().to_string().contains("accounts[0].rest_url"));
+        assert!(
+            FeedConfig::from_yaml(&no_rest, mdbus_venues::ALL)
+                .unwrap_err()
+                .to_string()
+                .contains("accounts[0].rest_url")
+        );
         let missing = format!(
             "{base}  - {{ name: c, venue: okx, ws_url: 'ws://127.0.0.1:1/ws/v5/private', credentials_env: MDBUS_TEST_NO_SUCH }}\n"
         );
-        let cfg = FeedConfig::from_yaml(&missing).unwrap();
+        let cfg = FeedConfig::from_yaml(&missing, mdbus_venues::ALL).unwrap();
         let dir = RingDir::new(std::env::temp_dir().join(format!("mdbus-configured-bad-{}", std::process::id())));
-        let err = build_accounts(&cfg, &dir, tls::client_config(&[] as &[&str], &[]).unwrap()).unwrap_err();
+        let err = build_accounts(&cfg, mdbus_venues::ALL, &dir, tls::client_config(&[] as &[&str], &[]).unwrap())
+            .unwrap_err();
         assert!(err.to_string().contains("MDBUS_TEST_NO_SUCH_API_KEY"), "{err}");
         let _ = std::fs::remove_dir_all(dir.path());
     }

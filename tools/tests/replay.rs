@@ -64,13 +64,13 @@ fn record_channels(
         symbols[0],
         symbols[1]
     );
-    let cfg = FeedConfig::from_yaml(&yaml).unwrap();
+    let cfg = FeedConfig::from_yaml(&yaml, mdbus_venues::ALL).unwrap();
     let tls = tls::client_config(&[] as &[PathBuf], &[]).unwrap();
     let rd = RingDir::new(scratch.0.join("live"));
     let settings = ConnSettings::default()
         .silence(Duration::from_secs(5))
         .backoff(Duration::from_millis(20), Duration::from_millis(200));
-    let mut workers = engine::build(&cfg, &rd, tls, settings).unwrap();
+    let mut workers = engine::build(&cfg, mdbus_venues::ALL, &rd, tls, settings).unwrap();
     let mut w = workers.remove(0);
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(secs) {

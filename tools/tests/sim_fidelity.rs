@@ -37,13 +37,13 @@ fn a_close_frame_is_echoed_with_its_code() {
 /// left silent; a channel it produces is acknowledged.
 #[test]
 fn an_unserved_channel_is_refused_not_left_silent() {
-    use mdbus_feeder::{Levels, Message as Decoded, Venue, venue::SessionDecoder};
+    use mdbus_feeder::{Levels, Message as Decoded, venue::SessionDecoder};
     let cases = [
-        (SimVenue::Binance, Venue::BINANCE_SPOT, "kline_1m"),
-        (SimVenue::Okx, Venue::OKX, "ticker"),
-        (SimVenue::Bybit, Venue::BYBIT_SPOT, "ticker"),
-        (SimVenue::Htx, Venue::HTX, "kline_1m"),
-        (SimVenue::Gate, Venue::GATEIO, "kline_1m"),
+        (SimVenue::Binance, mdbus_venues::BINANCE_SPOT, "kline_1m"),
+        (SimVenue::Okx, mdbus_venues::OKX, "ticker"),
+        (SimVenue::Bybit, mdbus_venues::BYBIT_SPOT, "ticker"),
+        (SimVenue::Htx, mdbus_venues::HTX, "kline_1m"),
+        (SimVenue::Gate, mdbus_venues::GATEIO, "kline_1m"),
     ];
     for (sim_venue, venue, unserved) in cases {
         let symbols = sim_venue.default_symbols();

@@ -114,10 +114,10 @@ fn run(tag: &str, venue: SimVenue, faults: Faults, channels: &str, secs: u64, se
         symbols[0],
         symbols[1]
     );
-    let cfg = FeedConfig::from_yaml(&yaml).unwrap();
+    let cfg = FeedConfig::from_yaml(&yaml, mdbus_venues::ALL).unwrap();
     let tls = tls::client_config(&[] as &[PathBuf], &[]).unwrap();
     let rd = RingDir::new(&d.0);
-    let mut workers = engine::build(&cfg, &rd, tls, settings).unwrap();
+    let mut workers = engine::build(&cfg, mdbus_venues::ALL, &rd, tls, settings).unwrap();
     let mut w = workers.remove(0);
     let start = Instant::now();
     let table = |rd: &RingDir| mdbus_bus::BookTable::open(rd.books_path("sim").unwrap()).ok();

@@ -2,8 +2,9 @@
 #![allow(dead_code, unreachable_pub)]
 
 use mdbus_bus::{HeapRing, Reader, Start};
-use mdbus_feeder::{Feed, Rings, Venue, venues::binance::Market};
+use mdbus_feeder::{Feed, Rings, Venue};
 use mdbus_schemas::{Instrument, InstrumentId, Kind, Symbol, VenueId};
+use mdbus_venues::binance::Market;
 
 pub struct Readers {
     pub quotes: Reader,

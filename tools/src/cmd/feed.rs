@@ -23,7 +23,7 @@ impl Args {
         let Ctx { dir, .. } = ctx;
         {
             let text = std::fs::read_to_string(&config).with_context(|| format!("reading {}", config.display()))?;
-            let cfg = mdbus_feeder::config::FeedConfig::from_yaml(&text)?;
+            let cfg = mdbus_feeder::config::FeedConfig::from_yaml(&text, mdbus_venues::ALL)?;
             for w in cfg.warnings() {
                 tracing::warn!(field = %w.path, "configuration: {}", w.message);
             }
@@ -32,8 +32,13 @@ impl Args {
                 None => dir,
             };
             let tls = mdbus_feeder::tls::client_config(&cfg.tls.extra_roots, &[])?;
-            let mut workers =
-                mdbus_feeder::engine::build(&cfg, &dir, tls, mdbus_feeder::connection::ConnSettings::default())?;
+            let mut workers = mdbus_feeder::engine::build(
+                &cfg,
+                mdbus_venues::ALL,
+                &dir,
+                tls,
+                mdbus_feeder::connection::ConnSettings::default(),
+            )?;
             let server = match metrics {
                 Some(addr) => {
                     let s = mdbus_tools::metrics::MetricsServer::start(addr, dir.clone())?;
@@ -90,6 +95,7 @@ impl Args {
             }
             let accounts = mdbus_feeder::engine::build_accounts(
                 &cfg,
+                mdbus_venues::ALL,
                 &dir,
                 mdbus_feeder::tls::client_config(&cfg.tls.extra_roots, &[])?,
             )?;

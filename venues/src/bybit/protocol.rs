@@ -1,0 +1,82 @@
+//! Bybit v5 public (spot and linear) as the feeder speaks it: the venue's own topics, books
+//! whose snapshot comes in the stream, `{"op":"ping"}` keepalives.
+
+use std::time::Duration;
+
+use mdbus_schemas::VenueId;
+
+use super::session;
+use mdbus_feeder::{
+    book::SyncRule,
+    protocol::{FrameDecoder, MultiDecoder, Protocol},
+    venue::{Limits, SnapshotSource},
+};
+
+/// Bybit's protocol on spot (`linear == false`) or linear perpetuals.
+#[derive(Debug, Clone, Copy)]
+pub struct Bybit {
+    /// USDT perpetuals rather than spot.
+    pub linear: bool,
+}
+
+impl Protocol for Bybit {
+    fn name(&self) -> &'static str {
+        "bybit"
+    }
+
+    fn market(&self) -> &'static str {
+        if self.linear { "linear" } else { "spot" }
+    }
+
+    fn id(&self) -> VenueId {
+        if self.linear { VenueId::BYBIT_LINEAR } else { VenueId::BYBIT_SPOT }
+    }
+
+    fn extra_channels(&self) -> &'static str {
+        "ticker"
+    }
+
+    fn topic(&self, channel: &str, symbol: &str) -> Option<String> {
+        session::topic(channel, symbol)
+    }
+
+    fn sync_rule(&self) -> SyncRule {
+        SyncRule::CountInStream
+    }
+
+    fn snapshots(&self) -> SnapshotSource {
+        SnapshotSource::InBand
+    }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            topics_per_connection: session::TOPICS_PER_CONNECTION,
+            topics_per_request: session::TOPICS_PER_REQUEST,
+            request_spacing: session::REQUEST_SPACING,
+        }
+    }
+
+    fn subscribe(&self, id: u64, topics: &[String]) -> String {
+        session::subscribe(id, topics)
+    }
+
+    fn resubscribe(&self, topic: &str) -> Vec<String> {
+        mdbus_feeder::protocol::unsubscribe_then(session::subscribe(0, &[topic.to_owned()]))
+    }
+
+    fn keepalive(&self) -> Option<Duration> {
+        Some(session::PING_EVERY)
+    }
+
+    fn ping(&self) -> Option<String> {
+        Some(session::PING.into())
+    }
+
+    fn decoder(&self) -> Box<dyn FrameDecoder> {
+        Box::new(MultiDecoder(|frame, levels, out| super::market::decode(frame, levels, out).map(|_| ())))
+    }
+
+    fn registry_key(&self) -> &'static str {
+        if self.linear { "BYBIT___SWAP" } else { "BYBIT___SPOT" }
+    }
+}
