@@ -1032,6 +1032,12 @@ mod tests {
         fn registry_key(&self) -> &'static str {
             "TOPICS___SPOT"
         }
+        fn register_feeds(
+            &self,
+            _registry: &mdbus_sdk::registry::Registry,
+        ) -> Result<(), mdbus_sdk::registry::RegistryError> {
+            Ok(())
+        }
     }
 
     fn inst(i: u32, s: &str) -> Instrument {

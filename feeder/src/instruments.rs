@@ -31,7 +31,7 @@ pub type Exponents = BTreeMap<String, (i8, i8)>;
 /// A message naming what is wrong with the URL or TLS setup.
 pub fn source(venue: Venue, rest_url: Option<&str>, extra_pem: &[String]) -> Result<Box<dyn VenueFeed>, String> {
     let registry = Registry::new();
-    mdbus_sdk::feeds::register_all(&registry).map_err(|e| e.to_string())?;
+    venue.register_feeds(&registry).map_err(|e| e.to_string())?;
     let mut opts = FeedOptions::default();
     if let Some(url) = rest_url {
         opts = opts.param("rest_url", url);

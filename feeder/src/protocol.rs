@@ -230,6 +230,17 @@ pub trait Protocol: Send + Sync + 'static {
     /// instrument metadata.
     fn registry_key(&self) -> &'static str;
 
+    /// Registers the venue's REST feeds in `registry` (the one under
+    /// [`Protocol::registry_key`] reads the instrument metadata).
+    ///
+    /// # Errors
+    ///
+    /// [`RegistryError`](mdbus_sdk::registry::RegistryError) when a key is already registered.
+    fn register_feeds(
+        &self,
+        registry: &mdbus_sdk::registry::Registry,
+    ) -> Result<(), mdbus_sdk::registry::RegistryError>;
+
     /// Markets whose accounts have a private stream, for error messages (`spot, usdm`); empty
     /// when the venue has none.
     fn account_markets(&self) -> &'static [&'static str] {

@@ -566,201 +566,19 @@ pub struct CodeTable {
     pub entries: &'static [CodeEntry],
 }
 
-macro_rules! table {
+/// The rows of a venue's [`CodeTable`]: `"venue code" => "meaning", UnifiedCode;` each.
+///
+/// ```
+/// use mdbus_sdk::error::{CodeTable, ErrorCode};
+/// const T: CodeTable = CodeTable { venue: "example", entries: mdbus_sdk::code_table! { "42" => "TOO_FAST", RateLimitExceeded; } };
+/// assert_eq!(T.lookup("42").map(|e| e.code), Some(ErrorCode::RateLimitExceeded));
+/// ```
+#[macro_export]
+macro_rules! code_table {
     ($($code:literal => $meaning:literal, $unified:ident;)*) => {
-        &[$(CodeEntry { venue_code: $code, meaning: $meaning, code: ErrorCode::$unified }),*]
+        &[$($crate::error::CodeEntry { venue_code: $code, meaning: $meaning, code: $crate::error::ErrorCode::$unified }),*]
     };
 }
-
-/// Binance spot and USD-M futures codes (<https://developers.binance.com/docs/binance-spot-api-docs/errors>).
-pub const BINANCE: CodeTable = CodeTable {
-    venue: "binance",
-    entries: table! {
-        "-1000" => "UNKNOWN", InternalError;
-        "-1001" => "DISCONNECTED", NetworkDisconnected;
-        "-1002" => "UNAUTHORIZED", PermissionDenied;
-        "-1003" => "TOO_MANY_REQUESTS", RateLimitExceeded;
-        "-1004" => "SERVER_BUSY", ExchangeOverloaded;
-        "-1006" => "UNEXPECTED_RESP (execution status unknown)", InternalError;
-        "-1007" => "TIMEOUT (execution status unknown)", NetworkTimeout;
-        "-1008" => "SERVER_BUSY", ExchangeOverloaded;
-        "-1013" => "INVALID_MESSAGE (filter failure)", InvalidOrder;
-        "-1014" => "UNKNOWN_ORDER_COMPOSITION", InvalidOrderType;
-        "-1015" => "TOO_MANY_ORDERS", TooManyRequests;
-        "-1016" => "SERVICE_SHUTTING_DOWN", ExchangeMaintenance;
-        "-1020" => "UNSUPPORTED_OPERATION", UnsupportedOperation;
-        "-1021" => "INVALID_TIMESTAMP", ExpiredTimestamp;
-        "-1022" => "INVALID_SIGNATURE", InvalidSignature;
-        "-1100" => "ILLEGAL_CHARS", InvalidParameter;
-        "-1101" => "TOO_MANY_PARAMETERS", InvalidParameter;
-        "-1102" => "MANDATORY_PARAM_EMPTY_OR_MALFORMED", MissingParameter;
-        "-1103" => "UNKNOWN_PARAM", InvalidParameter;
-        "-1104" => "UNREAD_PARAMETERS", InvalidParameter;
-        "-1105" => "PARAM_EMPTY", MissingParameter;
-        "-1106" => "PARAM_NOT_REQUIRED", InvalidParameter;
-        "-1111" => "BAD_PRECISION", PrecisionError;
-        "-1112" => "NO_DEPTH", MarketClosed;
-        "-1114" => "TIF_NOT_REQUIRED", InvalidParameter;
-        "-1115" => "INVALID_TIF", InvalidParameter;
-        "-1116" => "INVALID_ORDER_TYPE", InvalidOrderType;
-        "-1117" => "INVALID_SIDE", InvalidSide;
-        "-1118" => "EMPTY_NEW_CL_ORD_ID", MissingParameter;
-        "-1119" => "EMPTY_ORG_CL_ORD_ID", MissingParameter;
-        "-1120" => "BAD_INTERVAL", InvalidParameter;
-        "-1121" => "BAD_SYMBOL", InvalidSymbol;
-        "-1125" => "INVALID_LISTEN_KEY", SessionExpired;
-        "-1127" => "MORE_THAN_XX_HOURS", ParameterOutOfRange;
-        "-1128" => "OPTIONAL_PARAMS_BAD_COMBO", InvalidParameter;
-        "-1130" => "INVALID_PARAMETER", InvalidParameter;
-        "-2010" => "NEW_ORDER_REJECTED", InvalidOrder;
-        "-2011" => "CANCEL_REJECTED", OrderCancelFailed;
-        "-2013" => "NO_SUCH_ORDER", OrderNotFound;
-        "-2014" => "BAD_API_KEY_FMT", InvalidApiKey;
-        "-2015" => "REJECTED_MBX_KEY", InvalidApiKey;
-        "-2016" => "NO_TRADING_WINDOW", MarketClosed;
-        "-2018" => "BALANCE_NOT_SUFFICIENT", InsufficientBalance;
-        "-2019" => "MARGIN_NOT_SUFFICIENT", InsufficientMargin;
-        "-2021" => "ORDER_WOULD_IMMEDIATELY_TRIGGER", InvalidOrder;
-        "-2022" => "REDUCE_ONLY_REJECT", InvalidOrder;
-        "-4164" => "MIN_NOTIONAL", MinNotional;
-        "-5022" => "GTX_ORDER_REJECT (post-only would take)", InvalidOrder;
-    },
-};
-
-/// OKX v5 codes (<https://www.okx.com/docs-v5/en/#error-code>).
-pub const OKX: CodeTable = CodeTable {
-    venue: "okx",
-    entries: table! {
-        "50000" => "Body cannot be empty", MissingParameter;
-        "50001" => "Service temporarily unavailable", ExchangeMaintenance;
-        "50002" => "JSON syntax error", InvalidParameter;
-        "50004" => "Endpoint request timeout (outcome unknown)", NetworkTimeout;
-        "50005" => "API is offline or unavailable", NotSupported;
-        "50006" => "Invalid Content-Type", InvalidParameter;
-        "50007" => "Account blocked", AccountSuspended;
-        "50011" => "Rate limit reached", RateLimitExceeded;
-        "50013" => "Systems are busy", ExchangeOverloaded;
-        "50014" => "Parameter cannot be empty", MissingParameter;
-        "50026" => "System error", InternalError;
-        "50061" => "Sub-account rate limit reached", TooManyRequests;
-        "50100" => "API frozen", PermissionDenied;
-        "50101" => "APIKey does not match current environment", InvalidApiKey;
-        "50102" => "Timestamp request expired", ExpiredTimestamp;
-        "50103" => "Request header OK-ACCESS-KEY cannot be empty", InvalidApiKey;
-        "50104" => "Request header OK-ACCESS-PASSPHRASE cannot be empty", InvalidApiKey;
-        "50105" => "Request header OK-ACCESS-PASSPHRASE incorrect", InvalidApiKey;
-        "50106" => "Request header OK-ACCESS-SIGN cannot be empty", InvalidSignature;
-        "50107" => "Request header OK-ACCESS-TIMESTAMP cannot be empty", ExpiredTimestamp;
-        "50110" => "IP not in the key's trusted addresses", PermissionDenied;
-        "50111" => "Invalid OK-ACCESS-KEY", InvalidApiKey;
-        "50112" => "Invalid OK-ACCESS-TIMESTAMP", ExpiredTimestamp;
-        "50113" => "Invalid signature", InvalidSignature;
-        "50114" => "Invalid authorization", PermissionDenied;
-        "51000" => "Parameter error", InvalidParameter;
-        "51001" => "Instrument ID does not exist", InvalidSymbol;
-        "51006" => "Order price is not within the price limit", InvalidPrice;
-        "51008" => "Order failed: insufficient balance", InsufficientBalance;
-        "51011" => "Order ID already exists", DuplicateOrder;
-        "51016" => "Duplicated clOrdId", DuplicateOrder;
-        "51020" => "Order amount below the minimum", MinimumNotMet;
-        "51121" => "Order quantity must be a multiple of the lot size", PrecisionError;
-        "51131" => "Insufficient balance", InsufficientBalance;
-        "51400" => "Cancellation failed: order filled, canceled or does not exist", OrderCancelFailed;
-        "51401" => "Cancellation failed: order already canceled", OrderCancelled;
-        "51402" => "Cancellation failed: order already completed", OrderAlreadyFilled;
-        "51503" => "Amendment failed: order filled, canceled or does not exist", OrderCancelFailed;
-        "51603" => "Order does not exist", OrderNotFound;
-    },
-};
-
-/// Bybit v5 codes (<https://bybit-exchange.github.io/docs/v5/error>).
-pub const BYBIT: CodeTable = CodeTable {
-    venue: "bybit",
-    entries: table! {
-        "10001" => "Parameter error", InvalidParameter;
-        "10002" => "Request time exceeds the recv window", ExpiredTimestamp;
-        "10003" => "API key is invalid", InvalidApiKey;
-        "10004" => "Error sign", InvalidSignature;
-        "10005" => "Permission denied", PermissionDenied;
-        "10006" => "Too many visits", RateLimitExceeded;
-        "10007" => "User authentication failed", InvalidApiKey;
-        "10010" => "Unmatched IP", PermissionDenied;
-        "10016" => "Server error", InternalError;
-        "10018" => "Exceeded the IP rate limit", RateLimitExceeded;
-        "110001" => "Order does not exist", OrderNotFound;
-        "110003" => "Order price exceeds the allowable range", InvalidPrice;
-        "110004" => "Wallet balance is insufficient", InsufficientBalance;
-        "110007" => "Available balance is insufficient", InsufficientBalance;
-        "110012" => "Insufficient available balance", InsufficientBalance;
-        "110017" => "Reduce-only rule not satisfied", InvalidOrder;
-        "110072" => "OrderLinkedID is duplicate", DuplicateOrder;
-        "170131" => "Balance insufficient", InsufficientBalance;
-    },
-};
-
-/// HTX spot codes (`err-code` of `{"status":"error","err-code":...,"err-msg":...}`,
-/// <https://www.htx.com/en-us/opend/newApiPages/>).
-pub const HTX: CodeTable = CodeTable {
-    venue: "htx",
-    entries: table! {
-        "invalid-parameter" => "invalid parameter", InvalidParameter;
-        "bad-request" => "bad request", InvalidParameter;
-        "base-symbol-error" => "the symbol is invalid", InvalidSymbol;
-        "base-symbol-trade-disabled" => "trading is disabled for the symbol", InvalidSymbol;
-        "api-signature-not-valid" => "signature not valid", InvalidSignature;
-        "api-signature-check-failed" => "signature check failed", InvalidSignature;
-        "invalid-access-key" => "invalid access key", InvalidApiKey;
-        "login-required" => "signature or access key missing", InvalidApiKey;
-        "api-key-not-allowed" => "the key lacks permission", PermissionDenied;
-        "account-frozen-balance-insufficient-error" => "insufficient balance", InsufficientBalance;
-        "order-value-min-error" => "order value below the minimum", MinNotional;
-        "order-limitorder-amount-min-error" => "amount below the minimum", InvalidVolume;
-        "order-limitorder-price-min-error" => "price below the minimum", InvalidPrice;
-        "base-record-invalid" => "order record not found", OrderNotFound;
-        "order-orderstate-error" => "order state does not allow it", OrderCancelFailed;
-        "too-many-request" => "request rate exceeded", RateLimitExceeded;
-        "gateway-internal-error" => "internal error", InternalError;
-    },
-};
-
-/// Gate.io v4 labels (`label` of `{"label":...,"message":...}`,
-/// <https://www.gate.io/docs/developers/apiv4/#label-list>).
-pub const GATE: CodeTable = CodeTable {
-    venue: "gateio",
-    entries: table! {
-        "INVALID_PARAM_VALUE" => "invalid parameter value", InvalidParameter;
-        "INVALID_CURRENCY_PAIR" => "invalid currency pair", InvalidSymbol;
-        "INVALID_CURRENCY" => "invalid currency", InvalidSymbol;
-        "INVALID_KEY" => "invalid API key", InvalidApiKey;
-        "INVALID_SIGNATURE" => "invalid signature", InvalidSignature;
-        "REQUEST_EXPIRED" => "request timestamp too far from server time", ExpiredTimestamp;
-        "FORBIDDEN" => "no permission", PermissionDenied;
-        "BALANCE_NOT_ENOUGH" => "balance not enough", InsufficientBalance;
-        "ORDER_NOT_FOUND" => "order not found", OrderNotFound;
-        "ORDER_CLOSED" => "order already closed", OrderAlreadyFilled;
-        "TOO_MANY_REQUESTS" => "request rate limit exceeded", RateLimitExceeded;
-        "SERVER_ERROR" => "internal server error", InternalError;
-    },
-};
-
-/// Gemini `reason`s (`{"result":"error","reason":...,"message":...}`,
-/// <https://docs.gemini.com/rest-api/#error-codes>).
-pub const GEMINI: CodeTable = CodeTable {
-    venue: "gemini",
-    entries: table! {
-        "InvalidSymbol" => "the symbol is not known", InvalidSymbol;
-        "InvalidSignature" => "signature does not match", InvalidSignature;
-        "InvalidNonce" => "nonce not greater than the last one", ExpiredTimestamp;
-        "MissingApikeyHeader" => "no API key", InvalidApiKey;
-        "InvalidPrice" => "invalid price", InvalidPrice;
-        "InvalidQuantity" => "invalid quantity", InvalidVolume;
-        "InsufficientFunds" => "insufficient funds", InsufficientBalance;
-        "OrderNotFound" => "order not found", OrderNotFound;
-        "RateLimit" => "too many requests", RateLimitExceeded;
-        "Maintenance" => "the venue is in maintenance", ExchangeOverloaded;
-        "System" => "internal error", InternalError;
-    },
-};
 
 impl CodeTable {
     /// Returns the row for a venue code, if the table has it.
@@ -775,8 +593,16 @@ impl CodeTable {
     /// # Examples
     ///
     /// ```
-    /// use mdbus_sdk::error::{BINANCE, Error, ErrorCode};
+    /// use mdbus_sdk::error::{CodeTable, Error, ErrorCode};
     ///
+    /// // Two rows of Binance's table (each venue's lives in its folder of `mdbus-venues`).
+    /// const BINANCE: CodeTable = CodeTable {
+    ///     venue: "binance",
+    ///     entries: mdbus_sdk::code_table! {
+    ///         "-2010" => "NEW_ORDER_REJECTED", InvalidOrder;
+    ///         "-2013" => "NO_SUCH_ORDER", OrderNotFound;
+    ///     },
+    /// };
     /// let e = BINANCE.translate("BINANCE___SPOT", "-2013", "Order does not exist.", Some(400), None);
     /// assert!(matches!(e, Error::OrderNotFound { .. }));
     /// let e = BINANCE.translate("BINANCE___SPOT", "-2010", "Account has insufficient balance for requested action.", Some(400), None);
@@ -813,8 +639,10 @@ impl CodeTable {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use mdbus_sdk::error::{OKX, BINANCE, ErrorCode};
+    /// use mdbus_sdk::error::{CodeTable, ErrorCode};
     ///
+    /// const OKX: CodeTable = CodeTable { venue: "okx", entries: mdbus_sdk::code_table! { "51008" => "insufficient balance", InsufficientBalance; } };
+    /// const BINANCE: CodeTable = CodeTable { venue: "binance", entries: mdbus_sdk::code_table! { "-1003" => "TOO_MANY_REQUESTS", RateLimitExceeded; } };
     /// let body = br#"{"code":"1","msg":"","data":[{"clOrdId":"a1","sCode":"51008","sMsg":"Insufficient USDT balance"}]}"#;
     /// let e = OKX.from_body("OKX___SWAP", 200, body, None).unwrap();
     /// assert_eq!(e.code(), ErrorCode::InsufficientBalance);

@@ -5,12 +5,15 @@
 //!   endpoint, IP and account scopes), in process or shared by every process on the host.
 //! - [`registry`]: venue feeds by key (`BINANCE___SPOT`) with their [capabilities](registry::Capability),
 //!   behind one protocol, [`VenueFeed`](registry::VenueFeed): REST market data as ring records,
-//!   instruments, orders, balances and positions. [`feeds`] has every venue's
-//!   (`feeds::register_all`); [`market`] the instrument metadata; `nonblocking` (feature
-//!   `async`) the same calls as futures.
-//! - [`order`] and [`signing`]: order clients for every venue, with safe retries, and each
-//!   venue's request signing.
-//! - [`error`]: one error family with unified codes, predicates and per-venue code tables.
+//!   instruments, orders, balances and positions. [`feeds`] has what every venue's feed
+//!   shares (each venue's is in its folder of `mdbus-venues`, registered by
+//!   `mdbus_venues::register_feeds`); [`market`] the instrument metadata; `nonblocking`
+//!   (feature `async`) the same calls as futures.
+//! - [`order`] and [`signing`]: the order-client protocol with safe retries and the transport
+//!   every venue's client shares; the MAC, signature and scheme types every venue's signer
+//!   builds on.
+//! - [`error`]: one error family with unified codes, predicates and the code-table type each
+//!   venue fills.
 //! - [`config`]: the exchange configuration schema, loaded from YAML.
 //! - [`credentials`] and [`redact`]: keys that never print, and redaction for logs.
 //! - [`event_bus`] and [`cache`]: in-process pub/sub and TTL + LRU caches.

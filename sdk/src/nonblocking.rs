@@ -10,7 +10,9 @@
 //! use mdbus_sdk::{nonblocking::AsyncFeed, registry::{FeedOptions, Registry}};
 //!
 //! let registry = Registry::new();
-//! mdbus_sdk::feeds::register_all(&registry).map_err(|e| mdbus_sdk::error::Error::Configuration { detail: e.to_string() })?;
+//! # fn register_feeds(_: &Registry) -> Result<(), mdbus_sdk::registry::RegistryError> { Ok(()) }
+//! // The venues' feeds: `mdbus_venues::register_feeds`.
+//! register_feeds(&registry).map_err(|e| mdbus_sdk::error::Error::Configuration { detail: e.to_string() })?;
 //! let feed = AsyncFeed::new(registry.create("OKX___SPOT", &FeedOptions::default())?);
 //! // Both requests are under way at once; the feed's thread answers them in order.
 //! let (quote, book) = (feed.ticker("BTC-USDT"), feed.depth("BTC-USDT", 20));

@@ -1,82 +1,176 @@
-//! Request signing for every venue mdbus trades on.
+//! Request signing: what every venue's scheme shares. Each venue's signer lives in its own
+//! folder of `mdbus-venues` and is two small pieces kept apart: **which bytes to sign** (a
+//! function returning the venue's pre-hash as a list of byte slices, never concatenated into
+//! a new buffer) and **the MAC and its encoding** ([`MacKey`] keyed once per API secret and
+//! cloned per request, then hex or base64 into a fixed-size [`Signature`]). Signing allocates
+//! nothing beyond what a scheme puts in the request itself and never panics.
 //!
-//! Each venue is two small pieces kept apart: **which bytes to sign** (a function returning
-//! the venue's pre-hash as a list of byte slices, never concatenated into a new buffer) and
-//! **the MAC and its encoding** ([`MacKey`] keyed once per API secret and cloned per request,
-//! then hex or base64 into a fixed-size [`Signature`]). Signing allocates nothing beyond what a
-//! scheme puts in the request itself (HTX's sorted query, Gemini's base64 payload) and never
-//! panics.
-//!
-//! | venue | signs | MAC | encoding |
-//! |---|---|---|---|
-//! | Binance | query string followed by the form body | HMAC-SHA256 | hex |
-//! | OKX | timestamp + method + path with query + body | HMAC-SHA256 | base64 |
-//! | OKX websocket login | timestamp (seconds) + `GET` + `/users/self/verify` | HMAC-SHA256 | base64 |
-//! | Bybit v5 | timestamp + API key + recv window + (query or JSON body) | HMAC-SHA256 | hex |
-//! | Gate.io v4 | method, path, query, hex SHA-512 of the body, timestamp, joined by `\n` | HMAC-SHA512 | hex |
-//! | HTX v2 | method, host, path and the sorted, encoded parameters, joined by `\n` | HMAC-SHA256 | base64 |
-//! | Gemini | the base64 of the JSON payload | HMAC-SHA384 | hex |
+//! Tools and bindings that sign by venue name go through a [`Scheme`]: the venue's name, the
+//! request fields it signs, in order, and a function from a venue-neutral [`SignInput`] to the
+//! signature text.
 //!
 //! # Examples
 //!
-//! Binance's documented example:
+//! Binance's documented example, by hand with a [`MacKey`] and through the venue's scheme:
 //!
 //! ```
-//! use mdbus_sdk::signing::BinanceSigner;
+//! use mdbus_sdk::signing::{MacKey, SignInput};
 //!
-//! let signer = BinanceSigner::new("NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j");
-//! let sig = signer.sign(
-//!     "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559",
-//!     "",
-//! );
+//! let secret = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
+//! let query = "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559";
+//! let sig = MacKey::sha256(secret.as_bytes()).hex(&[query.as_bytes()]);
 //! assert_eq!(sig.as_str(), "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71");
+//!
+//! let scheme = mdbus_venues::scheme("binance").unwrap();
+//! let input = SignInput { query: Some(query.into()), ..SignInput::default() };
+//! assert_eq!((scheme.sign)(secret, &input)?, sig.as_str());
+//! # Ok::<(), mdbus_sdk::signing::SignError>(())
 //! ```
 
 use std::fmt;
 
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
-use sha2::{Digest, Sha256, Sha384, Sha512};
+use sha2::{Sha256, Sha384, Sha512};
 
-/// The venues with a signer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SignVenue {
-    /// Binance spot and USD-M futures.
-    Binance,
-    /// OKX v5.
-    Okx,
-    /// Bybit v5.
-    Bybit,
-    /// Gate.io v4.
-    Gateio,
-    /// HTX (Huobi) signature version 2.
-    Htx,
-    /// Gemini.
-    Gemini,
+/// A request to sign, as tools and bindings describe it without knowing the venue: each
+/// venue's [`Scheme`] takes the fields it signs.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SignInput {
+    /// API key (Bybit signs it; HTX's `AccessKeyId`).
+    pub api_key: Option<String>,
+    /// Timestamp as the venue writes it.
+    pub timestamp: Option<String>,
+    /// HTTP method.
+    pub method: Option<String>,
+    /// Host.
+    pub host: Option<String>,
+    /// Request path.
+    pub path: Option<String>,
+    /// Query string without `?` (for HTX, the request parameters before signing).
+    pub query: Option<String>,
+    /// Body (for Gemini, the JSON payload).
+    pub body: Option<String>,
+    /// Receive window.
+    pub recv_window: Option<String>,
 }
 
-impl SignVenue {
-    /// Every venue.
-    pub const ALL: [SignVenue; 6] =
-        [SignVenue::Binance, SignVenue::Okx, SignVenue::Bybit, SignVenue::Gateio, SignVenue::Htx, SignVenue::Gemini];
+/// One field of a [`SignInput`], for callers that pass a scheme's fields by position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Part {
+    /// [`SignInput::api_key`].
+    ApiKey,
+    /// [`SignInput::timestamp`].
+    Timestamp,
+    /// [`SignInput::method`].
+    Method,
+    /// [`SignInput::host`].
+    Host,
+    /// [`SignInput::path`].
+    Path,
+    /// [`SignInput::query`].
+    Query,
+    /// [`SignInput::body`].
+    Body,
+    /// [`SignInput::recv_window`].
+    RecvWindow,
+}
 
-    /// Returns the venue's short name (`binance`, `okx`, `bybit`, `gateio`, `htx`, `gemini`).
-    pub fn name(self) -> &'static str {
-        match self {
-            SignVenue::Binance => "binance",
-            SignVenue::Okx => "okx",
-            SignVenue::Bybit => "bybit",
-            SignVenue::Gateio => "gateio",
-            SignVenue::Htx => "htx",
-            SignVenue::Gemini => "gemini",
+impl SignInput {
+    /// The input with `values` given for `parts`, in order.
+    ///
+    /// # Errors
+    ///
+    /// [`SignError::Parts`] when the counts differ.
+    pub fn from_parts(venue: &'static str, parts: &[Part], values: &[String]) -> Result<SignInput, SignError> {
+        if parts.len() != values.len() {
+            return Err(SignError::Parts { venue, want: parts.len(), got: values.len() });
         }
+        let mut input = SignInput::default();
+        for (part, value) in parts.iter().zip(values) {
+            let field = match part {
+                Part::ApiKey => &mut input.api_key,
+                Part::Timestamp => &mut input.timestamp,
+                Part::Method => &mut input.method,
+                Part::Host => &mut input.host,
+                Part::Path => &mut input.path,
+                Part::Query => &mut input.query,
+                Part::Body => &mut input.body,
+                Part::RecvWindow => &mut input.recv_window,
+            };
+            *field = Some(value.clone());
+        }
+        Ok(input)
     }
 
-    /// Returns the venue with this short name.
-    pub fn from_name(name: &str) -> Option<SignVenue> {
-        SignVenue::ALL.into_iter().find(|v| v.name() == name)
+    /// The field `flag` names, or [`SignError::Missing`] saying that `venue` signs `what`.
+    ///
+    /// # Errors
+    ///
+    /// [`SignError::Missing`] when the field is not given.
+    pub fn need<'a>(
+        field: &'a Option<String>,
+        venue: &'static str,
+        what: &'static str,
+        flag: &'static str,
+    ) -> Result<&'a str, SignError> {
+        field.as_deref().ok_or(SignError::Missing { venue, what, flag })
     }
+}
+
+/// Why a signature could not be made. Never contains the secret.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignError {
+    /// An input the venue's scheme needs is missing.
+    #[error("{venue} signs {what}: missing --{flag}")]
+    Missing {
+        /// The venue.
+        venue: &'static str,
+        /// What the scheme signs.
+        what: &'static str,
+        /// The missing field (as the `mdbus sign` flag).
+        flag: &'static str,
+    },
+    /// Fields given by position, but not as many as the scheme signs.
+    #[error("{venue} signs {want} parts, got {got}")]
+    Parts {
+        /// The venue.
+        venue: &'static str,
+        /// How many the scheme signs.
+        want: usize,
+        /// How many were given.
+        got: usize,
+    },
+    /// No scheme of this name is registered.
+    #[error("unknown venue {venue:?}: use {known}")]
+    UnknownVenue {
+        /// The name given.
+        venue: String,
+        /// The registered names.
+        known: String,
+    },
+    /// A request parameter is not `name=value`.
+    #[error("{venue} --query parameter {param:?} is not name=value")]
+    BadParam {
+        /// The venue.
+        venue: &'static str,
+        /// The parameter.
+        param: String,
+    },
+}
+
+/// A venue's signing scheme, for code that signs by venue name (`mdbus sign`, the Python
+/// binding). Each venue defines one beside its signer.
+#[derive(Debug, Clone, Copy)]
+pub struct Scheme {
+    /// The venue's short name (`binance`, `okx`, ...).
+    pub venue: &'static str,
+    /// The fields it signs, in the order positional callers give them.
+    pub parts: &'static [Part],
+    /// The signature text of a request.
+    pub sign: fn(secret: &str, input: &SignInput) -> Result<String, SignError>,
 }
 
 /// A signature as text, in a fixed buffer (the longest, hex SHA-512, is 128 characters).
@@ -93,7 +187,8 @@ impl Signature {
         std::str::from_utf8(&self.buf[..usize::from(self.len)]).unwrap_or_default()
     }
 
-    fn hex(bytes: &[u8]) -> Signature {
+    /// The hex text of `bytes` (at most 64).
+    pub fn hex(bytes: &[u8]) -> Signature {
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let mut s = Signature { buf: [0; 128], len: 0 };
         for (i, b) in bytes.iter().take(64).enumerate() {
@@ -104,7 +199,8 @@ impl Signature {
         s
     }
 
-    fn base64(bytes: &[u8]) -> Signature {
+    /// The base64 text of `bytes` (at most 64).
+    pub fn base64(bytes: &[u8]) -> Signature {
         let mut s = Signature { buf: [0; 128], len: 0 };
         let n = base64::engine::general_purpose::STANDARD.encode_slice(bytes, &mut s.buf).unwrap_or(0);
         s.len = n as u8;
@@ -220,129 +316,7 @@ impl MacKey {
     }
 }
 
-/// Binance: HMAC-SHA256, hex, over the query string followed directly by the form body (no
-/// `&` between them: Binance's "totalParams").
-#[derive(Debug, Clone)]
-pub struct BinanceSigner(MacKey);
-
-impl BinanceSigner {
-    /// Keys a signer with the API secret.
-    pub fn new(secret: &str) -> BinanceSigner {
-        BinanceSigner(MacKey::sha256(secret.as_bytes()))
-    }
-
-    /// Which bytes Binance signs.
-    pub fn payload<'a>(query: &'a str, body: &'a str) -> [&'a [u8]; 2] {
-        [query.as_bytes(), body.as_bytes()]
-    }
-
-    /// Signs a request: `query` without `?`, `body` the `application/x-www-form-urlencoded`
-    /// body (empty for none). The result goes in the `signature` parameter.
-    pub fn sign(&self, query: &str, body: &str) -> Signature {
-        self.0.hex(&Self::payload(query, body))
-    }
-}
-
-/// OKX v5: HMAC-SHA256, base64, over timestamp + method + request path (with `?query` for a
-/// GET) + body. The timestamp is ISO 8601 UTC with milliseconds (`2020-12-08T09:08:57.715Z`).
-#[derive(Debug, Clone)]
-pub struct OkxSigner(MacKey);
-
-impl OkxSigner {
-    /// Keys a signer with the API secret.
-    pub fn new(secret: &str) -> OkxSigner {
-        OkxSigner(MacKey::sha256(secret.as_bytes()))
-    }
-
-    /// Which bytes OKX signs for a REST request.
-    pub fn payload<'a>(timestamp: &'a str, method: &'a str, request_path: &'a str, body: &'a str) -> [&'a [u8]; 4] {
-        [timestamp.as_bytes(), method.as_bytes(), request_path.as_bytes(), body.as_bytes()]
-    }
-
-    /// Signs a REST request (`OK-ACCESS-SIGN`). `method` is upper case.
-    pub fn sign(&self, timestamp: &str, method: &str, request_path: &str, body: &str) -> Signature {
-        self.0.base64(&Self::payload(timestamp, method, request_path, body))
-    }
-
-    /// Signs the private websocket login: `timestamp` is Unix seconds.
-    pub fn sign_ws_login(&self, timestamp: &str) -> Signature {
-        self.0.base64(&Self::payload(timestamp, "GET", "/users/self/verify", ""))
-    }
-}
-
-/// Bybit v5: HMAC-SHA256, hex, over timestamp (ms) + API key + recv window + payload, where the
-/// payload is the query string of a GET or the JSON body of a POST.
-#[derive(Debug, Clone)]
-pub struct BybitSigner(MacKey);
-
-impl BybitSigner {
-    /// Keys a signer with the API secret.
-    pub fn new(secret: &str) -> BybitSigner {
-        BybitSigner(MacKey::sha256(secret.as_bytes()))
-    }
-
-    /// Which bytes Bybit signs.
-    pub fn payload<'a>(timestamp: &'a str, api_key: &'a str, recv_window: &'a str, payload: &'a str) -> [&'a [u8]; 4] {
-        [timestamp.as_bytes(), api_key.as_bytes(), recv_window.as_bytes(), payload.as_bytes()]
-    }
-
-    /// Signs a request (`X-BAPI-SIGN`).
-    pub fn sign(&self, timestamp: &str, api_key: &str, recv_window: &str, payload: &str) -> Signature {
-        self.0.hex(&Self::payload(timestamp, api_key, recv_window, payload))
-    }
-}
-
-/// Gate.io v4: HMAC-SHA512, hex, over `METHOD\nPATH\nQUERY\nhex(SHA-512(BODY))\nTIMESTAMP`,
-/// the timestamp in Unix seconds and the path including `/api/v4`.
-#[derive(Debug, Clone)]
-pub struct GateSigner(MacKey);
-
-impl GateSigner {
-    /// Keys a signer with the API secret.
-    pub fn new(secret: &str) -> GateSigner {
-        GateSigner(MacKey::sha512(secret.as_bytes()))
-    }
-
-    /// Returns hex SHA-512 of the body, the fourth line of the pre-hash.
-    pub fn body_hash(body: &str) -> Signature {
-        Signature::hex(&Sha512::digest(body.as_bytes()))
-    }
-
-    /// Which bytes Gate.io signs (`body_hash` from [`GateSigner::body_hash`]).
-    pub fn payload<'a>(
-        method: &'a str,
-        path: &'a str,
-        query: &'a str,
-        body_hash: &'a str,
-        timestamp: &'a str,
-    ) -> [&'a [u8]; 9] {
-        [
-            method.as_bytes(),
-            b"\n",
-            path.as_bytes(),
-            b"\n",
-            query.as_bytes(),
-            b"\n",
-            body_hash.as_bytes(),
-            b"\n",
-            timestamp.as_bytes(),
-        ]
-    }
-
-    /// Signs a request (`SIGN` header).
-    pub fn sign(&self, method: &str, path: &str, query: &str, body: &str, timestamp: &str) -> Signature {
-        let h = Self::body_hash(body);
-        self.0.hex(&Self::payload(method, path, query, h.as_str(), timestamp))
-    }
-}
-
-/// HTX signature version 2: HMAC-SHA256, base64, over `METHOD\nhost\npath\n` and the request
-/// parameters plus `AccessKeyId`, `SignatureMethod=HmacSHA256`, `SignatureVersion=2` and
-/// `Timestamp` (UTC `YYYY-MM-DDThh:mm:ss`), URL-encoded and sorted by name.
-#[derive(Debug, Clone)]
-pub struct HtxSigner(MacKey);
-
-/// Percent-encodes `s` as HTX (and RFC 3986) expect: unreserved characters stay, everything
+/// Percent-encodes `s` as RFC 3986 expects (HTX's and Binance's query encoding): unreserved characters stay, everything
 /// else becomes `%XX` in upper case.
 pub fn percent_encode(s: &str, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
@@ -354,96 +328,5 @@ pub fn percent_encode(s: &str, out: &mut String) {
             out.push(char::from(HEX[usize::from(b >> 4)]));
             out.push(char::from(HEX[usize::from(b & 15)]));
         }
-    }
-}
-
-impl HtxSigner {
-    /// Keys a signer with the API secret.
-    pub fn new(secret: &str) -> HtxSigner {
-        HtxSigner(MacKey::sha256(secret.as_bytes()))
-    }
-
-    /// Builds the sorted, encoded parameter string: the request's `params` plus the four
-    /// signature parameters. This string is both signed and sent as the query.
-    pub fn canonical_query(access_key: &str, timestamp: &str, params: &[(&str, &str)]) -> String {
-        let mut all: Vec<(&str, &str)> = Vec::with_capacity(params.len() + 4);
-        all.extend_from_slice(params);
-        all.extend([
-            ("AccessKeyId", access_key),
-            ("SignatureMethod", "HmacSHA256"),
-            ("SignatureVersion", "2"),
-            ("Timestamp", timestamp),
-        ]);
-        let mut encoded: Vec<(String, String)> = all
-            .into_iter()
-            .map(|(k, v)| {
-                let (mut ek, mut ev) = (String::new(), String::new());
-                percent_encode(k, &mut ek);
-                percent_encode(v, &mut ev);
-                (ek, ev)
-            })
-            .collect();
-        // Sorted by encoded name in ASCII order, as the documentation specifies.
-        encoded.sort();
-        let mut q = String::new();
-        for (i, (k, v)) in encoded.iter().enumerate() {
-            if i > 0 {
-                q.push('&');
-            }
-            q.push_str(k);
-            q.push('=');
-            q.push_str(v);
-        }
-        q
-    }
-
-    /// Which bytes HTX signs (`canonical_query` from [`HtxSigner::canonical_query`]).
-    pub fn payload<'a>(method: &'a str, host: &'a str, path: &'a str, canonical_query: &'a str) -> [&'a [u8]; 7] {
-        [method.as_bytes(), b"\n", host.as_bytes(), b"\n", path.as_bytes(), b"\n", canonical_query.as_bytes()]
-    }
-
-    /// Signs a request; returns the canonical query and the signature (to be percent-encoded
-    /// into the `Signature` parameter). `host` is lower case, without scheme or port.
-    pub fn sign(
-        &self,
-        method: &str,
-        host: &str,
-        path: &str,
-        access_key: &str,
-        timestamp: &str,
-        params: &[(&str, &str)],
-    ) -> (String, Signature) {
-        let q = Self::canonical_query(access_key, timestamp, params);
-        let sig = self.0.base64(&Self::payload(method, host, path, &q));
-        (q, sig)
-    }
-}
-
-/// Gemini: HMAC-SHA384, hex, over the base64 of the JSON payload; the base64 goes in
-/// `X-GEMINI-PAYLOAD`, the signature in `X-GEMINI-SIGNATURE`.
-#[derive(Debug, Clone)]
-pub struct GeminiSigner(MacKey);
-
-impl GeminiSigner {
-    /// Keys a signer with the API secret.
-    pub fn new(secret: &str) -> GeminiSigner {
-        GeminiSigner(MacKey::sha384(secret.as_bytes()))
-    }
-
-    /// Returns the base64 of the JSON payload (the header value, and the bytes signed).
-    pub fn encode_payload(payload_json: &str) -> String {
-        base64::engine::general_purpose::STANDARD.encode(payload_json.as_bytes())
-    }
-
-    /// Signs an encoded payload.
-    pub fn sign_encoded(&self, payload_b64: &str) -> Signature {
-        self.0.hex(&[payload_b64.as_bytes()])
-    }
-
-    /// Encodes and signs a JSON payload; returns the header value and the signature.
-    pub fn sign(&self, payload_json: &str) -> (String, Signature) {
-        let b64 = Self::encode_payload(payload_json);
-        let sig = self.sign_encoded(&b64);
-        (b64, sig)
     }
 }

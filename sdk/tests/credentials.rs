@@ -42,7 +42,11 @@ fn no_secret_in_debug_display_or_errors() {
     let clean = c.redact(&leaked);
     assert!(!clean.contains(SECRET) && !clean.contains(KEY) && !clean.contains(PASS), "{clean}");
     // Errors carry venue messages through redaction too.
-    let e = mdbus_sdk::error::BINANCE.translate(
+    const TABLE: mdbus_sdk::error::CodeTable = mdbus_sdk::error::CodeTable {
+        venue: "binance",
+        entries: mdbus_sdk::code_table! { "-2015" => "REJECTED_MBX_KEY", InvalidApiKey; },
+    };
+    let e = TABLE.translate(
         "BINANCE___SPOT",
         "-2015",
         &format!("Invalid API-key, IP, or permissions for action. apiKey={KEY}"),

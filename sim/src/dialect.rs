@@ -5,29 +5,70 @@
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
-use super::Faults;
+use crate::Faults;
 
 /// One market event, before any venue spells it.
 #[derive(Debug, Clone)]
-pub(crate) enum Ev {
+pub enum Ev {
     /// A book change: update ids `first..=last` (a contiguous chain per symbol). `closing`
     /// marks the last change of a market bounded by `max_ticks`: nothing follows it, so a
     /// client could never tell it was lost, and the gap fault leaves it alone.
-    Depth { sym: usize, first: u64, last: u64, bids: Vec<(i64, i64)>, asks: Vec<(i64, i64)>, ms: u64, closing: bool },
+    Depth {
+        /// The symbol's index.
+        sym: usize,
+        /// The first update id.
+        first: u64,
+        /// The last update id.
+        last: u64,
+        /// Changed bid levels (price ticks, quantity lots; 0 removes).
+        bids: Vec<(i64, i64)>,
+        /// Changed ask levels.
+        asks: Vec<(i64, i64)>,
+        /// Event time, ms.
+        ms: u64,
+        /// The market's last change.
+        closing: bool,
+    },
     /// A trade; `buy` when the taker bought.
-    Trade { sym: usize, id: u64, price: i64, qty: i64, buy: bool, ms: u64 },
+    Trade {
+        /// The symbol's index.
+        sym: usize,
+        /// Trade id.
+        id: u64,
+        /// Price, ticks.
+        price: i64,
+        /// Quantity, lots.
+        qty: i64,
+        /// Whether the taker bought.
+        buy: bool,
+        /// Trade time, ms.
+        ms: u64,
+    },
     /// The best bid and offer after update `id`.
-    Top { sym: usize, id: u64, bid: (i64, i64), ask: (i64, i64), ms: u64 },
+    Top {
+        /// The symbol's index.
+        sym: usize,
+        /// The update id it follows.
+        id: u64,
+        /// Best bid (price ticks, quantity lots).
+        bid: (i64, i64),
+        /// Best ask.
+        ask: (i64, i64),
+        /// Event time, ms.
+        ms: u64,
+    },
 }
 
 impl Ev {
-    pub(crate) fn sym(&self) -> usize {
+    /// The symbol's index.
+    pub fn sym(&self) -> usize {
         match self {
             Ev::Depth { sym, .. } | Ev::Trade { sym, .. } | Ev::Top { sym, .. } => *sym,
         }
     }
 
-    pub(crate) fn trade_id(&self) -> Option<u64> {
+    /// The trade id of a trade.
+    pub fn trade_id(&self) -> Option<u64> {
         match self {
             Ev::Trade { id, .. } => Some(*id),
             _ => None,
@@ -36,28 +77,34 @@ impl Ev {
 }
 
 /// Levels of one side: price ticks, quantity lots.
-pub(crate) type Side = Vec<(i64, i64)>;
+pub type Side = Vec<(i64, i64)>;
 
 /// One symbol's book: prices in ticks of 0.01, quantities in lots of 0.00001.
 #[derive(Debug, Clone)]
-pub(crate) struct Book {
-    pub(crate) symbol: String,
-    pub(crate) bids: BTreeMap<i64, i64>,
-    pub(crate) asks: BTreeMap<i64, i64>,
-    pub(crate) last_id: u64,
-    pub(crate) trade_id: u64,
+pub struct Book {
+    /// The symbol, as the venue spells it.
+    pub symbol: String,
+    /// Bids: price ticks to quantity lots.
+    pub bids: BTreeMap<i64, i64>,
+    /// Asks.
+    pub asks: BTreeMap<i64, i64>,
+    /// The last update id applied.
+    pub last_id: u64,
+    /// The last trade id.
+    pub trade_id: u64,
 }
 
 impl Book {
     /// Bids best first, then asks best first.
-    pub(crate) fn sides(&self, limit: usize) -> (Side, Side) {
+    pub fn sides(&self, limit: usize) -> (Side, Side) {
         (
             self.bids.iter().rev().take(limit).map(|(p, q)| (*p, *q)).collect(),
             self.asks.iter().take(limit).map(|(p, q)| (*p, *q)).collect(),
         )
     }
 
-    pub(crate) fn apply(&mut self, ev: &Ev) {
+    /// Applies a depth event (others leave the book alone).
+    pub fn apply(&mut self, ev: &Ev) {
         if let Ev::Depth { last, bids, asks, .. } = ev {
             for (side, levels) in [(&mut self.bids, bids), (&mut self.asks, asks)] {
                 for &(p, q) in levels {
@@ -74,59 +121,62 @@ impl Book {
 }
 
 /// Price text of `ticks` (two decimals).
-pub(crate) fn px(ticks: i64) -> String {
+pub fn px(ticks: i64) -> String {
     format!("{}.{:02}", ticks / 100, ticks % 100)
 }
 
 /// Quantity text of `lots` (five decimals).
-pub(crate) fn qty(lots: i64) -> String {
+pub fn qty(lots: i64) -> String {
     format!("{}.{:05}", lots / 100_000, lots % 100_000)
 }
 
 /// `["p","q"],...` (decimals as JSON strings).
-pub(crate) fn levels(side: &[(i64, i64)]) -> String {
+pub fn levels(side: &[(i64, i64)]) -> String {
     side.iter().map(|(p, q)| format!(r#"["{}","{}"]"#, px(*p), qty(*q))).collect::<Vec<_>>().join(",")
 }
 
 /// `[p,q],...` (decimals as JSON numbers).
-pub(crate) fn number_levels(side: &[(i64, i64)]) -> String {
+pub fn number_levels(side: &[(i64, i64)]) -> String {
     side.iter().map(|(p, q)| format!("[{},{}]", px(*p), qty(*q))).collect::<Vec<_>>().join(",")
 }
 
-pub(crate) fn now_ms() -> u64 {
+/// Host wall-clock time, ms since the epoch.
+pub fn now_ms() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
 /// What one connection knows: its subscriptions, the books as of the last event it processed,
 /// counters for the venue-specific faults, and recent trades.
 #[derive(Debug)]
-pub(crate) struct Session {
+pub struct Session {
     /// Topic keys as the dialect spells them.
-    pub(crate) subs: HashSet<String>,
+    pub subs: HashSet<String>,
     /// The books at this connection's position in the event log.
-    pub(crate) books: Vec<Book>,
-    pub(crate) faults: Faults,
+    pub books: Vec<Book>,
+    /// The faults to inject.
+    pub faults: Faults,
     /// Depth events seen per symbol.
-    pub(crate) depth_seen: Vec<u64>,
+    pub depth_seen: Vec<u64>,
     /// The last trades per symbol, newest last.
-    pub(crate) recent: Vec<VecDeque<Ev>>,
+    pub recent: Vec<VecDeque<Ev>>,
 }
 
 impl Session {
-    pub(crate) fn new(books: Vec<Book>, faults: Faults) -> Session {
+    /// A session starting from `books`.
+    pub fn new(books: Vec<Book>, faults: Faults) -> Session {
         let n = books.len();
         Session { subs: HashSet::new(), books, faults, depth_seen: vec![0; n], recent: vec![VecDeque::new(); n] }
     }
 
     /// Index of `symbol`, compared without case and without `-`/`_` separators.
-    pub(crate) fn symbol(&self, symbol: &str) -> Option<usize> {
+    pub fn symbol(&self, symbol: &str) -> Option<usize> {
         let norm = |s: &str| s.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_uppercase();
         let want = norm(symbol);
         self.books.iter().position(|b| norm(&b.symbol) == want)
     }
 
     /// Brings the replica up to `ev` (before the dialect spells it).
-    pub(crate) fn advance(&mut self, ev: &Ev) {
+    pub fn advance(&mut self, ev: &Ev) {
         let i = ev.sym();
         match ev {
             Ev::Depth { .. } => {
@@ -145,13 +195,13 @@ impl Session {
     }
 
     /// Whether the `n`-th depth event of `sym` triggers a fault that fires every `every`.
-    pub(crate) fn every(&self, sym: usize, every: u64) -> bool {
+    pub fn every(&self, sym: usize, every: u64) -> bool {
         every > 0 && self.depth_seen[sym].is_multiple_of(every)
     }
 }
 
 /// A venue's protocol on one connection.
-pub(crate) trait Dialect: Send {
+pub trait Dialect: Send {
     /// Handles one text message from the client; returns the frames to send back (replies,
     /// in-stream snapshots). `None` to cut the connection.
     fn request(&mut self, text: &str, s: &mut Session) -> Vec<String>;

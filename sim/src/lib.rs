@@ -1,28 +1,27 @@
-//! The mdbus venue simulator (`mdbus sim`) on loopback. It speaks one venue's websocket protocol
-//! ([`SimVenue`]: Binance, OKX, Bybit, HTX, Gate.io or Gemini; each dialect in its own module)
-//! with that venue's subscribe requests, acks, keepalives and in-stream snapshots, serves the
-//! REST depth snapshots (Binance `/api/v3/depth`, `/fapi/v1/depth`; Gate.io
-//! `/api/v4/spot/order_book`) and the signed order endpoints ([`crate::exchange`]), over plain
-//! TCP or TLS with a certificate made at start. Books follow a seeded, deterministic random
-//! walk with contiguous update-id chains, and faults can be injected: dropped connections,
-//! skipped sequences, duplicated and malformed frames, server pings, refused subscriptions,
-//! plus each venue's own (OKX sequence resets and keepalive updates, Bybit snapshot re-sends and
-//! restarts, HTX pings the client must answer, idle cuts of silent clients).
+//! The mdbus venue simulator (`mdbus sim`) on loopback: the server, the market generator and
+//! the exchange core. It speaks one venue's websocket protocol (the [`SimConfig::venue`]'s
+//! [`VenueDialect`]: subscribe requests, acks, keepalives and in-stream snapshots) and answers
+//! the REST endpoints (market data, signed orders) and private streams of every venue in
+//! [`SimConfig::venues`], over plain TCP or TLS with a certificate made at start. The venues'
+//! dialects live in `mdbus-venues`, one folder each; the simulator knows none by name.
+//!
+//! Books follow a seeded, deterministic random walk with contiguous update-id chains, and
+//! faults can be injected: dropped connections, skipped sequences, duplicated and malformed
+//! frames, server pings, refused subscriptions, plus each venue's own (sequence resets,
+//! snapshot re-sends, pings the client must answer, idle cuts of silent clients).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod binance;
-mod bybit;
-mod dialect;
+pub mod dialect;
 pub mod exchange;
-mod gate;
-mod gemini;
-mod htx;
-mod okx;
-mod public;
+pub mod market;
+pub mod rest;
+pub mod venue;
 
-use dialect::{Book, Dialect, Ev, Session, levels};
+use dialect::{Book, Dialect, Ev, Session};
+use market::Market;
+pub use venue::{SimVenue, SimVenues, VenueDialect};
 
 use std::{
     collections::{BTreeMap, VecDeque},
@@ -82,76 +81,6 @@ pub struct Faults {
     pub idle_cut: Option<Duration>,
 }
 
-/// Which venue the simulator speaks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SimVenue {
-    /// Binance spot, or USD-M with [`SimConfig::usdm`].
-    #[default]
-    Binance,
-    /// OKX v5 public.
-    Okx,
-    /// Bybit v5 public (spot and linear speak alike here).
-    Bybit,
-    /// HTX spot (gzip frames).
-    Htx,
-    /// Gate.io v4 spot.
-    Gate,
-    /// Gemini v2 market data.
-    Gemini,
-}
-
-impl SimVenue {
-    /// Parses `binance`, `okx`, `bybit`, `htx`, `gateio`, `gemini`.
-    pub fn parse(name: &str) -> Option<SimVenue> {
-        Some(match name {
-            "binance" => SimVenue::Binance,
-            "okx" => SimVenue::Okx,
-            "bybit" => SimVenue::Bybit,
-            "htx" => SimVenue::Htx,
-            "gateio" => SimVenue::Gate,
-            "gemini" => SimVenue::Gemini,
-            _ => return None,
-        })
-    }
-
-    /// The venue's name as configurations spell it.
-    pub fn name(self) -> &'static str {
-        match self {
-            SimVenue::Binance => "binance",
-            SimVenue::Okx => "okx",
-            SimVenue::Bybit => "bybit",
-            SimVenue::Htx => "htx",
-            SimVenue::Gate => "gateio",
-            SimVenue::Gemini => "gemini",
-        }
-    }
-
-    /// Two symbols spelled as the venue spells them.
-    pub fn default_symbols(self) -> Vec<String> {
-        let s: [&str; 2] = match self {
-            SimVenue::Binance | SimVenue::Bybit => ["BTCUSDT", "ETHUSDT"],
-            SimVenue::Okx => ["BTC-USDT", "ETH-USDT"],
-            SimVenue::Htx => ["btcusdt", "ethusdt"],
-            SimVenue::Gate => ["BTC_USDT", "ETH_USDT"],
-            SimVenue::Gemini => ["BTCUSD", "ETHUSD"],
-        };
-        s.iter().map(|x| (*x).to_owned()).collect()
-    }
-
-    /// The websocket path a feeder connects to.
-    pub fn ws_path(self) -> &'static str {
-        match self {
-            SimVenue::Binance => "/stream",
-            SimVenue::Okx => "/ws/v5/public",
-            SimVenue::Bybit => "/v5/public/spot",
-            SimVenue::Htx => "/feed",
-            SimVenue::Gate => "/ws/v4/",
-            SimVenue::Gemini => "/v2/marketdata",
-        }
-    }
-}
-
 /// Send times of trade frames by trade id, for measuring simulator-send → reader latency in one
 /// process. Lock-free: a slot per trade id modulo its size.
 #[derive(Debug)]
@@ -184,8 +113,11 @@ pub struct SimConfig {
     pub addr: SocketAddr,
     /// Serve TLS (wss/https) with a self-signed certificate for `localhost` and 127.0.0.1.
     pub tls: bool,
-    /// The venue dialect.
+    /// The venue whose websocket dialect the market streams speak.
     pub venue: SimVenue,
+    /// The venues whose REST endpoints (market data, orders) and private streams the server
+    /// answers.
+    pub venues: SimVenues,
     /// `true`: USD-M futures dialect (`pu`, `T`, event type on bookTicker); `false`: spot.
     pub usdm: bool,
     /// Symbols (upper case).
@@ -207,14 +139,17 @@ pub struct SimConfig {
     pub exchange: crate::exchange::ExchangeConfig,
 }
 
-impl Default for SimConfig {
-    fn default() -> Self {
+impl SimConfig {
+    /// The defaults for `venue`, among `venues`: loopback on a free port, plain TCP, the venue's
+    /// default symbols, seed 7, a tick every millisecond, no faults, the demo account.
+    pub fn new(venue: SimVenue, venues: SimVenues) -> SimConfig {
         SimConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             tls: false,
-            venue: SimVenue::Binance,
+            venue,
+            venues,
             usdm: false,
-            symbols: vec!["BTCUSDT".into(), "ETHUSDT".into()],
+            symbols: venue.symbols(),
             seed: 7,
             tick: Duration::from_millis(1),
             faults: Faults::default(),
@@ -240,364 +175,6 @@ impl Rng {
 
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
-    }
-}
-
-/// A trade as the REST endpoints report it.
-#[derive(Debug, Clone, Copy)]
-struct LoggedTrade {
-    id: u64,
-    price: i64,
-    qty: i64,
-    buy: bool,
-    ms: u64,
-}
-
-/// One kline being built: open, high, low, close (ticks), volume (lots), quote volume
-/// (ticks × lots), trades.
-#[derive(Debug, Clone, Copy, Default)]
-struct Candle {
-    o: i64,
-    h: i64,
-    l: i64,
-    c: i64,
-    v: i64,
-    qv: i128,
-    n: u64,
-}
-
-#[derive(Debug)]
-struct Market {
-    books: Vec<Book>,
-    log: VecDeque<Ev>,
-    base: u64,
-    /// Price and quantity decimals each symbol's instrument metadata announces, where they
-    /// differ from the default two and five (the books themselves always move in those).
-    precision: BTreeMap<String, (u8, u8)>,
-}
-
-impl Market {
-    /// The price and quantity decimals `symbol`'s metadata announces.
-    fn digits(&self, symbol: &str) -> (u8, u8) {
-        self.precision.get(symbol).copied().unwrap_or((2, 5))
-    }
-
-    /// Binance's REST snapshot of `symbol`.
-    fn snapshot(&self, symbol: &str, limit: usize) -> Option<String> {
-        let b = self.books.iter().find(|b| b.symbol.eq_ignore_ascii_case(symbol))?;
-        let (bids, asks) = b.sides(limit);
-        Some(format!(r#"{{"lastUpdateId":{},"bids":[{}],"asks":[{}]}}"#, b.last_id, levels(&bids), levels(&asks)))
-    }
-
-    /// Binance's `exchangeInfo`: every symbol with its price and lot filters (ticks of 0.01,
-    /// lots of 0.00001).
-    fn exchange_info(&self, usdm: bool) -> String {
-        let symbols: Vec<serde_json::Value> = self
-            .books
-            .iter()
-            .map(|b| {
-                let (base, quote) = b.symbol.split_at(b.symbol.len().saturating_sub(4));
-                let (p, q) = self.digits(&b.symbol);
-                // Binance pads its steps to eight decimals.
-                let pad = |d: u8| if d == 0 { "1.00000000".to_owned() } else { format!("{:0<10}", public::step(d)) };
-                let (tick, lot) = (pad(p), pad(q));
-                let notional = if usdm {
-                    serde_json::json!({"filterType": "MIN_NOTIONAL", "notional": "5"})
-                } else {
-                    serde_json::json!({"filterType": "NOTIONAL", "minNotional": "5.00000000", "applyMinToMarket": true})
-                };
-                let status = if usdm { "contractStatus" } else { "status" };
-                serde_json::json!({
-                    "symbol": b.symbol, status: "TRADING", "baseAsset": base, "quoteAsset": quote,
-                    "filters": [
-                        {"filterType": "PRICE_FILTER", "minPrice": tick, "maxPrice": "1000000.00000000", "tickSize": tick},
-                        {"filterType": "LOT_SIZE", "minQty": lot, "maxQty": "9000.00000000", "stepSize": lot},
-                        notional,
-                    ],
-                })
-            })
-            .collect();
-        serde_json::json!({"timezone": "UTC", "serverTime": dialect::now_ms(), "symbols": symbols}).to_string()
-    }
-
-    /// Binance's book ticker of `symbol`.
-    fn book_ticker(&self, symbol: &str) -> Option<String> {
-        let b = self.books.iter().find(|b| b.symbol == symbol)?;
-        let (bids, asks) = b.sides(1);
-        let ((bp, bq), (ap, aq)) = (bids.first().copied().unwrap_or((0, 0)), asks.first().copied().unwrap_or((0, 0)));
-        Some(
-            serde_json::json!({
-                "symbol": symbol, "bidPrice": dialect::px(bp), "bidQty": dialect::qty(bq),
-                "askPrice": dialect::px(ap), "askQty": dialect::qty(aq), "lastUpdateId": b.last_id, "time": dialect::now_ms(),
-            })
-            .to_string(),
-        )
-    }
-
-    /// The trades of `symbol` still in the event log, oldest first.
-    fn trades_of(&self, symbol: &str) -> Option<Vec<LoggedTrade>> {
-        let sym = self.books.iter().position(|b| b.symbol == symbol)?;
-        Some(
-            self.log
-                .iter()
-                .filter_map(|e| match e {
-                    Ev::Trade { sym: s, id, price, qty, buy, ms } if *s == sym => {
-                        Some(LoggedTrade { id: *id, price: *price, qty: *qty, buy: *buy, ms: *ms })
-                    }
-                    _ => None,
-                })
-                .collect(),
-        )
-    }
-
-    /// Binance's recent trades of `symbol`.
-    fn recent_trades(&self, symbol: &str, limit: usize) -> Option<String> {
-        let all = self.trades_of(symbol)?;
-        let list: Vec<serde_json::Value> = all[all.len().saturating_sub(limit)..]
-            .iter()
-            .map(|t| {
-                serde_json::json!({"id": t.id, "price": dialect::px(t.price), "qty": dialect::qty(t.qty),
-                    "quoteQty": "0", "time": t.ms, "isBuyerMaker": !t.buy, "isBestMatch": true})
-            })
-            .collect();
-        Some(serde_json::Value::Array(list).to_string())
-    }
-
-    /// The candles of `symbol` of `span_ms`, made from the trades still in the log: the newest
-    /// `limit`, oldest first.
-    fn candles(&self, symbol: &str, span_ms: u64, limit: usize) -> Option<Vec<(u64, Candle)>> {
-        let mut buckets: BTreeMap<u64, Candle> = BTreeMap::new();
-        for t in self.trades_of(symbol)? {
-            let start = t.ms - t.ms % span_ms;
-            let b = buckets.entry(start).or_insert(Candle { o: t.price, h: t.price, l: t.price, ..Candle::default() });
-            b.h = b.h.max(t.price);
-            b.l = b.l.min(t.price);
-            b.c = t.price;
-            b.v += t.qty;
-            b.qv += i128::from(t.price) * i128::from(t.qty);
-            b.n += 1;
-        }
-        let skip = buckets.len().saturating_sub(limit);
-        Some(buckets.into_iter().skip(skip).collect())
-    }
-
-    /// Binance's klines of `symbol` at `interval`.
-    fn klines(&self, symbol: &str, interval: &str, limit: usize) -> Option<String> {
-        let span = mdbus_sdk::market::interval_ms(interval)?;
-        let list: Vec<serde_json::Value> = self
-            .candles(symbol, span, limit)?
-            .iter()
-            .map(|(start, k)| {
-                serde_json::json!([
-                    start,
-                    dialect::px(k.o),
-                    dialect::px(k.h),
-                    dialect::px(k.l),
-                    dialect::px(k.c),
-                    dialect::qty(k.v),
-                    start + span - 1,
-                    mdbus_schemas::Decimal::new(k.qv, -7).to_string(),
-                    k.n,
-                    "0",
-                    "0",
-                    "0"
-                ])
-            })
-            .collect();
-        Some(serde_json::Value::Array(list).to_string())
-    }
-
-    /// OKX's public market data (`/api/v5/public/instruments`, `/api/v5/market/...`), in its
-    /// `{"code","msg","data"}` envelope; an unknown instrument gets OKX's code 51001.
-    fn okx_public(&self, target: &str) -> String {
-        let inst = query(target, "instId").unwrap_or("");
-        let limit = query(target, "limit").or_else(|| query(target, "sz")).and_then(|l| l.parse().ok()).unwrap_or(100);
-        let ok = |data: serde_json::Value| serde_json::json!({"code": "0", "msg": "", "data": data}).to_string();
-        let ms = dialect::now_ms().to_string();
-        if target.starts_with("/api/v5/public/instruments") {
-            let data: Vec<serde_json::Value> = self
-                .books
-                .iter()
-                .map(|b| {
-                    let (base, quote) = b.symbol.split_once('-').unwrap_or((&b.symbol, ""));
-                    let (p, q) = self.digits(&b.symbol);
-                    serde_json::json!({"instType": "SPOT", "instId": b.symbol, "baseCcy": base, "quoteCcy": quote,
-                        "tickSz": public::step(p), "lotSz": public::step(q), "minSz": public::step(q), "state": "live"})
-                })
-                .collect();
-            return ok(serde_json::Value::Array(data));
-        }
-        let ticker = |b: &Book| {
-            let (bids, asks) = b.sides(1);
-            let ((bp, bq), (ap, aq)) =
-                (bids.first().copied().unwrap_or((0, 0)), asks.first().copied().unwrap_or((0, 0)));
-            serde_json::json!({"instType": "SPOT", "instId": b.symbol, "bidPx": dialect::px(bp), "bidSz": dialect::qty(bq),
-                "askPx": dialect::px(ap), "askSz": dialect::qty(aq), "ts": ms})
-        };
-        if target.starts_with("/api/v5/market/tickers") {
-            // Every instrument of the type asked for (the simulator's are all spot).
-            let spot = query(target, "instType").is_none_or(|t| t.eq_ignore_ascii_case("SPOT"));
-            let data: Vec<serde_json::Value> = self.books.iter().filter(|_| spot).map(ticker).collect();
-            return ok(serde_json::Value::Array(data));
-        }
-        let Some(b) = self.books.iter().find(|b| b.symbol == inst) else {
-            return serde_json::json!({"code": "51001", "msg": "Instrument ID does not exist", "data": []}).to_string();
-        };
-        let lv = |side: &[(i64, i64)]| -> Vec<serde_json::Value> {
-            side.iter().map(|(p, q)| serde_json::json!([dialect::px(*p), dialect::qty(*q), "0", "1"])).collect()
-        };
-        if target.starts_with("/api/v5/market/ticker") {
-            return ok(serde_json::json!([ticker(b)]));
-        }
-        if target.starts_with("/api/v5/market/books") {
-            let (bids, asks) = b.sides(limit);
-            return ok(serde_json::json!([{"asks": lv(&asks), "bids": lv(&bids), "ts": ms, "seqId": b.last_id}]));
-        }
-        if target.starts_with("/api/v5/market/trades") {
-            let all = self.trades_of(inst).unwrap_or_default();
-            let data: Vec<serde_json::Value> = all
-                .iter()
-                .rev()
-                .take(limit)
-                .map(|t| {
-                    serde_json::json!({"instId": inst, "side": if t.buy { "buy" } else { "sell" }, "sz": dialect::qty(t.qty),
-                        "px": dialect::px(t.price), "tradeId": t.id.to_string(), "ts": t.ms.to_string()})
-                })
-                .collect();
-            return ok(serde_json::Value::Array(data));
-        }
-        if target.starts_with("/api/v5/market/candles") {
-            let bar = query(target, "bar").unwrap_or("1m");
-            // OKX spells hours, days and weeks in capitals (`1H`); minutes in lower case.
-            let span = mdbus_sdk::market::interval_ms(&bar.replace('H', "h").replace('D', "d").replace('W', "w"))
-                .unwrap_or(60_000);
-            let data: Vec<serde_json::Value> = self
-                .candles(inst, span, limit)
-                .unwrap_or_default()
-                .iter()
-                .rev()
-                .map(|(start, k)| {
-                    serde_json::json!([
-                        start.to_string(),
-                        dialect::px(k.o),
-                        dialect::px(k.h),
-                        dialect::px(k.l),
-                        dialect::px(k.c),
-                        dialect::qty(k.v),
-                        "0",
-                        mdbus_schemas::Decimal::new(k.qv, -7).to_string(),
-                        "1"
-                    ])
-                })
-                .collect();
-            return ok(serde_json::Value::Array(data));
-        }
-        serde_json::json!({"code": "50000", "msg": "unknown endpoint", "data": []}).to_string()
-    }
-
-    /// Bybit's public market data (`/v5/market/...`) in its `{"retCode","retMsg","result"}`
-    /// envelope; an unknown symbol gets Bybit's code 10001.
-    fn bybit_public(&self, target: &str) -> String {
-        let symbol = query(target, "symbol").unwrap_or("");
-        let category = query(target, "category").unwrap_or("spot").to_owned();
-        let limit = query(target, "limit").and_then(|l| l.parse().ok()).unwrap_or(50);
-        let ms = dialect::now_ms();
-        let ok = |result: serde_json::Value| {
-            serde_json::json!({"retCode": 0, "retMsg": "OK", "result": result, "retExtInfo": {}, "time": ms})
-                .to_string()
-        };
-        if target.starts_with("/v5/market/instruments-info") {
-            let list: Vec<serde_json::Value> = self
-                .books
-                .iter()
-                .map(|b| {
-                    let (base, quote) = b.symbol.split_at(b.symbol.len().saturating_sub(4));
-                    let (p, q) = self.digits(&b.symbol);
-                    let lot = if category == "linear" {
-                        serde_json::json!({"qtyStep": public::step(q), "minOrderQty": public::step(q), "minNotionalValue": "5"})
-                    } else {
-                        serde_json::json!({"basePrecision": public::step(q), "minOrderQty": public::step(q), "minOrderAmt": "5"})
-                    };
-                    serde_json::json!({"symbol": b.symbol, "baseCoin": base, "quoteCoin": quote, "status": "Trading",
-                        "lotSizeFilter": lot, "priceFilter": {"tickSize": public::step(p)}})
-                })
-                .collect();
-            return ok(serde_json::json!({"category": category, "list": list}));
-        }
-        let Some(b) = self.books.iter().find(|b| b.symbol == symbol) else {
-            return serde_json::json!({"retCode": 10001, "retMsg": "Not supported symbols", "result": {}, "retExtInfo": {}, "time": ms})
-                .to_string();
-        };
-        let lv = |side: &[(i64, i64)]| -> Vec<serde_json::Value> {
-            side.iter().map(|(p, q)| serde_json::json!([dialect::px(*p), dialect::qty(*q)])).collect()
-        };
-        if target.starts_with("/v5/market/tickers") {
-            let (bids, asks) = b.sides(1);
-            let ((bp, bq), (ap, aq)) =
-                (bids.first().copied().unwrap_or((0, 0)), asks.first().copied().unwrap_or((0, 0)));
-            return ok(serde_json::json!({"category": category, "list": [{"symbol": symbol,
-                "bid1Price": dialect::px(bp), "bid1Size": dialect::qty(bq), "ask1Price": dialect::px(ap), "ask1Size": dialect::qty(aq)}]}));
-        }
-        if target.starts_with("/v5/market/orderbook") {
-            let (bids, asks) = b.sides(limit);
-            return ok(
-                serde_json::json!({"s": symbol, "b": lv(&bids), "a": lv(&asks), "ts": ms, "u": b.last_id, "seq": b.last_id}),
-            );
-        }
-        if target.starts_with("/v5/market/recent-trade") {
-            let all = self.trades_of(symbol).unwrap_or_default();
-            let list: Vec<serde_json::Value> = all
-                .iter()
-                .rev()
-                .take(limit)
-                .map(|t| {
-                    serde_json::json!({"execId": t.id.to_string(), "symbol": symbol, "price": dialect::px(t.price),
-                        "size": dialect::qty(t.qty), "side": if t.buy { "Buy" } else { "Sell" }, "time": t.ms.to_string(),
-                        "isBlockTrade": false})
-                })
-                .collect();
-            return ok(serde_json::json!({"category": category, "list": list}));
-        }
-        if target.starts_with("/v5/market/kline") {
-            let span = match query(target, "interval").unwrap_or("1") {
-                "D" => 86_400_000,
-                "W" => 7 * 86_400_000,
-                m => m.parse::<u64>().unwrap_or(1) * 60_000,
-            };
-            let list: Vec<serde_json::Value> = self
-                .candles(symbol, span, limit)
-                .unwrap_or_default()
-                .iter()
-                .rev()
-                .map(|(start, k)| {
-                    serde_json::json!([
-                        start.to_string(),
-                        dialect::px(k.o),
-                        dialect::px(k.h),
-                        dialect::px(k.l),
-                        dialect::px(k.c),
-                        dialect::qty(k.v),
-                        mdbus_schemas::Decimal::new(k.qv, -7).to_string()
-                    ])
-                })
-                .collect();
-            return ok(serde_json::json!({"category": category, "symbol": symbol, "list": list}));
-        }
-        serde_json::json!({"retCode": 10404, "retMsg": "unknown endpoint", "result": {}, "retExtInfo": {}, "time": ms})
-            .to_string()
-    }
-
-    /// Gate.io's REST snapshot of `pair` (`with_id=true`).
-    fn gate_snapshot(&self, pair: &str, limit: usize) -> Option<String> {
-        let b = self.books.iter().find(|b| b.symbol.eq_ignore_ascii_case(pair))?;
-        let (bids, asks) = b.sides(limit);
-        let ms = dialect::now_ms();
-        Some(format!(
-            r#"{{"id":{},"current":{ms},"update":{ms},"asks":[{}],"bids":[{}]}}"#,
-            b.last_id,
-            levels(&asks),
-            levels(&bids)
-        ))
     }
 }
 
@@ -688,7 +265,7 @@ impl Sim {
             None => None,
         };
         let shared = Arc::new(Shared {
-            exchange: crate::exchange::Exchange::new(cfg.exchange.clone()),
+            exchange: crate::exchange::Exchange::new(cfg.exchange.clone(), cfg.venues),
             record,
             market: Mutex::new(Market { books, log: VecDeque::new(), base: 0, precision: BTreeMap::new() }),
             ticked: Condvar::new(),
@@ -954,8 +531,36 @@ fn serve(shared: &Arc<Shared>, conn: TcpStream, tls: Option<Arc<rustls::ServerCo
     }
 }
 
-fn query<'a>(target: &'a str, key: &str) -> Option<&'a str> {
-    target.split_once('?')?.1.split('&').find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+/// The simulator's own endpoints: `/sim/precision` changes what a symbol's instrument metadata
+/// announces (as a venue re-tick does); `/sim/book` is the simulator's view of a book, for
+/// checking what a feeder made of a quiet market.
+fn own_endpoints(shared: &Shared, target: &str) -> Option<rest::Answer> {
+    if target.starts_with("/sim/precision") {
+        let digits = |k: &str| rest::query(target, k).and_then(|v| v.parse::<u8>().ok()).filter(|d| *d <= 12);
+        let symbol = rest::query(target, "symbol").unwrap_or("").to_owned();
+        return Some(match (shared.market.lock(), digits("price"), digits("qty")) {
+            (Ok(mut m), Some(p), Some(q)) if m.books.iter().any(|b| b.symbol == symbol) => {
+                m.precision.insert(symbol, (p, q));
+                ("200 OK", r#"{"ok":true}"#.to_owned())
+            }
+            _ => ("400 Bad Request", r#"{"error":"want symbol, price and qty (0-12)"}"#.to_owned()),
+        });
+    }
+    if target.starts_with("/sim/book") {
+        let symbol = rest::query(target, "symbol").unwrap_or("");
+        let m = shared.market.lock().ok();
+        return Some(match m.as_ref().and_then(|m| m.book(symbol)) {
+            Some(b) => {
+                let (bids, asks) = b.sides(usize::MAX);
+                let body = serde_json::json!({
+                    "bids": bids, "asks": asks, "last_update_id": b.last_id, "last_trade_id": b.trade_id,
+                });
+                ("200 OK", body.to_string())
+            }
+            None => ("404 Not Found", r#"{"error":"unknown symbol"}"#.to_owned()),
+        });
+    }
+    None
 }
 
 fn serve_stream<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, mut s: S) -> io::Result<()> {
@@ -977,137 +582,20 @@ fn serve_stream<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, mut s: S) ->
         }
         let mut body = vec![0u8; length];
         s.read_exact(&mut body)?;
-        let mut extra: Vec<(String, String)> = Vec::new();
-        // Trading endpoints, then the depth snapshot; keep-alive throughout.
-        let (status, body) = match shared.exchange.handle(&method, &target, &headers, &body) {
+        // The simulator's own endpoints, then each venue's in turn; keep-alive throughout.
+        let req = rest::Request { method: &method, target: &target, headers: &headers, body: &body };
+        let ctx = venue::Context { market: &shared.market, exchange: &shared.exchange, cfg: &shared.cfg };
+        let reply = own_endpoints(shared, &target)
+            .map(|(status, body)| crate::exchange::Reply::Respond { status, headers: Vec::new(), body })
+            .or_else(|| shared.cfg.venues.iter().find_map(|v| v.rest(&ctx, &req)));
+        let (status, extra, body) = match reply {
             Some(crate::exchange::Reply::Drop) => return Ok(()),
-            Some(crate::exchange::Reply::Respond { status, headers, body }) => {
-                extra = headers;
-                (status, body)
-            }
-            None if target.starts_with("/api/v3/exchangeInfo") || target.starts_with("/fapi/v1/exchangeInfo") => {
-                let usdm = target.starts_with("/fapi");
-                match shared.market.lock() {
-                    Ok(m) => ("200 OK", m.exchange_info(usdm)),
-                    Err(_) => ("500 Internal Server Error", r#"{"code":-1000,"msg":"internal"}"#.to_owned()),
-                }
-            }
-            None if target.contains("/ticker/bookTicker")
-                || target.starts_with("/api/v3/trades")
-                || target.starts_with("/fapi/v1/trades")
-                || target.starts_with("/api/v3/klines")
-                || target.starts_with("/fapi/v1/klines") =>
-            {
-                let symbol = query(&target, "symbol").unwrap_or("").to_ascii_uppercase();
-                let limit = query(&target, "limit").and_then(|l| l.parse().ok()).unwrap_or(500).min(1000);
-                let body = shared.market.lock().ok().and_then(|m| {
-                    if target.contains("/ticker/bookTicker") {
-                        m.book_ticker(&symbol)
-                    } else if target.contains("/trades") {
-                        m.recent_trades(&symbol, limit)
-                    } else {
-                        m.klines(&symbol, query(&target, "interval").unwrap_or("1m"), limit)
-                    }
-                });
-                match body {
-                    Some(b) => ("200 OK", b),
-                    None => ("400 Bad Request", r#"{"code":-1121,"msg":"Invalid symbol."}"#.to_owned()),
-                }
-            }
-            None if target.starts_with("/api/v5/public/instruments") || target.starts_with("/api/v5/market/") => {
-                match shared.market.lock() {
-                    Ok(m) => ("200 OK", m.okx_public(&target)),
-                    Err(_) => {
-                        ("500 Internal Server Error", r#"{"code":"50001","msg":"internal","data":[]}"#.to_owned())
-                    }
-                }
-            }
-            None if target.starts_with("/v5/market/") => match shared.market.lock() {
-                Ok(m) => ("200 OK", m.bybit_public(&target)),
-                Err(_) => {
-                    ("500 Internal Server Error", r#"{"retCode":10016,"retMsg":"internal","result":{}}"#.to_owned())
-                }
-            },
-            None if target.starts_with("/v1/common/symbols") || target.starts_with("/market/") => {
-                match shared.market.lock() {
-                    Ok(m) => m.htx_public(&target),
-                    Err(_) => (
-                        "500 Internal Server Error",
-                        r#"{"status":"error","err-code":"gateway-internal-error"}"#.to_owned(),
-                    ),
-                }
-            }
-            None if target.starts_with("/api/v4/spot/") && !target.starts_with("/api/v4/spot/order_book") => {
-                match shared.market.lock() {
-                    Ok(m) => m.gate_public(&target),
-                    Err(_) => {
-                        ("500 Internal Server Error", r#"{"label":"SERVER_ERROR","message":"internal"}"#.to_owned())
-                    }
-                }
-            }
-            None if target.starts_with("/v1/symbols")
-                || target.starts_with("/v1/book/")
-                || target.starts_with("/v1/trades/")
-                || target.starts_with("/v2/candles/") =>
-            {
-                match shared.market.lock() {
-                    Ok(m) => m.gemini_public(&target),
-                    Err(_) => ("500 Internal Server Error", r#"{"result":"error","reason":"System"}"#.to_owned()),
-                }
-            }
-            None if target.starts_with("/sim/precision") => {
-                // Changes what a symbol's instrument metadata announces, as a venue re-tick does.
-                let digits = |k: &str| query(&target, k).and_then(|v| v.parse::<u8>().ok()).filter(|d| *d <= 12);
-                let symbol = query(&target, "symbol").unwrap_or("").to_owned();
-                match (shared.market.lock(), digits("price"), digits("qty")) {
-                    (Ok(mut m), Some(p), Some(q)) if m.books.iter().any(|b| b.symbol == symbol) => {
-                        m.precision.insert(symbol, (p, q));
-                        ("200 OK", r#"{"ok":true}"#.to_owned())
-                    }
-                    _ => ("400 Bad Request", r#"{"error":"want symbol, price and qty (0-12)"}"#.to_owned()),
-                }
-            }
-            None if target.starts_with("/sim/book") => {
-                // The simulator's own view, for checking what a feeder made of a quiet market.
-                let symbol = query(&target, "symbol").unwrap_or("");
-                let m = shared.market.lock().ok();
-                match m.as_ref().and_then(|m| m.books.iter().find(|b| b.symbol == symbol)) {
-                    Some(b) => {
-                        let (bids, asks) = b.sides(usize::MAX);
-                        let body = serde_json::json!({
-                            "bids": bids, "asks": asks, "last_update_id": b.last_id, "last_trade_id": b.trade_id,
-                        });
-                        ("200 OK", body.to_string())
-                    }
-                    None => ("404 Not Found", r#"{"error":"unknown symbol"}"#.to_owned()),
-                }
-            }
-            None if target.starts_with("/api/v4/spot/order_book") => {
-                let limit = query(&target, "limit").and_then(|l| l.parse().ok()).unwrap_or(100).min(5000);
-                let pair = query(&target, "currency_pair").unwrap_or("");
-                let snap = shared.market.lock().ok().and_then(|m| m.gate_snapshot(pair, limit));
-                match snap {
-                    Some(body) => ("200 OK", body),
-                    None => {
-                        ("400 Bad Request", r#"{"label":"INVALID_CURRENCY","message":"Invalid currency"}"#.to_owned())
-                    }
-                }
-            }
-            None if target.starts_with("/api/v3/depth") || target.starts_with("/fapi/v1/depth") => {
-                let limit = query(&target, "limit").and_then(|l| l.parse().ok()).unwrap_or(100).min(5000);
-                let symbol = query(&target, "symbol").unwrap_or("").to_ascii_uppercase();
-                let snap = shared.market.lock().ok().and_then(|m| m.snapshot(&symbol, limit));
-                match snap {
-                    Some(body) => ("200 OK", body),
-                    None => ("400 Bad Request", r#"{"code":-1121,"msg":"Invalid symbol."}"#.to_owned()),
-                }
-            }
-            None => ("404 Not Found", r#"{"code":-1,"msg":"not found"}"#.to_owned()),
+            Some(crate::exchange::Reply::Respond { status, headers, body }) => (status, headers, body),
+            None => ("404 Not Found", Vec::new(), r#"{"error":"not found"}"#.to_owned()),
         };
         let mut head = format!(
-            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: keep-alive\r\nX-MBX-USED-WEIGHT-1M: {}\r\n",
+            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: keep-alive\r\n",
             body.len(),
-            shared.exchange.requests()
         );
         for (k, v) in extra {
             head.push_str(&format!("{k}: {v}\r\n"));
@@ -1146,45 +634,15 @@ fn is_timeout(e: &tungstenite::Error) -> bool {
     matches!(e, tungstenite::Error::Io(io) if matches!(io.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut))
 }
 
-/// A user-data stream (`/ws/<listenKey>`): the account's order, fill and balance events as the
-/// exchange makes them.
-fn user_data<S: Read + Write + SetTimeout>(
+/// A private stream: the account's order, fill and balance events as the exchange makes them,
+/// spelled by the venue, once the stream knows the account (from its path, or a login).
+fn private<S: Read + Write + SetTimeout>(
     shared: &Arc<Shared>,
     mut ws: WebSocket<S>,
-    api_key: &str,
+    mut stream: Box<dyn venue::PrivateStream>,
+    family: &str,
 ) -> io::Result<()> {
     ws.get_ref().set_timeout(Some(Duration::from_millis(5)))?;
-    // Only the events made after the connection, as on the venue.
-    let (_, mut next) = shared.exchange.events_since(api_key, "binance", 0);
-    shared.exchange.session_started();
-    loop {
-        if shared.stop.load(Ordering::SeqCst) {
-            let _ = ws.close(None);
-            return Ok(());
-        }
-        match ws.read() {
-            Ok(Message::Close(_)) => {
-                echo_close(&mut ws);
-                return Ok(());
-            }
-            Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => return Ok(()),
-            Ok(_) => {}
-            Err(e) if is_timeout(&e) => {}
-            Err(e) => return Err(io::Error::other(e)),
-        }
-        let (frames, n) = shared.exchange.events_since(api_key, "binance", next);
-        next = n;
-        for f in frames {
-            ws.send(Message::text(f)).map_err(io::Error::other)?;
-        }
-    }
-}
-
-/// OKX's private websocket: `login` (checked like the venue), `subscribe`, `ping`, then the
-/// account's order and balance pushes.
-fn okx_private<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, mut ws: WebSocket<S>) -> io::Result<()> {
-    ws.get_ref().set_timeout(Some(Duration::from_millis(5)))?;
-    let conn_id = format!("{:08x}", crate::exchange::now_ms() & 0xffff_ffff);
     let mut account: Option<String> = None;
     let mut next = 0;
     loop {
@@ -1192,37 +650,25 @@ fn okx_private<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, mut ws: WebSo
             let _ = ws.close(None);
             return Ok(());
         }
+        // Only the events made from the moment the account is known (from the path, or a
+        // login before its reply goes out), as on the venue.
+        let known = |stream: &dyn venue::PrivateStream, account: &mut Option<String>, next: &mut usize| {
+            if account.is_none()
+                && let Some(key) = stream.account()
+            {
+                *next = shared.exchange.events_since(&key, family, 0).1;
+                shared.exchange.session_started();
+                *account = Some(key);
+            }
+        };
+        known(stream.as_ref(), &mut account, &mut next);
         match ws.read() {
-            Ok(Message::Text(t)) if t.as_str() == "ping" => ws.send(Message::text("pong")).map_err(io::Error::other)?,
             Ok(Message::Text(t)) => {
-                let v: serde_json::Value = serde_json::from_str(t.as_str()).unwrap_or_default();
-                let reply = match v.get("op").and_then(|o| o.as_str()) {
-                    Some("login") => match crate::exchange::okx::ws_login(&shared.exchange, &v) {
-                        Ok(key) => {
-                            next = shared.exchange.events_since(&key, "okx", 0).1;
-                            shared.exchange.session_started();
-                            account = Some(key);
-                            serde_json::json!({"event": "login", "code": "0", "msg": "", "connId": conn_id})
-                        }
-                        Err((code, msg)) => {
-                            serde_json::json!({"event": "error", "code": code, "msg": msg, "connId": conn_id})
-                        }
-                    },
-                    Some("subscribe") if account.is_some() => {
-                        for arg in v.get("args").and_then(|a| a.as_array()).into_iter().flatten() {
-                            let ack = serde_json::json!({"event": "subscribe", "arg": arg, "connId": conn_id});
-                            ws.send(Message::text(ack.to_string())).map_err(io::Error::other)?;
-                        }
-                        continue;
-                    }
-                    Some("subscribe") => {
-                        serde_json::json!({"event": "error", "code": "60011", "msg": "Please log in", "connId": conn_id})
-                    }
-                    _ => {
-                        serde_json::json!({"event": "error", "code": "60012", "msg": "Invalid request", "connId": conn_id})
-                    }
-                };
-                ws.send(Message::text(reply.to_string())).map_err(io::Error::other)?;
+                let replies = stream.request(t.as_str(), &shared.exchange);
+                known(stream.as_ref(), &mut account, &mut next);
+                for reply in replies {
+                    ws.send(Message::text(reply)).map_err(io::Error::other)?;
+                }
             }
             Ok(Message::Close(_)) => {
                 echo_close(&mut ws);
@@ -1234,7 +680,7 @@ fn okx_private<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, mut ws: WebSo
             Err(e) => return Err(io::Error::other(e)),
         }
         if let Some(key) = &account {
-            let (frames, n) = shared.exchange.events_since(key, "okx", next);
+            let (frames, n) = shared.exchange.events_since(key, family, next);
             next = n;
             for f in frames {
                 ws.send(Message::text(f)).map_err(io::Error::other)?;
@@ -1247,11 +693,8 @@ fn websocket<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, stream: S, targ
     let cfg = WebSocketConfig::default();
     let mut ws: WebSocket<S> =
         tungstenite::accept_with_config(stream, Some(cfg)).map_err(|e| io::Error::other(e.to_string()))?;
-    if let Some(api_key) = target.strip_prefix("/ws/").and_then(|k| shared.exchange.listen_key_account(k)) {
-        return user_data(shared, ws, &api_key);
-    }
-    if target.starts_with("/ws/v5/private") {
-        return okx_private(shared, ws);
+    if let Some((v, stream)) = shared.cfg.venues.iter().find_map(|v| Some((v, v.private(target, &shared.exchange)?))) {
+        return private(shared, ws, stream, v.name());
     }
     ws.get_ref().set_timeout(Some(Duration::from_millis(1)))?;
     let faults = shared.cfg.faults.clone();
@@ -1261,14 +704,7 @@ fn websocket<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, stream: S, targ
         (m.base + m.log.len() as u64, m.books.clone())
     };
     let mut session = Session::new(books, faults.clone());
-    let mut dialect: Box<dyn Dialect> = match shared.cfg.venue {
-        SimVenue::Binance => Box::new(binance::Binance::new(shared.cfg.usdm, target, &mut session)),
-        SimVenue::Okx => Box::new(okx::Okx::new(&session)),
-        SimVenue::Bybit => Box::new(bybit::Bybit::new(&session)),
-        SimVenue::Htx => Box::new(htx::Htx::new()),
-        SimVenue::Gate => Box::new(gate::Gate),
-        SimVenue::Gemini => Box::new(gemini::Gemini),
-    };
+    let mut dialect: Box<dyn Dialect> = shared.cfg.venue.stream(&shared.cfg, target, &mut session);
     let mut out = Outbox { binary: dialect.binary(), sent: 0 };
     let (mut depth_seen, mut last_ping) = (0u64, Instant::now());
     let mut last_heard = Instant::now();

@@ -33,7 +33,7 @@ fn config(
         "workers:\n  - {{ core: {core}, poll: busy }}\nfeeds:\n  - name: {name}\n    venue: {}\n    url: ws://{addr}{}\n    rest_url: http://{addr}\n    channels: [{channels}]\n    ring_capacity: 65536\n    symbols:\n      - {{ symbol: {}, id: 1, price_exp: -2, qty_exp: -5 }}\n",
         venue.name(),
         venue.ws_path(),
-        venue.default_symbols()[0]
+        venue.symbols()[0]
     );
     FeedConfig::from_yaml(&yaml, mdbus_venues::ALL).map_err(|e| e.to_string())
 }
@@ -98,7 +98,7 @@ fn loopback_floor(samples: u32, a: usize, b: usize) -> Result<Summary, String> {
 ///
 /// When the simulator or the feeder cannot start.
 pub fn run(dir: &RingDir, seconds: u64, tick: Duration) -> Result<Value, String> {
-    run_venue(dir, seconds, tick, SimVenue::Binance)
+    run_venue(dir, seconds, tick, mdbus_venues::binance::sim::SIM)
 }
 
 /// Runs both measurements for each of `venues` in turn, each beside a loopback floor taken
@@ -126,13 +126,13 @@ pub fn run_venue(dir: &RingDir, seconds: u64, tick: Duration, venue: SimVenue) -
     let floor = loopback_floor(5_000, feeder_core, reader_core)?;
     // Latency: one symbol, trades only; the send log maps trade ids to send times.
     let log = Arc::new(SendLog::new(1 << 20));
-    let symbols = vec![venue.default_symbols().swap_remove(0)];
+    let symbols = vec![venue.symbols().swap_remove(0)];
     let sim = Sim::start(SimConfig {
         venue,
         symbols: symbols.clone(),
         tick,
         send_log: Some(log.clone()),
-        ..SimConfig::default()
+        ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
     })
     .map_err(|e| e.to_string())?;
     let name = format!("bench-e2e-{}-{}", venue.name(), std::process::id());
@@ -176,10 +176,15 @@ pub fn run_venue(dir: &RingDir, seconds: u64, tick: Duration, venue: SimVenue) -
     drop(sim);
 
     // Frame rate: every channel, the simulator as fast as it goes.
-    let sim = Sim::start(SimConfig { venue, symbols, tick: Duration::from_micros(2), ..SimConfig::default() })
-        .map_err(|e| e.to_string())?;
+    let sim = Sim::start(SimConfig {
+        venue,
+        symbols,
+        tick: Duration::from_micros(2),
+        ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
+    })
+    .map_err(|e| e.to_string())?;
     let name2 = format!("bench-e2e-rate-{}-{}", venue.name(), std::process::id());
-    let channels = if venue == SimVenue::Gemini { "trade, depth" } else { "trade, book_ticker, depth" };
+    let channels = if venue == mdbus_venues::gemini::sim::SIM { "trade, depth" } else { "trade, book_ticker, depth" };
     let cfg = config(&name2, venue, sim.addr(), channels, feeder_core)?;
     let mut workers =
         engine::build(&cfg, mdbus_venues::ALL, dir, tls, ConnSettings::default()).map_err(|e| e.to_string())?;

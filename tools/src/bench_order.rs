@@ -6,12 +6,10 @@ use std::time::{Duration, Instant};
 
 use mdbus_sdk::{
     credentials::Credentials,
-    order::{
-        NewOrder, OrderClient, Placed, Side,
-        binance::{BinanceClient, Market},
-    },
+    order::{NewOrder, OrderClient, Placed, Side},
     tls,
 };
+use mdbus_venues::binance::order::{BinanceClient, Market};
 use serde_json::{Value, json};
 
 use mdbus_sim::{
@@ -31,7 +29,7 @@ pub fn run(orders: u32) -> Result<Value, String> {
         tls: true,
         tick: Duration::from_millis(50),
         exchange: ExchangeConfig::default(),
-        ..SimConfig::default()
+        ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
     })
     .map_err(|e| e.to_string())?;
     let pem = sim.cert_pem().unwrap_or_default().to_owned();

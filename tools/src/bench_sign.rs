@@ -3,7 +3,10 @@
 
 use std::{fmt::Write as _, hint::black_box, time::Instant};
 
-use mdbus_sdk::signing::{BinanceSigner, BybitSigner, GateSigner, GeminiSigner, HtxSigner, OkxSigner};
+use mdbus_venues::{
+    binance::sign::BinanceSigner, bybit::sign::BybitSigner, gate::sign::GateSigner, gemini::sign::GeminiSigner,
+    htx::sign::HtxSigner, okx::sign::OkxSigner,
+};
 use serde_json::{Value, json};
 
 /// The seed's medians (ns, section 8 of the seed research): B9 `sign_hmac_sha256_hex` over a

@@ -72,8 +72,9 @@ pub struct DemoConfig {
 }
 
 /// Every venue the simulator speaks.
-pub const ALL_VENUES: [SimVenue; 6] =
-    [SimVenue::Binance, SimVenue::Okx, SimVenue::Bybit, SimVenue::Htx, SimVenue::Gate, SimVenue::Gemini];
+pub fn all_venues() -> Vec<SimVenue> {
+    mdbus_venues::SIM.iter().collect()
+}
 
 /// Final figures of one reader process.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -143,14 +144,15 @@ fn feeder_yaml(
     }
     y.push_str("feeds:\n");
     for (i, (venue, addr)) in sims.iter().enumerate() {
-        let channels = match venue {
-            SimVenue::Gemini => "trade, depth",
-            _ => "trade, book_ticker, depth",
-        };
+        // Every venue carries trades and books; best bid and offer where the venue has a channel
+        // for them.
+        let ticker =
+            mdbus_venues::ALL.iter().any(|v| v.name() == venue.name() && v.topic("book_ticker", "X").is_some());
+        let channels = if ticker { "trade, book_ticker, depth" } else { "trade, depth" };
         // Every venue's REST side is on the simulator: book snapshots (Binance, Gate.io) and the
         // instrument metadata the exponents come from.
         let rest = format!("    rest_url: http://{addr}\n");
-        let symbols = venue.default_symbols();
+        let symbols = venue.symbols();
         y.push_str(&format!(
             "  - name: {prefix}-{name}\n    venue: {name}\n    url: ws://{addr}{path}\n{rest}    worker: {worker}\n    channels: [{channels}]\n    ring_capacity: 65536\n    symbols:\n      - {{ symbol: {s0}, id: {id0} }}\n      - {{ symbol: {s1}, id: {id1} }}\n",
             name = venue.name(),
@@ -171,14 +173,17 @@ fn feeder_yaml(
 ///
 /// When a simulator, the feeder or a reader process fails.
 pub fn run(cfg: &DemoConfig, exe: &Path, out: &mut dyn Write) -> Result<DemoReport, DemoError> {
-    let venues = if cfg.venues.is_empty() { vec![SimVenue::Binance] } else { cfg.venues.clone() };
+    let venues = match cfg.venues.first() {
+        Some(_) => cfg.venues.clone(),
+        None => mdbus_venues::SIM.iter().take(1).collect(),
+    };
     let mut sims = Vec::new();
     for v in &venues {
         sims.push(Sim::start(SimConfig {
             tick: cfg.tick,
             venue: *v,
-            symbols: v.default_symbols(),
-            ..SimConfig::default()
+            symbols: v.symbols(),
+            ..mdbus_venues::sim_config(*v)
         })?);
     }
     let prefix = format!("demo-{}", std::process::id());

@@ -50,7 +50,7 @@ pub struct Query {
 /// [`RestError`].
 pub fn query(q: &Query) -> Result<Vec<Value>, RestError> {
     let registry = Registry::new();
-    mdbus_sdk::feeds::register_all(&registry).map_err(|e| Error::Configuration { detail: e.to_string() })?;
+    mdbus_venues::register_feeds(&registry).map_err(|e| Error::Configuration { detail: e.to_string() })?;
     let mut opts = FeedOptions::default();
     if let Some(url) = &q.rest_url {
         opts = opts.param("rest_url", url);

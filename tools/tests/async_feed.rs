@@ -17,7 +17,6 @@ use std::{
 use mdbus_sdk::{
     credentials::Credentials,
     error::Error,
-    feeds::register_all,
     nonblocking::AsyncFeed,
     order::{NewOrder, OrderRef, OrderStatus, Placed, Side},
     registry::{Capability, FeedOptions, Registry},
@@ -67,10 +66,12 @@ fn join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
 
 #[test]
 fn market_data_and_orders_as_futures_on_any_executor() {
-    let sim = Sim::start(SimConfig { max_ticks: Some(400), ..SimConfig::default() }).unwrap();
+    let sim =
+        Sim::start(SimConfig { max_ticks: Some(400), ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM) })
+            .unwrap();
     assert!(sim.wait_quiet(Duration::from_secs(30)), "the simulated market goes quiet");
     let registry = Registry::new();
-    register_all(&registry).unwrap();
+    mdbus_venues::register_feeds(&registry).unwrap();
     let creds = Credentials::new("mdbus-sim-key", "mdbus-sim-secret", None).unwrap();
     let opts = FeedOptions::default().param("rest_url", &format!("http://{}", sim.addr())).credentials(creds);
     let feed = AsyncFeed::new(registry.create("BINANCE___SPOT", &opts).unwrap());

@@ -598,17 +598,17 @@ fn bench_all_writes_every_table_with_the_machine_and_commands() {
 
 #[test]
 fn rest_asks_every_venue_through_the_feed_protocol() {
-    use mdbus_sim::{Sim, SimConfig, SimVenue};
+    use mdbus_sim::{Sim, SimConfig};
     for (venue, key, symbol) in [
-        (SimVenue::Okx, "OKX___SPOT", "BTC-USDT"),
-        (SimVenue::Htx, "HTX___SPOT", "btcusdt"),
-        (SimVenue::Gemini, "GEMINI___SPOT", "BTCUSD"),
+        (mdbus_venues::okx::sim::SIM, "OKX___SPOT", "BTC-USDT"),
+        (mdbus_venues::htx::sim::SIM, "HTX___SPOT", "btcusdt"),
+        (mdbus_venues::gemini::sim::SIM, "GEMINI___SPOT", "BTCUSD"),
     ] {
         let sim = Sim::start(SimConfig {
             venue,
-            symbols: venue.default_symbols(),
+            symbols: venue.symbols(),
             max_ticks: Some(300),
-            ..SimConfig::default()
+            ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
         })
         .unwrap();
         assert!(sim.wait_quiet(std::time::Duration::from_secs(30)), "the simulated market goes quiet");

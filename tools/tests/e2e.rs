@@ -122,7 +122,7 @@ fn markers(r: &Run) -> Vec<MarkerCode> {
 
 #[test]
 fn data_flows_and_books_sync_over_ws() {
-    let r = run("ws", SimConfig::default(), "trade, book_ticker, depth", 2);
+    let r = run("ws", mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM), "trade, book_ticker, depth", 2);
     assert!(r.status.conns.connects >= 1, "{:?}", r.status);
     assert_eq!(r.status.feed.errors, 0, "{:?}", r.status);
     assert!(r.status.snapshots >= 2, "both books synced from REST: {:?}", r.status);
@@ -143,7 +143,12 @@ fn data_flows_and_books_sync_over_ws() {
 #[test]
 fn dropped_connection_reconnects_resubscribes_and_resyncs() {
     let faults = Faults { drop_every: 1500, ..Faults::default() };
-    let r = run("drop", SimConfig { faults, ..SimConfig::default() }, "trade, depth", 3);
+    let r = run(
+        "drop",
+        SimConfig { faults, ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM) },
+        "trade, depth",
+        3,
+    );
     assert!(r.status.conns.connects >= 2, "{:?}", r.status);
     assert!(r.status.conns.disconnects >= 1, "{:?}", r.status);
     let m = markers(&r);
@@ -158,7 +163,7 @@ fn dropped_connection_reconnects_resubscribes_and_resyncs() {
 #[test]
 fn injected_gap_triggers_a_resync() {
     let faults = Faults { gap_every: 400, ..Faults::default() };
-    let r = run("gap", SimConfig { faults, ..SimConfig::default() }, "depth", 2);
+    let r = run("gap", SimConfig { faults, ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM) }, "depth", 2);
     let m = markers(&r);
     let gap = m.iter().position(|c| *c == MarkerCode::GAP).expect("gap marker");
     assert!(m[gap..].contains(&MarkerCode::RESYNC_START) && m[gap..].contains(&MarkerCode::RESYNC_DONE), "{m:?}");
@@ -168,7 +173,12 @@ fn injected_gap_triggers_a_resync() {
 #[test]
 fn malformed_frames_are_counted_and_skipped() {
     let faults = Faults { malformed_every: 100, dup_every: 250, ..Faults::default() };
-    let r = run("malformed", SimConfig { faults, ..SimConfig::default() }, "trade, book_ticker, depth", 2);
+    let r = run(
+        "malformed",
+        SimConfig { faults, ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM) },
+        "trade, book_ticker, depth",
+        2,
+    );
     assert!(r.status.feed.errors > 0, "{:?}", r.status);
     assert_eq!(r.status.conns.disconnects, 0, "the connection survives: {:?}", r.status);
     assert!(r.trades.len() > 100);
@@ -177,14 +187,24 @@ fn malformed_frames_are_counted_and_skipped() {
 #[test]
 fn refused_subscription_is_reported_and_the_rest_flows() {
     let faults = Faults { refuse: vec!["ethusdt@trade".into()], ..Faults::default() };
-    let r = run("refuse", SimConfig { faults, ..SimConfig::default() }, "trade, book_ticker", 2);
+    let r = run(
+        "refuse",
+        SimConfig { faults, ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM) },
+        "trade, book_ticker",
+        2,
+    );
     assert!(r.status.conns.refused >= 1, "{:?}", r.status);
     assert!(r.quotes.len() > 100, "the other streams flow");
 }
 
 #[test]
 fn wss_with_the_simulator_certificate() {
-    let r = run("wss", SimConfig { tls: true, ..SimConfig::default() }, "trade, depth", 2);
+    let r = run(
+        "wss",
+        SimConfig { tls: true, ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM) },
+        "trade, depth",
+        2,
+    );
     assert!(r.status.conns.connects >= 1, "{:?}", r.status);
     assert!(r.status.snapshots >= 2, "REST over https: {:?}", r.status);
     assert!(r.trades.len() > 100);
@@ -192,7 +212,12 @@ fn wss_with_the_simulator_certificate() {
 
 #[test]
 fn usdm_books_follow_pu_chains_end_to_end() {
-    let r = run("usdm", SimConfig { usdm: true, ..SimConfig::default() }, "trade, book_ticker, depth", 2);
+    let r = run(
+        "usdm",
+        SimConfig { usdm: true, ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM) },
+        "trade, book_ticker, depth",
+        2,
+    );
     assert_eq!(r.status.feed.errors, 0, "{:?}", r.status);
     assert!(r.status.snapshots >= 2, "{:?}", r.status);
     let m = markers(&r);
@@ -204,7 +229,7 @@ fn usdm_books_follow_pu_chains_end_to_end() {
 #[test]
 fn server_pings_are_answered_and_the_connection_stays() {
     let faults = Faults { ping_every: Some(Duration::from_millis(50)), ..Faults::default() };
-    let r = run("ping", SimConfig { faults, ..SimConfig::default() }, "trade", 2);
+    let r = run("ping", SimConfig { faults, ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM) }, "trade", 2);
     assert_eq!(r.status.conns.disconnects, 0, "{:?}", r.status);
     assert!(r.trades.len() > 100);
 }
@@ -214,7 +239,13 @@ fn silent_connection_is_replaced_by_the_watchdog() {
     let settings = ConnSettings::default()
         .silence(Duration::from_millis(300))
         .backoff(Duration::from_millis(20), Duration::from_millis(50));
-    let r = run_with("silence", SimConfig { max_ticks: Some(50), ..SimConfig::default() }, "trade", 2, settings);
+    let r = run_with(
+        "silence",
+        SimConfig { max_ticks: Some(50), ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM) },
+        "trade",
+        2,
+        settings,
+    );
     assert!(r.status.conns.disconnects >= 1 && r.status.conns.connects >= 2, "{:?}", r.status);
     assert!(markers(&r).contains(&MarkerCode::DISCONNECTED));
 }
@@ -224,7 +255,7 @@ fn connection_is_rotated_before_its_lifetime_ends() {
     let settings = ConnSettings::default()
         .lifetime(Duration::from_millis(600))
         .backoff(Duration::from_millis(20), Duration::from_millis(50));
-    let r = run_with("rotate", SimConfig::default(), "trade, depth", 2, settings);
+    let r = run_with("rotate", mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM), "trade, depth", 2, settings);
     assert!(r.status.conns.connects >= 3, "{:?}", r.status);
     let m = markers(&r);
     assert!(
@@ -238,7 +269,11 @@ fn connection_is_rotated_before_its_lifetime_ends() {
 fn usdm_snapshot_taken_between_two_slow_events_needs_no_resync() {
     // A slow market: the REST snapshot is usually taken before the next event exists, so the
     // first event continues it exactly (pu == lastUpdateId, U past it).
-    let cfg = SimConfig { usdm: true, tick: Duration::from_millis(100), ..SimConfig::default() };
+    let cfg = SimConfig {
+        usdm: true,
+        tick: Duration::from_millis(100),
+        ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
+    };
     let r = run("usdm-slow", cfg, "depth", 2);
     let m = markers(&r);
     assert!(!m.contains(&MarkerCode::GAP), "{m:?} {:?}", r.status);

@@ -22,7 +22,7 @@ use mdbus_feeder::{
 };
 use mdbus_schemas::{InstrumentId, Kind, MarkerCode, RecordView, Trade};
 use mdbus_sdk::subscriber::{Event, Subscriber};
-use mdbus_sim::{Sim, SimConfig, SimVenue};
+use mdbus_sim::{Sim, SimConfig};
 use mdbus_tools::replay::{Speed, replay, verify};
 
 fn settings() -> ConnSettings {
@@ -42,18 +42,24 @@ fn yaml(venue: &str, market: &str, ws_path: &str, addr: &str, symbols: &[String]
 #[test]
 fn the_feeder_takes_exponents_from_every_venues_metadata() {
     for (venue, market, usdm) in [
-        (SimVenue::Binance, "spot", false),
-        (SimVenue::Binance, "usdm", true),
-        (SimVenue::Okx, "spot", false),
-        (SimVenue::Bybit, "spot", false),
-        (SimVenue::Bybit, "linear", false),
-        (SimVenue::Htx, "spot", false),
-        (SimVenue::Gate, "spot", false),
-        (SimVenue::Gemini, "spot", false),
+        (mdbus_venues::binance::sim::SIM, "spot", false),
+        (mdbus_venues::binance::sim::SIM, "usdm", true),
+        (mdbus_venues::okx::sim::SIM, "spot", false),
+        (mdbus_venues::bybit::sim::SIM, "spot", false),
+        (mdbus_venues::bybit::sim::SIM, "linear", false),
+        (mdbus_venues::htx::sim::SIM, "spot", false),
+        (mdbus_venues::gate::sim::SIM, "spot", false),
+        (mdbus_venues::gemini::sim::SIM, "spot", false),
     ] {
         let tag = format!("{}-{market}", venue.name());
-        let symbols = venue.default_symbols();
-        let sim = Sim::start(SimConfig { venue, usdm, symbols: symbols.clone(), ..SimConfig::default() }).unwrap();
+        let symbols = venue.symbols();
+        let sim = Sim::start(SimConfig {
+            venue,
+            usdm,
+            symbols: symbols.clone(),
+            ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
+        })
+        .unwrap();
         // The first symbol's metadata announces a finer tick and lot than the default, so the
         // exponents can only have come from it; the second gives its own in the configuration.
         assert!(sim.set_precision(&symbols[0], 3, 6));
@@ -109,8 +115,12 @@ fn the_feeder_takes_exponents_from_every_venues_metadata() {
 
 #[test]
 fn a_precision_change_mid_run_relists_without_touching_published_records() {
-    let sim = Sim::start(SimConfig { max_ticks: Some(3_000), tick: Duration::from_millis(1), ..SimConfig::default() })
-        .unwrap();
+    let sim = Sim::start(SimConfig {
+        max_ticks: Some(3_000),
+        tick: Duration::from_millis(1),
+        ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
+    })
+    .unwrap();
     let d = common::Scratch::new("instruments-relist");
     let addr = sim.addr().to_string();
     let cfg = FeedConfig::from_yaml(
@@ -214,7 +224,9 @@ fn a_precision_change_mid_run_relists_without_touching_published_records() {
 
 #[test]
 fn the_shipped_demo_configuration_runs_against_the_simulator_without_errors() {
-    let sim = Sim::start(SimConfig { max_ticks: Some(1500), ..SimConfig::default() }).unwrap();
+    let sim =
+        Sim::start(SimConfig { max_ticks: Some(1500), ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM) })
+            .unwrap();
     let text = std::fs::read_to_string(format!("{}/../config/demo.yaml", env!("CARGO_MANIFEST_DIR"))).unwrap();
     let text = text.replace("127.0.0.1:9443", &sim.addr().to_string()).replace("core: 1", "core: 0");
     let cfg = FeedConfig::from_yaml(&text, mdbus_venues::ALL).unwrap();

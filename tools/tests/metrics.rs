@@ -18,7 +18,7 @@ use std::{
 
 use mdbus_bus::RingDir;
 use mdbus_feeder::{config::FeedConfig, connection::ConnSettings, engine, tls};
-use mdbus_sim::{Sim, SimConfig, SimVenue};
+use mdbus_sim::{Sim, SimConfig};
 use mdbus_tools::metrics::MetricsServer;
 
 fn scrape(addr: std::net::SocketAddr, path: &str) -> String {
@@ -41,9 +41,9 @@ fn value(text: &str, metric: &str, labels: &str) -> f64 {
 #[test]
 fn failing_and_healthy_feeds_show_in_metrics() {
     let sim = Sim::start(SimConfig {
-        venue: SimVenue::Okx,
-        symbols: SimVenue::Okx.default_symbols(),
-        ..SimConfig::default()
+        venue: mdbus_venues::okx::sim::SIM,
+        symbols: mdbus_venues::okx::sim::SIM.symbols(),
+        ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
     })
     .unwrap();
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
@@ -53,9 +53,9 @@ fn failing_and_healthy_feeds_show_in_metrics() {
         sim.addr()
     );
     let binance = Sim::start(SimConfig {
-        venue: SimVenue::Binance,
-        symbols: SimVenue::Binance.default_symbols(),
-        ..SimConfig::default()
+        venue: mdbus_venues::binance::sim::SIM,
+        symbols: mdbus_venues::binance::sim::SIM.symbols(),
+        ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
     })
     .unwrap();
     let yaml = format!(

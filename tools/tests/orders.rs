@@ -11,17 +11,21 @@ use std::{
 use mdbus_sdk::{
     credentials::Credentials,
     error::{Error, ErrorCode},
-    order::{
-        NewOrder, OrderClient, OrderRef, OrderStatus, Placed, RetryPolicy, Side,
-        binance::{BinanceClient, Market},
-    },
+    order::{NewOrder, OrderClient, OrderRef, OrderStatus, Placed, RetryPolicy, Side},
     rate_limit::{Limiter, Rule},
     tls,
 };
 use mdbus_sim::{Sim, SimConfig, exchange::ExchangeConfig};
+use mdbus_venues::binance::order::{BinanceClient, Market};
 
 fn sim(exchange: ExchangeConfig, use_tls: bool) -> Sim {
-    Sim::start(SimConfig { exchange, tls: use_tls, tick: Duration::from_millis(5), ..SimConfig::default() }).unwrap()
+    Sim::start(SimConfig {
+        exchange,
+        tls: use_tls,
+        tick: Duration::from_millis(5),
+        ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
+    })
+    .unwrap()
 }
 
 fn creds(secret: &str) -> Credentials {
@@ -255,9 +259,10 @@ mod private_stream {
     use mdbus_schemas::{Kind, OrderStatus, RecordView, VenueId};
     use mdbus_sdk::{
         clock::FakeClock,
-        order::{NewOrder, OrderClient, Side, binance::Market},
+        order::{NewOrder, OrderClient, Side},
         tls,
     };
+    use mdbus_venues::binance::order::Market;
     use mdbus_venues::binance::{
         account::AccountDecoder,
         stream::{AccountStream, AccountStreamConfig},
@@ -376,10 +381,11 @@ mod other_venues {
     use mdbus_sdk::{
         credentials::Credentials,
         error::{Error, ErrorCode},
-        order::{NewOrder, OrderClient, OrderRef, OrderStatus, Placed, Side, bybit, okx},
+        order::{NewOrder, OrderClient, OrderRef, OrderStatus, Placed, Side},
         tls,
     };
     use mdbus_sim::{Sim, exchange::ExchangeConfig};
+    use mdbus_venues::{bybit::order as bybit, okx::order as okx};
 
     use super::sim;
 
@@ -545,10 +551,11 @@ mod okx_private_stream {
     use mdbus_sdk::{
         credentials::Credentials,
         error::{Error, ErrorCode},
-        order::{NewOrder, OrderClient, OrderRef, Placed, Side, okx},
+        order::{NewOrder, OrderClient, OrderRef, Placed, Side},
         tls,
     };
     use mdbus_sim::exchange::ExchangeConfig;
+    use mdbus_venues::okx::order as okx;
     use mdbus_venues::okx::{account::OkxAccountDecoder, stream::OkxAccountStream};
 
     use super::sim;
@@ -704,13 +711,9 @@ mod okx_private_stream {
 /// Gate.io, HTX and Gemini signers against the simulator's verifiers over HTTP (Binance, OKX
 /// and Bybit are exercised by their order clients above).
 mod signer_verifiers {
-    use mdbus_sdk::{
-        http::HttpClient,
-        order::time::iso8601_secs,
-        signing::{GateSigner, GeminiSigner, HtxSigner, percent_encode},
-        tls,
-    };
+    use mdbus_sdk::{http::HttpClient, order::time::iso8601_secs, signing::percent_encode, tls};
     use mdbus_sim::exchange::ExchangeConfig;
+    use mdbus_venues::{gate::sign::GateSigner, gemini::sign::GeminiSigner, htx::sign::HtxSigner};
     use serde_json::Value;
 
     use super::sim;
@@ -817,10 +820,11 @@ mod configured_accounts {
     use mdbus_feeder::{config::FeedConfig, engine::build_accounts};
     use mdbus_schemas::RecordView;
     use mdbus_sdk::{
-        order::{NewOrder, OrderClient, Side, binance::Market},
+        order::{NewOrder, OrderClient, Side},
         tls,
     };
     use mdbus_sim::exchange::ExchangeConfig;
+    use mdbus_venues::binance::order::Market;
 
     use super::{client, sim};
 
@@ -925,10 +929,11 @@ mod htx_gate_gemini {
     use mdbus_sdk::{
         credentials::Credentials,
         error::{Error, ErrorCode},
-        order::{NewOrder, OrderClient, OrderRef, OrderStatus, Placed, Side, gate, gemini, htx},
+        order::{NewOrder, OrderClient, OrderRef, OrderStatus, Placed, Side},
         tls,
     };
     use mdbus_sim::{Sim, exchange::ExchangeConfig};
+    use mdbus_venues::{gate::order as gate, gemini::order as gemini, htx::order as htx};
 
     use super::sim;
 

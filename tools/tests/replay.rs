@@ -37,7 +37,7 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 /// Runs `venue`'s simulator with `faults` and a recorded feeder for `secs`; returns the
 /// capture file's path.
 fn record_feed(scratch: &common::Scratch, venue: SimVenue, faults: Faults, secs: u64) -> PathBuf {
-    let channels = if venue == SimVenue::Gemini { "trade, depth" } else { "trade, book_ticker, depth" };
+    let channels = if venue == mdbus_venues::gemini::sim::SIM { "trade, depth" } else { "trade, book_ticker, depth" };
     record_channels(scratch, venue, faults, secs, channels, venue.name())
 }
 
@@ -50,11 +50,19 @@ fn record_channels(
     channels: &str,
     tag: &str,
 ) -> PathBuf {
-    let symbols = venue.default_symbols();
-    let sim = Sim::start(SimConfig { venue, symbols: symbols.clone(), faults, ..SimConfig::default() }).unwrap();
+    let symbols = venue.symbols();
+    let sim = Sim::start(SimConfig {
+        venue,
+        symbols: symbols.clone(),
+        faults,
+        ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
+    })
+    .unwrap();
     let addr = sim.addr();
     let file = scratch.0.join(format!("{tag}.cap"));
-    let rest = matches!(venue, SimVenue::Binance | SimVenue::Gate).then(|| format!("    rest_url: http://{addr}\n"));
+    let rest = [mdbus_venues::binance::sim::SIM, mdbus_venues::gate::sim::SIM]
+        .contains(&venue)
+        .then(|| format!("    rest_url: http://{addr}\n"));
     let yaml = format!(
         "workers:\n  - {{ core: 0, poll: timeout, timeout_us: 200 }}\nfeeds:\n  - name: live\n    venue: {}\n    url: ws://{addr}{}\n{}    channels: [{channels}]\n    ring_capacity: 262144\n    record: {}\n    symbols:\n      - {{ symbol: {}, id: 1, price_exp: -2, qty_exp: -5 }}\n      - {{ symbol: {}, id: 2, price_exp: -2, qty_exp: -5 }}\n",
         venue.name(),
@@ -101,12 +109,19 @@ fn replay_and_verify(scratch: &common::Scratch, file: &std::path::Path, tag: &st
 fn a_recorded_feed_replays_into_the_same_records_for_every_venue() {
     let _serial = serial();
     let scratch = common::Scratch::new("replay-venues");
-    for venue in [SimVenue::Binance, SimVenue::Okx, SimVenue::Bybit, SimVenue::Htx, SimVenue::Gate, SimVenue::Gemini] {
+    for venue in [
+        mdbus_venues::binance::sim::SIM,
+        mdbus_venues::okx::sim::SIM,
+        mdbus_venues::bybit::sim::SIM,
+        mdbus_venues::htx::sim::SIM,
+        mdbus_venues::gate::sim::SIM,
+        mdbus_venues::gemini::sim::SIM,
+    ] {
         // A gap and a reconnect on the way, so resyncs and markers are part of what must match.
         let faults = Faults { gap_every: 400, drop_every: 2500, malformed_every: 301, ..Faults::default() };
         let file = record_feed(&scratch, venue, faults.clone(), 3);
         replay_and_verify(&scratch, &file, venue.name());
-        if venue == SimVenue::Gate {
+        if venue == mdbus_venues::gate::sim::SIM {
             // Order book v2: the replay keeps the books by the `spot.obu` rule the feed had.
             let file = record_channels(&scratch, venue, faults, 3, "trade, obu400", "gateio-obu");
             replay_and_verify(&scratch, &file, "gateio-obu");
@@ -118,7 +133,7 @@ fn a_recorded_feed_replays_into_the_same_records_for_every_venue() {
 fn damaged_and_truncated_captures_name_the_offset_and_keep_their_valid_prefix() {
     let _serial = serial();
     let scratch = common::Scratch::new("replay-damage");
-    let file = record_feed(&scratch, SimVenue::Okx, Faults::default(), 2);
+    let file = record_feed(&scratch, mdbus_venues::okx::sim::SIM, Faults::default(), 2);
     let data = std::fs::read(&file).unwrap();
     let full = capture::parse(&data).unwrap();
     assert!(full.complete);
@@ -167,7 +182,7 @@ fn damaged_and_truncated_captures_name_the_offset_and_keep_their_valid_prefix() 
 fn a_rings_records_round_trip_through_record_and_replay() {
     let _serial = serial();
     let scratch = common::Scratch::new("replay-cli");
-    let file = record_feed(&scratch, SimVenue::Bybit, Faults::default(), 2);
+    let file = record_feed(&scratch, mdbus_venues::bybit::sim::SIM, Faults::default(), 2);
     // The feeder's capture replays through the command too, checked record by record.
     let out = Command::new(MDBUS)
         .args(["--dir"])

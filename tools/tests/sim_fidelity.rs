@@ -6,7 +6,7 @@
 
 use std::{net::TcpStream, time::Duration};
 
-use mdbus_sim::{Sim, SimConfig, SimVenue};
+use mdbus_sim::{Sim, SimConfig};
 use tungstenite::{
     Message,
     protocol::{CloseFrame, frame::coding::CloseCode},
@@ -14,8 +14,20 @@ use tungstenite::{
 
 #[test]
 fn a_close_frame_is_echoed_with_its_code() {
-    for venue in [SimVenue::Binance, SimVenue::Okx, SimVenue::Bybit, SimVenue::Htx, SimVenue::Gate, SimVenue::Gemini] {
-        let sim = Sim::start(SimConfig { venue, symbols: venue.default_symbols(), ..SimConfig::default() }).unwrap();
+    for venue in [
+        mdbus_venues::binance::sim::SIM,
+        mdbus_venues::okx::sim::SIM,
+        mdbus_venues::bybit::sim::SIM,
+        mdbus_venues::htx::sim::SIM,
+        mdbus_venues::gate::sim::SIM,
+        mdbus_venues::gemini::sim::SIM,
+    ] {
+        let sim = Sim::start(SimConfig {
+            venue,
+            symbols: venue.symbols(),
+            ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
+        })
+        .unwrap();
         let addr = sim.addr();
         let sock = TcpStream::connect(addr).unwrap();
         sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
@@ -39,15 +51,20 @@ fn a_close_frame_is_echoed_with_its_code() {
 fn an_unserved_channel_is_refused_not_left_silent() {
     use mdbus_feeder::{Levels, Message as Decoded, venue::SessionDecoder};
     let cases = [
-        (SimVenue::Binance, mdbus_venues::BINANCE_SPOT, "kline_1m"),
-        (SimVenue::Okx, mdbus_venues::OKX, "ticker"),
-        (SimVenue::Bybit, mdbus_venues::BYBIT_SPOT, "ticker"),
-        (SimVenue::Htx, mdbus_venues::HTX, "kline_1m"),
-        (SimVenue::Gate, mdbus_venues::GATEIO, "kline_1m"),
+        (mdbus_venues::binance::sim::SIM, mdbus_venues::BINANCE_SPOT, "kline_1m"),
+        (mdbus_venues::okx::sim::SIM, mdbus_venues::OKX, "ticker"),
+        (mdbus_venues::bybit::sim::SIM, mdbus_venues::BYBIT_SPOT, "ticker"),
+        (mdbus_venues::htx::sim::SIM, mdbus_venues::HTX, "kline_1m"),
+        (mdbus_venues::gate::sim::SIM, mdbus_venues::GATEIO, "kline_1m"),
     ];
     for (sim_venue, venue, unserved) in cases {
-        let symbols = sim_venue.default_symbols();
-        let sim = Sim::start(SimConfig { venue: sim_venue, symbols: symbols.clone(), ..SimConfig::default() }).unwrap();
+        let symbols = sim_venue.symbols();
+        let sim = Sim::start(SimConfig {
+            venue: sim_venue,
+            symbols: symbols.clone(),
+            ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
+        })
+        .unwrap();
         let addr = sim.addr();
         for (channel, refused) in [(unserved, true), ("trade", false)] {
             let sock = TcpStream::connect(addr).unwrap();
@@ -88,9 +105,9 @@ fn get(sim: &Sim, target: &str) -> (u16, serde_json::Value) {
 #[test]
 fn rest_paths_answer_in_the_venues_shape() {
     let gate = Sim::start(SimConfig {
-        venue: SimVenue::Gate,
-        symbols: SimVenue::Gate.default_symbols(),
-        ..SimConfig::default()
+        venue: mdbus_venues::gate::sim::SIM,
+        symbols: mdbus_venues::gate::sim::SIM.symbols(),
+        ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
     })
     .unwrap();
     let (status, one) = get(&gate, "/api/v4/spot/currency_pairs/BTC_USDT");
@@ -100,9 +117,9 @@ fn rest_paths_answer_in_the_venues_shape() {
     let (status, bad) = get(&gate, "/api/v4/spot/currency_pairs/NOPE_USDT");
     assert_eq!((status, bad["label"].as_str()), (400, Some("INVALID_CURRENCY_PAIR")));
     let okx = Sim::start(SimConfig {
-        venue: SimVenue::Okx,
-        symbols: SimVenue::Okx.default_symbols(),
-        ..SimConfig::default()
+        venue: mdbus_venues::okx::sim::SIM,
+        symbols: mdbus_venues::okx::sim::SIM.symbols(),
+        ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
     })
     .unwrap();
     let (status, tickers) = get(&okx, "/api/v5/market/tickers?instType=SPOT");

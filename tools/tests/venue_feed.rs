@@ -10,14 +10,19 @@ use std::time::Duration;
 use mdbus_schemas::{Kind, flags};
 use mdbus_sdk::{
     error::Error,
-    feeds::{binance, bybit, okx, register_all},
     registry::{Capabilities, Capability, FeedOptions, Registry, VenueFeed},
 };
 use mdbus_sim::{Sim, SimConfig, SimVenue};
+use mdbus_venues::{binance::rest as binance, bybit::rest as bybit, okx::rest as okx};
 
 /// A quiet simulated market (its generator stopped) for `usdm` or spot.
 fn quiet_sim(usdm: bool) -> Sim {
-    let sim = Sim::start(SimConfig { usdm, max_ticks: Some(400), ..SimConfig::default() }).unwrap();
+    let sim = Sim::start(SimConfig {
+        usdm,
+        max_ticks: Some(400),
+        ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
+    })
+    .unwrap();
     assert!(sim.wait_quiet(Duration::from_secs(30)), "the simulated market goes quiet");
     sim
 }
@@ -95,10 +100,10 @@ fn okx_spot_market_data_by_registry_key() {
     let registry = Registry::new();
     okx::register(&registry).unwrap();
     let sim = Sim::start(SimConfig {
-        venue: SimVenue::Okx,
-        symbols: SimVenue::Okx.default_symbols(),
+        venue: mdbus_venues::okx::sim::SIM,
+        symbols: mdbus_venues::okx::sim::SIM.symbols(),
         max_ticks: Some(400),
-        ..SimConfig::default()
+        ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
     })
     .unwrap();
     assert!(sim.wait_quiet(Duration::from_secs(30)), "the simulated market goes quiet");
@@ -129,7 +134,12 @@ fn okx_spot_market_data_by_registry_key() {
 fn bybit_spot_and_linear_market_data_by_registry_key() {
     let registry = Registry::new();
     bybit::register(&registry).unwrap();
-    let sim = Sim::start(SimConfig { venue: SimVenue::Bybit, max_ticks: Some(400), ..SimConfig::default() }).unwrap();
+    let sim = Sim::start(SimConfig {
+        venue: mdbus_venues::bybit::sim::SIM,
+        max_ticks: Some(400),
+        ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
+    })
+    .unwrap();
     assert!(sim.wait_quiet(Duration::from_secs(30)), "the simulated market goes quiet");
     for (key, venue) in
         [("BYBIT___SPOT", mdbus_schemas::VenueId::BYBIT_SPOT), ("BYBIT___SWAP", mdbus_schemas::VenueId::BYBIT_LINEAR)]
@@ -163,19 +173,26 @@ fn one_strategy_runs_against_every_venue_by_key_alone() {
     binance::register(&registry).unwrap();
     okx::register(&registry).unwrap();
     bybit::register(&registry).unwrap();
-    mdbus_sdk::feeds::htx::register(&registry).unwrap();
-    mdbus_sdk::feeds::gate::register(&registry).unwrap();
-    mdbus_sdk::feeds::gemini::register(&registry).unwrap();
-    let (htx_sim, gate_sim, gemini_sim) =
-        (quiet_venue(SimVenue::Htx), quiet_venue(SimVenue::Gate), quiet_venue(SimVenue::Gemini));
-    let bybit_sim =
-        Sim::start(SimConfig { venue: SimVenue::Bybit, max_ticks: Some(400), ..SimConfig::default() }).unwrap();
+    mdbus_venues::htx::rest::register(&registry).unwrap();
+    mdbus_venues::gate::rest::register(&registry).unwrap();
+    mdbus_venues::gemini::rest::register(&registry).unwrap();
+    let (htx_sim, gate_sim, gemini_sim) = (
+        quiet_venue(mdbus_venues::htx::sim::SIM),
+        quiet_venue(mdbus_venues::gate::sim::SIM),
+        quiet_venue(mdbus_venues::gemini::sim::SIM),
+    );
+    let bybit_sim = Sim::start(SimConfig {
+        venue: mdbus_venues::bybit::sim::SIM,
+        max_ticks: Some(400),
+        ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
+    })
+    .unwrap();
     let (spot, usdm) = (quiet_sim(false), quiet_sim(true));
     let okx_sim = Sim::start(SimConfig {
-        venue: SimVenue::Okx,
-        symbols: SimVenue::Okx.default_symbols(),
+        venue: mdbus_venues::okx::sim::SIM,
+        symbols: mdbus_venues::okx::sim::SIM.symbols(),
         max_ticks: Some(400),
-        ..SimConfig::default()
+        ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
     })
     .unwrap();
     for sim in [&bybit_sim, &okx_sim] {
@@ -204,9 +221,13 @@ fn one_strategy_runs_against_every_venue_by_key_alone() {
 
 /// A quiet simulator of `venue` on its default symbols.
 fn quiet_venue(venue: SimVenue) -> Sim {
-    let sim =
-        Sim::start(SimConfig { venue, symbols: venue.default_symbols(), max_ticks: Some(400), ..SimConfig::default() })
-            .unwrap();
+    let sim = Sim::start(SimConfig {
+        venue,
+        symbols: venue.symbols(),
+        max_ticks: Some(400),
+        ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
+    })
+    .unwrap();
     assert!(sim.wait_quiet(Duration::from_secs(30)), "the simulated market goes quiet");
     sim
 }
@@ -214,11 +235,11 @@ fn quiet_venue(venue: SimVenue) -> Sim {
 #[test]
 fn htx_gate_and_gemini_market_data_by_registry_key() {
     let registry = Registry::new();
-    register_all(&registry).unwrap();
+    mdbus_venues::register_feeds(&registry).unwrap();
     for (key, venue, symbols, unknown, (pe, qe)) in [
-        ("HTX___SPOT", SimVenue::Htx, ["btcusdt", "ethusdt"], "dogeusdt", (-2, -5)),
-        ("GATEIO___SPOT", SimVenue::Gate, ["BTC_USDT", "ETH_USDT"], "DOGE_USDT", (-2, -5)),
-        ("GEMINI___SPOT", SimVenue::Gemini, ["BTCUSD", "ETHUSD"], "DOGEUSD", (-2, -5)),
+        ("HTX___SPOT", mdbus_venues::htx::sim::SIM, ["btcusdt", "ethusdt"], "dogeusdt", (-2, -5)),
+        ("GATEIO___SPOT", mdbus_venues::gate::sim::SIM, ["BTC_USDT", "ETH_USDT"], "DOGE_USDT", (-2, -5)),
+        ("GEMINI___SPOT", mdbus_venues::gemini::sim::SIM, ["BTCUSD", "ETHUSD"], "DOGEUSD", (-2, -5)),
     ] {
         let sim = quiet_venue(venue);
         let opts = FeedOptions::default().param("rest_url", &format!("http://{}", sim.addr())).param("first_id", "40");
@@ -265,16 +286,16 @@ fn htx_gate_and_gemini_market_data_by_registry_key() {
 fn venue_error_bodies_name_the_problem() {
     // The sim's raw replies for unknown symbols, read as each venue's code table reads them.
     for (venue, target) in [
-        (SimVenue::Htx, "/market/depth?symbol=nope&type=step0".to_owned()),
-        (SimVenue::Gate, "/api/v4/spot/tickers?currency_pair=NOPE".to_owned()),
-        (SimVenue::Gemini, "/v1/book/nope".to_owned()),
+        (mdbus_venues::htx::sim::SIM, "/market/depth?symbol=nope&type=step0".to_owned()),
+        (mdbus_venues::gate::sim::SIM, "/api/v4/spot/tickers?currency_pair=NOPE".to_owned()),
+        (mdbus_venues::gemini::sim::SIM, "/v1/book/nope".to_owned()),
     ] {
         let sim = quiet_venue(venue);
         let registry = Registry::new();
-        register_all(&registry).unwrap();
-        let key = match venue {
-            SimVenue::Htx => "HTX___SPOT",
-            SimVenue::Gate => "GATEIO___SPOT",
+        mdbus_venues::register_feeds(&registry).unwrap();
+        let key = match venue.name() {
+            "htx" => "HTX___SPOT",
+            "gateio" => "GATEIO___SPOT",
             _ => "GEMINI___SPOT",
         };
         let opts = FeedOptions::default().param("rest_url", &format!("http://{}", sim.addr()));
@@ -288,7 +309,8 @@ fn venue_error_bodies_name_the_problem() {
             other => panic!("{key}: {other:?} ({target})"),
         }
     }
-    use mdbus_sdk::error::{ErrorCode, GATE, GEMINI, HTX};
+    use mdbus_sdk::error::ErrorCode;
+    use mdbus_venues::{gate::errors::GATE, gemini::errors::GEMINI, htx::errors::HTX};
     let e = HTX
         .from_body(
             "HTX___SPOT",
@@ -318,14 +340,14 @@ fn venue_error_bodies_name_the_problem() {
 #[test]
 fn a_precision_change_shows_in_the_instruments() {
     let registry = Registry::new();
-    register_all(&registry).unwrap();
+    mdbus_venues::register_feeds(&registry).unwrap();
     for (key, venue, sym) in [
-        ("BINANCE___SPOT", SimVenue::Binance, "BTCUSDT"),
-        ("OKX___SPOT", SimVenue::Okx, "BTC-USDT"),
-        ("BYBIT___SPOT", SimVenue::Bybit, "BTCUSDT"),
-        ("HTX___SPOT", SimVenue::Htx, "btcusdt"),
-        ("GATEIO___SPOT", SimVenue::Gate, "BTC_USDT"),
-        ("GEMINI___SPOT", SimVenue::Gemini, "BTCUSD"),
+        ("BINANCE___SPOT", mdbus_venues::binance::sim::SIM, "BTCUSDT"),
+        ("OKX___SPOT", mdbus_venues::okx::sim::SIM, "BTC-USDT"),
+        ("BYBIT___SPOT", mdbus_venues::bybit::sim::SIM, "BTCUSDT"),
+        ("HTX___SPOT", mdbus_venues::htx::sim::SIM, "btcusdt"),
+        ("GATEIO___SPOT", mdbus_venues::gate::sim::SIM, "BTC_USDT"),
+        ("GEMINI___SPOT", mdbus_venues::gemini::sim::SIM, "BTCUSD"),
     ] {
         let sim = quiet_venue(venue);
         let opts = FeedOptions::default().param("rest_url", &format!("http://{}", sim.addr()));
@@ -352,8 +374,12 @@ fn orders_balances_and_positions_through_the_feed_protocol() {
         order::{NewOrder, OrderRef, OrderStatus, Placed, Side},
     };
     let registry = Registry::new();
-    register_all(&registry).unwrap();
-    let sim = Sim::start(SimConfig { tick: Duration::from_millis(5), ..SimConfig::default() }).unwrap();
+    mdbus_venues::register_feeds(&registry).unwrap();
+    let sim = Sim::start(SimConfig {
+        tick: Duration::from_millis(5),
+        ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
+    })
+    .unwrap();
     let creds = Credentials::new("mdbus-sim-key", "mdbus-sim-secret", Some("mdbus-sim-pass".into())).unwrap();
     let url = format!("http://127.0.0.1:{}", sim.addr().port());
     for (key, symbol, derivatives) in [
@@ -404,7 +430,7 @@ fn market_data_draws_from_the_shared_limiter() {
     use mdbus_sdk::rate_limit::{Limiter, Rule};
     let sim = quiet_sim(false);
     let registry = Registry::new();
-    register_all(&registry).unwrap();
+    mdbus_venues::register_feeds(&registry).unwrap();
     let limiter = std::sync::Arc::new(
         Limiter::new([Rule::fixed_window("market data", 3, Duration::from_secs(60)).endpoint("/api/v3/*")]).unwrap(),
     );

@@ -95,18 +95,19 @@ fn follow(copy: &mdbus_bus::BookCopy, records: &[Vec<u8>]) -> Book {
 /// `secs`, then reads the rings from the oldest record.
 fn run(tag: &str, venue: SimVenue, faults: Faults, channels: &str, secs: u64, settings: ConnSettings) -> Run {
     let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let symbols = venue.default_symbols();
+    let symbols = venue.symbols();
     let sim = Sim::start(SimConfig {
         venue,
         symbols: symbols.clone(),
         faults,
         max_ticks: Some(1200),
-        ..SimConfig::default()
+        ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
     })
     .unwrap();
     let d = common::Scratch::new(&format!("venues-{tag}"));
     let addr = sim.addr();
-    let rest = if venue == SimVenue::Gate { format!("    rest_url: http://{addr}\n") } else { String::new() };
+    let rest =
+        if venue == mdbus_venues::gate::sim::SIM { format!("    rest_url: http://{addr}\n") } else { String::new() };
     let yaml = format!(
         "workers:\n  - {{ core: 0, poll: timeout, timeout_us: 200 }}\nfeeds:\n  - name: sim\n    venue: {}\n    url: ws://{addr}{}\n{rest}    channels: [{channels}]\n    ring_capacity: 262144\n    book_table_depth: 400\n    symbols:\n      - {{ symbol: {}, id: 1, price_exp: -2, qty_exp: -5 }}\n      - {{ symbol: {}, id: 2, price_exp: -2, qty_exp: -5 }}\n",
         venue.name(),
@@ -274,13 +275,13 @@ fn keepalive(venue: SimVenue, tag: &str) {
 
 #[test]
 fn okx_books_trades_and_quotes_exact() {
-    clean(SimVenue::Okx, "okx", "trade, book_ticker, depth");
+    clean(mdbus_venues::okx::sim::SIM, "okx", "trade, book_ticker, depth");
 }
 
 #[test]
 fn okx_sequence_resets_and_keepalive_updates_continue_the_book() {
     let faults = Faults { reset_every: 200, keepalive_every: 50, ..Faults::default() };
-    let r = run("okx-reset", SimVenue::Okx, faults, "trade, depth", 3, settings());
+    let r = run("okx-reset", mdbus_venues::okx::sim::SIM, faults, "trade, depth", 3, settings());
     assert_eq!(count(&r, MarkerCode::GAP), 0, "{:?}", r.markers);
     assert_eq!(r.status.feed.errors, 0, "{:?}", r.status);
     books_match(&r);
@@ -289,38 +290,38 @@ fn okx_sequence_resets_and_keepalive_updates_continue_the_book() {
 
 #[test]
 fn okx_gap_resubscribes_for_a_fresh_snapshot() {
-    gap(SimVenue::Okx, "okx-gap");
+    gap(mdbus_venues::okx::sim::SIM, "okx-gap");
 }
 
 #[test]
 fn okx_reconnects_and_rebuilds() {
-    drop_and_reconnect(SimVenue::Okx, "okx-drop");
+    drop_and_reconnect(mdbus_venues::okx::sim::SIM, "okx-drop");
 }
 
 #[test]
 fn okx_malformed_and_repeated_frames() {
-    malformed_and_duplicated(SimVenue::Okx, "okx-bad");
+    malformed_and_duplicated(mdbus_venues::okx::sim::SIM, "okx-bad");
 }
 
 #[test]
 fn okx_refused_topic() {
-    refused(SimVenue::Okx, "okx-refuse", "trades:ETH-USDT");
+    refused(mdbus_venues::okx::sim::SIM, "okx-refuse", "trades:ETH-USDT");
 }
 
 #[test]
 fn okx_ping_keeps_the_connection() {
-    keepalive(SimVenue::Okx, "okx-ping");
+    keepalive(mdbus_venues::okx::sim::SIM, "okx-ping");
 }
 
 #[test]
 fn bybit_books_trades_and_quotes_exact() {
-    clean(SimVenue::Bybit, "bybit", "trade, book_ticker, depth");
+    clean(mdbus_venues::bybit::sim::SIM, "bybit", "trade, book_ticker, depth");
 }
 
 #[test]
 fn bybit_resent_snapshots_and_restarts_replace_the_book() {
     let faults = Faults { resnapshot_every: 150, reset_every: 400, ..Faults::default() };
-    let r = run("bybit-resnap", SimVenue::Bybit, faults, "trade, depth", 3, settings());
+    let r = run("bybit-resnap", mdbus_venues::bybit::sim::SIM, faults, "trade, depth", 3, settings());
     assert_eq!(count(&r, MarkerCode::GAP), 0, "{:?}", r.markers);
     assert!(count(&r, MarkerCode::RESYNC_DONE) >= 6, "every snapshot replaces the book: {:?}", r.markers);
     books_match(&r);
@@ -329,7 +330,7 @@ fn bybit_resent_snapshots_and_restarts_replace_the_book() {
 #[test]
 fn bybit_empty_snapshots_clear_the_book_for_consumers_too() {
     let faults = Faults { empty_snapshot_every: 150, ..Faults::default() };
-    let r = run("bybit-empty", SimVenue::Bybit, faults, "trade, depth", 3, settings());
+    let r = run("bybit-empty", mdbus_venues::bybit::sim::SIM, faults, "trade, depth", 3, settings());
     assert_eq!(count(&r, MarkerCode::GAP), 0, "{:?}", r.markers);
     assert!(r.status.feed.errors == 0, "{:?}", r.status);
     assert!(count(&r, MarkerCode::RESYNC_START) >= 4, "every replacement is told: {:?}", r.markers);
@@ -338,75 +339,75 @@ fn bybit_empty_snapshots_clear_the_book_for_consumers_too() {
 
 #[test]
 fn bybit_gap_resubscribes_for_a_fresh_snapshot() {
-    gap(SimVenue::Bybit, "bybit-gap");
+    gap(mdbus_venues::bybit::sim::SIM, "bybit-gap");
 }
 
 #[test]
 fn bybit_reconnects_and_rebuilds() {
-    drop_and_reconnect(SimVenue::Bybit, "bybit-drop");
+    drop_and_reconnect(mdbus_venues::bybit::sim::SIM, "bybit-drop");
 }
 
 #[test]
 fn bybit_malformed_and_repeated_frames() {
-    malformed_and_duplicated(SimVenue::Bybit, "bybit-bad");
+    malformed_and_duplicated(mdbus_venues::bybit::sim::SIM, "bybit-bad");
 }
 
 #[test]
 fn bybit_refused_topic() {
-    refused(SimVenue::Bybit, "bybit-refuse", "publicTrade.ETHUSDT");
+    refused(mdbus_venues::bybit::sim::SIM, "bybit-refuse", "publicTrade.ETHUSDT");
 }
 
 #[test]
 fn bybit_ping_keeps_the_connection() {
-    keepalive(SimVenue::Bybit, "bybit-ping");
+    keepalive(mdbus_venues::bybit::sim::SIM, "bybit-ping");
 }
 
 #[test]
 fn htx_gzip_books_trades_and_quotes_exact() {
-    clean(SimVenue::Htx, "htx", "trade, book_ticker, depth");
+    clean(mdbus_venues::htx::sim::SIM, "htx", "trade, book_ticker, depth");
 }
 
 #[test]
 fn htx_pings_are_answered_and_the_connection_stays() {
     let faults = Faults { heartbeat_every: Some(Duration::from_millis(50)), ..Faults::default() };
-    let r = run("htx-ping", SimVenue::Htx, faults, "trade, depth", 2, settings());
+    let r = run("htx-ping", mdbus_venues::htx::sim::SIM, faults, "trade, depth", 2, settings());
     assert_eq!(r.status.conns.disconnects, 0, "{:?}", r.status);
     books_match(&r);
 }
 
 #[test]
 fn htx_gap_requests_a_fresh_snapshot() {
-    gap(SimVenue::Htx, "htx-gap");
+    gap(mdbus_venues::htx::sim::SIM, "htx-gap");
 }
 
 #[test]
 fn htx_reconnects_and_rebuilds() {
-    drop_and_reconnect(SimVenue::Htx, "htx-drop");
+    drop_and_reconnect(mdbus_venues::htx::sim::SIM, "htx-drop");
 }
 
 #[test]
 fn htx_malformed_and_repeated_frames() {
-    malformed_and_duplicated(SimVenue::Htx, "htx-bad");
+    malformed_and_duplicated(mdbus_venues::htx::sim::SIM, "htx-bad");
 }
 
 #[test]
 fn htx_refused_topic() {
-    refused(SimVenue::Htx, "htx-refuse", "market.ethusdt.trade.detail");
+    refused(mdbus_venues::htx::sim::SIM, "htx-refuse", "market.ethusdt.trade.detail");
 }
 
 #[test]
 fn gate_books_from_rest_snapshots_trades_and_quotes_exact() {
-    clean(SimVenue::Gate, "gate", "trade, book_ticker, depth");
+    clean(mdbus_venues::gate::sim::SIM, "gate", "trade, book_ticker, depth");
 }
 
 #[test]
 fn gate_gap_refetches_the_snapshot() {
-    gap(SimVenue::Gate, "gate-gap");
+    gap(mdbus_venues::gate::sim::SIM, "gate-gap");
 }
 
 #[test]
 fn gate_reconnects_and_rebuilds() {
-    drop_and_reconnect(SimVenue::Gate, "gate-drop");
+    drop_and_reconnect(mdbus_venues::gate::sim::SIM, "gate-drop");
 }
 
 /// Order book v2 (`spot.obu`): the full book comes in the stream after each subscribe; a gap
@@ -414,28 +415,28 @@ fn gate_reconnects_and_rebuilds() {
 /// resends while the book is live replaces it.
 #[test]
 fn gate_obu_books_from_in_stream_full_pushes_exact() {
-    clean(SimVenue::Gate, "gate-obu", "trade, book_ticker, obu400");
+    clean(mdbus_venues::gate::sim::SIM, "gate-obu", "trade, book_ticker, obu400");
 }
 
 #[test]
 fn gate_obu_gap_resubscribes_for_a_full_push() {
-    gap_on(SimVenue::Gate, "gate-obu-gap", "obu400");
+    gap_on(mdbus_venues::gate::sim::SIM, "gate-obu-gap", "obu400");
 }
 
 #[test]
 fn gate_obu_reconnects_and_rebuilds() {
-    drop_and_reconnect_on(SimVenue::Gate, "gate-obu-drop", "obu400");
+    drop_and_reconnect_on(mdbus_venues::gate::sim::SIM, "gate-obu-drop", "obu400");
 }
 
 #[test]
 fn gate_obu_malformed_and_repeated_frames() {
-    malformed_and_duplicated_on(SimVenue::Gate, "gate-obu-bad", "obu400");
+    malformed_and_duplicated_on(mdbus_venues::gate::sim::SIM, "gate-obu-bad", "obu400");
 }
 
 #[test]
 fn gate_obu_resent_full_push_replaces_the_live_book() {
     let faults = Faults { resnapshot_every: 200, ..Faults::default() };
-    let r = run("gate-obu-resnap", SimVenue::Gate, faults, "trade, obu400", 3, settings());
+    let r = run("gate-obu-resnap", mdbus_venues::gate::sim::SIM, faults, "trade, obu400", 3, settings());
     assert_eq!(count(&r, MarkerCode::GAP), 0, "{:?}", r.markers);
     assert!(count(&r, MarkerCode::RESYNC_DONE) >= 4, "every full push replaced the book: {:?}", r.markers);
     books_match(&r);
@@ -443,29 +444,29 @@ fn gate_obu_resent_full_push_replaces_the_live_book() {
 
 #[test]
 fn gate_malformed_and_repeated_frames() {
-    malformed_and_duplicated(SimVenue::Gate, "gate-bad");
+    malformed_and_duplicated(mdbus_venues::gate::sim::SIM, "gate-bad");
 }
 
 #[test]
 fn gate_refused_topic() {
-    refused(SimVenue::Gate, "gate-refuse", "spot.trades|ETH_USDT");
+    refused(mdbus_venues::gate::sim::SIM, "gate-refuse", "spot.trades|ETH_USDT");
 }
 
 #[test]
 fn gate_ping_keeps_the_connection() {
-    keepalive(SimVenue::Gate, "gate-ping");
+    keepalive(mdbus_venues::gate::sim::SIM, "gate-ping");
 }
 
 #[test]
 fn gemini_books_and_trades_exact() {
-    clean(SimVenue::Gemini, "gemini", "trade, depth");
+    clean(mdbus_venues::gemini::sim::SIM, "gemini", "trade, depth");
 }
 
 #[test]
 fn gemini_reconnect_clears_the_book_and_repeated_trades_are_dropped() {
-    drop_and_reconnect(SimVenue::Gemini, "gemini-drop");
+    drop_and_reconnect(mdbus_venues::gemini::sim::SIM, "gemini-drop");
     let faults = Faults { drop_every: 1500, ..Faults::default() };
-    let r = run("gemini-drop-trades", SimVenue::Gemini, faults, "trade, depth", 3, settings());
+    let r = run("gemini-drop-trades", mdbus_venues::gemini::sim::SIM, faults, "trade, depth", 3, settings());
     for (id, ids) in &r.trades {
         assert!(ids.windows(2).all(|w| w[0] < w[1]), "instrument {id}: no trade twice");
     }
@@ -473,7 +474,7 @@ fn gemini_reconnect_clears_the_book_and_repeated_trades_are_dropped() {
 
 #[test]
 fn gemini_malformed_and_repeated_frames() {
-    malformed_and_duplicated(SimVenue::Gemini, "gemini-bad");
+    malformed_and_duplicated(mdbus_venues::gemini::sim::SIM, "gemini-bad");
 }
 
 #[test]
@@ -481,7 +482,7 @@ fn gemini_heartbeats_keep_the_watchdog_quiet() {
     let faults = Faults { heartbeat_every: Some(Duration::from_millis(100)), ..Faults::default() };
     let quiet = ConnSettings::default().silence(Duration::from_millis(600));
     // The market goes quiet after 1.2 s; heartbeats keep the connection for the rest.
-    let r = run("gemini-hb", SimVenue::Gemini, faults, "trade, depth", 3, quiet);
+    let r = run("gemini-hb", mdbus_venues::gemini::sim::SIM, faults, "trade, depth", 3, quiet);
     assert_eq!(r.status.conns.disconnects, 0, "{:?}", r.status);
 }
 
@@ -490,10 +491,10 @@ fn htx_cuts_a_client_that_leaves_pings_unanswered() {
     let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let faults = Faults { heartbeat_every: Some(Duration::from_millis(100)), ..Faults::default() };
     let sim = Sim::start(SimConfig {
-        venue: SimVenue::Htx,
-        symbols: SimVenue::Htx.default_symbols(),
+        venue: mdbus_venues::htx::sim::SIM,
+        symbols: mdbus_venues::htx::sim::SIM.symbols(),
         faults,
-        ..SimConfig::default()
+        ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
     })
     .unwrap();
     let (mut ws, _) = tungstenite::connect(format!("ws://{}/feed", sim.addr())).unwrap();

@@ -526,50 +526,19 @@ impl PyLimiter {
     }
 }
 
-/// Signs `payload` as `venue` expects: `binance` (query + body), `okx` (timestamp, method,
-/// path, body), `bybit` (timestamp, api key, recv window, payload), `gateio` (method, path,
-/// query, body, timestamp), `htx` (method, host, path, access key, timestamp; the canonical
-/// query is built from them), `gemini` (base64 payload). Returns the signature text.
+/// Signs a request as `venue` expects, its fields given in the order the venue's scheme signs
+/// them: `binance` (query, body), `okx` (timestamp, method, path, body), `bybit` (timestamp,
+/// api key, recv window, payload), `gateio` (method, path, query, body, timestamp), `htx`
+/// (method, host, path, access key, timestamp; the canonical query is built from them),
+/// `gemini` (the JSON payload). Returns the signature text, as `mdbus sign` prints it.
 #[pyfunction]
 #[pyo3(signature = (venue, secret, *parts))]
 fn sign(venue: &str, secret: &str, parts: Vec<String>) -> PyResult<String> {
-    use mdbus_sdk::signing::{BinanceSigner, BybitSigner, GateSigner, GeminiSigner, HtxSigner, OkxSigner};
-    let p = |i: usize| parts.get(i).map_or("", String::as_str);
-    let want = |n: usize| {
-        if parts.len() == n {
-            Ok(())
-        } else {
-            Err(PyValueError::new_err(format!("{venue} signs {n} parts, got {}", parts.len())))
-        }
-    };
-    let sig = match venue {
-        "binance" => {
-            want(2)?;
-            BinanceSigner::new(secret).sign(p(0), p(1))
-        }
-        "okx" => {
-            want(4)?;
-            OkxSigner::new(secret).sign(p(0), p(1), p(2), p(3))
-        }
-        "bybit" => {
-            want(4)?;
-            BybitSigner::new(secret).sign(p(0), p(1), p(2), p(3))
-        }
-        "gateio" => {
-            want(5)?;
-            GateSigner::new(secret).sign(p(0), p(1), p(2), p(3), p(4))
-        }
-        "htx" => {
-            want(5)?;
-            HtxSigner::new(secret).sign(p(0), p(1), p(2), p(3), p(4), &[]).1
-        }
-        "gemini" => {
-            want(1)?;
-            GeminiSigner::new(secret).sign_encoded(p(0))
-        }
-        other => return Err(PyValueError::new_err(format!("no signer for venue {other:?} here"))),
-    };
-    Ok(sig.as_str().to_owned())
+    let scheme = mdbus_venues::scheme(venue)
+        .ok_or_else(|| PyValueError::new_err(format!("no signer for venue {venue:?} here")))?;
+    let input = mdbus_sdk::signing::SignInput::from_parts(scheme.venue, scheme.parts, &parts)
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    (scheme.sign)(secret, &input).map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
 /// A venue's REST market data by registry key (`BINANCE___SPOT`, `OKX___SPOT`, ...), as the
@@ -606,7 +575,7 @@ impl PyFeed {
         passphrase: Option<String>,
     ) -> PyResult<Self> {
         let registry = Registry::new();
-        mdbus_sdk::feeds::register_all(&registry)
+        mdbus_venues::register_feeds(&registry)
             .map_err(|e| RequestError::new_err((e.to_string(), "Registry".to_owned(), false, false)))?;
         let mut opts = FeedOptions::default();
         if let Some(u) = rest_url {
@@ -785,7 +754,7 @@ impl PyFeed {
 #[pyfunction]
 fn registry_keys() -> PyResult<Vec<String>> {
     let registry = Registry::new();
-    mdbus_sdk::feeds::register_all(&registry)
+    mdbus_venues::register_feeds(&registry)
         .map_err(|e| RequestError::new_err((e.to_string(), "Registry".to_owned(), false, false)))?;
     Ok(registry.keys().into_iter().map(|k| k.to_string()).collect())
 }

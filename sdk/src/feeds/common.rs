@@ -19,7 +19,7 @@ use crate::{
 
 /// What every REST feed can do: its market data and, given credentials, spot orders and
 /// balances (derivatives feeds add [`Capability::GetPosition`]).
-pub(crate) fn trading_capabilities() -> Capabilities {
+pub fn trading_capabilities() -> Capabilities {
     [
         Capability::GetExchangeInfo,
         Capability::GetTick,
@@ -38,7 +38,7 @@ pub(crate) fn trading_capabilities() -> Capabilities {
 
 /// A decimal from a JSON string or number, plain (`"0.01"`) or scientific (`1E-8`, as Gemini
 /// writes its steps).
-pub(crate) fn dec(v: &Value) -> Option<Decimal> {
+pub fn dec(v: &Value) -> Option<Decimal> {
     let text = match v {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
@@ -55,18 +55,18 @@ pub(crate) fn dec(v: &Value) -> Option<Decimal> {
 }
 
 /// The step of `digits` decimals (`2` → `0.01`), as HTX and Gate.io give precisions.
-pub(crate) fn step(digits: u64) -> Option<Decimal> {
+pub fn step(digits: u64) -> Option<Decimal> {
     Some(Decimal::new(1, -i8::try_from(digits).ok()?))
 }
 
 /// An integer from a JSON number or a string of digits.
-pub(crate) fn num(v: &Value) -> Option<u64> {
+pub fn num(v: &Value) -> Option<u64> {
     v.as_str().and_then(|s| s.parse().ok()).or_else(|| v.as_u64())
 }
 
 /// A trade record from a venue's REST trade: its id kept whole (a number, or a UUID as Bybit
 /// gives for linear executions); an id that is neither is an error naming the field.
-pub(crate) fn trade(key: &str, mut header: Header, id: (&Value, &str), price: i64, qty: i64) -> Result<Trade, Error> {
+pub fn trade(key: &str, mut header: Header, id: (&Value, &str), price: i64, qty: i64) -> Result<Trade, Error> {
     let (v, field) = id;
     let tid = match v {
         Value::Number(n) => n.as_u64().map(|n| TradeId::Number(u128::from(n))),
@@ -81,7 +81,7 @@ pub(crate) fn trade(key: &str, mut header: Header, id: (&Value, &str), price: i6
 }
 
 /// A response the feed cannot read.
-pub(crate) fn bad(key: &str, what: &str) -> Error {
+pub fn bad(key: &str, what: &str) -> Error {
     Error::Venue {
         venue: key.to_owned(),
         code: ErrorCode::ApiError,
@@ -92,7 +92,7 @@ pub(crate) fn bad(key: &str, what: &str) -> Error {
 }
 
 /// A kline interval the venue does not have.
-pub(crate) fn bad_interval(key: &str, interval: &str) -> Error {
+pub fn bad_interval(key: &str, interval: &str) -> Error {
     Error::Venue {
         venue: key.to_owned(),
         code: ErrorCode::InvalidParameter,
@@ -103,12 +103,12 @@ pub(crate) fn bad_interval(key: &str, interval: &str) -> Error {
 }
 
 /// `v` as a mantissa at `exp`.
-pub(crate) fn fixed(key: &str, v: &Value, exp: i8, what: &str) -> Result<i64, Error> {
+pub fn fixed(key: &str, v: &Value, exp: i8, what: &str) -> Result<i64, Error> {
     dec(v).and_then(|d| d.to_fixed(exp).ok()).ok_or_else(|| bad(key, what))
 }
 
 /// A record header for `inst`.
-pub(crate) fn header(inst: &Instrument, kind: Kind, seq: u64, ms: u64) -> Header {
+pub fn header(inst: &Instrument, kind: Kind, seq: u64, ms: u64) -> Header {
     Header {
         kind,
         venue: inst.venue,
@@ -122,18 +122,26 @@ pub(crate) fn header(inst: &Instrument, kind: Kind, seq: u64, ms: u64) -> Header
 /// One candle as a venue gives it: where it starts and how long it is, whether it is closed,
 /// its trade count and sequence, and the JSON values of its open, high, low, close and base
 /// volume, and its quote volume where the venue gives one.
-pub(crate) struct Candle<'a> {
-    pub(crate) open_ms: u64,
-    pub(crate) span_ms: u64,
-    pub(crate) closed: bool,
-    pub(crate) trades: u64,
-    pub(crate) seq: u64,
-    pub(crate) ohlcv: [&'a Value; 5],
-    pub(crate) quote_volume: Option<&'a Value>,
+#[derive(Debug)]
+pub struct Candle<'a> {
+    /// Open time, ms since the epoch.
+    pub open_ms: u64,
+    /// Length, ms.
+    pub span_ms: u64,
+    /// Whether the candle is closed.
+    pub closed: bool,
+    /// Trades in it (0 when the venue does not say).
+    pub trades: u64,
+    /// Sequence number for the record header.
+    pub seq: u64,
+    /// Open, high, low, close and base volume, as the venue gives them.
+    pub ohlcv: [&'a Value; 5],
+    /// Quote volume, where the venue gives one.
+    pub quote_volume: Option<&'a Value>,
 }
 
 /// A bar record of `inst` from a candle.
-pub(crate) fn bar(key: &str, inst: &Instrument, c: &Candle<'_>) -> Result<Bar, Error> {
+pub fn bar(key: &str, inst: &Instrument, c: &Candle<'_>) -> Result<Bar, Error> {
     let (pe, qe) = (inst.price_exp, inst.qty_exp);
     let mut h = header(inst, Kind::BAR, c.seq, (c.open_ms + c.span_ms).saturating_sub(1));
     if c.closed {
@@ -160,7 +168,7 @@ pub(crate) fn bar(key: &str, inst: &Instrument, c: &Candle<'_>) -> Result<Bar, E
 
 /// A book snapshot of `inst` from JSON level lists (`[price, qty, ...]` or
 /// `{"price","amount"}` each).
-pub(crate) fn book(
+pub fn book(
     key: &str,
     inst: &Instrument,
     (bids, asks): (&Value, &Value),
@@ -188,18 +196,27 @@ pub(crate) fn book(
 /// instrument id, default 1), `account` (the limiter's account name, default `default`),
 /// `limiter_wait_ms` (how long a market-data request waits for the limiter before it is refused,
 /// default 5,000); besides them the credentials (for order operations) and the limiter.
-pub(crate) struct Options<'a> {
-    pub(crate) rest_url: Option<&'a str>,
-    pub(crate) pem: Vec<&'a str>,
-    pub(crate) first_id: u32,
-    pub(crate) account: &'a str,
-    pub(crate) credentials: Option<&'a crate::credentials::Credentials>,
-    pub(crate) limiter: Option<Arc<Limiter>>,
-    pub(crate) limiter_wait: Duration,
+#[derive(Debug)]
+pub struct Options<'a> {
+    /// `rest_url`, if given.
+    pub rest_url: Option<&'a str>,
+    /// Extra certificates to trust (PEM text).
+    pub pem: Vec<&'a str>,
+    /// The first instrument id.
+    pub first_id: u32,
+    /// The limiter's account name.
+    pub account: &'a str,
+    /// Credentials for order operations.
+    pub credentials: Option<&'a crate::credentials::Credentials>,
+    /// The limiter every request draws from.
+    pub limiter: Option<Arc<Limiter>>,
+    /// How long a market-data request waits for the limiter.
+    pub limiter_wait: Duration,
 }
 
 impl<'a> Options<'a> {
-    pub(crate) fn of(o: &'a FeedOptions) -> Options<'a> {
+    /// The options read from a factory's [`FeedOptions`].
+    pub fn of(o: &'a FeedOptions) -> Options<'a> {
         Options {
             rest_url: o.params.get("rest_url").map(String::as_str),
             pem: o.params.get("extra_pem").map(String::as_str).into_iter().collect(),
@@ -214,7 +231,7 @@ impl<'a> Options<'a> {
     }
 
     /// The TLS setup: the web roots plus `extra_pem`.
-    pub(crate) fn tls(&self) -> Result<Arc<rustls::ClientConfig>, Error> {
+    pub fn tls(&self) -> Result<Arc<rustls::ClientConfig>, Error> {
         crate::tls::client_config(&[] as &[std::path::PathBuf], &self.pem)
             .map_err(|e| Error::Configuration { detail: e.to_string() })
     }
@@ -222,7 +239,7 @@ impl<'a> Options<'a> {
 
 /// A feed's REST side: keep-alive HTTP(S) to the venue, every request drawn from the limiter.
 #[derive(Debug)]
-pub(crate) struct Rest {
+pub struct Rest {
     http: HttpClient,
     key: &'static str,
     limiter: Option<Arc<Limiter>>,
@@ -232,7 +249,7 @@ pub(crate) struct Rest {
 
 impl Rest {
     /// A client for `key` at the options' `rest_url`, else `default`.
-    pub(crate) fn new(key: &'static str, o: &Options<'_>, default: &str) -> Result<Rest, Error> {
+    pub fn new(key: &'static str, o: &Options<'_>, default: &str) -> Result<Rest, Error> {
         let http = HttpClient::new(o.rest_url.unwrap_or(default), o.tls()?)
             .map_err(|e| Error::Configuration { detail: e.to_string() })?;
         Ok(Rest { http, key, limiter: o.limiter.clone(), limiter_wait: o.limiter_wait, account: o.account.to_owned() })
@@ -240,7 +257,7 @@ impl Rest {
 
     /// `GET target` after the limiter (its rules match the path without the query). A
     /// network failure is [`Error::Network`]; the status and body are the caller's to read.
-    pub(crate) fn get(&mut self, target: &str) -> Result<Response, Error> {
+    pub fn get(&mut self, target: &str) -> Result<Response, Error> {
         if let Some(l) = &self.limiter {
             let path = target.split('?').next().unwrap_or(target);
             let req = Request::new("GET", path).account(&self.account);
@@ -265,19 +282,20 @@ impl Rest {
 /// The instruments a feed loaded: ids in load order from `first_id`, exponents from tick and
 /// lot sizes.
 #[derive(Debug, Default)]
-pub(crate) struct Instruments {
+pub struct Instruments {
     by_symbol: HashMap<String, (Instrument, InstrumentInfo)>,
     first_id: u32,
     loaded: bool,
 }
 
 impl Instruments {
-    pub(crate) fn new(first_id: u32) -> Instruments {
+    /// No instruments yet; ids will start at `first_id`.
+    pub fn new(first_id: u32) -> Instruments {
         Instruments { first_id, ..Instruments::default() }
     }
 
     /// Replaces the instruments with `infos`.
-    pub(crate) fn load(&mut self, key: &str, venue: VenueId, infos: Vec<InstrumentInfo>) -> Result<(), Error> {
+    pub fn load(&mut self, key: &str, venue: VenueId, infos: Vec<InstrumentInfo>) -> Result<(), Error> {
         self.by_symbol.clear();
         for (n, info) in infos.into_iter().enumerate() {
             let sym = Symbol::new(&info.symbol).map_err(|_| bad(key, "symbol"))?;
@@ -289,17 +307,19 @@ impl Instruments {
         Ok(())
     }
 
-    pub(crate) fn clear(&mut self) {
+    /// Forgets the instruments (on disconnect).
+    pub fn clear(&mut self) {
         self.by_symbol.clear();
         self.loaded = false;
     }
 
-    pub(crate) fn loaded(&self) -> bool {
+    /// Whether instruments were loaded.
+    pub fn loaded(&self) -> bool {
         self.loaded
     }
 
     /// The instrument of `symbol`.
-    pub(crate) fn get(&self, key: &str, symbol: &str) -> Result<Instrument, Error> {
+    pub fn get(&self, key: &str, symbol: &str) -> Result<Instrument, Error> {
         self.by_symbol.get(symbol).map(|(i, _)| *i).ok_or_else(|| Error::InvalidSymbol {
             venue: key.to_owned(),
             symbol: symbol.to_owned(),
@@ -308,7 +328,7 @@ impl Instruments {
     }
 
     /// The metadata, in id order.
-    pub(crate) fn list(&self) -> Vec<InstrumentInfo> {
+    pub fn list(&self) -> Vec<InstrumentInfo> {
         let mut v: Vec<(u32, InstrumentInfo)> =
             self.by_symbol.values().map(|(i, info)| (i.id.0, info.clone())).collect();
         v.sort_by_key(|(id, _)| *id);
@@ -316,7 +336,7 @@ impl Instruments {
     }
 
     /// The instrument table, for readers of the records.
-    pub(crate) fn table(&self) -> InstrumentTable {
+    pub fn table(&self) -> InstrumentTable {
         let mut t = InstrumentTable::default();
         let mut all: Vec<&Instrument> = self.by_symbol.values().map(|(i, _)| i).collect();
         all.sort_by_key(|i| i.id.0);
@@ -331,6 +351,7 @@ impl Instruments {
 /// [`Instruments`] (a field `instruments`) and its order client (a field `orders`, set when
 /// credentials were given): disconnect, is-connected, the instrument list (loading it on
 /// first use), the instrument table and the order client.
+#[macro_export]
 macro_rules! instrument_state {
     () => {
         fn disconnect(&mut self) {
@@ -341,7 +362,7 @@ macro_rules! instrument_state {
             self.instruments.loaded()
         }
 
-        fn instruments(&mut self) -> Result<Vec<crate::market::InstrumentInfo>, Error> {
+        fn instruments(&mut self) -> Result<Vec<$crate::market::InstrumentInfo>, Error> {
             if !self.instruments.loaded() {
                 self.connect()?;
             }
@@ -352,9 +373,8 @@ macro_rules! instrument_state {
             self.instruments.table()
         }
 
-        fn order_client(&mut self) -> Option<&mut dyn crate::order::OrderClient> {
-            self.orders.as_mut().map(|c| c as &mut dyn crate::order::OrderClient)
+        fn order_client(&mut self) -> Option<&mut dyn $crate::order::OrderClient> {
+            self.orders.as_mut().map(|c| c as &mut dyn $crate::order::OrderClient)
         }
     };
 }
-pub(crate) use instrument_state;

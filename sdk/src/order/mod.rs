@@ -25,15 +25,9 @@
 //! This is where the seed differs most: it retries every POST up to three times on a timeout
 //! and returns 4xx bodies as data.
 
-pub mod binance;
-pub mod bybit;
-pub mod gate;
-pub mod gemini;
-pub mod htx;
 mod ids;
-pub mod okx;
 pub mod time;
-mod transport;
+pub mod transport;
 
 use std::{fmt, time::Duration};
 
@@ -187,7 +181,6 @@ impl OrderStatus {
 
 /// An order as the venue reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct OrderState {
     /// Venue symbol.
     pub symbol: String,
@@ -236,7 +229,6 @@ pub enum Placed {
 
 /// One asset's balance.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct BalanceState {
     /// Asset, e.g. `USDT`.
     pub asset: String,
@@ -248,7 +240,6 @@ pub struct BalanceState {
 
 /// One derivatives position.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct PositionState {
     /// Venue symbol.
     pub symbol: String,

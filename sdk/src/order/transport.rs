@@ -18,22 +18,31 @@ use crate::{
 };
 
 /// What came back from one request.
-pub(crate) enum Sent {
+#[derive(Debug)]
+pub enum Sent {
+    /// The venue answered.
     Reply(Response),
     /// Sent, no answer: the outcome is unknown.
     Lost(String),
 }
 
 /// The shared machinery of an order client.
-pub(crate) struct Transport {
-    pub(crate) http: HttpClient,
-    pub(crate) venue: &'static str,
-    pub(crate) limiter: Option<Arc<Limiter>>,
-    pub(crate) account: String,
-    pub(crate) policy: RetryPolicy,
-    pub(crate) offset_ms: i64,
+pub struct Transport {
+    /// Keep-alive HTTP(S) to the venue.
+    pub http: HttpClient,
+    /// The venue's name, for errors.
+    pub venue: &'static str,
+    /// The limiter every request draws from.
+    pub limiter: Option<Arc<Limiter>>,
+    /// The account, for account-scoped limiter rules.
+    pub account: String,
+    /// When and how often to retry.
+    pub policy: RetryPolicy,
+    /// Venue clock minus local clock, ms (from `sync_time`).
+    pub offset_ms: i64,
     blocked_until: Option<Instant>,
-    pub(crate) sent: u64,
+    /// Requests sent.
+    pub sent: u64,
     /// Orders with an unknown outcome: client order id → the venue time after which the venue
     /// can no longer accept them (ms).
     pending: HashMap<String, u64>,
@@ -50,13 +59,20 @@ impl std::fmt::Debug for Transport {
     }
 }
 
-pub(crate) fn json(venue: &str, body: &[u8]) -> Result<Value, Error> {
+/// A response body as JSON.
+///
+/// # Errors
+///
+/// [`Error::DataParse`] naming `venue` when the body is not JSON.
+pub fn json(venue: &str, body: &[u8]) -> Result<Value, Error> {
     serde_json::from_slice(body)
         .map_err(|e| Error::DataParse { what: format!("{venue} response"), detail: e.to_string() })
 }
 
 impl Transport {
-    pub(crate) fn new(venue: &'static str, http: HttpClient) -> Transport {
+    /// The machinery for `venue` over `http`: no limiter, account `default`, the default
+    /// retry policy.
+    pub fn new(venue: &'static str, http: HttpClient) -> Transport {
         Transport {
             http,
             venue,
@@ -70,12 +86,13 @@ impl Transport {
         }
     }
 
-    pub(crate) fn venue(&self) -> String {
+    /// The venue's name, owned (for errors).
+    pub fn venue(&self) -> String {
         self.venue.to_owned()
     }
 
     /// Venue time now (local clock plus the measured offset), ms since the epoch.
-    pub(crate) fn now_ms(&self) -> u64 {
+    pub fn now_ms(&self) -> u64 {
         let local = (mdbus_bus::now_ns() / 1_000_000) as i64;
         (local + self.offset_ms).max(0) as u64
     }
@@ -114,7 +131,7 @@ impl Transport {
     }
 
     /// Pauses every request for `wait` (a venue's rate-limit answer).
-    pub(crate) fn pause(&mut self, wait: Duration) {
+    pub fn pause(&mut self, wait: Duration) {
         let until = Instant::now() + wait;
         if self.blocked_until.is_none_or(|u| u < until) {
             self.blocked_until = Some(until);
@@ -123,7 +140,7 @@ impl Transport {
 
     /// Sends one prepared request (after the limiter), retrying at once while it certainly did
     /// not leave. `path` is what the limiter's rules match.
-    pub(crate) fn exchange(
+    pub fn exchange(
         &mut self,
         method: &str,
         path: &str,
@@ -158,20 +175,21 @@ impl Transport {
 
     /// The expiry remembered for an order of unknown outcome, or, for an id this client did
     /// not send, the cautious guess that it was sent just now with `window_ms` to live.
-    pub(crate) fn expiry_of(&self, cid: &str, window_ms: u64) -> u64 {
+    pub fn expiry_of(&self, cid: &str, window_ms: u64) -> u64 {
         self.pending.get(cid).copied().unwrap_or_else(|| self.now_ms() + window_ms)
     }
 }
 
 /// An order client built on a [`Transport`].
-pub(crate) trait HasTransport: OrderClient {
+pub trait HasTransport: OrderClient {
+    /// The client's transport.
     fn transport(&mut self) -> &mut Transport;
 }
 
 /// Queries an order of unknown outcome until the venue knows it, or until `expires_ms` (venue
 /// time after which the venue can no longer accept it) has passed without it, or until the
 /// policy's resolve time runs out.
-pub(crate) fn resolve<C: HasTransport>(c: &mut C, symbol: &str, cid: &str, expires_ms: u64) -> Result<Placed, Error> {
+pub fn resolve<C: HasTransport>(c: &mut C, symbol: &str, cid: &str, expires_ms: u64) -> Result<Placed, Error> {
     let expires_ms = *c.transport().pending.entry(cid.to_owned()).or_insert(expires_ms);
     let deadline = Instant::now() + c.transport().policy.resolve_for;
     loop {
@@ -205,18 +223,24 @@ pub(crate) fn resolve<C: HasTransport>(c: &mut C, symbol: &str, cid: &str, expir
 }
 
 /// What a venue's answer to an order submission means.
-pub(crate) enum Outcome {
+#[derive(Debug)]
+pub enum Outcome {
     /// Placed.
     Accepted(OrderState),
     /// Refused, so not placed; `wait` is how long a rate limit asks to pause, if it does.
-    Refused { err: Error, wait: Option<Duration> },
+    Refused {
+        /// Why.
+        err: Error,
+        /// How long to pause before sending again, if the venue says.
+        wait: Option<Duration>,
+    },
     /// The order may or may not exist (a 5xx, a venue's "status unknown").
     Unknown,
 }
 
 impl Outcome {
     /// A refusal with the wait its error carries; a 5xx refusal is [`Outcome::Unknown`].
-    pub(crate) fn refused(status: u16, err: Error) -> Outcome {
+    pub fn refused(status: u16, err: Error) -> Outcome {
         if status >= 500 {
             return Outcome::Unknown;
         }
@@ -230,7 +254,7 @@ impl Outcome {
 /// answer means. An answer lost on the way or [`Outcome::Unknown`] is resolved by querying the
 /// client order id; a rate-limit refusal short enough is waited out once and the order sent
 /// again (it was not placed); any other refusal is the error.
-pub(crate) fn submit<C: HasTransport>(
+pub fn submit<C: HasTransport>(
     c: &mut C,
     symbol: &str,
     cid: &str,
@@ -262,7 +286,7 @@ pub(crate) fn submit<C: HasTransport>(
 
 /// Runs a read up to [`RetryPolicy::read_attempts`] times: again after network errors, 5xx,
 /// and rate limits short enough to wait out.
-pub(crate) fn retry_read<C: HasTransport, T>(
+pub fn retry_read<C: HasTransport, T>(
     c: &mut C,
     mut attempt: impl FnMut(&mut C) -> Result<T, Error>,
 ) -> Result<T, Error> {
@@ -287,7 +311,7 @@ pub(crate) fn retry_read<C: HasTransport, T>(
 }
 
 /// A string field of a venue's JSON (numbers as their text), empty when absent.
-pub(crate) fn text(v: &Value, key: &str) -> String {
+pub fn text(v: &Value, key: &str) -> String {
     match v.get(key) {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Number(n)) => n.to_string(),
@@ -296,16 +320,17 @@ pub(crate) fn text(v: &Value, key: &str) -> String {
 }
 
 /// A decimal field of a venue's JSON (string or number), zero when absent or unreadable.
-pub(crate) fn dec(v: &Value, key: &str) -> mdbus_schemas::Decimal {
+pub fn dec(v: &Value, key: &str) -> mdbus_schemas::Decimal {
     text(v, key).parse().unwrap_or(mdbus_schemas::Decimal::ZERO)
 }
 
 /// The builder methods every client on a [`Transport`] (a field `t`) has.
+#[macro_export]
 macro_rules! transport_builders {
     ($client:ty) => {
         impl $client {
             /// Draws every request from `limiter` (shared with other processes if it is).
-            pub fn with_limiter(mut self, limiter: std::sync::Arc<crate::rate_limit::Limiter>) -> Self {
+            pub fn with_limiter(mut self, limiter: std::sync::Arc<$crate::rate_limit::Limiter>) -> Self {
                 self.t.limiter = Some(limiter);
                 self
             }
@@ -314,7 +339,7 @@ macro_rules! transport_builders {
             pub fn with_budget(
                 mut self,
                 account: &str,
-                limiter: Option<std::sync::Arc<crate::rate_limit::Limiter>>,
+                limiter: Option<std::sync::Arc<$crate::rate_limit::Limiter>>,
             ) -> Self {
                 self.t.account = account.to_owned();
                 if limiter.is_some() {
@@ -330,7 +355,7 @@ macro_rules! transport_builders {
             }
 
             /// Sets the retry policy.
-            pub fn with_policy(mut self, policy: super::RetryPolicy) -> Self {
+            pub fn with_policy(mut self, policy: $crate::order::RetryPolicy) -> Self {
                 self.t.policy = policy;
                 self
             }
@@ -345,19 +370,18 @@ macro_rules! transport_builders {
             ///
             /// # Errors
             ///
-            /// [`Error::Connection`](crate::error::Error::Connection).
-            pub fn warm_up(&mut self) -> Result<(), crate::error::Error> {
+            /// [`Error::Connection`]($crate::error::Error::Connection).
+            pub fn warm_up(&mut self) -> Result<(), $crate::error::Error> {
                 self.t
                     .http
                     .warm_up()
-                    .map_err(|e| crate::error::Error::Connection { venue: self.t.venue(), detail: e.to_string() })
+                    .map_err(|e| $crate::error::Error::Connection { venue: self.t.venue(), detail: e.to_string() })
             }
 
             /// Returns the HTTP client (its connection count shows the keep-alive at work).
-            pub fn http(&self) -> &crate::http::HttpClient {
+            pub fn http(&self) -> &$crate::http::HttpClient {
                 &self.t.http
             }
         }
     };
 }
-pub(crate) use transport_builders;

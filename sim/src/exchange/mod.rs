@@ -1,9 +1,10 @@
-//! The trading side of `mdbus sim`: the order endpoints of Binance spot (`/api/v3`) and USD-M
-//! (`/fapi`), OKX, Bybit, HTX, Gate.io and Gemini on loopback. It verifies signatures with the same scheme as the venue (a bad one
-//! gets Binance's real error body), checks timestamps against `recvWindow` on its own (possibly
-//! skewed) clock, enforces an order-rate limit with 429 and `Retry-After`, keeps the resting
-//! orders of each account, issues and keeps listen keys, and can delay, drop or lose order
-//! responses so clients meet unknown outcomes.
+//! The trading side of `mdbus sim`: the exchange core every venue's order endpoints share. It
+//! keeps the accounts and their resting orders (in one vocabulary, whatever venue they came
+//! through), enforces an order-rate limit, keeps a clock that may be skewed from the host's,
+//! issues listen keys, records each account's private-stream frames (spelled by the order's
+//! venue) and can delay, drop or lose order responses so clients meet unknown outcomes. Each
+//! venue's dialect (in `mdbus-venues`) verifies signatures with the venue's scheme, reads its
+//! requests into [`OrderSpec`]s and spells the answers.
 
 use std::{
     collections::HashMap,
@@ -14,15 +15,9 @@ use std::{
     time::Duration,
 };
 
-mod bybit;
-mod gate;
-mod gemini;
-mod htx;
-pub(crate) mod okx;
-mod verify;
+use serde_json::Value;
 
-use mdbus_sdk::signing::BinanceSigner;
-use serde_json::{Value, json};
+use crate::venue::SimVenues;
 
 /// One trading account of the simulator.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,53 +74,84 @@ impl Default for ExchangeConfig {
 
 /// An order as any dialect submits it, in the simulator's own vocabulary (Binance's words).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct OrderSpec {
+pub struct OrderSpec {
     /// Which venue API and market the order belongs to (`binance/spot`, `okx/SWAP`, ...):
     /// orders of one market are invisible to the others.
-    pub(crate) market: String,
-    pub(crate) symbol: String,
+    pub market: String,
+    /// Venue symbol.
+    pub symbol: String,
     /// `BUY` or `SELL`.
-    pub(crate) side: String,
+    pub side: String,
     /// `LIMIT`, `MARKET` or `LIMIT_MAKER`.
-    pub(crate) kind: String,
-    pub(crate) qty: String,
-    pub(crate) price: Option<String>,
+    pub kind: String,
+    /// Quantity text.
+    pub qty: String,
+    /// Price text (none for market orders).
+    pub price: Option<String>,
     /// `GTC`, `IOC`, `FOK`, `GTX`.
-    pub(crate) tif: String,
-    pub(crate) cid: Option<String>,
-    pub(crate) reduce_only: bool,
+    pub tif: String,
+    /// Client order id; the exchange makes one when `None`.
+    pub cid: Option<String>,
+    /// Reduce only.
+    pub reduce_only: bool,
 }
 
 /// Why an order was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Reject {
+pub enum Reject {
+    /// Not `BUY` or `SELL`.
     BadSide,
+    /// Not `LIMIT`, `MARKET` or `LIMIT_MAKER`.
     BadType,
+    /// A limit order without a price.
     MissingPrice,
+    /// No positive quantity, or no symbol.
     BadQty,
+    /// An open order has this client order id.
     Duplicate,
+    /// The exchange failed.
     Internal,
 }
 
 /// What became of a submission.
 #[derive(Debug)]
-pub(crate) enum Placement {
+pub enum Placement {
     /// Lost before processing: close the connection.
     Lost,
     /// Over the order-rate limit until `until_ms`.
-    Limited { until_ms: u64, now_ms: u64, limit: u64, window_ms: u64 },
+    Limited {
+        /// When the window ends, exchange ms.
+        until_ms: u64,
+        /// Now, exchange ms.
+        now_ms: u64,
+        /// Orders allowed per window.
+        limit: u64,
+        /// The window, ms.
+        window_ms: u64,
+    },
     /// Refused.
     Rejected(Reject),
     /// Booked; `drop_reply` says to close the connection instead of answering.
-    Placed { order: Box<SimOrder>, drop_reply: bool, window_orders: u64 },
+    Placed {
+        /// The order.
+        order: Box<SimOrder>,
+        /// Close the connection instead of answering.
+        drop_reply: bool,
+        /// Orders in the current window, this one included.
+        window_orders: u64,
+    },
 }
 
 /// The result of looking an order up.
 #[derive(Debug)]
-pub(crate) enum Found {
+pub enum Found {
+    /// No such order.
     Missing,
+    /// The order.
     Order(SimOrder),
+    /// Asked to cancel an order no longer open.
     NotCancellable,
+    /// The order, now cancelled.
     Cancelled(SimOrder),
 }
 
@@ -145,22 +171,37 @@ pub enum Reply {
     Drop,
 }
 
+/// An order the exchange keeps.
 #[derive(Debug, Clone)]
-pub(crate) struct SimOrder {
-    market: String,
-    symbol: String,
-    order_id: u64,
-    client_order_id: String,
-    side: String,
-    kind: String,
-    tif: String,
-    price: String,
-    qty: String,
-    executed: String,
-    status: String,
-    time: u64,
-    update: u64,
-    reduce_only: bool,
+pub struct SimOrder {
+    /// Venue API and market (`binance/spot`, `okx/SWAP`, ...).
+    pub market: String,
+    /// Venue symbol.
+    pub symbol: String,
+    /// The exchange's order id.
+    pub order_id: u64,
+    /// Client order id.
+    pub client_order_id: String,
+    /// `BUY` or `SELL`.
+    pub side: String,
+    /// `LIMIT`, `MARKET` or `LIMIT_MAKER`.
+    pub kind: String,
+    /// Time in force.
+    pub tif: String,
+    /// Price text.
+    pub price: String,
+    /// Quantity text.
+    pub qty: String,
+    /// Executed quantity text.
+    pub executed: String,
+    /// `NEW`, `PARTIALLY_FILLED`, `FILLED`, `CANCELED`.
+    pub status: String,
+    /// Creation time, exchange ms.
+    pub time: u64,
+    /// Last update, exchange ms.
+    pub update: u64,
+    /// Reduce only.
+    pub reduce_only: bool,
 }
 
 #[derive(Debug, Default)]
@@ -188,6 +229,7 @@ struct State {
 #[derive(Debug)]
 pub struct Exchange {
     cfg: ExchangeConfig,
+    venues: SimVenues,
     state: Mutex<State>,
     orders_received: AtomicU64,
     orders_placed: AtomicU64,
@@ -197,11 +239,12 @@ pub struct Exchange {
 }
 
 /// Host wall-clock time in ms.
-pub(crate) fn now_ms() -> u64 {
+pub fn now_ms() -> u64 {
     mdbus_bus::now_ns() / 1_000_000
 }
 
-fn param<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+/// The value of `key` in `pairs`.
+pub fn param<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
     pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
@@ -229,7 +272,8 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn pairs(s: &str) -> Vec<(String, String)> {
+/// The decoded `name=value` pairs of a query string or form body.
+pub fn pairs(s: &str) -> Vec<(String, String)> {
     s.split('&')
         .filter(|p| !p.is_empty())
         .map(|p| match p.split_once('=') {
@@ -239,49 +283,27 @@ fn pairs(s: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Removes the `signature=...` pair from a parameter string; returns the rest and the
-/// signature.
-fn split_signature(s: &str) -> (String, Option<String>) {
-    let mut sig = None;
-    let rest: Vec<&str> = s
-        .split('&')
-        .filter(|p| match p.strip_prefix("signature=") {
-            Some(v) => {
-                sig = Some(v.to_owned());
-                false
-            }
-            None => true,
-        })
-        .collect();
-    (rest.join("&"), sig)
-}
-
-fn binance_market(futures: bool) -> &'static str {
-    if futures { "binance/usdm" } else { "binance/spot" }
-}
-
-fn error(status: &'static str, code: i64, msg: &str) -> Reply {
-    Reply::Respond { status, headers: Vec::new(), body: json!({ "code": code, "msg": msg }).to_string() }
-}
-
-fn ok(body: Value) -> Reply {
+/// `200 OK` with `body`.
+pub fn ok(body: Value) -> Reply {
     Reply::Respond { status: "200 OK", headers: Vec::new(), body: body.to_string() }
 }
 
 /// Decimal text to 1e-8 units (the simulator's own arithmetic for positions).
-fn units(s: &str) -> i128 {
+pub fn units(s: &str) -> i128 {
     s.parse::<mdbus_schemas::Decimal>().ok().and_then(|d| d.rescale(-8).ok()).unwrap_or(0)
 }
 
-fn from_units(u: i128) -> String {
+/// 1e-8 units as decimal text.
+pub fn from_units(u: i128) -> String {
     mdbus_schemas::Decimal::new(u, -8).to_string()
 }
 
 impl Exchange {
     /// Returns an exchange with `cfg`.
-    pub fn new(cfg: ExchangeConfig) -> Exchange {
+    pub fn new(cfg: ExchangeConfig, venues: SimVenues) -> Exchange {
         Exchange {
             cfg,
+            venues,
             state: Mutex::new(State { next_order_id: 1000, ..State::default() }),
             orders_received: AtomicU64::new(0),
             orders_placed: AtomicU64::new(0),
@@ -312,7 +334,7 @@ impl Exchange {
     }
 
     /// Counts a private-stream session.
-    pub(crate) fn session_started(&self) {
+    pub fn session_started(&self) {
         self.sessions.fetch_add(1, Ordering::SeqCst);
     }
 
@@ -334,117 +356,65 @@ impl Exchange {
         (all.get(from..).unwrap_or(&[]).to_vec(), all.len().max(from))
     }
 
-    /// The user-data frames for an order change (`exec`: NEW, CANCELED or TRADE).
-    /// The private-stream frames of an order change, in the dialect of the order's venue.
-    fn stream_events(o: &SimOrder, exec: &str, trade_id: u64, futures: bool, now: u64) -> Vec<String> {
-        if o.market.starts_with("okx/") {
-            vec![okx::order_push(o, exec, trade_id, now)]
-        } else if o.market.starts_with("binance/") {
-            Self::order_events(o, exec, trade_id, futures, now)
-        } else {
-            Vec::new()
+    /// The account of `api_key`.
+    pub fn account(&self, api_key: &str) -> Option<SimAccount> {
+        self.cfg.accounts.iter().find(|a| a.api_key == api_key).cloned()
+    }
+
+    /// Counts a trading request (the weight a venue reports back).
+    pub fn count_request(&self) {
+        self.requests.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The listen key of `api_key`'s account, made on first use: one per account, as
+    /// venues with listen keys do.
+    pub fn listen_key(&self, api_key: &str) -> Option<String> {
+        let mut st = self.state.lock().ok()?;
+        if let Some((k, _)) = st.listen_keys.iter().find(|(_, a)| *a == api_key) {
+            return Some(k.clone());
+        }
+        let k = format!(
+            "{:016x}{:016x}{:016x}{:012x}",
+            now_ms(),
+            st.next_order_id,
+            0x006d_6462_7573_u64,
+            st.listen_keys.len()
+        );
+        st.listen_keys.insert(k.clone(), api_key.to_owned());
+        Some(k)
+    }
+
+    /// Keeps listen key `key` alive (counted); `false` when there is no such key.
+    pub fn keep_alive(&self, key: &str) -> bool {
+        let known = self.state.lock().is_ok_and(|st| st.listen_keys.contains_key(key));
+        if known {
+            self.keepalives.fetch_add(1, Ordering::SeqCst);
+        }
+        known
+    }
+
+    /// The listen key of `api_key`'s account, if it has one.
+    pub fn listen_key_of(&self, api_key: &str) -> Option<String> {
+        let st = self.state.lock().ok()?;
+        st.listen_keys.iter().find(|(_, a)| *a == api_key).map(|(k, _)| k.clone())
+    }
+
+    /// Closes the listen keys of `api_key`'s account.
+    pub fn close_listen_keys(&self, api_key: &str) {
+        if let Ok(mut st) = self.state.lock() {
+            st.listen_keys.retain(|_, a| a != api_key);
         }
     }
 
-    fn order_events(o: &SimOrder, exec: &str, trade_id: u64, futures: bool, now: u64) -> Vec<String> {
-        let (last_qty, last_px) = if exec == "TRADE" { (o.qty.as_str(), "65000.00000000") } else { ("0", "0") };
-        let mut out = Vec::new();
-        if futures {
-            out.push(
-                json!({
-                    "e": "ORDER_TRADE_UPDATE", "E": now, "T": now,
-                    "o": {
-                        "s": o.symbol, "c": o.client_order_id, "S": o.side, "o": o.kind, "f": o.tif,
-                        "q": o.qty, "p": o.price, "ap": if exec == "TRADE" { last_px } else { "0" }, "sp": "0",
-                        "x": exec, "X": o.status, "i": o.order_id, "l": last_qty, "z": o.executed, "L": last_px,
-                        "N": "USDT", "n": if exec == "TRADE" { "0.01300000" } else { "0" }, "T": now,
-                        "t": if exec == "TRADE" { trade_id as i64 } else { 0 }, "b": "0", "a": "0", "m": false,
-                        "R": o.reduce_only, "wt": "CONTRACT_PRICE", "ot": o.kind, "ps": "BOTH", "cp": false, "rp": "0"
-                    }
-                })
-                .to_string(),
-            );
-        } else {
-            out.push(
-                json!({
-                    "e": "executionReport", "E": now, "s": o.symbol, "c": o.client_order_id, "S": o.side,
-                    "o": o.kind, "f": o.tif, "q": o.qty, "p": o.price, "P": "0.00000000", "F": "0.00000000",
-                    "g": -1, "C": "", "x": exec, "X": o.status, "r": "NONE", "i": o.order_id, "l": last_qty,
-                    "z": o.executed, "L": last_px, "n": if exec == "TRADE" { "0.00100000" } else { "0" },
-                    "N": if exec == "TRADE" { Value::from("BNB") } else { Value::Null }, "T": now,
-                    "t": if exec == "TRADE" { trade_id as i64 } else { -1 }, "I": o.order_id * 2, "w": o.status == "NEW",
-                    "m": false, "M": exec == "TRADE", "O": o.time, "Z": "0.00000000", "Y": "0.00000000",
-                    "Q": "0.00000000", "W": o.time, "V": "NONE"
-                })
-                .to_string(),
-            );
-        }
-        out
-    }
-
-    /// The balance (and position) frames after a fill.
-    fn account_events(acct: &Account, futures: bool, now: u64) -> String {
-        if futures {
-            let positions: Vec<Value> = acct
-                .positions
-                .iter()
-                .map(|(s, (u, px))| json!({"s": s, "pa": from_units(*u), "ep": px, "bep": px, "cr": "0", "up": "0.00000000", "mt": "cross", "iw": "0", "ps": "BOTH"}))
-                .collect();
-            json!({
-                "e": "ACCOUNT_UPDATE", "E": now, "T": now,
-                "a": { "m": "ORDER", "B": [{"a": "USDT", "wb": "100000.00000000", "cw": "99000.00000000", "bc": "0"}], "P": positions }
-            })
-            .to_string()
-        } else {
-            json!({
-                "e": "outboundAccountPosition", "E": now, "u": now,
-                "B": [{"a": "BTC", "f": "10.00000000", "l": "0.00000000"}, {"a": "USDT", "f": "100000.00000000", "l": "0.00000000"}]
-            })
-            .to_string()
-        }
-    }
-
-    /// Returns whether the exchange serves `path`.
-    pub fn serves(path: &str) -> bool {
-        let p = path.split('?').next().unwrap_or("");
-        // Public market data is the simulator's, not the trading side's (server time is the
-        // trading side's: order clients measure their clock offset against it).
-        if p == "/api/v4/spot/order_book"
-            || p == "/api/v5/public/instruments"
-            || p.starts_with("/api/v5/market/")
-            || (p.starts_with("/v5/market/") && p != "/v5/market/time")
-            || p.starts_with("/api/v4/spot/currency_pairs")
-            || p == "/api/v4/spot/tickers"
-            || p == "/api/v4/spot/trades"
-            || p == "/api/v4/spot/candlesticks"
-            || p == "/v1/common/symbols"
-            || p.starts_with("/v1/symbols")
-            || p.starts_with("/v1/book/")
-            || p.starts_with("/v1/trades/")
-        {
-            return false;
-        }
-        if p.starts_with("/api/v5/") || p.starts_with("/v5/") || p.starts_with("/api/v4/") || p.starts_with("/v1/") {
-            return true;
-        }
-        matches!(
-            p,
-            "/api/v3/order"
-                | "/fapi/v1/order"
-                | "/api/v3/openOrders"
-                | "/fapi/v1/openOrders"
-                | "/api/v3/account"
-                | "/fapi/v2/balance"
-                | "/fapi/v2/positionRisk"
-                | "/api/v3/time"
-                | "/fapi/v1/time"
-                | "/api/v3/userDataStream"
-                | "/fapi/v1/listenKey"
-        )
+    /// The private-stream frames of an order change (`exec`: NEW, CANCELED or TRADE), in the
+    /// dialect of the order's venue.
+    fn stream_events(&self, o: &SimOrder, exec: &str, trade_id: u64, futures: bool, now: u64) -> Vec<String> {
+        let family = o.market.split('/').next().unwrap_or("");
+        self.venues.parse(family).map(|v| v.order_events(o, exec, trade_id, futures, now)).unwrap_or_default()
     }
 
     /// Accepts `nonce` for `api_key` if it is above the last one (Gemini's rule).
-    fn take_nonce(&self, api_key: &str, nonce: u64) -> bool {
+    pub fn take_nonce(&self, api_key: &str, nonce: u64) -> bool {
         let Ok(mut st) = self.state.lock() else { return false };
         let last = st.nonces.entry(api_key.to_owned()).or_insert(0);
         if nonce > *last {
@@ -456,155 +426,18 @@ impl Exchange {
     }
 
     /// Counts a submission that failed before reaching the book (malformed).
-    fn count_received(&self) {
+    pub fn count_received(&self) {
         self.orders_received.fetch_add(1, Ordering::SeqCst);
     }
 
-    fn server_ms(&self) -> u64 {
+    /// Exchange time now (the host clock plus the configured skew), ms.
+    pub fn server_ms(&self) -> u64 {
         (now_ms() as i64 + self.cfg.clock_skew_ms).max(0) as u64
-    }
-
-    /// Answers one request; `None` when the path is not a trading endpoint. May sleep (the
-    /// configured order delay).
-    pub fn handle(&self, method: &str, target: &str, headers: &[(String, String)], body: &[u8]) -> Option<Reply> {
-        if !Self::serves(target) {
-            return None;
-        }
-        self.requests.fetch_add(1, Ordering::SeqCst);
-        let (path, query) = target.split_once('?').unwrap_or((target, ""));
-        let body = String::from_utf8_lossy(body).into_owned();
-        if path.starts_with("/api/v5/") {
-            return Some(okx::handle(self, method, path, query, headers, &body));
-        }
-        if path.starts_with("/v5/") {
-            return Some(bybit::handle(self, method, path, query, headers, &body));
-        }
-        if path.starts_with("/api/v4/") {
-            return Some(gate::handle(self, method, path, query, headers, &body));
-        }
-        if path.starts_with("/v1/") && headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("X-GEMINI-APIKEY")) {
-            return Some(gemini::handle(self, path, headers));
-        }
-        if path.starts_with("/v1/") {
-            return Some(htx::handle(self, method, path, query, headers, &body));
-        }
-        let futures = path.starts_with("/fapi");
-        if path.ends_with("/time") {
-            return Some(ok(json!({ "serverTime": self.server_ms() })));
-        }
-        let api_key = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("x-mbx-apikey")).map(|(_, v)| v.clone());
-        let Some(account) = api_key.and_then(|k| self.cfg.accounts.iter().find(|a| a.api_key == k).cloned()) else {
-            return Some(error("401 Unauthorized", -2015, "Invalid API-key, IP, or permissions for action."));
-        };
-        if path.ends_with("/userDataStream") || path.ends_with("/listenKey") {
-            return Some(self.listen_key(method, &account, &pairs(query), futures));
-        }
-        // Signed endpoints: signature over query then body, as Binance computes it.
-        let (q, qsig) = split_signature(query);
-        let (b, bsig) = split_signature(&body);
-        let Some(sig) = qsig.or(bsig) else {
-            return Some(error(
-                "400 Bad Request",
-                -1102,
-                "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.",
-            ));
-        };
-        if BinanceSigner::new(&account.secret).sign(&q, &b).as_str() != sig {
-            return Some(error("400 Bad Request", -1022, "Signature for this request is not valid."));
-        }
-        let mut params = pairs(&q);
-        params.extend(pairs(&b));
-        let server = self.server_ms();
-        let ts = param(&params, "timestamp").and_then(|t| t.parse::<u64>().ok());
-        let window = param(&params, "recvWindow").and_then(|t| t.parse::<u64>().ok()).unwrap_or(5000).min(60_000);
-        match ts {
-            Some(ts) if ts <= server + 1000 && server.saturating_sub(ts) <= window => {}
-            _ => {
-                return Some(error(
-                    "400 Bad Request",
-                    -1021,
-                    "Timestamp for this request is outside of the recvWindow.",
-                ));
-            }
-        }
-        let is_order = path.ends_with("/order");
-        Some(match (method, is_order) {
-            ("POST", true) => self.new_order(&account, &params, futures),
-            ("GET", true) => self.with_order(&account, &params, futures, false),
-            ("DELETE", true) => self.with_order(&account, &params, futures, true),
-            ("GET", false) if path.ends_with("/openOrders") => self.open_orders(&account, &params, futures),
-            ("GET", false) if path.ends_with("/account") || path.ends_with("/balance") => self.balances(futures),
-            ("GET", false) if path.ends_with("/positionRisk") => self.positions(&account),
-            _ => error("404 Not Found", -1, "unsupported method"),
-        })
-    }
-
-    fn listen_key(&self, method: &str, account: &SimAccount, params: &[(String, String)], futures: bool) -> Reply {
-        let Ok(mut st) = self.state.lock() else { return error("500 Internal Server Error", -1000, "lock") };
-        match method {
-            "POST" => {
-                // One key per account, as Binance does: creating again returns the same key.
-                let existing = st.listen_keys.iter().find(|(_, a)| **a == account.api_key).map(|(k, _)| k.clone());
-                let key = existing.unwrap_or_else(|| {
-                    let k = format!(
-                        "{:016x}{:016x}{:016x}{:012x}",
-                        now_ms(),
-                        st.next_order_id,
-                        0x006d_6462_7573_u64,
-                        st.listen_keys.len()
-                    );
-                    st.listen_keys.insert(k.clone(), account.api_key.clone());
-                    k
-                });
-                ok(json!({ "listenKey": key }))
-            }
-            "PUT" => {
-                let key = param(params, "listenKey").map(str::to_owned).or_else(|| {
-                    futures
-                        .then(|| st.listen_keys.iter().find(|(_, a)| **a == account.api_key).map(|(k, _)| k.clone()))
-                        .flatten()
-                });
-                match key {
-                    Some(k) if st.listen_keys.contains_key(&k) => {
-                        self.keepalives.fetch_add(1, Ordering::SeqCst);
-                        ok(json!({}))
-                    }
-                    _ => error("400 Bad Request", -1125, "This listenKey does not exist."),
-                }
-            }
-            "DELETE" => {
-                st.listen_keys.retain(|_, a| *a != account.api_key);
-                ok(json!({}))
-            }
-            _ => error("404 Not Found", -1, "unsupported method"),
-        }
-    }
-
-    fn order_json(o: &SimOrder, futures: bool) -> Value {
-        if futures {
-            json!({
-                "orderId": o.order_id, "symbol": o.symbol, "status": o.status, "clientOrderId": o.client_order_id,
-                "price": o.price, "avgPrice": if o.executed == "0" { "0".to_owned() } else { o.price.clone() },
-                "origQty": o.qty, "executedQty": o.executed, "cumQty": o.executed, "cumQuote": "0",
-                "timeInForce": o.tif, "type": o.kind, "origType": o.kind, "reduceOnly": o.reduce_only,
-                "closePosition": false, "side": o.side, "positionSide": "BOTH", "stopPrice": "0",
-                "workingType": "CONTRACT_PRICE", "priceProtect": false, "priceMatch": "NONE",
-                "selfTradePreventionMode": "NONE", "goodTillDate": 0, "updateTime": o.update
-            })
-        } else {
-            json!({
-                "symbol": o.symbol, "orderId": o.order_id, "orderListId": -1, "clientOrderId": o.client_order_id,
-                "transactTime": o.update, "price": o.price, "origQty": o.qty, "executedQty": o.executed,
-                "cummulativeQuoteQty": "0.00000000", "status": o.status, "timeInForce": o.tif, "type": o.kind,
-                "side": o.side, "workingTime": o.time, "selfTradePreventionMode": "NONE",
-                "time": o.time, "updateTime": o.update, "isWorking": o.status == "NEW"
-            })
-        }
     }
 
     /// Places an order for any dialect: counts it, applies the faults and the order-rate
     /// limit, validates it, books it and records its user-data events.
-    pub(crate) fn place(&self, account: &SimAccount, spec: OrderSpec, futures: bool) -> Placement {
+    pub fn place(&self, account: &SimAccount, spec: OrderSpec, futures: bool) -> Placement {
         let n = self.orders_received.fetch_add(1, Ordering::SeqCst) + 1;
         if self.cfg.lose_request_every > 0 && n.is_multiple_of(self.cfg.lose_request_every) {
             return Placement::Lost;
@@ -678,21 +511,25 @@ impl Exchange {
             let mut first = order.clone();
             first.status = "NEW".into();
             first.executed = "0".into();
-            frames.extend(Self::stream_events(&first, "NEW", 0, futures, server));
-            frames.extend(Self::stream_events(&order, "TRADE", st.next_trade_id + 1, futures, server));
+            frames.extend(self.stream_events(&first, "NEW", 0, futures, server));
+            frames.extend(self.stream_events(&order, "TRADE", st.next_trade_id + 1, futures, server));
         } else {
-            frames.extend(Self::stream_events(&order, "NEW", 0, futures, server));
+            frames.extend(self.stream_events(&order, "NEW", 0, futures, server));
         }
         let acct = st.accounts.entry(account.api_key.clone()).or_default();
         acct.orders.push(order.clone());
         let window_orders = acct.window_orders;
         let family = spec.market.split('/').next().unwrap_or("").to_owned();
-        if filled {
-            match family.as_str() {
-                "binance" => frames.push(Self::account_events(acct, futures, server)),
-                "okx" => frames.push(okx::balance_push(server)),
-                _ => {}
-            }
+        if filled && let Some(v) = self.venues.parse(&family) {
+            let positions: Vec<(String, i128, String)> = acct
+                .positions
+                .iter()
+                .filter_map(|(k, (u, p))| {
+                    let (m, sym) = k.split_once('|')?;
+                    (m == spec.market).then(|| (sym.to_owned(), *u, p.clone()))
+                })
+                .collect();
+            frames.extend(v.fill_events(&positions, futures, server));
         }
         st.next_order_id = next_id;
         if filled {
@@ -709,7 +546,7 @@ impl Exchange {
     }
 
     /// Finds an account's order by venue id or client id, optionally cancelling it.
-    pub(crate) fn find(
+    pub fn find(
         &self,
         account: &SimAccount,
         market: &str,
@@ -723,7 +560,7 @@ impl Exchange {
 
     /// As [`Exchange::find`], of any symbol when `symbol` is `None` (venues whose order ids
     /// are unique across symbols: HTX, Gemini).
-    pub(crate) fn find_in(
+    pub fn find_in(
         &self,
         account: &SimAccount,
         market: &str,
@@ -755,8 +592,8 @@ impl Exchange {
     }
 
     /// Records the user-data events of a cancellation.
-    pub(crate) fn cancelled_events(&self, account: &SimAccount, o: &SimOrder, futures: bool) {
-        let frames = Self::stream_events(o, "CANCELED", 0, futures, self.server_ms());
+    pub fn cancelled_events(&self, account: &SimAccount, o: &SimOrder, futures: bool) {
+        let frames = self.stream_events(o, "CANCELED", 0, futures, self.server_ms());
         let family = o.market.split('/').next().unwrap_or("");
         if let Ok(mut st) = self.state.lock() {
             st.events.entry(format!("{}|{family}", account.api_key)).or_default().extend(frames);
@@ -764,7 +601,7 @@ impl Exchange {
     }
 
     /// An account's open orders, of one symbol or all.
-    pub(crate) fn open(&self, account: &SimAccount, market: &str, symbol: Option<&str>) -> Vec<SimOrder> {
+    pub fn open(&self, account: &SimAccount, market: &str, symbol: Option<&str>) -> Vec<SimOrder> {
         let Ok(st) = self.state.lock() else { return Vec::new() };
         st.accounts
             .get(&account.api_key)
@@ -780,7 +617,7 @@ impl Exchange {
     }
 
     /// An account's positions: symbol, signed size (1e-8 units), entry price text.
-    pub(crate) fn position_list(&self, account: &SimAccount, market: &str) -> Vec<(String, i128, String)> {
+    pub fn position_list(&self, account: &SimAccount, market: &str) -> Vec<(String, i128, String)> {
         let Ok(st) = self.state.lock() else { return Vec::new() };
         st.accounts
             .get(&account.api_key)
@@ -795,133 +632,20 @@ impl Exchange {
             })
             .unwrap_or_default()
     }
+}
 
-    fn new_order(&self, account: &SimAccount, params: &[(String, String)], futures: bool) -> Reply {
-        let get = |k: &str| param(params, k).map(str::to_owned);
-        let (Some(symbol), Some(side), Some(kind), Some(qty)) =
-            (get("symbol"), get("side"), get("type"), get("quantity"))
-        else {
-            self.count_received();
-            return error("400 Bad Request", -1102, "Mandatory parameter was not sent, was empty/null, or malformed.");
-        };
-        let spec = OrderSpec {
-            market: binance_market(futures).into(),
-            symbol,
-            side,
-            kind,
-            qty,
-            price: get("price"),
-            tif: get("timeInForce").unwrap_or_else(|| "GTC".into()),
-            cid: get("newClientOrderId"),
-            reduce_only: get("reduceOnly").as_deref() == Some("true"),
-        };
-        match self.place(account, spec, futures) {
-            Placement::Lost => Reply::Drop,
-            Placement::Limited { until_ms, now_ms, limit, window_ms } => {
-                let secs = (until_ms - now_ms).div_ceil(1000).max(1);
-                let msg =
-                    format!("Too many new orders; current limit is {limit} orders per {} SECOND.", window_ms / 1000);
-                Reply::Respond {
-                    status: "429 Too Many Requests",
-                    headers: vec![("Retry-After".into(), secs.to_string())],
-                    body: json!({ "code": -1015, "msg": msg }).to_string(),
-                }
-            }
-            Placement::Rejected(r) => match r {
-                Reject::BadSide => error("400 Bad Request", -1117, "Invalid side."),
-                Reject::BadType => error("400 Bad Request", -1116, "Invalid orderType."),
-                Reject::MissingPrice => error(
-                    "400 Bad Request",
-                    -1102,
-                    "Mandatory parameter 'price' was not sent, was empty/null, or malformed.",
-                ),
-                Reject::BadQty => error("400 Bad Request", -1013, "Filter failure: LOT_SIZE"),
-                Reject::Duplicate => error("400 Bad Request", -2010, "Duplicate order sent."),
-                Reject::Internal => {
-                    error("500 Internal Server Error", -1000, "An unknown error occurred while processing the request.")
-                }
-            },
-            Placement::Placed { drop_reply: true, .. } => Reply::Drop,
-            Placement::Placed { order, window_orders, .. } => {
-                let count_header = if futures { "X-MBX-ORDER-COUNT-1M" } else { "X-MBX-ORDER-COUNT-10S" };
-                Reply::Respond {
-                    status: "200 OK",
-                    headers: vec![(count_header.into(), window_orders.to_string())],
-                    body: Self::order_json(&order, futures).to_string(),
-                }
-            }
-        }
+impl From<crate::rest::Answer> for Reply {
+    fn from((status, body): crate::rest::Answer) -> Reply {
+        Reply::Respond { status, headers: Vec::new(), body }
     }
+}
 
-    fn with_order(&self, account: &SimAccount, params: &[(String, String)], futures: bool, cancel: bool) -> Reply {
-        let symbol = param(params, "symbol").unwrap_or("").to_owned();
-        let by_id = param(params, "orderId").and_then(|v| v.parse::<u64>().ok());
-        let by_cid = param(params, "origClientOrderId");
-        if by_id.is_none() && by_cid.is_none() {
-            return error(
-                "400 Bad Request",
-                -1102,
-                "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!",
-            );
-        }
-        match self.find(account, binance_market(futures), &symbol, by_id, by_cid, cancel) {
-            Found::Missing if cancel => error("400 Bad Request", -2011, "Unknown order sent."),
-            Found::Missing => error("400 Bad Request", -2013, "Order does not exist."),
-            Found::NotCancellable => error("400 Bad Request", -2011, "Unknown order sent."),
-            Found::Order(o) => ok(Self::order_json(&o, futures)),
-            Found::Cancelled(o) => {
-                self.cancelled_events(account, &o, futures);
-                ok(Self::order_json(&o, futures))
-            }
-        }
-    }
+/// An answer with `status` and a JSON `body`.
+pub fn respond(status: &'static str, body: Value) -> Reply {
+    Reply::Respond { status, headers: Vec::new(), body: body.to_string() }
+}
 
-    fn open_orders(&self, account: &SimAccount, params: &[(String, String)], futures: bool) -> Reply {
-        let list = self
-            .open(account, binance_market(futures), param(params, "symbol"))
-            .iter()
-            .map(|o| Self::order_json(o, futures))
-            .collect();
-        ok(Value::Array(list))
-    }
-
-    fn balances(&self, futures: bool) -> Reply {
-        if futures {
-            ok(json!([{
-                "accountAlias": "SgsR", "asset": "USDT", "balance": "100000.00000000",
-                "crossWalletBalance": "100000.00000000", "crossUnPnl": "0.00000000",
-                "availableBalance": "99000.00000000", "maxWithdrawAmount": "99000.00000000",
-                "marginAvailable": true, "updateTime": self.server_ms()
-            }]))
-        } else {
-            ok(json!({
-                "makerCommission": 15, "takerCommission": 15, "buyerCommission": 0, "sellerCommission": 0,
-                "canTrade": true, "canWithdraw": true, "canDeposit": true, "updateTime": self.server_ms(),
-                "accountType": "SPOT",
-                "balances": [
-                    { "asset": "BTC", "free": "10.00000000", "locked": "0.00000000" },
-                    { "asset": "USDT", "free": "100000.00000000", "locked": "0.00000000" }
-                ],
-                "permissions": ["SPOT"]
-            }))
-        }
-    }
-
-    fn positions(&self, account: &SimAccount) -> Reply {
-        let now = self.server_ms();
-        let list = self
-            .position_list(account, binance_market(true))
-            .into_iter()
-            .map(|(sym, u, px)| {
-                json!({
-                    "symbol": sym, "positionAmt": from_units(u), "entryPrice": px, "markPrice": px,
-                    "unRealizedProfit": "0.00000000", "liquidationPrice": "0", "leverage": "10",
-                    "maxNotionalValue": "20000000", "marginType": "cross", "isolatedMargin": "0.00000000",
-                    "isAutoAddMargin": "false", "positionSide": "BOTH", "notional": "0",
-                    "isolatedWallet": "0", "updateTime": now
-                })
-            })
-            .collect();
-        ok(Value::Array(list))
-    }
+/// The value of header `name` (any case).
+pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }

@@ -68,11 +68,12 @@ pub(crate) fn ring_path(dir: &RingDir, ring: &str) -> Result<PathBuf> {
 /// `all`, or a comma-separated list of venue names.
 pub(crate) fn parse_venues(list: &str) -> Result<Vec<mdbus_sim::SimVenue>> {
     if list == "all" {
-        return Ok(mdbus_tools::demo::ALL_VENUES.to_vec());
+        return Ok(mdbus_tools::demo::all_venues());
     }
     list.split(',')
         .map(|v| {
-            mdbus_sim::SimVenue::parse(v.trim())
+            mdbus_venues::SIM
+                .parse(v.trim())
                 .with_context(|| format!("unknown venue {v:?} (binance, okx, bybit, htx, gateio, gemini, or all)"))
         })
         .collect()

@@ -42,8 +42,10 @@ impl Args {
     pub(crate) fn run(self, _ctx: Ctx) -> Result<()> {
         let Args { venue, secret_env, api_key, timestamp, method, host, path, query, body, recv_window } = self;
         {
-            use mdbus_tools::sign::{SignError, SignInput, sign};
-            let secret = std::env::var(&secret_env).map_err(|_| SignError::NoSecret(secret_env.clone()))?;
+            use mdbus_tools::sign::{SignInput, sign};
+            let Ok(secret) = std::env::var(&secret_env) else {
+                bail!("environment variable {secret_env} (--secret-env) is not set");
+            };
             let input = SignInput { api_key, timestamp, method, host, path, query, body, recv_window };
             println!("{}", sign(&venue, &secret, &input)?);
         }

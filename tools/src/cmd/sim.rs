@@ -143,8 +143,8 @@ impl Args {
             lose_order_every,
         } = self;
         {
-            let Some(venue) = mdbus_sim::SimVenue::parse(&venue) else {
-                bail!("unknown venue {venue:?}: the simulator speaks binance, okx, bybit, htx, gateio, gemini");
+            let Some(venue) = mdbus_venues::SIM.parse(&venue) else {
+                bail!("unknown venue {venue:?}: the simulator speaks {}", mdbus_venues::SIM.names().join(", "));
             };
             let faults = mdbus_sim::Faults {
                 drop_every,
@@ -165,10 +165,11 @@ impl Args {
                 addr: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
                 tls,
                 venue,
+                venues: mdbus_venues::SIM,
                 usdm,
                 symbols: match symbols {
                     Some(list) => list.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
-                    None => venue.default_symbols(),
+                    None => venue.symbols(),
                 },
                 seed,
                 tick: Duration::from_micros(tick_us.max(1)),
@@ -199,19 +200,7 @@ impl Args {
                 std::fs::write(path, pem).with_context(|| format!("writing {}", path.display()))?;
             }
             let (ws, http) = if tls { ("wss", "https") } else { ("ws", "http") };
-            if venue == mdbus_sim::SimVenue::Binance {
-                println!(
-                    "simulator listening: {ws}://{0}/stream  {ws}://{0}/ws/<stream>  {http}://{0}/api/v3/depth  {http}://{0}/api/v3/order",
-                    sim.addr()
-                );
-            } else {
-                println!(
-                    "{} simulator listening: {ws}://{}{}  {http}://{1}",
-                    venue.name(),
-                    sim.addr(),
-                    venue.ws_path()
-                );
-            }
+            println!("{} simulator listening: {ws}://{}{}  {http}://{1}", venue.name(), sim.addr(), venue.ws_path());
             let start = Instant::now();
             while seconds.is_none_or(|s| start.elapsed() < Duration::from_secs(s)) {
                 std::thread::sleep(Duration::from_millis(100));

@@ -5,8 +5,13 @@
 //! strings) go through serde_json, which gives identical results on everything both handle.
 
 pub mod account;
+pub mod errors;
 mod fast;
+pub mod order;
 pub mod protocol;
+pub mod rest;
+pub mod sign;
+pub mod sim;
 pub mod stream;
 mod wire;
 

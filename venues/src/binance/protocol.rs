@@ -150,6 +150,13 @@ impl Protocol for Binance {
         }
     }
 
+    fn register_feeds(
+        &self,
+        registry: &mdbus_sdk::registry::Registry,
+    ) -> Result<(), mdbus_sdk::registry::RegistryError> {
+        super::rest::register(registry)
+    }
+
     fn account_markets(&self) -> &'static [&'static str] {
         &["spot", "usdm"]
     }
@@ -168,7 +175,7 @@ impl Protocol for Binance {
         writer: mdbus_bus::Writer,
         tls: Arc<rustls::ClientConfig>,
     ) -> Result<AccountRunner, String> {
-        use mdbus_sdk::order::binance::{BinanceClient, Market as OrderMarket};
+        use super::order::{BinanceClient, Market as OrderMarket};
         let market = match self.0 {
             Market::Spot => OrderMarket::Spot,
             Market::UsdM => OrderMarket::UsdM,

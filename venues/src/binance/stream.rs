@@ -9,8 +9,9 @@ use mdbus_bus::Writer;
 use mdbus_sdk::{
     clock::{Clock, SystemClock},
     error::{Error, ErrorCode},
-    order::binance::BinanceClient,
 };
+
+use super::order::BinanceClient;
 use rustls::ClientConfig;
 use tungstenite::{Message, WebSocket};
 

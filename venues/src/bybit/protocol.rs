@@ -79,4 +79,11 @@ impl Protocol for Bybit {
     fn registry_key(&self) -> &'static str {
         if self.linear { "BYBIT___SWAP" } else { "BYBIT___SPOT" }
     }
+
+    fn register_feeds(
+        &self,
+        registry: &mdbus_sdk::registry::Registry,
+    ) -> Result<(), mdbus_sdk::registry::RegistryError> {
+        super::rest::register(registry)
+    }
 }

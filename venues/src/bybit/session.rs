@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use mdbus_sdk::feeds::bybit::kline_interval;
+use super::rest::kline_interval;
 
 /// Args per `subscribe` request: spot accepts at most 10.
 pub const TOPICS_PER_REQUEST: usize = 10;

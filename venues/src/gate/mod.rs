@@ -1,5 +1,10 @@
 //! Gate.io v4 spot websocket.
 
+pub mod errors;
 pub mod market;
+pub mod order;
 pub mod protocol;
+pub mod rest;
 pub mod session;
+pub mod sign;
+pub mod sim;

@@ -108,4 +108,11 @@ impl Protocol for Gate {
     fn registry_key(&self) -> &'static str {
         "GATEIO___SPOT"
     }
+
+    fn register_feeds(
+        &self,
+        registry: &mdbus_sdk::registry::Registry,
+    ) -> Result<(), mdbus_sdk::registry::RegistryError> {
+        super::rest::register(registry)
+    }
 }

@@ -1,5 +1,10 @@
 //! Gemini v2 market data.
 
+pub mod errors;
 pub mod market;
+pub mod order;
 pub mod protocol;
+pub mod rest;
 pub mod session;
+pub mod sign;
+pub mod sim;

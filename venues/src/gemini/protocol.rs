@@ -129,4 +129,11 @@ impl Protocol for Gemini {
     fn registry_key(&self) -> &'static str {
         "GEMINI___SPOT"
     }
+
+    fn register_feeds(
+        &self,
+        registry: &mdbus_sdk::registry::Registry,
+    ) -> Result<(), mdbus_sdk::registry::RegistryError> {
+        super::rest::register(registry)
+    }
 }

@@ -1,6 +1,11 @@
 //! HTX (Huobi) spot market data: gzip-compressed binary frames.
 
-pub mod protocol;
-pub use mdbus_feeder::gunzip;
+pub mod errors;
 pub mod market;
+pub mod order;
+pub mod protocol;
+pub mod rest;
 pub mod session;
+pub mod sign;
+pub mod sim;
+pub use mdbus_feeder::gunzip;

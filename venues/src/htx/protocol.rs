@@ -94,4 +94,11 @@ impl Protocol for Htx {
     fn registry_key(&self) -> &'static str {
         "HTX___SPOT"
     }
+
+    fn register_feeds(
+        &self,
+        registry: &mdbus_sdk::registry::Registry,
+    ) -> Result<(), mdbus_sdk::registry::RegistryError> {
+        super::rest::register(registry)
+    }
 }

@@ -16,7 +16,7 @@ pub const MBP_LEVELS: u32 = 150;
 
 /// HTX kline period of a Binance-style interval (`1h` → `60min`): the SDK's, shared with its
 /// REST klines.
-use mdbus_sdk::feeds::htx::kline_period as period;
+use super::rest::kline_period as period;
 
 /// The topic of `channel` for `symbol`, or `None` for a channel HTX lacks.
 pub fn topic(channel: &str, symbol: &str) -> Option<String> {

@@ -1,7 +1,12 @@
 //! OKX v5.
 
 pub mod account;
+pub mod errors;
 pub mod market;
+pub mod order;
 pub mod protocol;
+pub mod rest;
 pub mod session;
+pub mod sign;
+pub mod sim;
 pub mod stream;

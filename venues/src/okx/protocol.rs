@@ -80,6 +80,13 @@ impl Protocol for Okx {
         "OKX___SPOT"
     }
 
+    fn register_feeds(
+        &self,
+        registry: &mdbus_sdk::registry::Registry,
+    ) -> Result<(), mdbus_sdk::registry::RegistryError> {
+        super::rest::register(registry)
+    }
+
     fn account_markets(&self) -> &'static [&'static str] {
         &["spot"]
     }

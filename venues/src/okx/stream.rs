@@ -17,7 +17,7 @@ use mdbus_feeder::account::{
 pub struct OkxAccountStream {
     url: String,
     creds: mdbus_sdk::credentials::Credentials,
-    signer: mdbus_sdk::signing::OkxSigner,
+    signer: super::sign::OkxSigner,
     decoder: super::account::OkxAccountDecoder,
     writer: Writer,
     tls: Arc<ClientConfig>,
@@ -48,7 +48,7 @@ impl OkxAccountStream {
         writer: Writer,
         tls: Arc<ClientConfig>,
     ) -> OkxAccountStream {
-        let signer = mdbus_sdk::signing::OkxSigner::new(creds.secret().expose());
+        let signer = super::sign::OkxSigner::new(creds.secret().expose());
         OkxAccountStream {
             url: url.to_owned(),
             creds,
