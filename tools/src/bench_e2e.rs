@@ -98,7 +98,7 @@ fn loopback_floor(samples: u32, a: usize, b: usize) -> Result<Summary, String> {
 ///
 /// When the simulator or the feeder cannot start.
 pub fn run(dir: &RingDir, seconds: u64, tick: Duration) -> Result<Value, String> {
-    run_venue(dir, seconds, tick, mdbus_venues::binance::sim::SIM)
+    run_venue(dir, seconds, tick, mdbus_venues::DEFAULT_SIM)
 }
 
 /// Runs both measurements for each of `venues` in turn, each beside a loopback floor taken
@@ -132,7 +132,7 @@ pub fn run_venue(dir: &RingDir, seconds: u64, tick: Duration, venue: SimVenue) -
         symbols: symbols.clone(),
         tick,
         send_log: Some(log.clone()),
-        ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
+        ..mdbus_venues::sim_config(venue)
     })
     .map_err(|e| e.to_string())?;
     let name = format!("bench-e2e-{}-{}", venue.name(), std::process::id());
@@ -176,15 +176,13 @@ pub fn run_venue(dir: &RingDir, seconds: u64, tick: Duration, venue: SimVenue) -
     drop(sim);
 
     // Frame rate: every channel, the simulator as fast as it goes.
-    let sim = Sim::start(SimConfig {
-        venue,
-        symbols,
-        tick: Duration::from_micros(2),
-        ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
-    })
-    .map_err(|e| e.to_string())?;
+    let sim =
+        Sim::start(SimConfig { venue, symbols, tick: Duration::from_micros(2), ..mdbus_venues::sim_config(venue) })
+            .map_err(|e| e.to_string())?;
     let name2 = format!("bench-e2e-rate-{}-{}", venue.name(), std::process::id());
-    let channels = if venue == mdbus_venues::gemini::sim::SIM { "trade, depth" } else { "trade, book_ticker, depth" };
+    // Best bid and offer where the venue has a channel for them.
+    let ticker = mdbus_venues::ALL.iter().any(|v| v.name() == venue.name() && v.topic("book_ticker", "X").is_some());
+    let channels = if ticker { "trade, book_ticker, depth" } else { "trade, depth" };
     let cfg = config(&name2, venue, sim.addr(), channels, feeder_core)?;
     let mut workers =
         engine::build(&cfg, mdbus_venues::ALL, dir, tls, ConnSettings::default()).map_err(|e| e.to_string())?;

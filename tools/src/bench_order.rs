@@ -6,10 +6,9 @@ use std::time::{Duration, Instant};
 
 use mdbus_sdk::{
     credentials::Credentials,
-    order::{NewOrder, OrderClient, Placed, Side},
-    tls,
+    order::{NewOrder, Placed, Side},
+    registry::{FeedOptions, Registry},
 };
-use mdbus_venues::binance::order::{BinanceClient, Market};
 use serde_json::{Value, json};
 
 use mdbus_sim::{
@@ -29,24 +28,29 @@ pub fn run(orders: u32) -> Result<Value, String> {
         tls: true,
         tick: Duration::from_millis(50),
         exchange: ExchangeConfig::default(),
-        ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
+        ..mdbus_venues::sim_config(mdbus_venues::DEFAULT_SIM)
     })
     .map_err(|e| e.to_string())?;
     let pem = sim.cert_pem().unwrap_or_default().to_owned();
-    let tls = tls::client_config(&[] as &[&str], &[&pem]).map_err(|e| e.to_string())?;
     let acct = default_account();
     let creds = Credentials::new(acct.api_key, acct.secret, None).map_err(|e| e.to_string())?;
     let url = format!("https://localhost:{}", sim.addr().port());
-    let mut client = BinanceClient::new(Market::Spot, &url, tls, creds).map_err(|e| e.to_string())?;
-    client.warm_up().map_err(|e| e.to_string())?;
+    let registry = Registry::new();
+    mdbus_venues::register_feeds(&registry).map_err(|e| e.to_string())?;
+    let opts = FeedOptions::default().param("rest_url", &url).param("extra_pem", &pem).credentials(creds);
+    let key = mdbus_venues::DEFAULT.registry_key();
+    let symbol = mdbus_venues::DEFAULT_SIM.default_symbols()[0];
+    let feed = |_: ()| registry.create(key, &opts).map_err(|e| e.to_string());
+    let mut warm_feed = feed(())?;
     let mut measure = |cold: bool| -> Result<Summary, String> {
         let mut h = new_histogram();
         for i in 0..orders + orders / 10 {
-            if cold {
-                client.disconnect();
-            }
+            // Cold: a new client, so a new connection (TCP and TLS) for every order.
+            let mut cold_feed = if cold { Some(feed(())?) } else { None };
+            let f = cold_feed.as_mut().unwrap_or(&mut warm_feed);
+            let client = f.order_client().ok_or_else(|| format!("{key} has no order client"))?;
             let order = NewOrder::limit(
-                "BTCUSDT",
+                symbol,
                 Side::Buy,
                 "0.001".parse().map_err(|_| "qty")?,
                 "50000".parse().map_err(|_| "px")?,
@@ -57,7 +61,7 @@ pub fn run(orders: u32) -> Result<Value, String> {
             if !matches!(placed, Placed::Accepted(_)) {
                 return Err(format!("order {i} was not accepted: {placed:?}"));
             }
-            // The first tenth warms caches and is not recorded.
+            // The first tenth warms caches (and the warm connection) and is not recorded.
             if i >= orders / 10 {
                 let _ = h.record(ns.max(1));
             }
@@ -68,6 +72,7 @@ pub fn run(orders: u32) -> Result<Value, String> {
     let cold = measure(true)?;
     let us = |ns: u64| (ns as f64 / 100.0).round() / 10.0;
     Ok(json!({
+        "venue": key,
         "orders": orders,
         "warm_p50_us": us(warm.p50),
         "warm_p99_us": us(warm.p99),

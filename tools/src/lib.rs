@@ -6,15 +6,12 @@
 
 pub mod bench;
 pub mod bench_all;
-pub mod bench_decode;
-pub mod bench_decode_venues;
 pub mod bench_e2e;
 pub mod bench_idle;
 #[cfg(feature = "iceoryx2")]
 pub mod bench_iox;
 pub mod bench_limiter;
 pub mod bench_order;
-pub mod bench_sign;
 pub mod book;
 pub mod decode;
 pub mod demo;

@@ -7,6 +7,8 @@
 //! This crate is where venues are registered: [`ALL`] lists them for the feeder, and the
 //! [`Venue`] constants name them for code that wants one in particular.
 
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod binance;
 pub mod bybit;
 pub mod gate;
@@ -37,6 +39,14 @@ pub const HTX: Venue = Venue::new(&htx::protocol::Htx);
 pub const GATEIO: Venue = Venue::new(&gate::protocol::Gate);
 /// Gemini v2 market data.
 pub const GEMINI: Venue = Venue::new(&gemini::protocol::Gemini);
+
+/// The venue tools use when none is named (its configuration name, feeder protocol and simulator
+/// dialect).
+pub const DEFAULT_NAME: &str = "binance";
+/// See [`DEFAULT_NAME`].
+pub const DEFAULT: Venue = BINANCE_SPOT;
+/// See [`DEFAULT_NAME`].
+pub const DEFAULT_SIM: SimVenue = binance::sim::SIM;
 
 /// Every venue, in a fixed order: the registry a program hands the feeder.
 pub const ALL: Venues = Venues::new(&[BINANCE_SPOT, BINANCE_USDM, OKX, BYBIT_SPOT, BYBIT_LINEAR, HTX, GATEIO, GEMINI]);

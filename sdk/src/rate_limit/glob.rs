@@ -45,8 +45,8 @@ fn element(p: &[u8], i: usize, c: u8) -> (bool, usize) {
         b'[' => match class_end(p, i) {
             Some(end) => {
                 let mut j = i + 1;
-                let negate = p[j] == b'!';
-                if negate {
+                let inverted = p[j] == b'!';
+                if inverted {
                     j += 1;
                 }
                 let mut hit = false;
@@ -59,7 +59,7 @@ fn element(p: &[u8], i: usize, c: u8) -> (bool, usize) {
                         j += 1;
                     }
                 }
-                (hit != negate, end + 1)
+                (hit != inverted, end + 1)
             }
             None => (c == b'[', i + 1),
         },

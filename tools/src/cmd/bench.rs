@@ -73,8 +73,8 @@ pub(crate) enum BenchCmd {
         /// Print one JSON object instead of a table.
         #[arg(long)]
         json: bool,
-        /// binance (default), okx, bybit, gateio, gemini or htx.
-        #[arg(long, default_value = "binance")]
+        /// The venue (`mdbus_venues::bench::DECODE`; the first is the default).
+        #[arg(long, default_value = mdbus_venues::bench::DECODE[0])]
         venue: String,
         /// Decodes per timing round.
         #[arg(long, default_value_t = 200_000)]
@@ -270,48 +270,34 @@ impl BenchCmd {
                 }
             }
             BenchCmd::Sign { json, iters } => {
-                let v = mdbus_tools::bench_sign::run(iters);
+                let v = mdbus_venues::bench::sign::run(iters);
                 if json {
                     println!("{v}");
                 } else {
                     println!("| venue | ns per signature |");
                     println!("|---|---|");
-                    for k in ["binance", "binance_request", "okx", "bybit", "gateio", "htx", "gemini"] {
+                    for k in v["rows"].as_array().into_iter().flatten().filter_map(|k| k.as_str()) {
                         println!("| {k} | {} |", v[format!("{k}_ns")]);
                     }
                     println!();
-                    println!(
-                        "seed (Python) / mdbus: HMAC hex {}x, Binance request prelude {}x, OKX base64 {}x",
-                        v["seed_b9_over_binance"], v["seed_b10_over_binance_request"], v["seed_b11_over_okx"]
-                    );
+                    let seed: Vec<String> = v
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .filter(|(k, _)| k.starts_with("seed_") && k.contains("_over_"))
+                        .map(|(k, x)| format!("{k} {x}x"))
+                        .collect();
+                    println!("seed (Python) / mdbus: {}", seed.join(", "));
                 }
             }
-            BenchCmd::Decode { json, iters, venue } if venue != "binance" => {
-                let v = mdbus_tools::bench_decode_venues::run(&venue, iters).map_err(anyhow::Error::msg)?;
+            BenchCmd::Decode { json, iters, venue } => {
+                let v = mdbus_venues::bench::decode(&venue, iters).map_err(anyhow::Error::msg)?;
                 if json {
                     println!("{v}");
                 } else {
                     println!("| {venue} frame | bytes | fast ns | serde_json ns | serde_json / fast |");
                     println!("|---|---|---|---|---|");
                     for name in v["frames"].as_array().into_iter().flatten().filter_map(|n| n.as_str()) {
-                        println!(
-                            "| {name} | {} | {} | {} | {} |",
-                            v[format!("{name}_bytes")],
-                            v[format!("{name}_fast_ns")],
-                            v[format!("{name}_serde_ns")],
-                            v[format!("{name}_speedup")]
-                        );
-                    }
-                }
-            }
-            BenchCmd::Decode { json, iters, .. } => {
-                let v = mdbus_tools::bench_decode::run(iters).map_err(anyhow::Error::msg)?;
-                if json {
-                    println!("{v}");
-                } else {
-                    println!("| frame | bytes | fast ns | serde_json ns | serde_json / fast |");
-                    println!("|---|---|---|---|---|");
-                    for name in ["book_ticker", "trade", "depth20"] {
                         println!(
                             "| {name} | {} | {} | {} | {} |",
                             v[format!("{name}_bytes")],

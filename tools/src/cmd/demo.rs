@@ -8,7 +8,7 @@ use super::prelude::*;
 pub(crate) struct Args {
     /// Venues to simulate and carry: `all`, or a comma-separated list of binance, okx,
     /// bybit, htx, gateio, gemini.
-    #[arg(long, default_value = "binance")]
+    #[arg(long, default_value = mdbus_venues::DEFAULT_NAME)]
     venues: String,
     /// How long to run, in seconds.
     #[arg(long, default_value_t = 10)]

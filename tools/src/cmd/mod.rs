@@ -74,7 +74,7 @@ pub(crate) fn parse_venues(list: &str) -> Result<Vec<mdbus_sim::SimVenue>> {
         .map(|v| {
             mdbus_venues::SIM
                 .parse(v.trim())
-                .with_context(|| format!("unknown venue {v:?} (binance, okx, bybit, htx, gateio, gemini, or all)"))
+                .with_context(|| format!("unknown venue {v:?} ({}, or all)", mdbus_venues::SIM.names().join(", ")))
         })
         .collect()
 }

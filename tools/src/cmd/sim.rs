@@ -6,7 +6,7 @@ use super::prelude::*;
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// Venue dialect: binance, okx, bybit, htx, gateio, gemini.
-    #[arg(long, default_value = "binance")]
+    #[arg(long, default_value = mdbus_venues::DEFAULT_NAME)]
     venue: String,
     /// USD-M futures dialect instead of spot.
     #[arg(long)]

@@ -5,6 +5,8 @@
 //! strings) go through serde_json, which gives identical results on everything both handle.
 
 pub mod account;
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod errors;
 mod fast;
 pub mod order;

@@ -1,5 +1,7 @@
 //! Bybit v5 public streams (spot and linear).
 
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod errors;
 pub mod market;
 pub mod order;

@@ -1,5 +1,7 @@
 //! Gate.io v4 spot websocket.
 
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod errors;
 pub mod market;
 pub mod order;

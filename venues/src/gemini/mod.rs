@@ -1,5 +1,7 @@
 //! Gemini v2 market data.
 
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod errors;
 pub mod market;
 pub mod order;

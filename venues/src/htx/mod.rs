@@ -1,5 +1,7 @@
 //! HTX (Huobi) spot market data: gzip-compressed binary frames.
 
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod errors;
 pub mod market;
 pub mod order;

@@ -1,6 +1,8 @@
 //! OKX v5.
 
 pub mod account;
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod errors;
 pub mod market;
 pub mod order;

@@ -1,5 +1,6 @@
-//! `mdbus bench decode`: the fast decoder against the best general parsers on the same Binance
-//! frames, in one run, after checking that every path gives identical results:
+//! Binance's decode benchmark (`mdbus bench decode`, the default venue): the fast decoder
+//! against the best general parsers on the same Binance frames, in one run, after checking
+//! that every path gives identical results:
 //!
 //! - `serde`: the serde_json path the feeder falls back to (a probe of the message type, then
 //!   the typed parse);
@@ -11,7 +12,6 @@ use std::{hint::black_box, time::Instant};
 
 use mdbus_feeder::{Levels, Message};
 use mdbus_schemas::Decimal;
-use mdbus_venues::binance;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -120,7 +120,7 @@ fn sonic_one<'a>(name: &str, frame: &'a [u8]) -> Option<Parsed<'a>> {
 
 /// The fast path's answer in the canonical form.
 fn canon_fast(frame: &[u8], levels: &mut Levels) -> Option<Canon> {
-    Some(match binance::decode(frame, levels).ok()? {
+    Some(match super::decode(frame, levels).ok()? {
         Message::Quote(q) => Canon(vec![q.update_id], vec![q.bid_price, q.bid_qty, q.ask_price, q.ask_qty]),
         Message::Trade(t) => Canon(vec![t.trade_id, t.trade_ts_ms?], vec![t.price, t.qty]),
         Message::Depth(x) => Canon(
@@ -183,8 +183,8 @@ pub fn run(iters: u32) -> Result<Value, String> {
     let mut out = serde_json::Map::new();
     for (name, frame) in frames() {
         let (mut a, mut b) = (Levels::default(), Levels::default());
-        let fast = binance::decode(frame.as_bytes(), &mut a).map_err(|e| format!("{name}: {e}"))?;
-        let slow = binance::decode_serde(frame.as_bytes(), &mut b).map_err(|e| format!("{name}: {e}"))?;
+        let fast = super::decode(frame.as_bytes(), &mut a).map_err(|e| format!("{name}: {e}"))?;
+        let slow = super::decode_serde(frame.as_bytes(), &mut b).map_err(|e| format!("{name}: {e}"))?;
         if fast != slow || a != b {
             return Err(format!("{name}: fast and serde_json paths disagree"));
         }
@@ -195,8 +195,8 @@ pub fn run(iters: u32) -> Result<Value, String> {
         if want.is_none() || serde1 != want || sonic != want {
             return Err(format!("{name}: the one-pass baselines and the fast path disagree"));
         }
-        let fast_ns = time_per_frame(frame.as_bytes(), iters, &|f, l| binance::decode(f, l).is_ok());
-        let serde_ns = time_per_frame(frame.as_bytes(), iters, &|f, l| binance::decode_serde(f, l).is_ok());
+        let fast_ns = time_per_frame(frame.as_bytes(), iters, &|f, l| super::decode(f, l).is_ok());
+        let serde_ns = time_per_frame(frame.as_bytes(), iters, &|f, l| super::decode_serde(f, l).is_ok());
         let serde1_ns =
             time_per_frame(frame.as_bytes(), iters, &|f, l| one_pass(f, l, |f| serde_one(name, f)).is_some());
         let sonic_ns =
@@ -211,5 +211,7 @@ pub fn run(iters: u32) -> Result<Value, String> {
         out.insert(format!("{name}_vs_best_one_pass"), json!((best / fast_ns * 100.0).round() / 100.0));
         out.insert(format!("{name}_bytes"), json!(frame.len()));
     }
+    out.insert("venue".into(), json!("binance"));
+    out.insert("frames".into(), json!(frames().map(|(n, _)| n)));
     Ok(Value::Object(out))
 }

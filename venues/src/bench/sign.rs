@@ -1,9 +1,10 @@
 //! `mdbus bench sign`: nanoseconds per signature for every venue's scheme, beside the seed's
 //! Python figures.
 
-use std::{fmt::Write as _, hint::black_box, time::Instant};
+use std::{fmt::Write as _, hint::black_box};
 
-use mdbus_venues::{
+use super::best;
+use crate::{
     binance::sign::BinanceSigner, bybit::sign::BybitSigner, gate::sign::GateSigner, gemini::sign::GeminiSigner,
     htx::sign::HtxSigner, okx::sign::OkxSigner,
 };
@@ -16,20 +17,6 @@ pub const SEED_NS: [(&str, f64); 3] = [("seed_b9_ns", 2_040.0), ("seed_b10_ns", 
 
 /// A 156-byte Binance order query, as in the seed's B9.
 pub const BINANCE_QUERY: &str = "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.01000000&price=65000.00&newClientOrderId=mdbus-1&recvWindow=5000&timestamp=1499827319559";
-
-fn best(iters: u32, mut f: impl FnMut() -> usize) -> f64 {
-    let mut best = f64::MAX;
-    for _ in 0..7 {
-        let t0 = Instant::now();
-        let mut n = 0;
-        for _ in 0..iters {
-            n += black_box(f());
-        }
-        black_box(n);
-        best = best.min(t0.elapsed().as_nanos() as f64 / f64::from(iters));
-    }
-    best
-}
 
 fn r1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
@@ -99,6 +86,7 @@ pub fn run(iters: u32) -> Value {
     });
     let mut v = json!({
         "iters": iters,
+        "rows": ["binance", "binance_request", "okx", "bybit", "gateio", "htx", "gemini"],
         "binance_ns": r1(binance),
         "binance_request_ns": r1(binance_request),
         "okx_ns": r1(okx),

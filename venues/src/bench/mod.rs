@@ -1,0 +1,212 @@
+//! Benchmark subjects of the venues (feature `bench`), for `mdbus bench decode` and
+//! `mdbus bench sign`: each venue's documented frames with its decoder and a serde_json
+//! baseline reading the same fields (in the venue's `bench` module), and the harness that
+//! checks both paths read the same before it times them.
+
+pub mod sign;
+
+use std::{hint::black_box, io::Read, io::Write, time::Instant};
+
+use mdbus_feeder::{Levels, Message, gunzip::Gunzip};
+use mdbus_schemas::Decimal;
+use serde_json::{Value, json};
+
+/// A venue's decoder on one frame, every message handed to the callback (the inflater for
+/// venues whose frames are compressed); `false` when the frame does not decode.
+pub type Fast = fn(&[u8], &mut Levels, &mut Gunzip, &mut dyn FnMut(Message<'_>, &Levels)) -> bool;
+
+/// One venue's decode benchmark: its frames, its fast decoder and the serde_json baseline.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject {
+    /// The venue's name, as `--venue` takes it.
+    pub venue: &'static str,
+    /// The frames measured (name, bytes).
+    pub frames: fn() -> Vec<(&'static str, Vec<u8>)>,
+    /// The venue's decoder.
+    pub fast: Fast,
+    /// The baseline: reads the same fields out of the parsed frame.
+    pub serde: fn(&Value, &mut Read8),
+    /// Whether frames are gzip-compressed (the baseline inflates them first).
+    pub gzip: bool,
+}
+
+/// The venues with a decode benchmark, the default first (it measures more baselines).
+pub const DECODE: [&str; 6] = ["binance", "okx", "bybit", "gateio", "gemini", "htx"];
+
+/// The subjects of the generic harness.
+const SUBJECTS: [Subject; 5] = [
+    crate::okx::bench::SUBJECT,
+    crate::bybit::bench::SUBJECT,
+    crate::gate::bench::SUBJECT,
+    crate::gemini::bench::SUBJECT,
+    crate::htx::bench::SUBJECT,
+];
+
+/// `mdbus bench decode --venue V`: per frame `{frame}_fast_ns`, `{frame}_serde_ns`,
+/// `{frame}_speedup` and `{frame}_bytes`, and `frames`, the frames in order.
+///
+/// # Errors
+///
+/// For an unknown venue, or when the two paths read a frame differently.
+pub fn decode(venue: &str, iters: u32) -> Result<Value, String> {
+    if venue == DECODE[0] {
+        return crate::binance::bench::run(iters);
+    }
+    let subject = SUBJECTS
+        .into_iter()
+        .find(|s| s.venue == venue)
+        .ok_or_else(|| format!("no decode benchmark for venue {venue:?}: use one of {}", DECODE.join(", ")))?;
+    run(&subject, iters)
+}
+
+/// A side of `n` levels from `base` by `step` (Gemini's changes carry their side first).
+pub(crate) fn side(n: usize, base: f64, step: f64, first: Option<&str>) -> String {
+    (0..n)
+        .map(|i| {
+            let (p, q) = (base + step * i as f64, 0.125 + i as f64 * 1.5);
+            match first {
+                Some(s) => format!(r#"["{s}","{p:.2}","{q:.8}"]"#),
+                None => format!(r#"["{p:.2}","{q:.8}"]"#),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// `text` gzip-compressed.
+pub(crate) fn gz(text: &str) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let _ = e.write_all(text.as_bytes());
+    e.finish().unwrap_or_default()
+}
+
+/// What a decode read: messages, levels, and the sum of every price and quantity mantissa at
+/// exponent −8 (a fingerprint both paths must agree on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Read8 {
+    /// Messages read.
+    pub messages: usize,
+    /// Levels read.
+    pub levels: usize,
+    /// The fingerprint.
+    pub sum: i128,
+}
+
+thread_local! {
+    /// Whether decimals are folded into the fingerprint (checking) or only parsed (timing).
+    static FINGERPRINT: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// A decimal's part of the fingerprint (its mantissa at exponent −8 while checking).
+pub(crate) fn m8(d: Decimal) -> i128 {
+    if FINGERPRINT.with(std::cell::Cell::get) { d.rescale(-8).unwrap_or(0) } else { i128::from(d.exponent()) }
+}
+
+fn add_levels(r: &mut Read8, l: &Levels) {
+    for (p, q) in l.bids.iter().chain(&l.asks) {
+        r.levels += 1;
+        r.sum += m8(*p) + m8(*q);
+    }
+}
+
+fn add_msg(r: &mut Read8, m: &Message<'_>, l: &Levels) {
+    r.messages += 1;
+    match m {
+        Message::Trade(t) => r.sum += m8(t.price) + m8(t.qty),
+        Message::Quote(q) => r.sum += m8(q.bid_price) + m8(q.bid_qty) + m8(q.ask_price) + m8(q.ask_qty),
+        Message::Depth(_) => add_levels(r, l),
+        _ => {}
+    }
+}
+
+/// A decimal of a JSON string or number.
+pub(crate) fn dec(v: &Value) -> Option<Decimal> {
+    match v {
+        Value::String(s) => s.parse().ok(),
+        Value::Number(n) => n.to_string().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Adds the `[price, quantity, ...]` levels of `levels` to the reading.
+pub(crate) fn pairs(r: &mut Read8, levels: Option<&Value>) {
+    for l in levels.and_then(Value::as_array).into_iter().flatten() {
+        if let (Some(p), Some(q)) = (l.get(0).and_then(dec), l.get(1).and_then(dec)) {
+            r.levels += 1;
+            r.sum += m8(p) + m8(q);
+        }
+    }
+}
+
+/// A JSON field's decimal as its part of the fingerprint (0 when absent).
+pub(crate) fn field(o: &Value, k: &str) -> i128 {
+    o.get(k).and_then(dec).map(m8).unwrap_or(0)
+}
+
+fn fast(s: &Subject, frame: &[u8], levels: &mut Levels, g: &mut Gunzip) -> Read8 {
+    let mut r = Read8::default();
+    let ok = (s.fast)(frame, levels, g, &mut |m: Message<'_>, l: &Levels| add_msg(&mut r, &m, l));
+    if ok { r } else { Read8::default() }
+}
+
+/// The serde_json path: the whole frame into a `Value`, then the same fields.
+fn serde(s: &Subject, frame: &[u8]) -> Read8 {
+    let mut r = Read8::default();
+    let text;
+    let bytes = if s.gzip {
+        let mut out = Vec::new();
+        if flate2::read::GzDecoder::new(frame).read_to_end(&mut out).is_err() {
+            return r;
+        }
+        text = out;
+        &text[..]
+    } else {
+        frame
+    };
+    if let Ok(v) = serde_json::from_slice::<Value>(bytes) {
+        (s.serde)(&v, &mut r);
+    }
+    r
+}
+
+/// The best of 7 rounds of `iters` calls of `f`, ns per call.
+pub(crate) fn best(iters: u32, mut f: impl FnMut() -> usize) -> f64 {
+    let mut best = f64::MAX;
+    for _ in 0..7 {
+        let t0 = Instant::now();
+        let mut n = 0;
+        for _ in 0..iters {
+            n += black_box(f());
+        }
+        black_box(n);
+        best = best.min(t0.elapsed().as_nanos() as f64 / f64::from(iters));
+    }
+    best
+}
+
+fn run(s: &Subject, iters: u32) -> Result<Value, String> {
+    let frames = (s.frames)();
+    let venue = s.venue;
+    let mut out = serde_json::Map::new();
+    out.insert("venue".into(), json!(venue));
+    let mut levels = Levels::default();
+    let mut g = Gunzip::default();
+    for (name, frame) in &frames {
+        let a = fast(s, frame, &mut levels, &mut g);
+        let b = serde(s, frame);
+        if a != b || a.messages == 0 {
+            return Err(format!("{venue} {name}: fast {a:?} and serde_json {b:?} read the frame differently"));
+        }
+        // Timed without folding decimals into the fingerprint: both paths only decode.
+        FINGERPRINT.with(|f| f.set(false));
+        let fast_ns = best(iters, || fast(s, black_box(frame), &mut levels, &mut g).messages);
+        let serde_ns = best(iters, || serde(s, black_box(frame)).messages);
+        FINGERPRINT.with(|f| f.set(true));
+        out.insert(format!("{name}_fast_ns"), json!((fast_ns * 10.0).round() / 10.0));
+        out.insert(format!("{name}_serde_ns"), json!((serde_ns * 10.0).round() / 10.0));
+        out.insert(format!("{name}_speedup"), json!((serde_ns / fast_ns * 100.0).round() / 100.0));
+        out.insert(format!("{name}_bytes"), json!(frame.len()));
+    }
+    out.insert("frames".into(), json!(frames.iter().map(|(n, _)| *n).collect::<Vec<_>>()));
+    Ok(Value::Object(out))
+}
