@@ -40,15 +40,15 @@ pub fn run(orders: u32) -> Result<Value, String> {
     let opts = FeedOptions::default().param("rest_url", &url).param("extra_pem", &pem).credentials(creds);
     let key = mdbus_venues::DEFAULT.registry_key();
     let symbol = mdbus_venues::DEFAULT_SIM.default_symbols()[0];
-    let feed = |_: ()| registry.create(key, &opts).map_err(|e| e.to_string());
-    let mut warm_feed = feed(())?;
+    let mut feed = registry.create(key, &opts).map_err(|e| e.to_string())?;
+    let client = feed.order_client().ok_or_else(|| format!("{key} has no order client"))?;
     let mut measure = |cold: bool| -> Result<Summary, String> {
         let mut h = new_histogram();
         for i in 0..orders + orders / 10 {
-            // Cold: a new client, so a new connection (TCP and TLS) for every order.
-            let mut cold_feed = if cold { Some(feed(())?) } else { None };
-            let f = cold_feed.as_mut().unwrap_or(&mut warm_feed);
-            let client = f.order_client().ok_or_else(|| format!("{key} has no order client"))?;
+            // Cold: the connection is dropped, so every order opens a new one (TCP and TLS).
+            if cold {
+                client.disconnect();
+            }
             let order = NewOrder::limit(
                 symbol,
                 Side::Buy,

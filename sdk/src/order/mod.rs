@@ -366,4 +366,8 @@ pub trait OrderClient: fmt::Debug + Send {
     ///
     /// Network errors.
     fn sync_time(&mut self) -> Result<i64, Error>;
+
+    /// Closes the kept-alive connection; the next request opens a new one (TCP and TLS
+    /// handshake). For a connection that may have gone stale, and for measuring.
+    fn disconnect(&mut self);
 }

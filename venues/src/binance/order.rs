@@ -187,11 +187,6 @@ impl BinanceClient {
         self
     }
 
-    /// Closes the connection; the next request opens a new one (TCP and TLS handshake).
-    pub fn disconnect(&mut self) {
-        self.t.http.disconnect();
-    }
-
     /// Returns the measured server-time offset in ms (venue − local).
     pub fn offset_ms(&self) -> i64 {
         self.t.offset_ms
@@ -377,6 +372,10 @@ impl HasTransport for BinanceClient {
 }
 
 impl OrderClient for BinanceClient {
+    fn disconnect(&mut self) {
+        self.t.http.disconnect();
+    }
+
     fn place(&mut self, order: &NewOrder) -> Result<Placed, Error> {
         let cid = order.client_order_id.clone().unwrap_or_else(|| self.ids.next());
         let params = self.order_params(order, &cid)?;

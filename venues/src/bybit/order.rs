@@ -179,6 +179,10 @@ impl HasTransport for BybitClient {
 }
 
 impl OrderClient for BybitClient {
+    fn disconnect(&mut self) {
+        self.t.http.disconnect();
+    }
+
     fn place(&mut self, order: &NewOrder) -> Result<Placed, Error> {
         let cid = order.client_order_id.clone().unwrap_or_else(|| self.ids.next());
         let tif = match (order.kind, order.tif) {

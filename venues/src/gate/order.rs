@@ -148,6 +148,10 @@ impl HasTransport for GateClient {
 }
 
 impl OrderClient for GateClient {
+    fn disconnect(&mut self) {
+        self.t.http.disconnect();
+    }
+
     fn place(&mut self, order: &NewOrder) -> Result<Placed, Error> {
         let cid = order.client_order_id.clone().unwrap_or_else(|| self.ids.next());
         if cid.len() > 28 {

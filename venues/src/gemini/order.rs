@@ -159,6 +159,10 @@ impl HasTransport for GeminiClient {
 }
 
 impl OrderClient for GeminiClient {
+    fn disconnect(&mut self) {
+        self.t.http.disconnect();
+    }
+
     fn place(&mut self, order: &NewOrder) -> Result<Placed, Error> {
         let price = match (order.kind, order.price) {
             (OrderType::Market, _) | (_, None) => {

@@ -161,6 +161,10 @@ impl HasTransport for HtxClient {
 }
 
 impl OrderClient for HtxClient {
+    fn disconnect(&mut self) {
+        self.t.http.disconnect();
+    }
+
     fn place(&mut self, order: &NewOrder) -> Result<Placed, Error> {
         let cid = order.client_order_id.clone().unwrap_or_else(|| self.ids.next());
         let account = self.account_id()?;

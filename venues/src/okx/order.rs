@@ -201,6 +201,10 @@ impl HasTransport for OkxClient {
 }
 
 impl OrderClient for OkxClient {
+    fn disconnect(&mut self) {
+        self.t.http.disconnect();
+    }
+
     fn place(&mut self, order: &NewOrder) -> Result<Placed, Error> {
         let cid = order.client_order_id.clone().unwrap_or_else(|| self.ids.next().replace('-', ""));
         let ord_type = match (order.kind, order.tif) {
