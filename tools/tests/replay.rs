@@ -6,6 +6,7 @@
 // Test helpers outside #[test] functions panic on failure by design.
 #![allow(clippy::unwrap_used)]
 
+#[path = "../../tests/tests/common/mod.rs"]
 mod common;
 
 use std::{
