@@ -121,13 +121,21 @@ impl Book {
 }
 
 /// Price text of `ticks` (two decimals).
+///
+/// ```
+/// assert_eq!(mdbus_sim::dialect::px(3_000_825), "30008.25");
+/// assert_eq!(mdbus_sim::dialect::px(-5), "-0.05");
+/// assert_eq!(mdbus_sim::dialect::qty(-150_000), "-1.50000");
+/// ```
 pub fn px(ticks: i64) -> String {
-    format!("{}.{:02}", ticks / 100, ticks % 100)
+    let (sign, t) = (if ticks < 0 { "-" } else { "" }, ticks.unsigned_abs());
+    format!("{sign}{}.{:02}", t / 100, t % 100)
 }
 
 /// Quantity text of `lots` (five decimals).
 pub fn qty(lots: i64) -> String {
-    format!("{}.{:05}", lots / 100_000, lots % 100_000)
+    let (sign, l) = (if lots < 0 { "-" } else { "" }, lots.unsigned_abs());
+    format!("{sign}{}.{:05}", l / 100_000, l % 100_000)
 }
 
 /// `["p","q"],...` (decimals as JSON strings).

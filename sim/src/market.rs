@@ -39,6 +39,56 @@ pub struct Candle {
     pub n: u64,
 }
 
+/// Rolling statistics of one symbol: prices in ticks, quantities in lots, quote volume in
+/// ticks × lots (exponent −7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Day {
+    /// First price of the window.
+    pub open: i64,
+    /// Highest price.
+    pub high: i64,
+    /// Lowest price.
+    pub low: i64,
+    /// Last price.
+    pub last: i64,
+    /// Last trade's quantity.
+    pub last_qty: i64,
+    /// Base volume.
+    pub volume: i64,
+    /// Quote volume.
+    pub quote_volume: i128,
+    /// Trades.
+    pub count: u64,
+    /// First trade id.
+    pub first_id: u64,
+    /// Last trade id.
+    pub last_id: u64,
+    /// Window start, ms.
+    pub open_ms: u64,
+    /// Window end (now), ms.
+    pub close_ms: u64,
+}
+
+impl Day {
+    /// The price change, ticks.
+    pub fn change(&self) -> i64 {
+        self.last - self.open
+    }
+
+    /// The price change in percent, three decimals.
+    pub fn change_percent(&self) -> String {
+        if self.open == 0 {
+            return "0.000".to_owned();
+        }
+        format!("{:.3}", self.change() as f64 * 100.0 / self.open as f64)
+    }
+
+    /// The quote volume as decimal text.
+    pub fn quote_volume_text(&self) -> String {
+        mdbus_schemas::Decimal::new(self.quote_volume, -7).to_string()
+    }
+}
+
 /// The simulated market: every symbol's book, the recent event log, and the precision each
 /// symbol's instrument metadata announces. Venue dialects read it to answer REST requests.
 #[derive(Debug)]
@@ -90,6 +140,46 @@ impl Market {
         }
         let skip = buckets.len().saturating_sub(limit);
         Some(buckets.into_iter().skip(skip).collect())
+    }
+
+    /// The rolling statistics of `symbol` over the trades still in the log (a venue's "24 h"
+    /// figures): `None` for an unknown symbol; without trades, the book's mid as every price.
+    pub fn day(&self, symbol: &str) -> Option<Day> {
+        let book = self.book(symbol)?;
+        let trades = self.trades_of(symbol)?;
+        let (bids, asks) = book.sides(1);
+        let mid = match (bids.first(), asks.first()) {
+            (Some(b), Some(a)) => (b.0 + a.0) / 2,
+            _ => 0,
+        };
+        let now = crate::dialect::now_ms();
+        let mut d = Day {
+            open: mid,
+            high: mid,
+            low: mid,
+            last: mid,
+            last_qty: 0,
+            volume: 0,
+            quote_volume: 0,
+            count: 0,
+            first_id: 0,
+            last_id: 0,
+            open_ms: now.saturating_sub(86_400_000),
+            close_ms: now,
+        };
+        if let (Some(first), Some(last)) = (trades.first(), trades.last()) {
+            d.open = first.price;
+            d.last = last.price;
+            d.last_qty = last.qty;
+            d.first_id = first.id;
+            d.last_id = last.id;
+            d.high = trades.iter().map(|t| t.price).max().unwrap_or(mid);
+            d.low = trades.iter().map(|t| t.price).min().unwrap_or(mid);
+            d.volume = trades.iter().map(|t| t.qty).sum();
+            d.quote_volume = trades.iter().map(|t| i128::from(t.price) * i128::from(t.qty)).sum();
+            d.count = trades.len() as u64;
+        }
+        Some(d)
     }
 
     /// The book of `symbol` (exact spelling).

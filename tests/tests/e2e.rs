@@ -18,7 +18,7 @@ use mdbus_feeder::{
     engine::{self, FeedStatus},
     tls,
 };
-use mdbus_schemas::{Kind, Marker, MarkerCode, Quote, Trade, flags};
+use mdbus_schemas::{Bar, Kind, Marker, MarkerCode, Quote, Trade, flags};
 use mdbus_sim::{Faults, Sim, SimConfig};
 
 struct Dir(PathBuf);
@@ -41,6 +41,7 @@ struct Run {
     book: Vec<(Kind, u8, Option<MarkerCode>)>,
     trades: Vec<Trade>,
     quotes: Vec<Quote>,
+    bars: Vec<Bar>,
 }
 
 /// Runs the simulator and one feeder worker for `secs`, then reads the rings from the oldest
@@ -112,8 +113,17 @@ fn run_with(tag: &str, sim_cfg: SimConfig, channels: &str, secs: u64, settings: 
         .filter(|b| b[8] == Kind::QUOTE.0)
         .map(|b| <Quote as zerocopy::FromBytes>::read_from_bytes(&b[..128]).unwrap())
         .collect();
+    let bars = if channels.contains("kline") {
+        read_all("sim.bar")
+            .iter()
+            .filter(|b| b[8] == Kind::BAR.0)
+            .map(|b| <Bar as zerocopy::FromBytes>::read_from_bytes(&b[..128]).unwrap())
+            .collect()
+    } else {
+        Vec::new()
+    };
     drop(w);
-    Run { status, book, trades, quotes }
+    Run { status, book, trades, quotes, bars }
 }
 
 fn markers(r: &Run) -> Vec<MarkerCode> {
@@ -278,4 +288,25 @@ fn usdm_snapshot_taken_between_two_slow_events_needs_no_resync() {
     let m = markers(&r);
     assert!(!m.contains(&MarkerCode::GAP), "{m:?} {:?}", r.status);
     assert!(m.iter().filter(|c| **c == MarkerCode::RESYNC_DONE).count() >= 2, "{m:?}");
+}
+
+/// The simulator's `@kline_1m` stream (built from its trades, as Binance builds it) decoded into
+/// bar records: every bar consistent, its trades and volume those of the trades it covers.
+#[test]
+fn klines_stream_into_bar_records() {
+    let r = run("kline", mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM), "trade, kline_1m", 2);
+    assert!(!r.bars.is_empty(), "no bars: {:?}", r.status);
+    for b in &r.bars {
+        assert!(b.low <= b.open.min(b.close) && b.high >= b.open.max(b.close), "{b:?}");
+        assert!(b.volume > 0 && b.trades > 0, "{b:?}");
+        assert_eq!(b.interval_ns, 60_000_000_000);
+    }
+    // A bar's close is the price of a trade the feeder also published.
+    let last = r.bars.last().unwrap();
+    assert!(
+        r.trades.iter().any(|t| t.header.instrument == last.header.instrument && t.price == last.close),
+        "close {} of instrument {:?} is no trade's price",
+        last.close,
+        last.header.instrument
+    );
 }

@@ -1,6 +1,8 @@
 //! The simulator behaves as the venues do where clients notice: a client's Close frame is
 //! echoed with its code on every dialect, unserved channels are refused rather than left silent,
-//! and REST paths answer in the venue's shape (one Gate.io pair by path, every OKX ticker).
+//! and REST paths answer in the venue's shape (one Gate.io pair by path, every OKX ticker,
+//! Binance's 24-hour tickers and aggregate trades), or not at all when they are another
+//! venue's.
 
 #![allow(clippy::unwrap_used)]
 
@@ -51,7 +53,7 @@ fn a_close_frame_is_echoed_with_its_code() {
 fn an_unserved_channel_is_refused_not_left_silent() {
     use mdbus_feeder::{Levels, Message as Decoded, venue::SessionDecoder};
     let cases = [
-        (mdbus_venues::binance::sim::SIM, mdbus_venues::BINANCE_SPOT, "kline_1m"),
+        (mdbus_venues::binance::sim::SIM, mdbus_venues::BINANCE_SPOT, "depth5"),
         (mdbus_venues::okx::sim::SIM, mdbus_venues::OKX, "ticker"),
         (mdbus_venues::bybit::sim::SIM, mdbus_venues::BYBIT_SPOT, "ticker"),
         (mdbus_venues::htx::sim::SIM, mdbus_venues::HTX, "kline_1m"),
@@ -66,7 +68,9 @@ fn an_unserved_channel_is_refused_not_left_silent() {
         })
         .unwrap();
         let addr = sim.addr();
-        for (channel, refused) in [(unserved, true), ("trade", false)] {
+        let served: &[&str] =
+            if sim_venue == mdbus_venues::binance::sim::SIM { &["trade", "kline_1m"] } else { &["trade"] };
+        for (channel, refused) in std::iter::once((unserved, true)).chain(served.iter().map(|c| (*c, false))) {
             let sock = TcpStream::connect(addr).unwrap();
             sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
             let (mut ws, _) = tungstenite::client(format!("ws://{addr}{}", sim_venue.ws_path()), sock).unwrap();
@@ -128,4 +132,33 @@ fn rest_paths_answer_in_the_venues_shape() {
     assert_eq!(ids, ["BTC-USDT", "ETH-USDT"], "every spot ticker: {tickers}");
     let (_, one) = get(&okx, "/api/v5/market/ticker?instId=ETH-USDT");
     assert_eq!(one["data"][0]["instId"], "ETH-USDT");
+}
+
+#[test]
+fn binance_rest_paths_answer_in_binances_shape_and_foreign_paths_are_404() {
+    let sim =
+        Sim::start(SimConfig { max_ticks: Some(300), ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM) })
+            .unwrap();
+    assert!(sim.wait_quiet(Duration::from_secs(30)), "the market moved, then went quiet");
+    let (status, t) = get(&sim, "/api/v3/ticker/24hr?symbol=BTCUSDT");
+    assert_eq!(status, 200);
+    let num = |k: &str| t[k].as_str().unwrap().parse::<f64>().unwrap();
+    assert!(num("lowPrice") <= num("lastPrice") && num("lastPrice") <= num("highPrice"), "{t}");
+    assert!(num("bidPrice") < num("askPrice"), "{t}");
+    assert_eq!(t["count"].as_u64(), Some(t["lastId"].as_u64().unwrap() - t["firstId"].as_u64().unwrap() + 1));
+    let (_, all) = get(&sim, "/api/v3/ticker/24hr");
+    assert_eq!(all.as_array().map(Vec::len), Some(2), "every symbol's: {all}");
+    let (_, agg) = get(&sim, "/api/v3/aggTrades?symbol=BTCUSDT&limit=3");
+    let agg = agg.as_array().unwrap();
+    assert!(!agg.is_empty() && agg.len() <= 3);
+    assert!(agg.iter().all(|a| a["a"] == a["f"] && a["f"] == a["l"] && a["M"] == true), "{agg:?}");
+    let (_, info) = get(&sim, "/fapi/v1/exchangeInfo");
+    assert_eq!(info["symbols"][0]["contractType"], "PERPETUAL");
+    assert_eq!(info["symbols"][0]["marginAsset"], "USDT");
+    let (_, info) = get(&sim, "/api/v3/exchangeInfo");
+    assert!(info["symbols"][0]["orderTypes"].as_array().unwrap().contains(&serde_json::json!("LIMIT")));
+    // Another venue's path without that venue's credentials is nobody's: a 404, not an answer in
+    // some other venue's shape.
+    let (status, _) = get(&sim, "/v1/pubticker/btcusd");
+    assert_eq!(status, 404);
 }

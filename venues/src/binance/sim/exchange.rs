@@ -139,8 +139,11 @@ pub(super) fn handle(ex: &Exchange, method: &str, target: &str, headers: &[(Stri
         ("GET", true) => with_order(ex, &account, &params, futures, false),
         ("DELETE", true) => with_order(ex, &account, &params, futures, true),
         ("GET", false) if path.ends_with("/openOrders") => open_orders(ex, &account, &params, futures),
+        ("GET", false) if path == "/fapi/v2/account" || path == "/fapi/v3/account" => futures_account(ex, &account),
         ("GET", false) if path.ends_with("/account") || path.ends_with("/balance") => balances(ex, futures),
         ("GET", false) if path.ends_with("/positionRisk") => positions(ex, &account),
+        ("GET", false) if path.ends_with("/leverageBracket") => brackets(&params),
+        ("GET", false) if path.ends_with("/capital/config/getall") => coins(),
         _ => error("404 Not Found", -1, "unsupported method"),
     }
 }
@@ -316,4 +319,67 @@ fn positions(ex: &Exchange, account: &SimAccount) -> Reply {
         })
         .collect();
     ok(Value::Array(list))
+}
+
+/// `GET /fapi/v2|v3/account`: the USDT wallet and every position of the account.
+fn futures_account(ex: &Exchange, account: &SimAccount) -> Reply {
+    let now = ex.server_ms();
+    let positions: Vec<Value> = ex
+        .position_list(account, binance_market(true))
+        .into_iter()
+        .map(|(sym, u, px)| {
+            json!({
+                "symbol": sym, "positionSide": "BOTH", "positionAmt": from_units(u), "entryPrice": px,
+                "unrealizedProfit": "0.00000000", "isolatedMargin": "0", "notional": "0", "isolatedWallet": "0",
+                "initialMargin": "0", "maintMargin": "0", "leverage": "10", "isolated": false, "updateTime": now
+            })
+        })
+        .collect();
+    let wallet = "100000.00000000";
+    ok(json!({
+        "totalInitialMargin": "0.00000000", "totalMaintMargin": "0.00000000", "totalWalletBalance": wallet,
+        "totalUnrealizedProfit": "0.00000000", "totalMarginBalance": wallet, "totalPositionInitialMargin": "0.00000000",
+        "totalOpenOrderInitialMargin": "0.00000000", "totalCrossWalletBalance": wallet, "totalCrossUnPnl": "0.00000000",
+        "availableBalance": "99000.00000000", "maxWithdrawAmount": "99000.00000000",
+        "assets": [{
+            "asset": "USDT", "walletBalance": wallet, "unrealizedProfit": "0.00000000", "marginBalance": wallet,
+            "maintMargin": "0.00000000", "initialMargin": "0.00000000", "positionInitialMargin": "0.00000000",
+            "openOrderInitialMargin": "0.00000000", "crossWalletBalance": wallet, "crossUnPnl": "0.00000000",
+            "availableBalance": "99000.00000000", "maxWithdrawAmount": "99000.00000000", "updateTime": now
+        }],
+        "positions": positions
+    }))
+}
+
+/// `GET /fapi/v1/leverageBracket`: one bracket per symbol (or the one asked for).
+fn brackets(params: &[(String, String)]) -> Reply {
+    let bracket = |s: &str| {
+        json!({"symbol": s, "notionalCoef": 1.0, "brackets": [{"bracket": 1, "initialLeverage": 125,
+            "notionalCap": 50_000, "notionalFloor": 0, "maintMarginRatio": 0.004, "cum": 0.0}]})
+    };
+    match param(params, "symbol") {
+        Some(s) => ok(json!([bracket(s)])),
+        None => ok(json!([bracket("BTCUSDT"), bracket("ETHUSDT")])),
+    }
+}
+
+/// `GET /sapi/v1/capital/config/getall` (all coins' information): each asset the simulator
+/// trades, with one network, as Binance documents the reply.
+fn coins() -> Reply {
+    let coin = |c: &str, name: &str, free: &str| {
+        json!({
+            "coin": c, "depositAllEnable": true, "withdrawAllEnable": true, "name": name, "free": free,
+            "locked": "0", "freeze": "0", "withdrawing": "0", "ipoing": "0", "ipoable": "0", "storage": "0",
+            "isLegalMoney": false, "trading": true,
+            "networkList": [{
+                "network": c, "coin": c, "withdrawIntegerMultiple": "0.00000001", "isDefault": true,
+                "depositEnable": true, "withdrawEnable": true, "depositDesc": "", "withdrawDesc": "",
+                "specialTips": "", "name": name, "resetAddressStatus": false, "addressRegex": "",
+                "memoRegex": "", "withdrawFee": "0.0005", "withdrawMin": "0.001", "withdrawMax": "9000",
+                "minConfirm": 1, "unLockConfirm": 2, "sameAddress": false, "estimatedArrivalTime": 25,
+                "busy": false, "contractAddressUrl": "", "contractAddress": ""
+            }]
+        })
+    };
+    ok(json!([coin("BTC", "Bitcoin", "10"), coin("ETH", "Ethereum", "0"), coin("USDT", "TetherUS", "100000")]))
 }

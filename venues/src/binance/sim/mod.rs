@@ -24,7 +24,7 @@ pub struct BinanceSim;
 pub const SIM: SimVenue = SimVenue::new(&BinanceSim);
 
 /// The trading endpoints.
-const TRADING: [&str; 11] = [
+const TRADING: [&str; 17] = [
     "/api/v3/order",
     "/fapi/v1/order",
     "/api/v3/openOrders",
@@ -32,11 +32,45 @@ const TRADING: [&str; 11] = [
     "/api/v3/account",
     "/fapi/v2/balance",
     "/fapi/v2/positionRisk",
+    "/fapi/v3/positionRisk",
+    "/fapi/v2/account",
+    "/fapi/v3/account",
+    "/fapi/v3/balance",
+    "/fapi/v1/leverageBracket",
     "/api/v3/time",
     "/fapi/v1/time",
     "/api/v3/userDataStream",
     "/fapi/v1/listenKey",
+    "/sapi/v1/capital/config/getall",
 ];
+
+/// The margin pairs (`/sapi/v1/margin/allPairs`, `.../isolated/allPairs`): every symbol the
+/// simulator trades, as Binance documents them. They need a known API key.
+fn margin_pairs(ctx: &Context<'_>, req: &Request<'_>, isolated: bool) -> Reply {
+    if req.header("X-MBX-APIKEY").and_then(|k| ctx.exchange.account(k)).is_none() {
+        let body = r#"{"code":-2015,"msg":"Invalid API-key, IP, or permissions for action."}"#;
+        return ("401 Unauthorized", body.to_owned()).into();
+    }
+    let pairs: Vec<serde_json::Value> = ctx
+        .with_market(|m| {
+            m.books
+                .iter()
+                .enumerate()
+                .map(|(i, b)| {
+                    let (base, quote) = b.symbol.split_at(b.symbol.len().saturating_sub(4));
+                    if isolated {
+                        serde_json::json!({"symbol": b.symbol, "base": base, "quote": quote, "isMarginTrade": true,
+                            "isBuyAllowed": true, "isSellAllowed": true})
+                    } else {
+                        serde_json::json!({"id": 351_637_150_141_315_861_u64 + i as u64, "symbol": b.symbol, "base": base,
+                            "quote": quote, "isMarginTrade": true, "isBuyAllowed": true, "isSellAllowed": true})
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    ("200 OK", serde_json::Value::Array(pairs).to_string()).into()
+}
 
 /// The public market data of `target`, if it is one of Binance's.
 fn public(ctx: &Context<'_>, target: &str, path: &str) -> Option<Answer> {
@@ -50,6 +84,37 @@ fn public(ctx: &Context<'_>, target: &str, path: &str) -> Option<Answer> {
         }
         "/api/v3/ticker/bookTicker" | "/fapi/v1/ticker/bookTicker" => {
             ctx.with_market(|m| rest::book_ticker(m, &symbol)).flatten().map_or_else(invalid, |b| ("200 OK", b))
+        }
+        // The simulator lists no coin-margined futures and no options: their markets are empty.
+        "/dapi/v1/exchangeInfo" => (
+            "200 OK",
+            serde_json::json!({"timezone": "UTC", "serverTime": mdbus_sim::dialect::now_ms(), "rateLimits": [],
+                "exchangeFilters": [], "symbols": []})
+            .to_string(),
+        ),
+        "/eapi/v1/exchangeInfo" => (
+            "200 OK",
+            serde_json::json!({"timezone": "UTC", "serverTime": mdbus_sim::dialect::now_ms(), "rateLimits": [],
+                "optionContracts": [], "optionAssets": [], "optionSymbols": []})
+            .to_string(),
+        ),
+        "/api/v3/ticker/24hr" | "/fapi/v1/ticker/24hr" => {
+            let usdm = path.starts_with("/fapi");
+            // Without a symbol: every symbol's.
+            let body = ctx.with_market(|m| match symbol.as_str() {
+                "" => Some(serde_json::Value::Array(
+                    m.books.iter().filter_map(|b| rest::ticker_24hr(m, &b.symbol, usdm)).collect(),
+                )),
+                s => rest::ticker_24hr(m, s, usdm),
+            });
+            body.flatten().map_or_else(invalid, |b| ("200 OK", b.to_string()))
+        }
+        "/api/v3/aggTrades" | "/fapi/v1/aggTrades" => {
+            let usdm = path.starts_with("/fapi");
+            let limit = query(target, "limit").and_then(|l| l.parse().ok()).unwrap_or(500).min(1000);
+            ctx.with_market(|m| rest::agg_trades(m, &symbol, limit, usdm))
+                .flatten()
+                .map_or_else(invalid, |b| ("200 OK", b))
         }
         "/api/v3/trades" | "/fapi/v1/trades" | "/api/v3/klines" | "/fapi/v1/klines" => {
             let limit = query(target, "limit").and_then(|l| l.parse().ok()).unwrap_or(500).min(1000);
@@ -90,7 +155,9 @@ impl VenueDialect for BinanceSim {
 
     fn rest(&self, ctx: &Context<'_>, req: &Request<'_>) -> Option<Reply> {
         let path = req.path();
-        let reply = if TRADING.contains(&path) {
+        let reply = if matches!(path, "/sapi/v1/margin/allPairs" | "/sapi/v1/margin/isolated/allPairs") {
+            margin_pairs(ctx, req, path.contains("isolated"))
+        } else if TRADING.contains(&path) {
             ctx.exchange.count_request();
             exchange::handle(ctx.exchange, req.method, req.target, req.headers, req.body)
         } else {

@@ -31,18 +31,45 @@ pub(super) fn exchange_info(m: &Market, usdm: bool) -> String {
             } else {
                 serde_json::json!({"filterType": "NOTIONAL", "minNotional": "5.00000000", "applyMinToMarket": true})
             };
-            let status = if usdm { "contractStatus" } else { "status" };
-            serde_json::json!({
-                "symbol": b.symbol, status: "TRADING", "baseAsset": base, "quoteAsset": quote,
-                "filters": [
-                    {"filterType": "PRICE_FILTER", "minPrice": tick, "maxPrice": "1000000.00000000", "tickSize": tick},
-                    {"filterType": "LOT_SIZE", "minQty": lot, "maxQty": "9000.00000000", "stepSize": lot},
-                    notional,
-                ],
-            })
+            let filters = serde_json::json!([
+                {"filterType": "PRICE_FILTER", "minPrice": tick, "maxPrice": "1000000.00000000", "tickSize": tick},
+                {"filterType": "LOT_SIZE", "minQty": lot, "maxQty": "9000.00000000", "stepSize": lot},
+                notional,
+            ]);
+            if usdm {
+                // USD-M's fields (`exchangeInfo` of `/fapi/v1`): a perpetual, margined in the quote.
+                serde_json::json!({
+                    "symbol": b.symbol, "pair": b.symbol, "contractType": "PERPETUAL", "deliveryDate": 4_133_404_800_000_u64,
+                    "onboardDate": 1_569_398_400_000_u64, "status": "TRADING", "maintMarginPercent": "2.5000",
+                    "requiredMarginPercent": "5.0000", "baseAsset": base, "quoteAsset": quote, "marginAsset": quote,
+                    "pricePrecision": p, "quantityPrecision": q, "baseAssetPrecision": 8, "quotePrecision": 8,
+                    "underlyingType": "COIN", "underlyingSubType": [], "settlePlan": 0, "triggerProtect": "0.0500",
+                    "liquidationFee": "0.012500", "marketTakeBound": "0.05", "filters": filters,
+                    "orderTypes": ["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"],
+                    "timeInForce": ["GTC", "IOC", "FOK", "GTX"],
+                })
+            } else {
+                // Spot's fields (`exchangeInfo` of `/api/v3`).
+                serde_json::json!({
+                    "symbol": b.symbol, "status": "TRADING", "baseAsset": base, "baseAssetPrecision": 8,
+                    "quoteAsset": quote, "quotePrecision": 8, "quoteAssetPrecision": 8, "baseCommissionPrecision": 8,
+                    "quoteCommissionPrecision": 8,
+                    "orderTypes": ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"],
+                    "icebergAllowed": true, "ocoAllowed": true, "otoAllowed": true, "quoteOrderQtyMarketAllowed": true,
+                    "allowTrailingStop": true, "cancelReplaceAllowed": true, "amendAllowed": false,
+                    "isSpotTradingAllowed": true, "isMarginTradingAllowed": true, "filters": filters, "permissions": [],
+                    "permissionSets": [["SPOT", "MARGIN"]], "defaultSelfTradePreventionMode": "EXPIRE_MAKER",
+                    "allowedSelfTradePreventionModes": ["EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"],
+                })
+            }
         })
         .collect();
-    serde_json::json!({"timezone": "UTC", "serverTime": dialect::now_ms(), "symbols": symbols}).to_string()
+    let limits = serde_json::json!([
+        {"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": 6000},
+        {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 100},
+    ]);
+    serde_json::json!({"timezone": "UTC", "serverTime": dialect::now_ms(), "rateLimits": limits, "exchangeFilters": [], "symbols": symbols})
+        .to_string()
 }
 
 /// Binance's book ticker of `symbol`.
@@ -93,6 +120,49 @@ pub(super) fn klines(m: &Market, symbol: &str, interval: &str, limit: usize) -> 
                 "0",
                 "0"
             ])
+        })
+        .collect();
+    Some(serde_json::Value::Array(list).to_string())
+}
+
+/// Binance's 24-hour ticker of `symbol` (`/api/v3/ticker/24hr`, `/fapi/v1/ticker/24hr`), over the
+/// simulator's trade window.
+pub(super) fn ticker_24hr(m: &Market, symbol: &str, usdm: bool) -> Option<serde_json::Value> {
+    let d = m.day(symbol)?;
+    let (bids, asks) = m.book(symbol)?.sides(1);
+    let ((bp, bq), (ap, aq)) = (bids.first().copied().unwrap_or((0, 0)), asks.first().copied().unwrap_or((0, 0)));
+    let px = dialect::px;
+    let avg = if d.volume > 0 { px((d.quote_volume / i128::from(d.volume)) as i64) } else { px(d.last) };
+    let mut v = serde_json::json!({
+        "symbol": symbol, "priceChange": px(d.change()), "priceChangePercent": d.change_percent(),
+        "weightedAvgPrice": avg, "lastPrice": px(d.last), "lastQty": dialect::qty(d.last_qty),
+        "openPrice": px(d.open), "highPrice": px(d.high), "lowPrice": px(d.low), "volume": dialect::qty(d.volume),
+        "quoteVolume": d.quote_volume_text(), "openTime": d.open_ms, "closeTime": d.close_ms,
+        "firstId": d.first_id, "lastId": d.last_id, "count": d.count,
+    });
+    if !usdm {
+        v["prevClosePrice"] = serde_json::json!(px(d.open));
+        v["bidPrice"] = serde_json::json!(px(bp));
+        v["bidQty"] = serde_json::json!(dialect::qty(bq));
+        v["askPrice"] = serde_json::json!(px(ap));
+        v["askQty"] = serde_json::json!(dialect::qty(aq));
+    }
+    Some(v)
+}
+
+/// Binance's aggregate trades of `symbol` (`/api/v3/aggTrades`, `/fapi/v1/aggTrades`): each
+/// simulated trade is its own aggregate.
+pub(super) fn agg_trades(m: &Market, symbol: &str, limit: usize, usdm: bool) -> Option<String> {
+    let all = m.trades_of(symbol)?;
+    let list: Vec<serde_json::Value> = all[all.len().saturating_sub(limit)..]
+        .iter()
+        .map(|t| {
+            let mut v = serde_json::json!({"a": t.id, "p": dialect::px(t.price), "q": dialect::qty(t.qty),
+                "f": t.id, "l": t.id, "T": t.ms, "m": !t.buy});
+            if !usdm {
+                v["M"] = serde_json::json!(true);
+            }
+            v
         })
         .collect();
     Some(serde_json::Value::Array(list).to_string())

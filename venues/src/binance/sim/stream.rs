@@ -8,27 +8,219 @@ fn normalize(stream: &str) -> String {
     stream.trim_end_matches("@100ms").trim_end_matches("@1000ms").to_owned()
 }
 
-/// Whether the simulator produces `stream` (`<symbol>@trade|bookTicker|depth`).
+/// Whether the simulator produces `stream` (`<symbol>@trade|aggTrade|bookTicker|depth|ticker|miniTicker`,
+/// `<symbol>@kline_<interval>`).
 fn served(stream: &str, s: &Session) -> bool {
     let Some((sym, kind)) = stream.split_once('@') else { return false };
-    matches!(kind, "trade" | "bookTicker" | "depth") && s.symbol(sym).is_some()
+    let kline = kind.strip_prefix("kline_").is_some_and(|i| mdbus_sdk::market::interval_ms(i).is_some());
+    (kline || matches!(kind, "trade" | "aggTrade" | "bookTicker" | "depth" | "ticker" | "miniTicker"))
+        && s.symbol(sym).is_some()
+}
+
+/// One symbol's trades as this connection saw them: the rolling ticker's window, from the
+/// connection's first trade on.
+#[derive(Debug, Clone, Copy, Default)]
+struct Rolling {
+    open: i64,
+    high: i64,
+    low: i64,
+    volume: i64,
+    quote: i128,
+    first_id: u64,
+    count: u64,
+    first_ms: u64,
+}
+
+/// A candle being built: its interval, start, and prices, volume and trades so far.
+#[derive(Debug, Clone, Copy)]
+struct Bar {
+    span: u64,
+    start: u64,
+    open: i64,
+    high: i64,
+    low: i64,
+    close: i64,
+    volume: i64,
+    quote: i128,
+    buy_volume: i64,
+    first_id: u64,
+    last_id: u64,
+    count: u64,
 }
 
 pub(crate) struct Binance {
     usdm: bool,
     combined: bool,
+    /// Per symbol: the rolling ticker's window.
+    rolling: Vec<Rolling>,
+    /// Per symbol and interval name: the open candle.
+    bars: std::collections::HashMap<(usize, String), Bar>,
 }
 
 impl Binance {
     /// The dialect for a connection to `target`, with the streams the URL names subscribed.
     pub(crate) fn new(usdm: bool, target: &str, s: &mut Session) -> Binance {
-        let combined = target.starts_with("/stream");
+        // `/stream?streams=a/b` is the combined endpoint, `/ws` and `/ws/<stream>` the raw one,
+        // wherever they sit in the path (a client may put the venue's host name in front).
+        let path = target.split('?').next().unwrap_or(target);
+        let combined = path.ends_with("/stream");
         if let Some(list) = mdbus_sim::rest::query(target, "streams") {
             s.subs.extend(list.split('/').filter(|x| !x.is_empty()).map(normalize));
-        } else if let Some(one) = target.strip_prefix("/ws/") {
+        } else if let Some((_, one)) = path.rsplit_once("/ws/") {
             s.subs.insert(normalize(one));
         }
-        Binance { usdm, combined }
+        Binance { usdm, combined, rolling: vec![Rolling::default(); s.books.len()], bars: Default::default() }
+    }
+
+    /// The `@aggTrade`, `@ticker`, `@miniTicker` and `@kline_<interval>` payloads a trade makes, for the streams
+    /// of them this connection subscribed (each trade is its own aggregate).
+    fn trade_streams(&mut self, ev: &Ev, s: &Session) -> Vec<(String, String)> {
+        let Ev::Trade { sym, id, price, qty: q, buy, ms } = *ev else { return Vec::new() };
+        let b = &s.books[sym];
+        let lower = b.symbol.to_ascii_lowercase();
+        let mut out = Vec::new();
+        let r = &mut self.rolling[sym];
+        if r.count == 0 {
+            *r = Rolling { open: price, high: price, low: price, first_id: id, first_ms: ms, ..Rolling::default() };
+        }
+        r.high = r.high.max(price);
+        r.low = r.low.min(price);
+        r.volume += q;
+        r.quote += i128::from(price) * i128::from(q);
+        r.count += 1;
+        let quote = |v: i128| mdbus_schemas::Decimal::new(v, -7).to_string();
+        if s.subs.contains(&format!("{lower}@aggTrade")) {
+            let m = if self.usdm { String::new() } else { r#","M":true"#.to_owned() };
+            out.push((
+                format!("{lower}@aggTrade"),
+                format!(
+                    r#"{{"e":"aggTrade","E":{ms},"s":"{}","a":{id},"p":"{}","q":"{}","f":{id},"l":{id},"T":{ms},"m":{}{m}}}"#,
+                    b.symbol,
+                    px(price),
+                    qty(q),
+                    !buy
+                ),
+            ));
+        }
+        if s.subs.contains(&format!("{lower}@ticker")) {
+            let (bids, asks) = b.sides(1);
+            let ((bp, bq), (ap, aq)) =
+                (bids.first().copied().unwrap_or((0, 0)), asks.first().copied().unwrap_or((0, 0)));
+            let change = price - r.open;
+            let pct = if r.open == 0 { 0.0 } else { change as f64 * 100.0 / r.open as f64 };
+            let avg = if r.volume > 0 { (r.quote / i128::from(r.volume)) as i64 } else { price };
+            let book = if self.usdm {
+                String::new()
+            } else {
+                format!(
+                    r#""x":"{}","b":"{}","B":"{}","a":"{}","A":"{}","#,
+                    px(r.open),
+                    px(bp),
+                    qty(bq),
+                    px(ap),
+                    qty(aq)
+                )
+            };
+            out.push((
+                format!("{lower}@ticker"),
+                format!(
+                    r#"{{"e":"24hrTicker","E":{ms},"s":"{}","p":"{}","P":"{pct:.3}","w":"{}",{book}"c":"{}","Q":"{}","o":"{}","h":"{}","l":"{}","v":"{}","q":"{}","O":{},"C":{ms},"F":{},"L":{id},"n":{}}}"#,
+                    b.symbol,
+                    px(change),
+                    px(avg),
+                    px(price),
+                    qty(q),
+                    px(r.open),
+                    px(r.high),
+                    px(r.low),
+                    qty(r.volume),
+                    quote(r.quote),
+                    r.first_ms,
+                    r.first_id,
+                    r.count
+                ),
+            ));
+        }
+        if s.subs.contains(&format!("{lower}@miniTicker")) {
+            out.push((
+                format!("{lower}@miniTicker"),
+                format!(
+                    r#"{{"e":"24hrMiniTicker","E":{ms},"s":"{}","c":"{}","o":"{}","h":"{}","l":"{}","v":"{}","q":"{}"}}"#,
+                    b.symbol,
+                    px(price),
+                    px(r.open),
+                    px(r.high),
+                    px(r.low),
+                    qty(r.volume),
+                    quote(r.quote)
+                ),
+            ));
+        }
+        let prefix = format!("{lower}@kline_");
+        let intervals: Vec<String> = s.subs.iter().filter_map(|k| k.strip_prefix(&prefix)).map(str::to_owned).collect();
+        for i in intervals {
+            let Some(span) = mdbus_sdk::market::interval_ms(&i) else { continue };
+            let start = ms - ms % span;
+            let k = self.bars.entry((sym, i.clone())).or_insert(Bar {
+                span,
+                start,
+                open: price,
+                high: price,
+                low: price,
+                close: price,
+                volume: 0,
+                quote: 0,
+                buy_volume: 0,
+                first_id: id,
+                last_id: id,
+                count: 0,
+            });
+            if k.start != start {
+                *k = Bar {
+                    start,
+                    open: price,
+                    high: price,
+                    low: price,
+                    volume: 0,
+                    quote: 0,
+                    buy_volume: 0,
+                    first_id: id,
+                    count: 0,
+                    ..*k
+                };
+            }
+            k.high = k.high.max(price);
+            k.low = k.low.min(price);
+            k.close = price;
+            k.volume += q;
+            k.quote += i128::from(price) * i128::from(q);
+            if buy {
+                k.buy_volume += q;
+            }
+            k.last_id = id;
+            k.count += 1;
+            out.push((
+                format!("{prefix}{i}"),
+                format!(
+                    r#"{{"e":"kline","E":{ms},"s":"{}","k":{{"t":{},"T":{},"s":"{}","i":"{i}","f":{},"L":{},"o":"{}","c":"{}","h":"{}","l":"{}","v":"{}","n":{},"x":false,"q":"{}","V":"{}","Q":"0","B":"0"}}}}"#,
+                    b.symbol,
+                    k.start,
+                    k.start + k.span - 1,
+                    b.symbol,
+                    k.first_id,
+                    k.last_id,
+                    px(k.open),
+                    px(k.close),
+                    px(k.high),
+                    px(k.low),
+                    qty(k.volume),
+                    k.count,
+                    quote(k.quote),
+                    qty(k.buy_volume)
+                ),
+            ));
+        }
+        out
     }
 
     /// Stream name and payload of `ev`.
@@ -119,11 +311,14 @@ impl Dialect for Binance {
     }
 
     fn event(&mut self, ev: &Ev, s: &mut Session) -> Vec<String> {
-        let (stream, json) = self.spell(ev, s);
-        if !s.subs.contains(&stream) {
-            return Vec::new();
-        }
-        vec![if self.combined { format!(r#"{{"stream":"{stream}","data":{json}}}"#) } else { json }]
+        let mut frames = vec![self.spell(ev, s)];
+        frames.retain(|(stream, _)| s.subs.contains(stream));
+        frames.extend(self.trade_streams(ev, s));
+        let combined = self.combined;
+        frames
+            .into_iter()
+            .map(|(stream, json)| if combined { format!(r#"{{"stream":"{stream}","data":{json}}}"#) } else { json })
+            .collect()
     }
 
     fn malformed(&self) -> String {
