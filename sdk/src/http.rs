@@ -266,6 +266,11 @@ impl HttpClient {
         head.push_str(target);
         head.push_str(" HTTP/1.1\r\nHost: ");
         head.push_str(&self.endpoint.host);
+        // The port, unless it is the scheme's default (RFC 9110, 7.2).
+        if self.endpoint.port != if self.endpoint.tls { 443 } else { 80 } {
+            head.push(':');
+            head.push_str(&self.endpoint.port.to_string());
+        }
         head.push_str("\r\nUser-Agent: mdbus\r\nConnection: keep-alive\r\n");
         for (k, v) in headers {
             head.push_str(k);

@@ -17,6 +17,7 @@ pub mod dialect;
 pub mod exchange;
 pub mod market;
 pub mod rest;
+pub mod tape;
 pub mod venue;
 
 use dialect::{Book, Dialect, Ev, Session};

@@ -3,35 +3,16 @@
 base URLs (the simulator's address in place of the venue's hosts) and the keys are ours."""
 
 import asyncio
-import os
 import re
-import socket
-import subprocess
 import time
 
 import ccxt
 import ccxt.pro as ccxtpro
 import pytest
+from conftest import KEY, SECRET, simulator
 
-MDBUS = os.environ.get("MDBUS", "target/debug/mdbus")
-KEYS = {"apiKey": "mdbus-sim-key", "secret": "mdbus-sim-secret"}
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def sim():
-    port = free_port()
-    p = subprocess.Popen([MDBUS, "sim", "--venue", "binance", "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    line = p.stdout.readline()
-    assert "simulator listening" in line, line
-    yield f"127.0.0.1:{port}"
-    p.kill()
-    p.wait()
+VENUE = "binance"
+KEYS = {"apiKey": KEY, "secret": SECRET}
 
 
 def at(exchange, addr):
@@ -99,11 +80,5 @@ def test_streams():
         finally:
             await ex.close()
 
-    port = free_port()
-    p = subprocess.Popen([MDBUS, "sim", "--venue", "binance", "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        assert "simulator listening" in p.stdout.readline()
-        asyncio.run(run(f"127.0.0.1:{port}"))
-    finally:
-        p.kill()
-        p.wait()
+    with simulator(VENUE) as addr:
+        asyncio.run(run(addr))

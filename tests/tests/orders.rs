@@ -737,8 +737,13 @@ mod signer_verifiers {
     fn gate_signatures_verify_and_a_bad_one_gets_gates_error() {
         let s = sim(ExchangeConfig::default(), false);
         let mut h = http(&s);
-        let ts = (mdbus_bus::now_ns() / 1_000_000_000).to_string();
-        for (secret, status, label) in [(SECRET, 200, None), ("other", 401, Some("INVALID_SIGNATURE"))] {
+        let secs = mdbus_bus::now_ns() / 1_000_000_000;
+        // Whole seconds, and seconds with a fraction as gate-api sends them.
+        for (ts, secret, status, label) in [
+            (secs.to_string(), SECRET, 200, None),
+            (format!("{secs}.123456"), SECRET, 200, None),
+            (secs.to_string(), "other", 401, Some("INVALID_SIGNATURE")),
+        ] {
             let sig = GateSigner::new(secret).sign("GET", "/api/v4/spot/accounts", "", "", &ts);
             let r = h
                 .request(
@@ -762,8 +767,13 @@ mod signer_verifiers {
         let s = sim(ExchangeConfig::default(), false);
         let mut h = http(&s);
         let ts = iso8601_secs(mdbus_bus::now_ns() / 1_000_000);
-        for (secret, ok) in [(SECRET, true), ("other", false)] {
-            let (query, sig) = HtxSigner::new(secret).sign("GET", "127.0.0.1", "/v1/account/accounts", KEY, &ts, &[]);
+        // The host as sent in `Host` (port included) or without the port: both are the host a
+        // client may sign.
+        let with_port = format!("127.0.0.1:{}", s.addr().port());
+        for (host, secret, ok) in
+            [("127.0.0.1", SECRET, true), (with_port.as_str(), SECRET, true), ("127.0.0.1", "other", false)]
+        {
+            let (query, sig) = HtxSigner::new(secret).sign("GET", host, "/v1/account/accounts", KEY, &ts, &[]);
             let mut target = format!("/v1/account/accounts?{query}&Signature=");
             percent_encode(sig.as_str(), &mut target);
             let r = h.request("GET", &target, &[], b"").unwrap();

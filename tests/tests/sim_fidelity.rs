@@ -162,3 +162,33 @@ fn binance_rest_paths_answer_in_binances_shape_and_foreign_paths_are_404() {
     let (status, _) = get(&sim, "/v1/pubticker/btcusd");
     assert_eq!(status, 404);
 }
+
+/// OKX's private login takes its timestamp as text or as a number (python-okx sends a number),
+/// and refuses a wrong signature either way.
+#[test]
+fn okx_login_takes_a_numeric_timestamp() {
+    use mdbus_venues::okx::sign::OkxSigner;
+    let sim = Sim::start(mdbus_venues::sim_config(mdbus_venues::okx::sim::SIM)).unwrap();
+    let addr = sim.addr();
+    let now = mdbus_bus::now_ns() / 1_000_000_000;
+    let account = mdbus_sim::exchange::default_account();
+    for (ts, secret, code) in [
+        (serde_json::json!(now), account.secret.as_str(), "0"),
+        (serde_json::json!(now.to_string()), account.secret.as_str(), "0"),
+        (serde_json::json!(now), "wrong", "60007"),
+    ] {
+        let sock = TcpStream::connect(addr).unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let (mut ws, _) = tungstenite::client(format!("ws://{addr}/ws/v5/private"), sock).unwrap();
+        let sign = OkxSigner::new(secret).sign_ws_login(&now.to_string());
+        let login = serde_json::json!({"op": "login", "args": [{"apiKey": account.api_key,
+            "passphrase": account.passphrase, "timestamp": ts, "sign": sign.as_str()}]});
+        ws.send(Message::text(login.to_string())).unwrap();
+        let reply: serde_json::Value = loop {
+            if let Message::Text(t) = ws.read().unwrap() {
+                break serde_json::from_str(t.as_str()).unwrap();
+            }
+        };
+        assert_eq!(reply["code"], code, "{ts}: {reply}");
+    }
+}

@@ -21,7 +21,7 @@ use mdbus_feeder::{
     engine::{self, FeedStatus},
     tls,
 };
-use mdbus_schemas::{Kind, MarkerCode, Trade};
+use mdbus_schemas::{Bar, Kind, MarkerCode, Trade};
 use mdbus_sim::{Faults, Sim, SimConfig, SimVenue};
 
 use common::Book;
@@ -34,6 +34,8 @@ struct Run {
     /// Trade ids by instrument id, in ring order.
     trades: BTreeMap<u32, Vec<u64>>,
     quotes: usize,
+    /// Bar records, in ring order.
+    bars: Vec<Bar>,
     /// The simulator's books and last trade ids at the end, by instrument id.
     sim_books: BTreeMap<u32, (Book, u64)>,
     /// The feed's book table at the end, by instrument id (with the depth channel).
@@ -149,6 +151,15 @@ fn run(tag: &str, venue: SimVenue, faults: Faults, channels: &str, secs: u64, se
         trades.entry(t.header.instrument.0).or_default().push(t.header.venue_seq);
     }
     let quotes = read_all("sim.quote").iter().filter(|b| b[8] == Kind::QUOTE.0).count();
+    let bars = if channels.contains("kline") {
+        read_all("sim.bar")
+            .iter()
+            .filter(|b| b[8] == Kind::BAR.0)
+            .map(|b| <Bar as zerocopy::FromBytes>::read_from_bytes(&b[..128]).unwrap())
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut sim_books = BTreeMap::new();
     for (i, s) in symbols.iter().enumerate() {
         let b = sim.book(s).unwrap();
@@ -164,7 +175,7 @@ fn run(tag: &str, venue: SimVenue, faults: Faults, channels: &str, secs: u64, se
     }
     let followed = copy.map(|c| follow(&c, &read_all("sim.book")));
     drop(w);
-    Run { status, markers, books, trades, quotes, sim_books, tables, followed }
+    Run { status, markers, books, trades, quotes, bars, sim_books, tables, followed }
 }
 
 /// The book rebuilt from the ring equals the quiet simulator's, for both instruments; so do
@@ -197,6 +208,22 @@ fn trades_exact(r: &Run) {
         let want: Vec<u64> = (first..=*last).collect();
         assert_eq!(ids, want, "instrument {id}: every trade once, in order");
     }
+}
+
+/// The venue's ticker and 1-minute candle channels, built by the simulator from its trades,
+/// decoded into quote and bar records: every bar consistent, for both instruments.
+fn tickers_and_candles(venue: SimVenue, tag: &str) {
+    let r = run(tag, venue, Faults::default(), "trade, ticker, kline_1m", 3, settings());
+    assert_eq!(r.status.feed.errors, 0, "{:?}", r.status);
+    assert!(r.quotes > 10, "quotes from tickers: {}", r.quotes);
+    assert!(!r.bars.is_empty(), "no bars: {:?}", r.status);
+    for b in &r.bars {
+        assert!(b.low <= b.open.min(b.close) && b.high >= b.open.max(b.close), "{b:?}");
+        assert!(b.volume > 0, "{b:?}");
+        assert_eq!(b.interval_ns, 60_000_000_000, "{b:?}");
+    }
+    let instruments: std::collections::BTreeSet<u32> = r.bars.iter().map(|b| b.header.instrument.0).collect();
+    assert_eq!(instruments.len(), 2, "bars of both instruments");
 }
 
 fn count(r: &Run, code: MarkerCode) -> usize {
@@ -276,6 +303,11 @@ fn keepalive(venue: SimVenue, tag: &str) {
 #[test]
 fn okx_books_trades_and_quotes_exact() {
     clean(mdbus_venues::okx::sim::SIM, "okx", "trade, book_ticker, depth");
+}
+
+#[test]
+fn okx_tickers_and_candles_into_quotes_and_bars() {
+    tickers_and_candles(mdbus_venues::okx::sim::SIM, "okx-summaries");
 }
 
 #[test]

@@ -1,7 +1,10 @@
 //! Binance's dialect: raw `/ws/<stream>` and combined `/stream?streams=...` endpoints,
 //! `SUBSCRIBE`/`UNSUBSCRIBE`/`LIST_SUBSCRIPTIONS` with acks, spot or USD-M payloads.
 
-use mdbus_sim::dialect::{Dialect, Ev, Session, levels, px, qty};
+use mdbus_sim::{
+    dialect::{Dialect, Ev, Session, levels, px, qty},
+    tape::{Tape, quote},
+};
 
 /// The simulator publishes one speed per stream: `btcusdt@depth@100ms` is `btcusdt@depth`.
 fn normalize(stream: &str) -> String {
@@ -17,44 +20,11 @@ fn served(stream: &str, s: &Session) -> bool {
         && s.symbol(sym).is_some()
 }
 
-/// One symbol's trades as this connection saw them: the rolling ticker's window, from the
-/// connection's first trade on.
-#[derive(Debug, Clone, Copy, Default)]
-struct Rolling {
-    open: i64,
-    high: i64,
-    low: i64,
-    volume: i64,
-    quote: i128,
-    first_id: u64,
-    count: u64,
-    first_ms: u64,
-}
-
-/// A candle being built: its interval, start, and prices, volume and trades so far.
-#[derive(Debug, Clone, Copy)]
-struct Bar {
-    span: u64,
-    start: u64,
-    open: i64,
-    high: i64,
-    low: i64,
-    close: i64,
-    volume: i64,
-    quote: i128,
-    buy_volume: i64,
-    first_id: u64,
-    last_id: u64,
-    count: u64,
-}
-
 pub(crate) struct Binance {
     usdm: bool,
     combined: bool,
-    /// Per symbol: the rolling ticker's window.
-    rolling: Vec<Rolling>,
-    /// Per symbol and interval name: the open candle.
-    bars: std::collections::HashMap<(usize, String), Bar>,
+    /// The rolling ticker windows and open candles.
+    tape: Tape,
 }
 
 impl Binance {
@@ -69,7 +39,7 @@ impl Binance {
         } else if let Some((_, one)) = path.rsplit_once("/ws/") {
             s.subs.insert(normalize(one));
         }
-        Binance { usdm, combined, rolling: vec![Rolling::default(); s.books.len()], bars: Default::default() }
+        Binance { usdm, combined, tape: Tape::new(s.books.len()) }
     }
 
     /// The `@aggTrade`, `@ticker`, `@miniTicker` and `@kline_<interval>` payloads a trade makes, for the streams
@@ -79,16 +49,8 @@ impl Binance {
         let b = &s.books[sym];
         let lower = b.symbol.to_ascii_lowercase();
         let mut out = Vec::new();
-        let r = &mut self.rolling[sym];
-        if r.count == 0 {
-            *r = Rolling { open: price, high: price, low: price, first_id: id, first_ms: ms, ..Rolling::default() };
-        }
-        r.high = r.high.max(price);
-        r.low = r.low.min(price);
-        r.volume += q;
-        r.quote += i128::from(price) * i128::from(q);
-        r.count += 1;
-        let quote = |v: i128| mdbus_schemas::Decimal::new(v, -7).to_string();
+        self.tape.record(ev);
+        let r = self.tape.rolling(sym);
         if s.subs.contains(&format!("{lower}@aggTrade")) {
             let m = if self.usdm { String::new() } else { r#","M":true"#.to_owned() };
             out.push((
@@ -106,9 +68,6 @@ impl Binance {
             let (bids, asks) = b.sides(1);
             let ((bp, bq), (ap, aq)) =
                 (bids.first().copied().unwrap_or((0, 0)), asks.first().copied().unwrap_or((0, 0)));
-            let change = price - r.open;
-            let pct = if r.open == 0 { 0.0 } else { change as f64 * 100.0 / r.open as f64 };
-            let avg = if r.volume > 0 { (r.quote / i128::from(r.volume)) as i64 } else { price };
             let book = if self.usdm {
                 String::new()
             } else {
@@ -124,10 +83,11 @@ impl Binance {
             out.push((
                 format!("{lower}@ticker"),
                 format!(
-                    r#"{{"e":"24hrTicker","E":{ms},"s":"{}","p":"{}","P":"{pct:.3}","w":"{}",{book}"c":"{}","Q":"{}","o":"{}","h":"{}","l":"{}","v":"{}","q":"{}","O":{},"C":{ms},"F":{},"L":{id},"n":{}}}"#,
+                    r#"{{"e":"24hrTicker","E":{ms},"s":"{}","p":"{}","P":"{}","w":"{}",{book}"c":"{}","Q":"{}","o":"{}","h":"{}","l":"{}","v":"{}","q":"{}","O":{},"C":{ms},"F":{},"L":{id},"n":{}}}"#,
                     b.symbol,
-                    px(change),
-                    px(avg),
+                    px(r.change()),
+                    r.change_percent(),
+                    px(r.average()),
                     px(price),
                     qty(q),
                     px(r.open),
@@ -160,52 +120,14 @@ impl Binance {
         let intervals: Vec<String> = s.subs.iter().filter_map(|k| k.strip_prefix(&prefix)).map(str::to_owned).collect();
         for i in intervals {
             let Some(span) = mdbus_sdk::market::interval_ms(&i) else { continue };
-            let start = ms - ms % span;
-            let k = self.bars.entry((sym, i.clone())).or_insert(Bar {
-                span,
-                start,
-                open: price,
-                high: price,
-                low: price,
-                close: price,
-                volume: 0,
-                quote: 0,
-                buy_volume: 0,
-                first_id: id,
-                last_id: id,
-                count: 0,
-            });
-            if k.start != start {
-                *k = Bar {
-                    start,
-                    open: price,
-                    high: price,
-                    low: price,
-                    volume: 0,
-                    quote: 0,
-                    buy_volume: 0,
-                    first_id: id,
-                    count: 0,
-                    ..*k
-                };
-            }
-            k.high = k.high.max(price);
-            k.low = k.low.min(price);
-            k.close = price;
-            k.volume += q;
-            k.quote += i128::from(price) * i128::from(q);
-            if buy {
-                k.buy_volume += q;
-            }
-            k.last_id = id;
-            k.count += 1;
+            let Some(k) = self.tape.bar(ev, span) else { continue };
             out.push((
                 format!("{prefix}{i}"),
                 format!(
                     r#"{{"e":"kline","E":{ms},"s":"{}","k":{{"t":{},"T":{},"s":"{}","i":"{i}","f":{},"L":{},"o":"{}","c":"{}","h":"{}","l":"{}","v":"{}","n":{},"x":false,"q":"{}","V":"{}","Q":"0","B":"0"}}}}"#,
                     b.symbol,
                     k.start,
-                    k.start + k.span - 1,
+                    k.end(),
                     b.symbol,
                     k.first_id,
                     k.last_id,

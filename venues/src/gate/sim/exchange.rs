@@ -173,8 +173,10 @@ fn verify(
         return Err(respond("401 Unauthorized", json!({ "label": "INVALID_KEY", "message": "Invalid key provided" })));
     };
     let ts = header(headers, "Timestamp").unwrap_or("");
-    match ts.parse::<u64>() {
-        Ok(t) if (t * 1000).abs_diff(ex.server_ms()) <= 60_000 => {}
+    // Seconds, whole or with a fraction (gate-api sends `time.time()` as it is); the signature
+    // covers the header's text as sent.
+    match ts.parse::<f64>().ok().filter(|t| t.is_finite() && *t >= 0.0) {
+        Some(t) if ((t * 1000.0) as u64).abs_diff(ex.server_ms()) <= 60_000 => {}
         _ => {
             return Err(respond(
                 "401 Unauthorized",

@@ -199,9 +199,15 @@ fn verify(
         })
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let host = header(headers, "Host").unwrap_or("").split(':').next().unwrap_or("").to_ascii_lowercase();
-    let (_, want) = HtxSigner::new(&account.secret).sign(method, &host, path, &account.api_key, ts, &rest);
-    if get("Signature") != Some(want.as_str()) {
+    // The host as the client names it: as sent in `Host` (a port included), or without the port.
+    let sent = header(headers, "Host").unwrap_or("").to_ascii_lowercase();
+    let bare = sent.split(':').next().unwrap_or("").to_owned();
+    let signer = HtxSigner::new(&account.secret);
+    let matches = [sent.as_str(), bare.as_str()].iter().any(|host| {
+        let (_, want) = signer.sign(method, host, path, &account.api_key, ts, &rest);
+        get("Signature") == Some(want.as_str())
+    });
+    if !matches {
         return fail("api-signature-not-valid", "Signature not valid: Verification failure");
     }
     Ok(account.clone())

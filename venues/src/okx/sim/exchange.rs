@@ -19,13 +19,6 @@ fn fail(status: &'static str, code: &str, msg: &str) -> Reply {
     reply(status, json!({ "code": code, "msg": msg, "data": [] }))
 }
 
-fn item_fail(cid: &str, code: &str, msg: &str, now: u64) -> Reply {
-    reply(
-        "200 OK",
-        json!({ "code": "1", "msg": "All operations failed", "data": [{ "clOrdId": cid, "ordId": "", "tag": "", "ts": now.to_string(), "sCode": code, "sMsg": msg }] }),
-    )
-}
-
 fn market(inst_id: &str) -> &'static str {
     if inst_id.ends_with("-SWAP") { "okx/SWAP" } else { "okx/SPOT" }
 }
@@ -96,41 +89,20 @@ pub(crate) fn handle(
     }
     let q = pairs(query);
     let b: Value = if body.is_empty() { json!({}) } else { serde_json::from_str(body).unwrap_or(Value::Null) };
-    if !b.is_object() {
+    if !(b.is_object() || b.is_array()) {
         return fail("400 Bad Request", "50002", "JSON syntax error");
     }
-    let s = |k: &str| b.get(k).and_then(Value::as_str).map(str::to_owned);
     match (method, path) {
-        ("POST", "/api/v5/trade/order") => place(ex, &account, &b, now),
-        ("GET", "/api/v5/trade/order") | ("POST", "/api/v5/trade/cancel-order") => {
-            let cancel = method == "POST";
-            let (inst, ord, cl) = if cancel {
-                (s("instId"), s("ordId"), s("clOrdId"))
-            } else {
-                (
-                    param(&q, "instId").map(str::to_owned),
-                    param(&q, "ordId").map(str::to_owned),
-                    param(&q, "clOrdId").map(str::to_owned),
-                )
-            };
-            let inst = inst.unwrap_or_default();
-            let by_id = ord.as_deref().and_then(|v| v.parse::<u64>().ok());
-            match ex.find(&account, market(&inst), &inst, by_id, cl.as_deref(), cancel) {
-                Found::Missing if !cancel => fail("200 OK", "51603", "Order does not exist"),
-                Found::Missing | Found::NotCancellable => item_fail(
-                    cl.as_deref().unwrap_or(""),
-                    "51400",
-                    "Order cancellation failed as the order has been filled, canceled or does not exist",
-                    now,
-                ),
-                Found::Order(o) => reply("200 OK", json!({ "code": "0", "msg": "", "data": [order_json(&o)] })),
-                Found::Cancelled(o) => {
-                    ex.cancelled_events(&account, &o, inst.ends_with("-SWAP"));
-                    reply(
-                        "200 OK",
-                        json!({ "code": "0", "msg": "", "data": [{ "clOrdId": o.client_order_id, "ordId": o.order_id.to_string(), "sCode": "0", "sMsg": "" }] }),
-                    )
+        ("POST", "/api/v5/trade/order" | "/api/v5/trade/batch-orders") => place(ex, &account, &b, now),
+        ("POST", "/api/v5/trade/cancel-order" | "/api/v5/trade/cancel-batch-orders") => cancel(ex, &account, &b, now),
+        ("GET", "/api/v5/trade/order") => {
+            let inst = param(&q, "instId").unwrap_or_default();
+            let by_id = param(&q, "ordId").and_then(|v| v.parse::<u64>().ok());
+            match ex.find(&account, market(inst), inst, by_id, param(&q, "clOrdId"), false) {
+                Found::Order(o) | Found::Cancelled(o) => {
+                    reply("200 OK", json!({ "code": "0", "msg": "", "data": [order_json(&o)] }))
                 }
+                Found::Missing | Found::NotCancellable => fail("200 OK", "51603", "Order does not exist"),
             }
         }
         ("GET", "/api/v5/trade/orders-pending") => {
@@ -153,16 +125,115 @@ pub(crate) fn handle(
                 .collect();
             reply("200 OK", json!({ "code": "0", "msg": "", "data": list }))
         }
+        ("GET", "/api/v5/asset/currencies") => {
+            let ccy = |c: &str, name: &str| {
+                json!({ "ccy": c, "name": name, "chain": format!("{c}-{name}"), "canDep": true, "canWd": true,
+                    "canInternal": true, "mainNet": true, "minDep": "0.00005", "minWd": "0.0005", "maxWd": "500",
+                    "minFee": "0.0002", "maxFee": "0.0004", "wdTickSz": "8", "needTag": false, "logoLink": "",
+                    "minDepArrivalConfirm": "1", "minWdUnlockConfirm": "2", "wdQuota": "200", "usedWdQuota": "0",
+                    "depQuotaFixed": "", "usedDepQuotaFixed": "", "minInternal": "0.0001" })
+            };
+            let list = [ccy("BTC", "Bitcoin"), ccy("ETH", "Ethereum"), ccy("USDT", "Tether")];
+            let wanted = param(&q, "ccy");
+            let list: Vec<Value> = list.into_iter().filter(|c| wanted.is_none_or(|w| c["ccy"] == w)).collect();
+            reply("200 OK", json!({ "code": "0", "msg": "", "data": list }))
+        }
         _ => fail("404 Not Found", "50005", "API is offline or unavailable"),
     }
 }
 
+/// One order of a placement request: its `data` item, or the whole reply when there is none to
+/// give (a lost request, the rate limit).
+enum Item {
+    Placed(Value),
+    Failed(Value),
+    Whole(Reply),
+}
+
+fn item_error(cid: &str, code: &str, msg: &str, now: u64) -> Value {
+    json!({ "clOrdId": cid, "ordId": "", "tag": "", "ts": now.to_string(), "sCode": code, "sMsg": msg })
+}
+
+/// The envelope of per-item results: `code` 0 when all succeeded, 1 when all failed, 2 when some did.
+fn items(data: Vec<Value>, failed: usize, now: u64) -> Reply {
+    let (code, msg) = match failed {
+        0 => ("0", ""),
+        f if f == data.len() => ("1", "All operations failed"),
+        _ => ("2", "Bulk operation partially succeeded"),
+    };
+    reply(
+        "200 OK",
+        json!({ "code": code, "msg": msg, "data": data, "inTime": (now * 1000).to_string(), "outTime": (now * 1000 + 50).to_string() }),
+    )
+}
+
+/// Places the orders of `POST /api/v5/trade/order` (one object) or `/api/v5/trade/batch-orders`
+/// (an array of up to 20).
 fn place(ex: &Exchange, account: &SimAccount, b: &Value, now: u64) -> Reply {
+    let list = match b {
+        Value::Array(list) if list.is_empty() || list.len() > 20 => {
+            return fail("200 OK", "51000", "Parameter orders error");
+        }
+        Value::Array(list) => list.iter().collect(),
+        one => vec![one],
+    };
+    let (mut data, mut failed) = (Vec::with_capacity(list.len()), 0);
+    for order in list {
+        match place_one(ex, account, order, now) {
+            Item::Placed(v) => data.push(v),
+            Item::Failed(v) => {
+                failed += 1;
+                data.push(v);
+            }
+            Item::Whole(r) => return r,
+        }
+    }
+    items(data, failed, now)
+}
+
+/// Cancels the orders of `POST /api/v5/trade/cancel-order` (one object) or
+/// `/api/v5/trade/cancel-batch-orders` (an array of up to 20), each by `ordId` or `clOrdId`.
+fn cancel(ex: &Exchange, account: &SimAccount, b: &Value, now: u64) -> Reply {
+    let list = match b {
+        Value::Array(list) if list.is_empty() || list.len() > 20 => {
+            return fail("200 OK", "51000", "Parameter orders error");
+        }
+        Value::Array(list) => list.iter().collect(),
+        one => vec![one],
+    };
+    let (mut data, mut failed) = (Vec::with_capacity(list.len()), 0);
+    for item in list {
+        let s = |k: &str| item.get(k).and_then(Value::as_str);
+        let inst = s("instId").unwrap_or_default();
+        let cid = s("clOrdId");
+        let by_id = s("ordId").and_then(|v| v.parse::<u64>().ok());
+        match ex.find(account, market(inst), inst, by_id, cid, true) {
+            Found::Cancelled(o) => {
+                ex.cancelled_events(account, &o, inst.ends_with("-SWAP"));
+                data.push(json!({ "clOrdId": o.client_order_id, "ordId": o.order_id.to_string(), "ts": now.to_string(), "sCode": "0", "sMsg": "" }));
+            }
+            Found::Order(_) | Found::Missing | Found::NotCancellable => {
+                failed += 1;
+                let mut e = item_error(
+                    cid.unwrap_or(""),
+                    "51400",
+                    "Order cancellation failed as the order has been filled, canceled or does not exist",
+                    now,
+                );
+                e["ordId"] = json!(s("ordId").unwrap_or(""));
+                data.push(e);
+            }
+        }
+    }
+    items(data, failed, now)
+}
+
+fn place_one(ex: &Exchange, account: &SimAccount, b: &Value, now: u64) -> Item {
     let s = |k: &str| b.get(k).and_then(Value::as_str).map(str::to_owned);
     let cid = s("clOrdId").unwrap_or_default();
     let (Some(inst), Some(side), Some(ord_type), Some(sz)) = (s("instId"), s("side"), s("ordType"), s("sz")) else {
         ex.count_received();
-        return item_fail(&cid, "51000", "Parameter error", now);
+        return Item::Failed(item_error(&cid, "51000", "Parameter error", now));
     };
     let (kind, tif) = match ord_type.as_str() {
         "market" => ("MARKET", "GTC"),
@@ -185,8 +256,8 @@ fn place(ex: &Exchange, account: &SimAccount, b: &Value, now: u64) -> Reply {
         reduce_only: b.get("reduceOnly").and_then(Value::as_bool).unwrap_or(false),
     };
     match ex.place(account, spec, swap) {
-        Placement::Lost | Placement::Placed { drop_reply: true, .. } => Reply::Drop,
-        Placement::Limited { .. } => fail("429 Too Many Requests", "50011", "Too Many Requests"),
+        Placement::Lost | Placement::Placed { drop_reply: true, .. } => Item::Whole(Reply::Drop),
+        Placement::Limited { .. } => Item::Whole(fail("429 Too Many Requests", "50011", "Too Many Requests")),
         Placement::Rejected(r) => {
             let (code, msg) = match r {
                 Reject::Duplicate => ("51016", "Duplicated clOrdId"),
@@ -196,12 +267,10 @@ fn place(ex: &Exchange, account: &SimAccount, b: &Value, now: u64) -> Reply {
                 Reject::BadQty => ("51000", "Parameter sz error"),
                 Reject::Internal => ("50026", "System error. Try again later"),
             };
-            item_fail(&cid, code, msg, now)
+            Item::Failed(item_error(&cid, code, msg, now))
         }
-        Placement::Placed { order, .. } => reply(
-            "200 OK",
-            json!({ "code": "0", "msg": "", "inTime": (now * 1000).to_string(), "outTime": (now * 1000 + 50).to_string(),
-                "data": [{ "clOrdId": order.client_order_id, "ordId": order.order_id.to_string(), "tag": "", "ts": now.to_string(), "sCode": "0", "sMsg": "Order placed" }] }),
+        Placement::Placed { order, .. } => Item::Placed(
+            json!({ "clOrdId": order.client_order_id, "ordId": order.order_id.to_string(), "tag": "", "ts": now.to_string(), "sCode": "0", "sMsg": "Order placed" }),
         ),
     }
 }
@@ -239,11 +308,16 @@ pub(super) fn ws_login(ex: &Exchange, msg: &Value) -> Result<String, (&'static s
     if account.passphrase != f("passphrase") {
         return Err(("60024", "Wrong passphrase"));
     }
-    let ts: u64 = f("timestamp").parse().map_err(|_| ("60004", "Invalid timestamp"))?;
+    // The timestamp as text or as a number (official SDKs send either).
+    let ts_text = match arg.get("timestamp") {
+        Some(Value::Number(n)) => n.to_string(),
+        _ => f("timestamp").to_owned(),
+    };
+    let ts: u64 = ts_text.parse().map_err(|_| ("60004", "Invalid timestamp"))?;
     if (ts * 1000).abs_diff(ex.server_ms()) > 30_000 {
         return Err(("60006", "Timestamp request expired"));
     }
-    if OkxSigner::new(&account.secret).sign_ws_login(f("timestamp")).as_str() != f("sign") {
+    if OkxSigner::new(&account.secret).sign_ws_login(&ts_text).as_str() != f("sign") {
         return Err(("60007", "Invalid sign"));
     }
     Ok(account.api_key.clone())

@@ -13,15 +13,22 @@ pub(super) fn public(m: &Market, target: &str) -> String {
     let limit = query(target, "limit").or_else(|| query(target, "sz")).and_then(|l| l.parse().ok()).unwrap_or(100);
     let ok = |data: serde_json::Value| serde_json::json!({"code": "0", "msg": "", "data": data}).to_string();
     let ms = dialect::now_ms().to_string();
+    // The simulator lists spot instruments only: any other type asked for has none.
+    let spot = query(target, "instType").is_none_or(|t| t.eq_ignore_ascii_case("SPOT"));
     if target.starts_with("/api/v5/public/instruments") {
         let data: Vec<serde_json::Value> = m
             .books
             .iter()
+            .filter(|_| spot)
             .map(|b| {
                 let (base, quote) = b.symbol.split_once('-').unwrap_or((&b.symbol, ""));
                 let (p, q) = m.digits(&b.symbol);
-                serde_json::json!({"instType": "SPOT", "instId": b.symbol, "baseCcy": base, "quoteCcy": quote,
-                    "tickSz": step(p), "lotSz": step(q), "minSz": step(q), "state": "live"})
+                serde_json::json!({"instType": "SPOT", "instId": b.symbol, "uly": "", "instFamily": "",
+                    "baseCcy": base, "quoteCcy": quote, "settleCcy": "", "ctVal": "", "ctMult": "", "ctValCcy": "",
+                    "optType": "", "stk": "", "listTime": "1606468572000", "expTime": "", "lever": "10",
+                    "tickSz": step(p), "lotSz": step(q), "minSz": step(q), "ctType": "", "alias": "",
+                    "state": "live", "maxLmtSz": "9999999999", "maxMktSz": "1000000", "maxLmtAmt": "20000000",
+                    "maxMktAmt": "1000000", "ruleType": "normal"})
             })
             .collect();
         return ok(serde_json::Value::Array(data));
@@ -29,12 +36,29 @@ pub(super) fn public(m: &Market, target: &str) -> String {
     let ticker = |b: &Book| {
         let (bids, asks) = b.sides(1);
         let ((bp, bq), (ap, aq)) = (bids.first().copied().unwrap_or((0, 0)), asks.first().copied().unwrap_or((0, 0)));
-        serde_json::json!({"instType": "SPOT", "instId": b.symbol, "bidPx": dialect::px(bp), "bidSz": dialect::qty(bq),
-            "askPx": dialect::px(ap), "askSz": dialect::qty(aq), "ts": ms})
+        let mut t = serde_json::json!({"instType": "SPOT", "instId": b.symbol, "bidPx": dialect::px(bp),
+            "bidSz": dialect::qty(bq), "askPx": dialect::px(ap), "askSz": dialect::qty(aq), "ts": ms});
+        // The 24-hour figures, over the simulator's trade window.
+        if let Some(d) = m.day(&b.symbol) {
+            let (px, qty) = (dialect::px, dialect::qty);
+            for (k, v) in [
+                ("last", px(d.last)),
+                ("lastSz", qty(d.last_qty)),
+                ("open24h", px(d.open)),
+                ("high24h", px(d.high)),
+                ("low24h", px(d.low)),
+                ("vol24h", qty(d.volume)),
+                ("volCcy24h", d.quote_volume_text()),
+                ("sodUtc0", px(d.open)),
+                ("sodUtc8", px(d.open)),
+            ] {
+                t[k] = serde_json::Value::String(v);
+            }
+        }
+        t
     };
     if target.starts_with("/api/v5/market/tickers") {
         // Every instrument of the type asked for (the simulator's are all spot).
-        let spot = query(target, "instType").is_none_or(|t| t.eq_ignore_ascii_case("SPOT"));
         let data: Vec<serde_json::Value> = m.books.iter().filter(|_| spot).map(ticker).collect();
         return ok(serde_json::Value::Array(data));
     }

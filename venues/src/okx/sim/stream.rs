@@ -1,11 +1,21 @@
 //! OKX v5 public dialect (`/ws/v5/public`): `subscribe` with per-arg acks echoing the request
 //! `id`, text `ping`/`pong`, `books` snapshots in the stream then `prevSeqId`/`seqId` updates,
 //! and the venue's quirks on demand: empty keepalive updates (`prevSeqId == seqId`) and
-//! sequence resets as after maintenance (`seqId < prevSeqId`).
+//! sequence resets as after maintenance (`seqId < prevSeqId`); `tickers` and `candle<bar>`
+//! pushes built from the trades the connection sees.
+//!
+//! Book pushes carry `"checksum":0`, as OKX's have since 23 June 2026: its announcement "Order
+//! Book Channels Checksum Field Deprecation" keeps the field in `books`, `books-l2-tbt` and
+//! `books50-l2-tbt` but always 0, and points clients to `seqId`/`prevSeqId` instead.
 
 use std::time::Duration;
 
-use mdbus_sim::dialect::{Dialect, Ev, Session, px, qty};
+use mdbus_sim::{
+    dialect::{Dialect, Ev, Session, px, qty},
+    tape::{Tape, quote},
+};
+
+use crate::okx::market::candle_interval_ms;
 
 /// OKX cuts a connection that has sent nothing for 30 s.
 const IDLE_CUT: Duration = Duration::from_secs(30);
@@ -13,6 +23,8 @@ const IDLE_CUT: Duration = Duration::from_secs(30);
 pub(crate) struct Okx {
     /// Wire sequence = internal update id + offset, per symbol.
     offset: Vec<i64>,
+    /// The tickers' rolling windows and the open candles.
+    tape: Tape,
 }
 
 fn okx_levels(side: &[(i64, i64)]) -> String {
@@ -21,7 +33,7 @@ fn okx_levels(side: &[(i64, i64)]) -> String {
 
 impl Okx {
     pub(crate) fn new(s: &Session) -> Okx {
-        Okx { offset: vec![0; s.books.len()] }
+        Okx { offset: vec![0; s.books.len()], tape: Tape::new(s.books.len()) }
     }
 
     fn wire(&self, sym: usize, id: u64) -> i64 {
@@ -32,6 +44,64 @@ impl Okx {
         format!(
             r#"{{"arg":{{"channel":"books","instId":"{inst}"}},"action":"{action}","data":[{{"asks":[{asks}],"bids":[{bids}],"ts":"{ms}","checksum":0,"prevSeqId":{prev},"seqId":{seq}}}]}}"#
         )
+    }
+}
+
+impl Okx {
+    /// The `trades`, `tickers` and `candle<bar>` pushes of a trade, for the channels subscribed.
+    fn trade(&mut self, ev: &Ev, inst: &str, s: &Session) -> Vec<String> {
+        let Ev::Trade { sym, id, price, qty: q, buy, ms } = *ev else { return Vec::new() };
+        let mut out = Vec::new();
+        self.tape.record(ev);
+        if s.subs.contains(&format!("trades:{inst}")) {
+            out.push(format!(
+                r#"{{"arg":{{"channel":"trades","instId":"{inst}"}},"data":[{{"instId":"{inst}","tradeId":"{id}","px":"{}","sz":"{}","side":"{}","ts":"{ms}","count":"1"}}]}}"#,
+                px(price),
+                qty(q),
+                if buy { "buy" } else { "sell" }
+            ));
+        }
+        if s.subs.contains(&format!("tickers:{inst}")) {
+            let r = self.tape.rolling(sym);
+            let (bids, asks) = s.books[sym].sides(1);
+            let ((bp, bq), (ap, aq)) =
+                (bids.first().copied().unwrap_or((0, 0)), asks.first().copied().unwrap_or((0, 0)));
+            out.push(format!(
+                r#"{{"arg":{{"channel":"tickers","instId":"{inst}"}},"data":[{{"instType":"SPOT","instId":"{inst}","last":"{}","lastSz":"{}","askPx":"{}","askSz":"{}","bidPx":"{}","bidSz":"{}","open24h":"{}","high24h":"{}","low24h":"{}","sodUtc0":"{}","sodUtc8":"{}","volCcy24h":"{}","vol24h":"{}","ts":"{ms}"}}]}}"#,
+                px(r.last),
+                qty(r.last_qty),
+                px(ap),
+                qty(aq),
+                px(bp),
+                qty(bq),
+                px(r.open),
+                px(r.high),
+                px(r.low),
+                px(r.open),
+                px(r.open),
+                quote(r.quote),
+                qty(r.volume)
+            ));
+        }
+        let prefix = format!(":{inst}");
+        let channels: Vec<String> =
+            s.subs.iter().filter_map(|k| k.strip_suffix(&prefix)?.strip_prefix("candle")).map(str::to_owned).collect();
+        for bar in channels {
+            let Some(k) = candle_interval_ms(&bar).and_then(|span| self.tape.bar(ev, span)) else { continue };
+            // [ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm]: spot volumes in base, then quote.
+            out.push(format!(
+                r#"{{"arg":{{"channel":"candle{bar}","instId":"{inst}"}},"data":[["{}","{}","{}","{}","{}","{}","{}","{}","0"]]}}"#,
+                k.start,
+                px(k.open),
+                px(k.high),
+                px(k.low),
+                px(k.close),
+                qty(k.volume),
+                quote(k.quote),
+                quote(k.quote)
+            ));
+        }
+        out
     }
 }
 
@@ -60,7 +130,10 @@ impl Dialect for Okx {
             return vec![error("60012", format!("Invalid request: {text}"))];
         }
         // A channel this simulator does not produce is refused like one OKX does not have.
-        let served = |c: &str| matches!(c, "books" | "trades" | "bbo-tbt");
+        let served = |c: &str| {
+            matches!(c, "books" | "trades" | "bbo-tbt" | "tickers")
+                || c.strip_prefix("candle").is_some_and(|i| candle_interval_ms(i).is_some())
+        };
         if let Some((c, i)) = args
             .iter()
             .find(|(c, i)| s.faults.refuse.contains(&format!("{c}:{i}")) || s.symbol(i).is_none() || !served(c))
@@ -121,14 +194,7 @@ impl Dialect for Okx {
                 }
                 Vec::new()
             }
-            Ev::Trade { id, price, qty: q, buy, ms, .. } if s.subs.contains(&format!("trades:{inst}")) => {
-                vec![format!(
-                    r#"{{"arg":{{"channel":"trades","instId":"{inst}"}},"data":[{{"instId":"{inst}","tradeId":"{id}","px":"{}","sz":"{}","side":"{}","ts":"{ms}","count":"1"}}]}}"#,
-                    px(*price),
-                    qty(*q),
-                    if *buy { "buy" } else { "sell" }
-                )]
-            }
+            Ev::Trade { .. } => self.trade(ev, &inst, s),
             Ev::Top { id, bid, ask, ms, .. } if s.subs.contains(&format!("bbo-tbt:{inst}")) => {
                 vec![format!(
                     r#"{{"arg":{{"channel":"bbo-tbt","instId":"{inst}"}},"data":[{{"asks":[["{}","{}","0","1"]],"bids":[["{}","{}","0","1"]],"ts":"{ms}","seqId":{}}}]}}"#,

@@ -1,0 +1,45 @@
+"""What every client test shares: the `mdbus` binary, the simulator's keys, and a simulator
+started on a free loopback port for the test module that asks for it."""
+
+import contextlib
+import os
+import socket
+import subprocess
+
+import pytest
+
+MDBUS = os.environ.get("MDBUS", "target/debug/mdbus")
+# The simulator's account (sim/src/exchange: ExchangeConfig's default).
+KEY, SECRET, PASSPHRASE = "mdbus-sim-key", "mdbus-sim-secret", "mdbus-sim-pass"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def simulator(venue):
+    """`mdbus sim --venue <venue>` on a free port; yields its `host:port`."""
+    port = free_port()
+    p = subprocess.Popen(
+        [MDBUS, "sim", "--venue", venue, "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        line = p.stdout.readline()
+        assert "simulator listening" in line, line
+        yield f"127.0.0.1:{port}"
+    finally:
+        p.kill()
+        p.wait()
+
+
+@pytest.fixture(scope="module")
+def sim(request):
+    """The simulator of the module's `VENUE`."""
+    with simulator(request.module.VENUE) as addr:
+        yield addr
