@@ -64,6 +64,80 @@ pub enum AccountDecodeError {
     },
 }
 
+/// One JSON account push, read field by field with the push's name in every error: what each
+/// venue's account decoder reads its pushes with.
+///
+/// # Examples
+///
+/// ```
+/// use mdbus_feeder::account::Push;
+///
+/// let v = serde_json::json!({"price": "65000.5", "fee": "", "time": "1700000000000"});
+/// let p = Push::new(&v, "order");
+/// assert_eq!(p.fixed("price", -2).unwrap(), 6_500_050);
+/// assert_eq!(p.fixed("fee", -8).unwrap(), 0);
+/// assert_eq!(p.ms("time").0, 1_700_000_000_000_000_000);
+/// assert!(p.text("qty").unwrap_err().to_string().contains("order"));
+/// assert!(p.fixed("price", 0).is_err());
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Push<'a> {
+    value: &'a serde_json::Value,
+    event: &'a str,
+}
+
+impl<'a> Push<'a> {
+    /// The fields of `value`, a push named `event` in errors.
+    pub fn new(value: &'a serde_json::Value, event: &'a str) -> Push<'a> {
+        Push { value, event }
+    }
+
+    fn missing(&self, field: &'static str) -> AccountDecodeError {
+        AccountDecodeError::Field { event: self.event.to_owned(), field }
+    }
+
+    /// A text field.
+    ///
+    /// # Errors
+    ///
+    /// [`AccountDecodeError::Field`] when it is absent or not text.
+    pub fn text(&self, field: &'static str) -> Result<&'a str, AccountDecodeError> {
+        self.value.get(field).and_then(serde_json::Value::as_str).ok_or_else(|| self.missing(field))
+    }
+
+    /// A text field, empty when absent.
+    pub fn text_or_empty(&self, field: &str) -> &'a str {
+        self.value.get(field).and_then(serde_json::Value::as_str).unwrap_or("")
+    }
+
+    /// A decimal text field as a mantissa of exponent `exp`; empty text is 0.
+    ///
+    /// # Errors
+    ///
+    /// [`AccountDecodeError::Field`] when it is absent or not a decimal,
+    /// [`AccountDecodeError::Precision`] when it does not fit `exp` exactly.
+    pub fn fixed(&self, field: &'static str, exp: i8) -> Result<i64, AccountDecodeError> {
+        let text = self.text(field)?;
+        if text.is_empty() {
+            return Ok(0);
+        }
+        let d: mdbus_schemas::Decimal = text.parse().map_err(|_| self.missing(field))?;
+        d.to_fixed(exp).map_err(|_| AccountDecodeError::Precision {
+            event: self.event.to_owned(),
+            field,
+            value: text.to_owned(),
+            exp,
+        })
+    }
+
+    /// A time in milliseconds (text or number) as nanoseconds; 0 when absent.
+    pub fn ms(&self, field: &str) -> mdbus_schemas::Nanos {
+        let v = self.value.get(field);
+        let ms = v.and_then(serde_json::Value::as_u64).or_else(|| v?.as_str()?.parse().ok()).unwrap_or(0);
+        mdbus_schemas::Nanos(ms.saturating_mul(1_000_000))
+    }
+}
+
 /// Exponents and id of one instrument.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InstrumentScale {

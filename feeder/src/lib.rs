@@ -38,6 +38,7 @@ pub mod feed;
 pub mod gunzip;
 pub mod instruments;
 pub mod json;
+pub mod private;
 pub mod protocol;
 pub mod venue;
 

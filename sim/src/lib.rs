@@ -407,7 +407,14 @@ fn generate(shared: &Shared, mut rng: Rng) {
                 } else {
                     (&mut b.asks, &mut asks, best_bid + 1 + rng.below(40) as i64)
                 };
-                let q = if rng.below(4) == 0 && book.len() > 20 { 0 } else { 1 + rng.below(500_000) as i64 };
+                // A delete removes a level the book holds (the nearest at or behind the price
+                // drawn): no venue served here sends deletes of levels it never published.
+                let held = if bid_side { book.range(..=price).next_back() } else { book.range(price..).next() };
+                let delete = rng.below(4) == 0 && book.len() > 20;
+                let (price, q) = match held {
+                    Some((&p, _)) if delete => (p, 0),
+                    _ => (price, 1 + rng.below(500_000) as i64),
+                };
                 if q == 0 {
                     book.remove(&price);
                 } else {

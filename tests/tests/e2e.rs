@@ -310,3 +310,15 @@ fn klines_stream_into_bar_records() {
         last.header.instrument
     );
 }
+
+/// The simulator's spot `@ticker` stream (its rolling 24-hour window, the book's top) decoded
+/// into quote records: each a real top of book, bid below ask.
+#[test]
+fn spot_tickers_into_quote_records() {
+    let r = run("ticker", mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM), "trade, ticker", 2);
+    assert!(r.quotes.len() > 10, "quotes from tickers: {} ({:?})", r.quotes.len(), r.status);
+    for q in &r.quotes {
+        assert!(0 < q.bid_px && q.bid_px < q.ask_px, "{q:?}");
+        assert!(q.bid_qty > 0 && q.ask_qty > 0, "{q:?}");
+    }
+}

@@ -556,7 +556,10 @@ mod okx_private_stream {
     };
     use mdbus_sim::exchange::ExchangeConfig;
     use mdbus_venues::okx::order as okx;
-    use mdbus_venues::okx::{account::OkxAccountDecoder, stream::OkxAccountStream};
+    use mdbus_venues::okx::{
+        account::OkxAccountDecoder,
+        stream::{OkxAccountStream, OkxPrivate},
+    };
 
     use super::sim;
 
@@ -573,8 +576,12 @@ mod okx_private_stream {
         let mut reader = dir.reader("okx.account", Start::Oldest).unwrap();
         let t = tls::client_config(&[] as &[&str], &[]).unwrap();
         let url = format!("ws://127.0.0.1:{}/ws/v5/private", s.addr().port());
-        let mut stream =
-            OkxAccountStream::new(&url, creds("mdbus-sim-secret"), OkxAccountDecoder::new(2), writer, t.clone());
+        let mut stream = OkxAccountStream::new(
+            &url,
+            OkxPrivate::new(creds("mdbus-sim-secret"), OkxAccountDecoder::new(2)),
+            writer,
+            t.clone(),
+        );
         stream.poll().unwrap();
         let mut c = okx::OkxClient::new(
             okx::Market::Spot,
@@ -633,7 +640,8 @@ mod okx_private_stream {
         assert_eq!((stream.stats().connects, stream.stats().decode_errors), (1, 0));
 
         let w2 = dir.writer("bad.account", Kind::ORDER, &RingOptions::default().capacity(64)).unwrap();
-        let mut bad = OkxAccountStream::new(&url, creds("wrong-secret"), OkxAccountDecoder::new(0), w2, t);
+        let mut bad =
+            OkxAccountStream::new(&url, OkxPrivate::new(creds("wrong-secret"), OkxAccountDecoder::new(0)), w2, t);
         let err = bad.poll().unwrap_err();
         assert!(
             matches!(err, AccountStreamError::Venue(Error::Authentication { code: ErrorCode::InvalidSignature, .. })),
@@ -655,7 +663,8 @@ mod okx_private_stream {
         let mut reader = dir.reader("acct.account", Start::Oldest).unwrap();
         let t = tls::client_config(&[] as &[&str], &[]).unwrap();
         let url = format!("ws://127.0.0.1:{}/ws/v5/private", s.addr().port());
-        let stream = OkxAccountStream::new(&url, creds("wrong-secret"), OkxAccountDecoder::new(4), writer, t);
+        let stream =
+            OkxAccountStream::new(&url, OkxPrivate::new(creds("wrong-secret"), OkxAccountDecoder::new(4)), writer, t);
         let mut runner = AccountRunner::new("acct", mdbus_schemas::VenueId::OKX, 4, Box::new(stream));
         let metrics = mdbus_tools::metrics::MetricsServer::start("127.0.0.1:0".parse().unwrap(), dir.clone()).unwrap();
         runner.set_reports(metrics.account_reports());
@@ -929,6 +938,167 @@ mod configured_accounts {
             .unwrap_err();
         assert!(err.to_string().contains("MDBUS_TEST_NO_SUCH_API_KEY"), "{err}");
         let _ = std::fs::remove_dir_all(dir.path());
+    }
+}
+
+/// Bybit's private websocket (`auth`, then the account topics) run by the feeder's shared
+/// private stream against the simulator, with orders placed through the Bybit order client.
+mod bybit_private_stream {
+    use std::time::{Duration, Instant};
+
+    use mdbus_bus::{ReadError, RingDir, RingOptions, Start};
+    use mdbus_feeder::account::AccountStreamError;
+    use mdbus_schemas::{Kind, OrderStatus, RecordView};
+    use mdbus_sdk::{
+        error::{Error, ErrorCode},
+        order::{NewOrder, OrderClient, OrderRef, Placed, Side},
+        tls,
+    };
+    use mdbus_sim::exchange::ExchangeConfig;
+    use mdbus_venues::bybit::{
+        account::{BybitAccountDecoder, BybitAccountStream, BybitPrivate},
+        order as bybit,
+    };
+
+    use super::{creds, sim};
+
+    fn read_all(reader: &mut mdbus_bus::Reader, seen: &mut Vec<String>) {
+        loop {
+            match reader.try_read() {
+                Ok(rec) => seen.push(match rec.view().unwrap() {
+                    RecordView::Order(o) => format!("order {} {:?} {}", o.client_id, o.status, o.account),
+                    RecordView::Fill(f) => {
+                        format!("fill {} {} fee {}e{} {}", f.client_id, f.qty, f.fee, f.fee_exp, f.fee_asset)
+                    }
+                    RecordView::Balance(b) => format!("balance {} {} {}", b.asset, b.free, b.locked),
+                    RecordView::Position(p) => format!("position {}", p.qty),
+                    RecordView::Marker(_) => continue,
+                    other => format!("{other:?}"),
+                }),
+                Err(ReadError::Empty) => break,
+                Err(e) => panic!("{e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn bybit_auth_subscribe_and_order_events_in_the_account_ring() {
+        let s = sim(ExchangeConfig::default(), false);
+        let dir = RingDir::new(std::env::temp_dir().join(format!("mdbus-bybit-account-{}", std::process::id())));
+        let _ = std::fs::remove_dir_all(dir.path());
+        let writer = dir.writer("bybit.account", Kind::ORDER, &RingOptions::default().capacity(256)).unwrap();
+        let mut reader = dir.reader("bybit.account", Start::Oldest).unwrap();
+        let t = tls::client_config(&[] as &[&str], &[]).unwrap();
+        let url = format!("ws://127.0.0.1:{}/v5/private", s.addr().port());
+        let protocol = BybitPrivate::new(creds("mdbus-sim-secret"), BybitAccountDecoder::new(3));
+        let mut stream = BybitAccountStream::new(&url, protocol, writer, t.clone());
+        stream.poll().unwrap();
+        let base = format!("http://127.0.0.1:{}", s.addr().port());
+        let mut spot =
+            bybit::BybitClient::new(bybit::Market::Spot, &base, t.clone(), creds("mdbus-sim-secret")).unwrap();
+        let Placed::Accepted(_) = spot
+            .place(
+                &NewOrder::limit("BTCUSDT", Side::Buy, "0.5".parse().unwrap(), "60000".parse().unwrap())
+                    .client_order_id("bybitrest1"),
+            )
+            .unwrap()
+        else {
+            panic!()
+        };
+        let mut linear =
+            bybit::BybitClient::new(bybit::Market::Linear, &base, t.clone(), creds("mdbus-sim-secret")).unwrap();
+        let Placed::Accepted(_) = linear
+            .place(&NewOrder::market("BTCUSDT", Side::Sell, "0.25".parse().unwrap()).client_order_id("bybittake1"))
+            .unwrap()
+        else {
+            panic!()
+        };
+        spot.cancel("BTCUSDT", OrderRef::Client("bybitrest1")).unwrap();
+        // new(rest); new(take), fill(take), filled(take), wallet, position; canceled(rest).
+        let mut seen = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while seen.len() < 7 && Instant::now() < deadline {
+            stream.poll().unwrap();
+            read_all(&mut reader, &mut seen);
+        }
+        let st = |x: OrderStatus| format!("{x:?}");
+        assert_eq!(
+            seen,
+            [
+                format!("order bybitrest1 {} 3", st(OrderStatus::NEW)),
+                format!("order bybittake1 {} 3", st(OrderStatus::NEW)),
+                "fill bybittake1 25000000 fee 13e-3 USDT".to_owned(),
+                format!("order bybittake1 {} 3", st(OrderStatus::FILLED)),
+                "balance USDT 9900000000000 100000000000".to_owned(),
+                "position -25000000".to_owned(),
+                format!("order bybitrest1 {} 3", st(OrderStatus::CANCELED)),
+            ]
+        );
+        assert_eq!((stream.stats().connects, stream.stats().decode_errors), (1, 0));
+
+        // A reconnect logs in again and the stream goes on.
+        mdbus_feeder::account::AccountDriver::disconnect(&mut stream);
+        stream.poll().unwrap();
+        spot.cancel("BTCUSDT", OrderRef::Client("bybitrest1")).unwrap_err();
+        let Placed::Accepted(_) = spot
+            .place(
+                &NewOrder::limit("BTCUSDT", Side::Buy, "0.5".parse().unwrap(), "60000".parse().unwrap())
+                    .client_order_id("bybitrest2"),
+            )
+            .unwrap()
+        else {
+            panic!()
+        };
+        let mut again = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while again.is_empty() && Instant::now() < deadline {
+            stream.poll().unwrap();
+            read_all(&mut reader, &mut again);
+        }
+        assert_eq!(again, [format!("order bybitrest2 {} 3", st(OrderStatus::NEW))]);
+        assert_eq!(stream.stats().connects, 2);
+
+        let w2 = dir.writer("bad.account", Kind::ORDER, &RingOptions::default().capacity(64)).unwrap();
+        let bad_protocol = BybitPrivate::new(creds("wrong-secret"), BybitAccountDecoder::new(0));
+        let mut bad = BybitAccountStream::new(&url, bad_protocol, w2, t);
+        let err = bad.poll().unwrap_err();
+        assert!(
+            matches!(err, AccountStreamError::Venue(Error::Authentication { code: ErrorCode::InvalidSignature, .. })),
+            "{err:?}"
+        );
+        assert!(!format!("{err} {err:?} {bad:?}").contains("wrong-secret"));
+        let _ = std::fs::remove_dir_all(dir.path());
+    }
+
+    /// The simulator refuses what Bybit refuses: an `expires` in the past, a subscription
+    /// before `auth`.
+    #[test]
+    fn bybit_refuses_a_past_expires_and_a_subscription_before_auth() {
+        use tungstenite::Message;
+        let s = sim(ExchangeConfig::default(), false);
+        let (mut ws, _) = tungstenite::connect(format!("ws://127.0.0.1:{}/v5/private", s.addr().port())).unwrap();
+        let mut ask = |text: String| {
+            ws.send(Message::text(text)).unwrap();
+            loop {
+                if let Message::Text(t) = ws.read().unwrap() {
+                    return serde_json::from_str::<serde_json::Value>(t.as_str()).unwrap();
+                }
+            }
+        };
+        let v = ask(r#"{"op":"subscribe","args":["order"]}"#.to_owned());
+        assert_eq!((v["success"].as_bool(), v["ret_msg"].as_str()), (Some(false), Some("Request not authorized")));
+        let expires = mdbus_bus::now_ns() / 1_000_000 - 1_000;
+        let sig = mdbus_venues::bybit::sign::BybitSigner::new("mdbus-sim-secret").sign_ws_auth(&expires.to_string());
+        let v = ask(format!(r#"{{"op":"auth","args":["mdbus-sim-key",{expires},"{}"]}}"#, sig.as_str()));
+        assert_eq!((v["success"].as_bool(), v["ret_msg"].as_str()), (Some(false), Some("Params Error")));
+        let decoded = BybitAccountDecoder::new(0).decode(v.to_string().as_bytes(), 0, &mut Vec::new()).unwrap();
+        assert!(
+            matches!(
+                decoded,
+                mdbus_feeder::private::Answer::Refused(Error::Authentication { code: ErrorCode::ExpiredTimestamp, .. })
+            ),
+            "{decoded:?}"
+        );
     }
 }
 

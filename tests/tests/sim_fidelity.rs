@@ -52,14 +52,21 @@ fn a_close_frame_is_echoed_with_its_code() {
 #[test]
 fn an_unserved_channel_is_refused_not_left_silent() {
     use mdbus_feeder::{Levels, Message as Decoded, venue::SessionDecoder};
+    // Per venue: a topic the simulator does not produce (by the feeder's channel name where the
+    // feeder has one the simulator lacks), and channels it produces.
     let cases = [
-        (mdbus_venues::binance::sim::SIM, mdbus_venues::BINANCE_SPOT, "depth5"),
-        (mdbus_venues::okx::sim::SIM, mdbus_venues::OKX, "ticker"),
-        (mdbus_venues::bybit::sim::SIM, mdbus_venues::BYBIT_SPOT, "ticker"),
-        (mdbus_venues::htx::sim::SIM, mdbus_venues::HTX, "kline_1m"),
-        (mdbus_venues::gate::sim::SIM, mdbus_venues::GATEIO, "kline_1m"),
+        (mdbus_venues::binance::sim::SIM, mdbus_venues::BINANCE_SPOT, "depth5", &["trade", "kline_1m", "ticker"][..]),
+        (mdbus_venues::okx::sim::SIM, mdbus_venues::OKX, "depth5", &["trade", "ticker", "kline_1m"][..]),
+        (
+            mdbus_venues::bybit::sim::SIM,
+            mdbus_venues::BYBIT_SPOT,
+            "orderbook.200.",
+            &["trade", "ticker", "kline_1m"][..],
+        ),
+        (mdbus_venues::htx::sim::SIM, mdbus_venues::HTX, "kline_1m", &["trade"][..]),
+        (mdbus_venues::gate::sim::SIM, mdbus_venues::GATEIO, "kline_1m", &["trade"][..]),
     ];
-    for (sim_venue, venue, unserved) in cases {
+    for (sim_venue, venue, unserved, served) in cases {
         let symbols = sim_venue.symbols();
         let sim = Sim::start(SimConfig {
             venue: sim_venue,
@@ -68,13 +75,15 @@ fn an_unserved_channel_is_refused_not_left_silent() {
         })
         .unwrap();
         let addr = sim.addr();
-        let served: &[&str] =
-            if sim_venue == mdbus_venues::binance::sim::SIM { &["trade", "kline_1m"] } else { &["trade"] };
         for (channel, refused) in std::iter::once((unserved, true)).chain(served.iter().map(|c| (*c, false))) {
             let sock = TcpStream::connect(addr).unwrap();
             sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
             let (mut ws, _) = tungstenite::client(format!("ws://{addr}{}", sim_venue.ws_path()), sock).unwrap();
-            let topic = venue.topic(channel, &symbols[0]).unwrap();
+            // A raw topic prefix (ending in '.') where the feeder has no channel for it.
+            let topic = match channel.strip_suffix('.') {
+                Some(_) => format!("{channel}{}", symbols[0]),
+                None => venue.topic(channel, &symbols[0]).unwrap(),
+            };
             ws.send(Message::text(venue.subscribe(7, &[topic]))).unwrap();
             let mut decoder = SessionDecoder::new(venue);
             let mut levels = Levels::default();
@@ -191,4 +200,49 @@ fn okx_login_takes_a_numeric_timestamp() {
         };
         assert_eq!(reply["code"], code, "{ts}: {reply}");
     }
+}
+
+/// Bybit never deletes a level its book does not hold (pybit's own book handler fails on one):
+/// every `size 0` of a delta names a level of the book built from the snapshot and the deltas
+/// before it.
+#[test]
+fn bybit_deletes_only_levels_the_book_holds() {
+    use std::collections::BTreeMap;
+    let symbols = mdbus_venues::bybit::sim::SIM.symbols();
+    let sim = Sim::start(SimConfig {
+        venue: mdbus_venues::bybit::sim::SIM,
+        symbols: symbols.clone(),
+        tick: Duration::from_millis(1),
+        ..mdbus_venues::sim_config(mdbus_venues::binance::sim::SIM)
+    })
+    .unwrap();
+    let sock = TcpStream::connect(sim.addr()).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let (mut ws, _) = tungstenite::client(format!("ws://{}/v5/public/spot", sim.addr()), sock).unwrap();
+    ws.send(Message::text(format!(r#"{{"op":"subscribe","args":["orderbook.50.{}"]}}"#, symbols[0]))).unwrap();
+    let mut book: [BTreeMap<String, String>; 2] = Default::default();
+    let (mut deltas, mut deletes) = (0, 0);
+    while deltas < 400 {
+        let Message::Text(t) = ws.read().unwrap() else { continue };
+        let v: serde_json::Value = serde_json::from_str(t.as_str()).unwrap();
+        let kind = v["type"].as_str().unwrap_or("");
+        if kind == "snapshot" {
+            book = Default::default();
+        } else if kind != "delta" {
+            continue;
+        }
+        for (side, key) in [(0, "b"), (1, "a")] {
+            for level in v["data"][key].as_array().unwrap() {
+                let (p, q) = (level[0].as_str().unwrap().to_owned(), level[1].as_str().unwrap());
+                if q.parse::<f64>().unwrap() == 0.0 {
+                    assert!(book[side].remove(&p).is_some(), "delta {deltas} deletes {p}, absent from the book");
+                    deletes += 1;
+                } else {
+                    book[side].insert(p, q.to_owned());
+                }
+            }
+        }
+        deltas += usize::from(kind == "delta");
+    }
+    assert!(deletes > 20, "deletes seen: {deletes}");
 }

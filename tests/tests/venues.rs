@@ -211,11 +211,16 @@ fn trades_exact(r: &Run) {
 }
 
 /// The venue's ticker and 1-minute candle channels, built by the simulator from its trades,
-/// decoded into quote and bar records: every bar consistent, for both instruments.
-fn tickers_and_candles(venue: SimVenue, tag: &str) {
+/// decoded into records: bars, every one consistent, for both instruments; quotes where the
+/// venue's ticker carries the best bid and offer (`quoting`: not Bybit spot's).
+fn tickers_and_candles(venue: SimVenue, tag: &str, quoting: bool) {
     let r = run(tag, venue, Faults::default(), "trade, ticker, kline_1m", 3, settings());
     assert_eq!(r.status.feed.errors, 0, "{:?}", r.status);
-    assert!(r.quotes > 10, "quotes from tickers: {}", r.quotes);
+    if quoting {
+        assert!(r.quotes > 10, "quotes from tickers: {}", r.quotes);
+    } else {
+        assert_eq!(r.quotes, 0, "a ticker without the book's top quotes nothing");
+    }
     assert!(!r.bars.is_empty(), "no bars: {:?}", r.status);
     for b in &r.bars {
         assert!(b.low <= b.open.min(b.close) && b.high >= b.open.max(b.close), "{b:?}");
@@ -307,7 +312,7 @@ fn okx_books_trades_and_quotes_exact() {
 
 #[test]
 fn okx_tickers_and_candles_into_quotes_and_bars() {
-    tickers_and_candles(mdbus_venues::okx::sim::SIM, "okx-summaries");
+    tickers_and_candles(mdbus_venues::okx::sim::SIM, "okx-summaries", true);
 }
 
 #[test]
@@ -348,6 +353,11 @@ fn okx_ping_keeps_the_connection() {
 #[test]
 fn bybit_books_trades_and_quotes_exact() {
     clean(mdbus_venues::bybit::sim::SIM, "bybit", "trade, book_ticker, depth");
+}
+
+#[test]
+fn bybit_tickers_and_candles_into_bars() {
+    tickers_and_candles(mdbus_venues::bybit::sim::SIM, "bybit-summaries", false);
 }
 
 #[test]

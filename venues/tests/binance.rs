@@ -34,6 +34,22 @@ const SPOT_DEPTH: &str = r#"{"e":"depthUpdate","E":1672515782136,"s":"BNBBTC","U
 const USDM_DEPTH: &str = r#"{"e":"depthUpdate","E":123456789,"T":123456788,"s":"BTCUSDT","U":157,"u":160,"pu":149,"b":[["0.0024","10"]],"a":[["0.0026","100"]]}"#;
 const SPOT_PARTIAL: &str = r#"{"lastUpdateId":160,"bids":[["0.0024","10"]],"asks":[["0.0026","100"]]}"#;
 const KLINE: &str = r#"{"e":"kline","E":1672515782136,"s":"BNBBTC","k":{"t":1672515780000,"T":1672515839999,"s":"BNBBTC","i":"1m","f":100,"L":200,"o":"0.0010","c":"0.0020","h":"0.0025","l":"0.0015","v":"1000","n":100,"x":false,"q":"1.0000","V":"500","Q":"0.500","B":"123456"}}"#;
+// The documented `<symbol>@ticker` payloads: spot's carries the best bid and offer, USD-M's not.
+const SPOT_TICKER: &str = r#"{"e":"24hrTicker","E":1672515782136,"s":"BNBBTC","p":"0.0015","P":"250.00","w":"0.0018","x":"0.0009","c":"0.0025","Q":"10","b":"0.0024","B":"10","a":"0.0026","A":"100","o":"0.0010","h":"0.0025","l":"0.0010","v":"10000","q":"18","O":0,"C":86400000,"F":0,"L":18150,"n":18151}"#;
+const USDM_TICKER: &str = r#"{"e":"24hrTicker","E":123456789,"s":"BTCUSDT","p":"0.0015","P":"250.00","w":"0.0018","c":"0.0025","Q":"10","o":"0.0010","h":"0.0025","l":"0.0010","v":"10000","q":"18","O":0,"C":86400000,"F":0,"L":18150,"n":18151}"#;
+
+#[test]
+fn tickers_spot_quote_their_top_and_usdm_is_ignored() {
+    let (m, _) = both(SPOT_TICKER);
+    let Message::Quote(q) = m else { panic!("{m:?}") };
+    assert_eq!(q.symbol, "BNBBTC");
+    assert_eq!((q.bid_price, q.bid_qty, q.ask_price, q.ask_qty), (d("0.0024"), d("10"), d("0.0026"), d("100")));
+    assert_eq!(q.event_ts_ms, Some(1672515782136));
+    let (m, _) = both(USDM_TICKER);
+    assert_eq!(m, Message::Ignored);
+    let combined = format!(r#"{{"stream":"bnbbtc@ticker","data":{SPOT_TICKER}}}"#);
+    assert!(matches!(both(&combined).0, Message::Quote(_)));
+}
 
 #[test]
 fn spot_trade() {

@@ -602,13 +602,25 @@ impl Exchange {
 
     /// An account's open orders, of one symbol or all.
     pub fn open(&self, account: &SimAccount, market: &str, symbol: Option<&str>) -> Vec<SimOrder> {
+        self.listed(account, market, symbol, true)
+    }
+
+    /// An account's orders that are no longer open (filled, cancelled, expired), newest first,
+    /// of one symbol or all: the order history venues serve.
+    pub fn closed(&self, account: &SimAccount, market: &str, symbol: Option<&str>) -> Vec<SimOrder> {
+        let mut list = self.listed(account, market, symbol, false);
+        list.reverse();
+        list
+    }
+
+    fn listed(&self, account: &SimAccount, market: &str, symbol: Option<&str>, open: bool) -> Vec<SimOrder> {
         let Ok(st) = self.state.lock() else { return Vec::new() };
         st.accounts
             .get(&account.api_key)
             .map(|a| {
                 a.orders
                     .iter()
-                    .filter(|o| o.market == market && matches!(o.status.as_str(), "NEW" | "PARTIALLY_FILLED"))
+                    .filter(|o| o.market == market && matches!(o.status.as_str(), "NEW" | "PARTIALLY_FILLED") == open)
                     .filter(|o| symbol.is_none_or(|s| s == o.symbol))
                     .cloned()
                     .collect()

@@ -212,6 +212,7 @@ fn decode_inner<'a>(frame: &'a [u8], stream: Option<&'a str>, out: &mut Levels) 
         Some(b"trade") => trade(&s, false),
         Some(b"aggTrade") => trade(&s, true),
         Some(b"bookTicker") => quote(&s),
+        Some(b"24hrTicker") => ticker(&s),
         Some(b"depthUpdate") => {
             const M: &str = "depthUpdate";
             match (source, s.b, s.a) {
@@ -311,6 +312,25 @@ fn quote<'a>(s: &Seen<'a>) -> R<Message<'a>> {
         ask_price: dec(s.a, M, "a")?,
         ask_qty: dec(s.big_a, M, "A")?,
         trade_ts_ms: opt_num(s.big_t, M, "T")?,
+        event_ts_ms: opt_num(s.big_e, M, "E")?,
+    }))
+}
+
+/// The rolling 24-hour ticker: spot's carries the best bid and offer, a quote; USD-M's has
+/// none and is ignored.
+fn ticker<'a>(s: &Seen<'a>) -> R<Message<'a>> {
+    const M: &str = "24hrTicker";
+    if s.b.is_none() && s.a.is_none() {
+        return Ok(Message::Ignored);
+    }
+    Ok(Message::Quote(QuoteMsg {
+        symbol: string(s.s, M, "s")?,
+        update_id: 0,
+        bid_price: dec(s.b, M, "b")?,
+        bid_qty: dec(s.big_b, M, "B")?,
+        ask_price: dec(s.a, M, "a")?,
+        ask_qty: dec(s.big_a, M, "A")?,
+        trade_ts_ms: None,
         event_ts_ms: opt_num(s.big_e, M, "E")?,
     }))
 }

@@ -56,6 +56,7 @@ fn stream(channel: &str, symbol: &str) -> Option<String> {
         "trade" => format!("{s}@trade"),
         "agg_trade" => format!("{s}@aggTrade"),
         "book_ticker" => format!("{s}@bookTicker"),
+        "ticker" => format!("{s}@ticker"),
         "depth" => format!("{s}@depth@100ms"),
         "depth5" | "depth10" | "depth20" => format!("{s}@{channel}@100ms"),
         k => {
@@ -85,7 +86,7 @@ impl Protocol for Binance {
     }
 
     fn extra_channels(&self) -> &'static str {
-        "agg_trade, depth5/10/20"
+        "agg_trade, ticker, depth5/10/20"
     }
 
     fn topic(&self, channel: &str, symbol: &str) -> Option<String> {

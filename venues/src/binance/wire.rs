@@ -12,6 +12,7 @@
 //! depthUpdate {"e":"depthUpdate","E":1672515782136,"s":"BNBBTC","U":157,"u":160,"b":[["0.0024","10"]],"a":[["0.0026","100"]]}
 //!             USD-M adds "T" and "pu"; its partial depth streams send this same shape
 //! partial     {"lastUpdateId":160,"bids":[["0.0024","10"]],"asks":[["0.0026","100"]]}                                   (spot)
+//! 24hrTicker  {"e":"24hrTicker","E":1672515782136,"s":"BNBBTC","p":"0.0015","P":"250.00","w":"0.0018","x":"0.0009","c":"0.0025","Q":"10","b":"0.0024","B":"10","a":"0.0026","A":"100","o":"0.0010",...}
 //! kline       {"e":"kline","E":1672515782136,"s":"BNBBTC","k":{"t":...,"T":...,"s":"BNBBTC","i":"1m","o":"0.0010",...}}
 //! combined    {"stream":"bnbbtc@depth20","data":{...}}
 //! ack / error {"result":null,"id":1}   {"code":2,"msg":"Invalid request: ...","id":1}
@@ -102,6 +103,42 @@ pub(crate) struct BookTicker<'a> {
     event_time: Option<u64>,
     #[serde(rename = "T")]
     trade_time: Option<u64>,
+}
+
+/// `24hrTicker`: spot's carries the best bid and offer, USD-M's does not.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Ticker<'a> {
+    #[serde(borrow)]
+    s: Cow<'a, str>,
+    #[serde(borrow)]
+    b: Option<Num<'a>>,
+    #[serde(rename = "B", borrow)]
+    big_b: Option<Num<'a>>,
+    #[serde(borrow)]
+    a: Option<Num<'a>>,
+    #[serde(rename = "A", borrow)]
+    big_a: Option<Num<'a>>,
+    #[serde(rename = "E")]
+    event_time: Option<u64>,
+}
+
+impl<'a> Ticker<'a> {
+    pub(crate) fn into_message(self) -> Result<Message<'a>, DecodeError> {
+        const M: &str = "24hrTicker";
+        let (Some(b), Some(big_b), Some(a), Some(big_a)) = (self.b, self.big_b, self.a, self.big_a) else {
+            return Ok(Message::Ignored);
+        };
+        Ok(Message::Quote(QuoteMsg {
+            symbol: borrowed(self.s, M, "s")?,
+            update_id: 0,
+            bid_price: decimal(b, M, "b")?,
+            bid_qty: decimal(big_b, M, "B")?,
+            ask_price: decimal(a, M, "a")?,
+            ask_qty: decimal(big_a, M, "A")?,
+            trade_ts_ms: None,
+            event_ts_ms: self.event_time,
+        }))
+    }
 }
 
 type WireLevel<'a> = (Num<'a>, Num<'a>);
@@ -327,6 +364,7 @@ fn decode_in<'a>(frame: &'a [u8], stream: Option<&'a str>, out: &mut Levels) -> 
         Some("trade") => serde_json::from_slice::<Trade<'a>>(frame).map_err(typed)?.into_message(false),
         Some("aggTrade") => serde_json::from_slice::<Trade<'a>>(frame).map_err(typed)?.into_message(true),
         Some("bookTicker") => serde_json::from_slice::<BookTicker<'a>>(frame).map_err(typed)?.into_message(),
+        Some("24hrTicker") => serde_json::from_slice::<Ticker<'a>>(frame).map_err(typed)?.into_message(),
         Some("depthUpdate") => serde_json::from_slice::<DepthUpdate<'a>>(frame)
             .map_err(typed)?
             .into_message(stream.is_some_and(is_partial_depth), out),

@@ -1,5 +1,6 @@
 //! Bybit v5 public streams (spot and linear).
 
+pub mod account;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod errors;

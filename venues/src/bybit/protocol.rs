@@ -1,13 +1,16 @@
 //! Bybit v5 public (spot and linear) as the feeder speaks it: the venue's own topics, books
-//! whose snapshot comes in the stream, `{"op":"ping"}` keepalives.
+//! whose snapshot comes in the stream, `{"op":"ping"}` keepalives; the private stream
+//! authenticates on `/v5/private` (one unified account for spot and linear).
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use mdbus_schemas::VenueId;
 
 use super::session;
 use mdbus_feeder::{
+    account::AccountRunner,
     book::SyncRule,
+    config::AccountEntry,
     protocol::{FrameDecoder, MultiDecoder, Protocol},
     venue::{Limits, SnapshotSource},
 };
@@ -85,5 +88,22 @@ impl Protocol for Bybit {
         registry: &mdbus_sdk::registry::Registry,
     ) -> Result<(), mdbus_sdk::registry::RegistryError> {
         super::rest::register(registry)
+    }
+
+    fn account_markets(&self) -> &'static [&'static str] {
+        if self.linear { &["linear"] } else { &["spot"] }
+    }
+
+    fn account(
+        &self,
+        cfg: &AccountEntry,
+        creds: mdbus_sdk::credentials::Credentials,
+        writer: mdbus_bus::Writer,
+        tls: Arc<rustls::ClientConfig>,
+    ) -> Result<AccountRunner, String> {
+        let decoder = super::account::BybitAccountDecoder::new(cfg.number);
+        let protocol = super::account::BybitPrivate::new(creds, decoder);
+        let stream = super::account::BybitAccountStream::new(&cfg.ws_url, protocol, writer, tls);
+        Ok(AccountRunner::new(&cfg.name, self.id(), cfg.number, Box::new(stream)))
     }
 }

@@ -22,6 +22,21 @@ impl BybitSigner {
     pub fn sign(&self, timestamp: &str, api_key: &str, recv_window: &str, payload: &str) -> Signature {
         self.0.hex(&Self::payload(timestamp, api_key, recv_window, payload))
     }
+
+    /// Signs a private websocket's `auth` request: `GET/realtime` + expires (ms).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mdbus_venues::bybit::sign::BybitSigner;
+    ///
+    /// // The same bytes as `hex(HMAC-SHA256(secret, "GET/realtime" + expires))`.
+    /// let s = BybitSigner::new("secret");
+    /// assert_eq!(s.sign_ws_auth("1662350400000").as_str().len(), 64);
+    /// ```
+    pub fn sign_ws_auth(&self, expires: &str) -> Signature {
+        self.0.hex(&[b"GET/realtime", expires.as_bytes()])
+    }
 }
 
 /// The scheme by name, for `mdbus sign` and the Python binding: positional parts are

@@ -99,7 +99,8 @@ impl Protocol for Okx {
         tls: Arc<rustls::ClientConfig>,
     ) -> Result<AccountRunner, String> {
         let decoder = super::account::OkxAccountDecoder::new(cfg.number);
-        let stream = super::stream::OkxAccountStream::new(&cfg.ws_url, creds, decoder, writer, tls);
+        let protocol = super::stream::OkxPrivate::new(creds, decoder);
+        let stream = super::stream::OkxAccountStream::new(&cfg.ws_url, protocol, writer, tls);
         Ok(AccountRunner::new(&cfg.name, self.id(), cfg.number, Box::new(stream)))
     }
 }

@@ -135,6 +135,24 @@ pub(crate) fn handle(
             };
             reply(ex, 0, "OK", json!({ "list": list, "nextPageCursor": "", "category": category }), Vec::new())
         }
+        // Orders no longer open, newest first (the venue keeps those of the last two years).
+        ("GET", "/v5/order/history") => {
+            let category = param(&q, "category").unwrap_or("linear").to_owned();
+            let by_id = param(&q, "orderId").and_then(|v| v.parse::<u64>().ok());
+            let by_link = param(&q, "orderLinkId");
+            let wanted_status = param(&q, "orderStatus");
+            let limit = param(&q, "limit").and_then(|l| l.parse().ok()).unwrap_or(20usize).clamp(1, 50);
+            let list: Vec<Value> = ex
+                .closed(&account, market(Some(&category)), param(&q, "symbol"))
+                .iter()
+                .filter(|o| by_id.is_none_or(|id| id == o.order_id))
+                .filter(|o| by_link.is_none_or(|l| l == o.client_order_id))
+                .map(order_json)
+                .filter(|o| wanted_status.is_none_or(|w| o["orderStatus"] == w))
+                .take(limit)
+                .collect();
+            reply(ex, 0, "OK", json!({ "list": list, "nextPageCursor": "", "category": category }), Vec::new())
+        }
         ("GET", "/v5/account/wallet-balance") => reply(
             ex,
             0,
@@ -156,6 +174,43 @@ pub(crate) fn handle(
                 })
                 .collect();
             reply(ex, 0, "OK", json!({ "list": list, "category": "linear", "nextPageCursor": "" }), Vec::new())
+        }
+        // The key's details: a unified trading account (UTA 2.0) with trading permissions.
+        ("GET", "/v5/user/query-api") => reply(
+            ex,
+            0,
+            "",
+            json!({ "id": "13770661", "note": "mdbus-sim", "apiKey": account.api_key, "readOnly": 0, "secret": "",
+                "permissions": { "ContractTrade": ["Order", "Position"], "Spot": ["SpotTrade"], "Wallet": ["AccountTransfer"],
+                    "Options": ["OptionsTrade"], "Derivatives": [], "CopyTrading": [], "BlockTrade": [], "Exchange": [],
+                    "NFT": [], "Affiliate": [], "Earn": [] },
+                "ips": ["*"], "type": 1, "deadlineDay": -1, "expiredAt": "", "createdAt": "2024-01-01T00:00:00Z",
+                "unified": 0, "uta": 1, "userID": 24617703, "inviterID": 0, "vipLevel": "No VIP",
+                "mktMakerLevel": "0", "affiliateID": 0, "rsaPublicKey": "", "isMaster": true,
+                "parentUid": "0", "kycLevel": "LEVEL_DEFAULT", "kycRegion": "" }),
+            Vec::new(),
+        ),
+        ("GET", "/v5/account/info") => reply(
+            ex,
+            0,
+            "success",
+            json!({ "marginMode": "REGULAR_MARGIN", "updatedTime": now.to_string(), "unifiedMarginStatus": 5,
+                "dcpStatus": "OFF", "timeWindow": 10, "smpGroup": 0, "isMasterTrader": false,
+                "spotHedgingStatus": "OFF" }),
+            Vec::new(),
+        ),
+        ("GET", "/v5/asset/coin/query-info") => {
+            let coin = |c: &str, name: &str, chain: &str| {
+                json!({ "name": name, "coin": c, "remainAmount": "150000", "chains": [{
+                    "chainType": chain, "confirmation": "10000", "withdrawFee": "0.0005", "depositMin": "0",
+                    "withdrawMin": "0.001", "chain": c, "chainDeposit": "1", "chainWithdraw": "1",
+                    "minAccuracy": "8", "withdrawPercentageFee": "0", "contractAddress": "",
+                    "safeConfirmNumber": "6" }] })
+            };
+            let rows = [coin("BTC", "Bitcoin", "BTC"), coin("ETH", "Ethereum", "ETH"), coin("USDT", "Tether", "ERC20")];
+            let wanted = param(&q, "coin");
+            let rows: Vec<Value> = rows.into_iter().filter(|r| wanted.is_none_or(|w| r["coin"] == w)).collect();
+            reply(ex, 0, "success", json!({ "rows": rows }), Vec::new())
         }
         _ => Reply::Respond {
             status: "404 Not Found",
@@ -223,4 +278,93 @@ fn place(ex: &Exchange, account: &SimAccount, b: &Value) -> Reply {
             Vec::new(),
         ),
     }
+}
+
+/// The private stream's frames of an order change: an `execution` for a trade, then the
+/// `order` with its new state.
+pub(crate) fn order_pushes(o: &SimOrder, exec: &str, trade_id: u64, futures: bool, now: u64) -> Vec<String> {
+    let category = if futures { "linear" } else { "spot" };
+    let mut out = Vec::new();
+    let side = if o.side == "SELL" { "Sell" } else { "Buy" };
+    if exec == "TRADE" {
+        out.push(
+            json!({ "id": format!("{}-exec-{trade_id}", o.order_id), "topic": "execution", "creationTime": now, "data": [{
+                "category": category, "symbol": o.symbol, "isLeverage": "0", "orderId": o.order_id.to_string(),
+                "orderLinkId": o.client_order_id, "side": side, "orderPrice": o.price, "orderQty": o.qty,
+                "leavesQty": "0", "createType": "CreateByUser", "orderType": if o.kind == "MARKET" { "Market" } else { "Limit" },
+                "stopOrderType": "", "execFee": "0.013", "feeCurrency": "USDT", "execId": format!("sim-{trade_id}"),
+                "execPrice": "65000", "execQty": o.qty, "execType": "Trade", "execValue": "0", "execTime": now.to_string(),
+                "isMaker": false, "feeRate": "0.0002", "tradeIv": "", "markIv": "", "markPrice": "65000",
+                "indexPrice": "", "underlyingPrice": "", "blockTradeId": "", "closedSize": "0", "seq": trade_id }] })
+            .to_string(),
+        );
+    }
+    let mut d = order_json(o);
+    d["category"] = json!(category);
+    d["updatedTime"] = json!(now.to_string());
+    d["feeCurrency"] = json!(if exec == "TRADE" { "USDT" } else { "" });
+    d["cumExecFee"] = json!(if exec == "TRADE" { "0.013" } else { "0" });
+    out.push(
+        json!({ "id": format!("{}-{exec}", o.order_id), "topic": "order", "creationTime": now, "data": [d] })
+            .to_string(),
+    );
+    out
+}
+
+/// The private stream's frames after a fill: the unified wallet, and the linear positions.
+pub(crate) fn fill_pushes(positions: &[(String, i128, String)], futures: bool, now: u64) -> Vec<String> {
+    let mut out = vec![
+        json!({ "id": format!("wallet-{now}"), "topic": "wallet", "creationTime": now, "data": [{
+            "accountType": "UNIFIED", "accountIMRate": "0", "accountMMRate": "0", "totalEquity": "100000",
+            "totalWalletBalance": "100000", "totalMarginBalance": "100000", "totalAvailableBalance": "99000",
+            "totalPerpUPL": "0", "totalInitialMargin": "0", "totalMaintenanceMargin": "0", "accountLTV": "0",
+            "coin": [{ "coin": "USDT", "equity": "100000", "usdValue": "100000", "walletBalance": "100000",
+                "availableToWithdraw": "", "borrowAmount": "", "availableToBorrow": "", "accruedInterest": "0",
+                "totalOrderIM": "0", "totalPositionIM": "0", "totalPositionMM": "0", "unrealisedPnl": "0",
+                "cumRealisedPnl": "0", "bonus": "0", "collateralSwitch": true, "marginCollateral": true,
+                "locked": "1000", "spotHedgingQty": "0" }] }] })
+        .to_string(),
+    ];
+    if futures {
+        let data: Vec<Value> = positions
+            .iter()
+            .map(|(sym, u, px)| {
+                let side = if *u > 0 { "Buy" } else if *u < 0 { "Sell" } else { "" };
+                json!({ "category": "linear", "symbol": sym, "side": side, "size": from_units(u.abs()),
+                    "positionIdx": 0, "tradeMode": 0, "positionValue": "0", "riskId": 1, "riskLimitValue": "2000000",
+                    "entryPrice": px, "markPrice": px, "leverage": "10", "positionBalance": "0", "autoAddMargin": 0,
+                    "positionIM": "0", "positionMM": "0", "liqPrice": "", "bustPrice": "", "tpslMode": "Full",
+                    "takeProfit": "0", "stopLoss": "0", "trailingStop": "0", "unrealisedPnl": "0", "curRealisedPnl": "0",
+                    "cumRealisedPnl": "0", "sessionAvgPrice": "", "createdTime": now.to_string(),
+                    "updatedTime": now.to_string(), "positionStatus": "Normal", "adlRankIndicator": 2,
+                    "isReduceOnly": false, "seq": now })
+            })
+            .collect();
+        out.push(
+            json!({ "id": format!("position-{now}"), "topic": "position", "creationTime": now, "data": data })
+                .to_string(),
+        );
+    }
+    out
+}
+
+/// Checks a private websocket's `auth` (`args`: API key, expires in ms, hex HMAC-SHA256 of
+/// `GET/realtime` + expires): the account's API key, or Bybit's refusal text.
+pub(super) fn ws_auth(ex: &Exchange, msg: &Value) -> Result<String, &'static str> {
+    let args = msg.get("args").and_then(Value::as_array).ok_or("Params Error")?;
+    let text = |i: usize| match args.get(i) {
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(s)) => s.clone(),
+        _ => String::new(),
+    };
+    let account = ex.account(&text(0)).ok_or("API key is invalid.")?;
+    let expires: u64 = text(1).parse().map_err(|_| "Params Error")?;
+    // An `expires` already past is refused as the venue refuses it.
+    if expires < ex.server_ms() {
+        return Err("Params Error");
+    }
+    if BybitSigner::new(&account.secret).sign_ws_auth(&text(1)).as_str() != text(2) {
+        return Err("Signature verification failed.");
+    }
+    Ok(account.api_key.clone())
 }

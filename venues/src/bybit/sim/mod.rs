@@ -1,16 +1,18 @@
 //! Bybit in the simulator: the public websockets (`/v5/public/spot`, `/v5/public/linear`), public
-//! REST market data (`/v5/market/...`) and the trading endpoints (`/v5/...`).
+//! REST market data (`/v5/market/...`), the trading endpoints (`/v5/...`) and the private
+//! websocket (`/v5/private`: `auth`, then `order`, `execution`, `wallet` and `position` pushes).
 
 mod exchange;
+mod private;
 mod rest;
 mod stream;
 
 use mdbus_sim::{
     SimConfig, SimVenue, VenueDialect,
     dialect::{Dialect, Session},
-    exchange::Reply,
+    exchange::{Exchange, Reply, SimOrder},
     rest::Request,
-    venue::Context,
+    venue::{Context, PrivateStream},
 };
 
 /// Bybit's dialect.
@@ -33,8 +35,8 @@ impl VenueDialect for BybitSim {
         "/v5/public/spot"
     }
 
-    fn stream(&self, _cfg: &SimConfig, _target: &str, session: &mut Session) -> Box<dyn Dialect> {
-        Box::new(stream::Bybit::new(session))
+    fn stream(&self, _cfg: &SimConfig, target: &str, session: &mut Session) -> Box<dyn Dialect> {
+        Box::new(stream::Bybit::new(target, session))
     }
 
     fn rest(&self, ctx: &Context<'_>, req: &Request<'_>) -> Option<Reply> {
@@ -52,5 +54,18 @@ impl VenueDialect for BybitSim {
         ctx.exchange.count_request();
         let body = String::from_utf8_lossy(req.body);
         Some(exchange::handle(ctx.exchange, req.method, path, req.query(), req.headers, &body))
+    }
+
+    fn private(&self, target: &str, _exchange: &Exchange) -> Option<Box<dyn PrivateStream>> {
+        let path = target.split('?').next().unwrap_or(target);
+        (path == "/v5/private").then(|| Box::new(private::BybitPrivate::new()) as Box<dyn PrivateStream>)
+    }
+
+    fn order_events(&self, order: &SimOrder, exec: &str, trade_id: u64, futures: bool, now: u64) -> Vec<String> {
+        exchange::order_pushes(order, exec, trade_id, futures, now)
+    }
+
+    fn fill_events(&self, positions: &[(String, i128, String)], futures: bool, now: u64) -> Vec<String> {
+        exchange::fill_pushes(positions, futures, now)
     }
 }

@@ -1,7 +1,7 @@
 //! Bybit's public REST market data in the simulator (`/v5/market/...`), in its `retCode` envelope.
 
 use mdbus_sim::{
-    dialect,
+    dialect::{self, Book},
     market::Market,
     rest::{query, step},
 };
@@ -16,22 +16,29 @@ pub(super) fn public(m: &Market, target: &str) -> String {
     let ok = |result: serde_json::Value| {
         serde_json::json!({"retCode": 0, "retMsg": "OK", "result": result, "retExtInfo": {}, "time": ms}).to_string()
     };
+    // The simulator's books are listed as spot pairs and as USDT-settled perpetuals; it has
+    // no inverse contracts and no options.
+    let listed = matches!(category.as_str(), "spot" | "linear");
     if target.starts_with("/v5/market/instruments-info") {
         let list: Vec<serde_json::Value> = m
             .books
             .iter()
-            .map(|b| {
-                let (base, quote) = b.symbol.split_at(b.symbol.len().saturating_sub(4));
-                let (p, q) = m.digits(&b.symbol);
-                let lot = if category == "linear" {
-                    serde_json::json!({"qtyStep": step(q), "minOrderQty": step(q), "minNotionalValue": "5"})
-                } else {
-                    serde_json::json!({"basePrecision": step(q), "minOrderQty": step(q), "minOrderAmt": "5"})
-                };
-                serde_json::json!({"symbol": b.symbol, "baseCoin": base, "quoteCoin": quote, "status": "Trading",
-                    "lotSizeFilter": lot, "priceFilter": {"tickSize": step(p)}})
-            })
+            .filter(|b| listed && (symbol.is_empty() || b.symbol == symbol))
+            .map(|b| instrument(m, &b.symbol, &category))
             .collect();
+        return ok(serde_json::json!({"category": category, "list": list, "nextPageCursor": ""}));
+    }
+    if target.starts_with("/v5/market/tickers") {
+        let list: Vec<serde_json::Value> = m
+            .books
+            .iter()
+            .filter(|b| listed && (symbol.is_empty() || b.symbol == symbol))
+            .map(|b| ticker(m, b, &category))
+            .collect();
+        if !symbol.is_empty() && list.is_empty() {
+            return serde_json::json!({"retCode": 10001, "retMsg": "Not supported symbols", "result": {}, "retExtInfo": {}, "time": ms})
+                .to_string();
+        }
         return ok(serde_json::json!({"category": category, "list": list}));
     }
     let Some(b) = m.books.iter().find(|b| b.symbol == symbol) else {
@@ -41,12 +48,6 @@ pub(super) fn public(m: &Market, target: &str) -> String {
     let lv = |side: &[(i64, i64)]| -> Vec<serde_json::Value> {
         side.iter().map(|(p, q)| serde_json::json!([dialect::px(*p), dialect::qty(*q)])).collect()
     };
-    if target.starts_with("/v5/market/tickers") {
-        let (bids, asks) = b.sides(1);
-        let ((bp, bq), (ap, aq)) = (bids.first().copied().unwrap_or((0, 0)), asks.first().copied().unwrap_or((0, 0)));
-        return ok(serde_json::json!({"category": category, "list": [{"symbol": symbol,
-            "bid1Price": dialect::px(bp), "bid1Size": dialect::qty(bq), "ask1Price": dialect::px(ap), "ask1Size": dialect::qty(aq)}]}));
-    }
     if target.starts_with("/v5/market/orderbook") {
         let (bids, asks) = b.sides(limit);
         return ok(
@@ -94,4 +95,69 @@ pub(super) fn public(m: &Market, target: &str) -> String {
     }
     serde_json::json!({"retCode": 10404, "retMsg": "unknown endpoint", "result": {}, "retExtInfo": {}, "time": ms})
         .to_string()
+}
+
+/// One instrument of `/v5/market/instruments-info`, with every field of Bybit's spot or linear
+/// shape.
+fn instrument(m: &Market, symbol: &str, category: &str) -> serde_json::Value {
+    let (base, quote) = symbol.split_at(symbol.len().saturating_sub(4));
+    let (p, q) = m.digits(symbol);
+    if category == "linear" {
+        return serde_json::json!({"symbol": symbol, "contractType": "LinearPerpetual", "status": "Trading",
+            "baseCoin": base, "quoteCoin": quote, "launchTime": "1584230400000", "deliveryTime": "0",
+            "deliveryFeeRate": "", "priceScale": p.to_string(),
+            "leverageFilter": {"minLeverage": "1", "maxLeverage": "100.00", "leverageStep": "0.01"},
+            "priceFilter": {"minPrice": step(p), "maxPrice": "1999999.80", "tickSize": step(p)},
+            "lotSizeFilter": {"maxOrderQty": "1190.000", "minOrderQty": step(q), "qtyStep": step(q),
+                "postOnlyMaxOrderQty": "1190.000", "maxMktOrderQty": "500.000", "minNotionalValue": "5"},
+            "unifiedMarginTrade": true, "fundingInterval": 480, "settleCoin": quote, "copyTrading": "both",
+            "upperFundingRate": "0.00375", "lowerFundingRate": "-0.00375", "isPreListing": false,
+            "preListingInfo": null, "riskParameters": {"priceLimitRatioX": "0.01", "priceLimitRatioY": "0.02"},
+            "displayName": ""});
+    }
+    serde_json::json!({"symbol": symbol, "baseCoin": base, "quoteCoin": quote, "innovation": "0",
+        "status": "Trading", "marginTrading": "utaOnly", "stTag": "0",
+        "lotSizeFilter": {"basePrecision": step(q), "quotePrecision": "0.00000001", "minOrderQty": step(q),
+            "maxOrderQty": "71.73956243", "minOrderAmt": "5", "maxOrderAmt": "2000000"},
+        "priceFilter": {"tickSize": step(p)},
+        "riskParameters": {"priceLimitRatioX": "0.05", "priceLimitRatioY": "0.05"}})
+}
+
+/// One ticker of `/v5/market/tickers`: the best bid and offer and the 24-hour figures, over
+/// the simulator's trade window.
+fn ticker(m: &Market, b: &Book, category: &str) -> serde_json::Value {
+    let (px, qty) = (dialect::px, dialect::qty);
+    let (bids, asks) = b.sides(1);
+    let ((bp, bq), (ap, aq)) = (bids.first().copied().unwrap_or((0, 0)), asks.first().copied().unwrap_or((0, 0)));
+    let d = m.day(&b.symbol);
+    let (last, open, high, low, volume, turnover) = d.map_or_else(
+        || (px((bp + ap) / 2), px((bp + ap) / 2), px(ap), px(bp), qty(0), "0".to_owned()),
+        |d| (px(d.last), px(d.open), px(d.high), px(d.low), qty(d.volume), d.quote_volume_text()),
+    );
+    // The change as a fraction (Bybit's `price24hPcnt`: 0.01 is 1 %).
+    let fraction = d.map_or_else(|| "0".to_owned(), |d| format!("{:.6}", d.change() as f64 / d.open.max(1) as f64));
+    let mut t = serde_json::json!({"symbol": b.symbol, "bid1Price": px(bp), "bid1Size": qty(bq),
+        "ask1Price": px(ap), "ask1Size": qty(aq), "lastPrice": last, "prevPrice24h": open,
+        "price24hPcnt": fraction, "highPrice24h": high, "lowPrice24h": low, "turnover24h": turnover,
+        "volume24h": volume});
+    if category == "linear" {
+        for (k, v) in [
+            ("indexPrice", t["lastPrice"].clone()),
+            ("markPrice", t["lastPrice"].clone()),
+            ("prevPrice1h", t["prevPrice24h"].clone()),
+            ("openInterest", serde_json::json!("0")),
+            ("openInterestValue", serde_json::json!("0")),
+            ("fundingRate", serde_json::json!("0.0001")),
+            ("nextFundingTime", serde_json::json!(((dialect::now_ms() / 28_800_000 + 1) * 28_800_000).to_string())),
+            ("predictedDeliveryPrice", serde_json::json!("")),
+            ("basisRate", serde_json::json!("")),
+            ("deliveryFeeRate", serde_json::json!("")),
+            ("deliveryTime", serde_json::json!("0")),
+        ] {
+            t[k] = v;
+        }
+    } else {
+        t["usdIndexPrice"] = t["lastPrice"].clone();
+    }
+    t
 }
