@@ -47,8 +47,9 @@ pub trait PrivateProtocol: Send + std::fmt::Debug {
     fn login(&self, now_ms: u64) -> Vec<String>;
     /// The frames that subscribe to the account's channels, sent once logged in.
     fn subscribe(&self) -> Vec<String>;
-    /// The frame that keeps a quiet line open; `now_ms` is the host's time.
-    fn keepalive(&self, now_ms: u64) -> String;
+    /// The frame that keeps a quiet line open; `now_ms` is the host's time. `None` where the
+    /// venue pings and the client only answers ([`Answer::Reply`]).
+    fn keepalive(&self, now_ms: u64) -> Option<String>;
     /// How long our side may stay silent before the keepalive goes out (below the venue's cut).
     fn keepalive_every(&self) -> Duration;
     /// Decodes one frame, appending its records to `out`.
@@ -178,8 +179,9 @@ impl<P: PrivateProtocol> PrivateStream<P> {
                 Ok(Message::Close(_)) => return Err(socket_err("closed by the venue")),
                 Ok(_) => continue,
                 Err(e) if is_timeout(&e) => {
-                    if self.last_sent.elapsed() >= self.protocol.keepalive_every() {
-                        let ping = self.protocol.keepalive(Self::now_ms());
+                    if self.last_sent.elapsed() >= self.protocol.keepalive_every()
+                        && let Some(ping) = self.protocol.keepalive(Self::now_ms())
+                    {
                         self.send(&mut ws, ping)?;
                         self.stats.keepalives += 1;
                     }

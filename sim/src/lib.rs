@@ -578,7 +578,8 @@ fn serve_stream<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, mut s: S) ->
         let upgrade =
             headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("upgrade") && v.eq_ignore_ascii_case("websocket"));
         if upgrade {
-            return websocket(shared, Replay { head, pos: 0, inner: s }, &target);
+            let upgrade = rest::Request { method: &method, target: &target, headers: &headers, body: &[] };
+            return websocket(shared, Replay { head, pos: 0, inner: s }, &upgrade);
         }
         let length = headers
             .iter()
@@ -690,18 +691,23 @@ fn private<S: Read + Write + SetTimeout>(
         if let Some(key) = &account {
             let (frames, n) = shared.exchange.events_since(key, family, next);
             next = n;
-            for f in frames {
+            for f in frames.into_iter().filter_map(|f| stream.push(f)) {
                 ws.send(Message::text(f)).map_err(io::Error::other)?;
             }
         }
     }
 }
 
-fn websocket<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, stream: S, target: &str) -> io::Result<()> {
+fn websocket<S: Read + Write + SetTimeout>(
+    shared: &Arc<Shared>,
+    stream: S,
+    upgrade: &rest::Request<'_>,
+) -> io::Result<()> {
+    let target = upgrade.target;
     let cfg = WebSocketConfig::default();
     let mut ws: WebSocket<S> =
         tungstenite::accept_with_config(stream, Some(cfg)).map_err(|e| io::Error::other(e.to_string()))?;
-    if let Some((v, stream)) = shared.cfg.venues.iter().find_map(|v| Some((v, v.private(target, &shared.exchange)?))) {
+    if let Some((v, stream)) = shared.cfg.venues.iter().find_map(|v| Some((v, v.private(upgrade, &shared.exchange)?))) {
         return private(shared, ws, stream, v.name());
     }
     ws.get_ref().set_timeout(Some(Duration::from_millis(1)))?;

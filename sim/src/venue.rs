@@ -39,6 +39,13 @@ pub trait PrivateStream: Send {
 
     /// The replies to one text message from the client (login, subscribe, ping).
     fn request(&mut self, text: &str, exchange: &Exchange) -> Vec<String>;
+
+    /// The frame this connection sends for the account's event `frame`: as its subscriptions
+    /// name the channel, or `None` when it did not subscribe to it. By default every event goes
+    /// out as it is.
+    fn push(&mut self, frame: String) -> Option<String> {
+        Some(frame)
+    }
 }
 
 /// Everything the simulator asks of one venue.
@@ -58,9 +65,10 @@ pub trait VenueDialect: Send + Sync + 'static {
     /// The answer to a REST request, or `None` when the path is not one of the venue's.
     fn rest(&self, ctx: &Context<'_>, req: &Request<'_>) -> Option<Reply>;
 
-    /// A private-stream connection to `target`, or `None` when the path is not one of the
+    /// A private-stream connection for the websocket upgrade `upgrade` (its target and
+    /// headers: a venue may sign the `Host`), or `None` when the path is not one of the
     /// venue's private streams.
-    fn private(&self, _target: &str, _exchange: &Exchange) -> Option<Box<dyn PrivateStream>> {
+    fn private(&self, _upgrade: &Request<'_>, _exchange: &Exchange) -> Option<Box<dyn PrivateStream>> {
         None
     }
 

@@ -20,11 +20,11 @@ def free_port():
 
 
 @contextlib.contextmanager
-def simulator(venue):
-    """`mdbus sim --venue <venue>` on a free port; yields its `host:port`."""
+def simulator(venue, *args):
+    """`mdbus sim --venue <venue> <args>` on a free port; yields its `host:port`."""
     port = free_port()
     p = subprocess.Popen(
-        [MDBUS, "sim", "--venue", venue, "--port", str(port)],
+        [MDBUS, "sim", "--venue", venue, "--port", str(port), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -43,3 +43,13 @@ def sim(request):
     """The simulator of the module's `VENUE`."""
     with simulator(request.module.VENUE) as addr:
         yield addr
+
+
+@pytest.fixture(scope="module")
+def tls_sim(request, tmp_path_factory):
+    """The simulator of the module's `VENUE` over TLS (https, wss), for clients that sign the
+    URL they connect to: yields `(localhost:port, path of its certificate)`, the certificate
+    for the client to trust."""
+    cert = tmp_path_factory.mktemp("sim") / "cert.pem"
+    with simulator(request.module.VENUE, "--tls", "--cert-out", str(cert)) as addr:
+        yield addr.replace("127.0.0.1", "localhost"), str(cert)

@@ -1102,6 +1102,114 @@ mod bybit_private_stream {
     }
 }
 
+/// HTX's private websocket (`auth` version 2.1 over the URL's host and path, then the account
+/// channels; the server's pings answered) against the simulator.
+mod htx_private_stream {
+    use std::time::{Duration, Instant};
+
+    use mdbus_bus::{ReadError, RingDir, RingOptions, Start};
+    use mdbus_feeder::{account::AccountStreamError, private::Answer};
+    use mdbus_schemas::{Kind, OrderStatus, RecordView};
+    use mdbus_sdk::{
+        error::{Error, ErrorCode},
+        order::{NewOrder, OrderClient, OrderRef, Placed, Side},
+        tls,
+    };
+    use mdbus_sim::exchange::ExchangeConfig;
+    use mdbus_venues::htx::{
+        account::{HtxAccountDecoder, HtxAccountStream, HtxPrivate},
+        order as htx,
+    };
+
+    use super::{creds, sim};
+
+    #[test]
+    fn htx_auth_subscribe_and_order_events_in_the_account_ring() {
+        let s = sim(ExchangeConfig::default(), false);
+        let dir = RingDir::new(std::env::temp_dir().join(format!("mdbus-htx-account-{}", std::process::id())));
+        let _ = std::fs::remove_dir_all(dir.path());
+        let writer = dir.writer("htx.account", Kind::ORDER, &RingOptions::default().capacity(256)).unwrap();
+        let mut reader = dir.reader("htx.account", Start::Oldest).unwrap();
+        let t = tls::client_config(&[] as &[&str], &[]).unwrap();
+        let url = format!("ws://127.0.0.1:{}/ws/v2", s.addr().port());
+        let protocol = HtxPrivate::new(&url, creds("mdbus-sim-secret"), HtxAccountDecoder::new(5)).unwrap();
+        let mut stream = HtxAccountStream::new(&url, protocol, writer, t.clone());
+        stream.poll().unwrap();
+        let base = format!("http://127.0.0.1:{}", s.addr().port());
+        let mut c = htx::HtxClient::new(&base, t.clone(), creds("mdbus-sim-secret")).unwrap();
+        let Placed::Accepted(_) = c
+            .place(
+                &NewOrder::limit("btcusdt", Side::Buy, "0.5".parse().unwrap(), "60000".parse().unwrap())
+                    .client_order_id("htxrest1"),
+            )
+            .unwrap()
+        else {
+            panic!()
+        };
+        let Placed::Accepted(_) = c
+            .place(&NewOrder::market("btcusdt", Side::Sell, "0.25".parse().unwrap()).client_order_id("htxtake1"))
+            .unwrap()
+        else {
+            panic!()
+        };
+        c.cancel("btcusdt", OrderRef::Client("htxrest1")).unwrap();
+        let mut seen = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while seen.len() < 6 && Instant::now() < deadline {
+            stream.poll().unwrap();
+            loop {
+                match reader.try_read() {
+                    Ok(rec) => seen.push(match rec.view().unwrap() {
+                        RecordView::Order(o) => format!("order {} {:?} {}", o.client_id, o.status, o.account),
+                        RecordView::Fill(f) => {
+                            format!("fill {} {} fee {}e{} {}", f.client_id, f.qty, f.fee, f.fee_exp, f.fee_asset)
+                        }
+                        RecordView::Balance(b) => format!("balance {} {} {}", b.asset, b.free, b.locked),
+                        RecordView::Marker(_) => continue,
+                        other => format!("{other:?}"),
+                    }),
+                    Err(ReadError::Empty) => break,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+        }
+        let st = |x: OrderStatus| format!("{x:?}");
+        assert_eq!(
+            seen,
+            [
+                format!("order htxrest1 {} 5", st(OrderStatus::NEW)),
+                format!("order htxtake1 {} 5", st(OrderStatus::NEW)),
+                "fill htxtake1 25000000 fee 13e-3 USDT".to_owned(),
+                format!("order htxtake1 {} 5", st(OrderStatus::FILLED)),
+                "balance USDT 9900000000000 100000000000".to_owned(),
+                format!("order htxrest1 {} 5", st(OrderStatus::CANCELED)),
+            ]
+        );
+        assert_eq!((stream.stats().connects, stream.stats().decode_errors), (1, 0));
+
+        let w2 = dir.writer("bad.account", Kind::ORDER, &RingOptions::default().capacity(64)).unwrap();
+        let bad_protocol = HtxPrivate::new(&url, creds("wrong-secret"), HtxAccountDecoder::new(0)).unwrap();
+        let mut bad = HtxAccountStream::new(&url, bad_protocol, w2, t);
+        let err = bad.poll().unwrap_err();
+        assert!(
+            matches!(err, AccountStreamError::Venue(Error::Authentication { code: ErrorCode::InvalidSignature, .. })),
+            "{err:?}"
+        );
+        assert!(!format!("{err} {err:?} {bad:?}").contains("wrong-secret"));
+        let _ = std::fs::remove_dir_all(dir.path());
+    }
+
+    /// The server's documented ping is answered with a pong carrying its `ts`.
+    #[test]
+    fn htx_pings_are_answered_with_their_ts() {
+        let d = HtxAccountDecoder::new(0);
+        let answer = d.decode(br#"{"action":"ping","data":{"ts":1575537778295}}"#, 0, &mut Vec::new()).unwrap();
+        let Answer::Reply(pong) = answer else { panic!("{answer:?}") };
+        let v: serde_json::Value = serde_json::from_str(&pong).unwrap();
+        assert_eq!(v, serde_json::json!({"action": "pong", "data": {"ts": 1575537778295u64}}));
+    }
+}
+
 /// HTX, Gate.io and Gemini order clients against the simulator's order endpoints for them.
 mod htx_gate_gemini {
     use std::time::Duration;

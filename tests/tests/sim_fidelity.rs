@@ -63,7 +63,12 @@ fn an_unserved_channel_is_refused_not_left_silent() {
             "orderbook.200.",
             &["trade", "ticker", "kline_1m"][..],
         ),
-        (mdbus_venues::htx::sim::SIM, mdbus_venues::HTX, "kline_1m", &["trade"][..]),
+        (
+            mdbus_venues::htx::sim::SIM,
+            mdbus_venues::HTX,
+            "market.btcusdt.depth.step1",
+            &["trade", "ticker", "kline_1m"][..],
+        ),
         (mdbus_venues::gate::sim::SIM, mdbus_venues::GATEIO, "kline_1m", &["trade"][..]),
     ];
     for (sim_venue, venue, unserved, served) in cases {
@@ -79,9 +84,11 @@ fn an_unserved_channel_is_refused_not_left_silent() {
             let sock = TcpStream::connect(addr).unwrap();
             sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
             let (mut ws, _) = tungstenite::client(format!("ws://{addr}{}", sim_venue.ws_path()), sock).unwrap();
-            // A raw topic prefix (ending in '.') where the feeder has no channel for it.
+            // A raw topic (a prefix ending in '.' completed with the symbol, or one with a '.'
+            // inside) where the feeder has no channel the simulator lacks.
             let topic = match channel.strip_suffix('.') {
                 Some(_) => format!("{channel}{}", symbols[0]),
+                None if channel.contains('.') => channel.to_owned(),
                 None => venue.topic(channel, &symbols[0]).unwrap(),
             };
             ws.send(Message::text(venue.subscribe(7, &[topic]))).unwrap();

@@ -410,6 +410,11 @@ fn htx_gzip_books_trades_and_quotes_exact() {
 }
 
 #[test]
+fn htx_tickers_and_candles_into_quotes_and_bars() {
+    tickers_and_candles(mdbus_venues::htx::sim::SIM, "htx-summaries", true);
+}
+
+#[test]
 fn htx_pings_are_answered_and_the_connection_stays() {
     let faults = Faults { heartbeat_every: Some(Duration::from_millis(50)), ..Faults::default() };
     let r = run("htx-ping", mdbus_venues::htx::sim::SIM, faults, "trade, depth", 2, settings());

@@ -70,6 +70,9 @@ fn documented_samples_through_gzip() {
     );
     let bbo = r#"{"ch":"market.btcusdt.bbo","ts":1630994555540,"tick":{"seqId":136998202000,"ask":52650.0,"askSize":0.1,"bid":52649.99,"bidSize":0.03,"quoteTime":1630994555539,"symbol":"btcusdt"}}"#;
     assert_eq!(render(&mut g, &gz(bbo)).unwrap().1, ["quote btcusdt 136998202000 52649.99x0.03 52650.0x0.1"]);
+    // The documented ticker: its best bid and offer, a quote (no sequence of its own).
+    let ticker = r#"{"ch":"market.btcusdt.ticker","ts":1630982370526,"tick":{"open":51732,"high":52785.64,"low":51000,"close":52735.63,"amount":13259.24137056181,"vol":687640987.4125315,"count":448737,"bid":52732.88,"bidSize":0.036,"ask":52732.89,"askSize":0.583653,"lastPrice":52735.63,"lastSize":0.03}}"#;
+    assert_eq!(render(&mut g, &gz(ticker)).unwrap().1, ["quote btcusdt 0 52732.88x0.036 52732.89x0.583653"]);
     let mbp = r#"{"ch":"market.btcusdt.mbp.150","ts":1573199608679,"tick":{"seqNum":100020146795,"prevSeqNum":100020146794,"bids":[[618.37,0.0]],"asks":[[632.18,1.1]]}}"#;
     assert_eq!(
         render(&mut g, &gz(mbp)).unwrap().1,

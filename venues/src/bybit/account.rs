@@ -298,8 +298,8 @@ impl PrivateProtocol for BybitPrivate {
         vec![r#"{"req_id":"account","op":"subscribe","args":["order","execution","wallet","position"]}"#.to_owned()]
     }
 
-    fn keepalive(&self, _now_ms: u64) -> String {
-        r#"{"req_id":"ping","op":"ping"}"#.to_owned()
+    fn keepalive(&self, _now_ms: u64) -> Option<String> {
+        Some(r#"{"req_id":"ping","op":"ping"}"#.to_owned())
     }
 
     /// Bybit asks for a ping every 20 s.

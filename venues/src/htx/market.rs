@@ -1,7 +1,8 @@
 //! HTX spot channels (after [`super::gunzip::Gunzip`]): `market.$s.trade.detail`,
 //! `market.$s.bbo`, `market.$s.mbp.$n` (incremental, `prevSeqNum` chains) and its `req`
 //! snapshot, `market.$s.mbp.refresh.$n` (the top `$n` in full every time),
-//! `market.$s.depth.step*` (snapshots at each price step), `market.$s.kline.$p`; the
+//! `market.$s.depth.step*` (snapshots at each price step), `market.$s.kline.$p`,
+//! `market.$s.ticker` (24-hour figures with the best bid and offer, read as a quote); the
 //! server's `ping` (which must be answered with `pong` or the connection is cut), `sub`
 //! acknowledgements and errors.
 //!
@@ -16,6 +17,9 @@
 //!  "price":52648.62,"direction":"buy"}]}}
 //! {"ch":"market.btcusdt.mbp.150","ts":1573199608679,"tick":{"seqNum":100020146795,"prevSeqNum":100020146794,
 //!  "bids":[[618.37,0.0]],"asks":[[632.18,1.1]]}}
+//! {"ch":"market.btcusdt.ticker","ts":1630982370526,"tick":{"open":51732,"high":52785.64,"low":51000,
+//!  "close":52735.63,"amount":13259.24137056181,"vol":687640987.4125315,"count":448737,"bid":52732.88,
+//!  "bidSize":0.036,"ask":52732.89,"askSize":0.583653,"lastPrice":52735.63,"lastSize":0.03}}
 //! ```
 
 use mdbus_feeder::{
@@ -148,7 +152,8 @@ pub fn decode<'a>(
             }
             n
         }
-        "bbo" => {
+        // The ticker carries the best bid and offer under the same names as `bbo`.
+        "bbo" | "ticker" => {
             out(bbo(tick, symbol, ts)?, levels_buf);
             1
         }

@@ -1,5 +1,6 @@
 //! HTX (Huobi) spot market data: gzip-compressed binary frames.
 
+pub mod account;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod errors;

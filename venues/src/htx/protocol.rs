@@ -1,12 +1,16 @@
 //! HTX spot as the feeder speaks it: gzip-compressed binary frames, one topic per `sub`, server
 //! pings answered with `pong`, and the MBP snapshot asked for with `req` on the same
-//! connection.
+//! connection; the private stream logs in on `/ws/v2` with a signed `auth`.
+
+use std::sync::Arc;
 
 use mdbus_schemas::VenueId;
 
 use super::{gunzip::Gunzip, market, session};
 use mdbus_feeder::{
+    account::AccountRunner,
     book::SyncRule,
+    config::AccountEntry,
     decode::Levels,
     protocol::{FrameDecoder, Protocol},
     venue::{FrameError, Limits, Reply, SnapshotSource},
@@ -49,6 +53,27 @@ impl Protocol for Htx {
 
     fn id(&self) -> VenueId {
         VenueId::HTX
+    }
+
+    fn extra_channels(&self) -> &'static str {
+        "ticker"
+    }
+
+    fn account_markets(&self) -> &'static [&'static str] {
+        &["spot"]
+    }
+
+    fn account(
+        &self,
+        cfg: &AccountEntry,
+        creds: mdbus_sdk::credentials::Credentials,
+        writer: mdbus_bus::Writer,
+        tls: Arc<rustls::ClientConfig>,
+    ) -> Result<AccountRunner, String> {
+        let decoder = super::account::HtxAccountDecoder::new(cfg.number);
+        let protocol = super::account::HtxPrivate::new(&cfg.ws_url, creds, decoder)?;
+        let stream = super::account::HtxAccountStream::new(&cfg.ws_url, protocol, writer, tls);
+        Ok(AccountRunner::new(&cfg.name, self.id(), cfg.number, Box::new(stream)))
     }
 
     fn topic(&self, channel: &str, symbol: &str) -> Option<String> {

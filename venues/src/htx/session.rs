@@ -24,6 +24,7 @@ pub fn topic(channel: &str, symbol: &str) -> Option<String> {
     Some(match channel {
         "trade" => format!("market.{s}.trade.detail"),
         "book_ticker" => format!("market.{s}.bbo"),
+        "ticker" => format!("market.{s}.ticker"),
         "depth" => format!("market.{s}.mbp.{MBP_LEVELS}"),
         k => format!("market.{s}.kline.{}", period(k.strip_prefix("kline_")?)?),
     })

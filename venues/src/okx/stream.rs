@@ -56,8 +56,8 @@ impl PrivateProtocol for OkxPrivate {
         ]
     }
 
-    fn keepalive(&self, _now_ms: u64) -> String {
-        "ping".to_owned()
+    fn keepalive(&self, _now_ms: u64) -> Option<String> {
+        Some("ping".to_owned())
     }
 
     /// OKX closes a connection silent for 30 s.

@@ -172,7 +172,8 @@ impl VenueDialect for BinanceSim {
         })
     }
 
-    fn private(&self, target: &str, exchange: &Exchange) -> Option<Box<dyn PrivateStream>> {
+    fn private(&self, upgrade: &Request<'_>, exchange: &Exchange) -> Option<Box<dyn PrivateStream>> {
+        let target = upgrade.target;
         let account = target.strip_prefix("/ws/").and_then(|k| exchange.listen_key_account(k))?;
         Some(Box::new(UserData(account)))
     }

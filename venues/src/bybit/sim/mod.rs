@@ -56,7 +56,8 @@ impl VenueDialect for BybitSim {
         Some(exchange::handle(ctx.exchange, req.method, path, req.query(), req.headers, &body))
     }
 
-    fn private(&self, target: &str, _exchange: &Exchange) -> Option<Box<dyn PrivateStream>> {
+    fn private(&self, upgrade: &Request<'_>, _exchange: &Exchange) -> Option<Box<dyn PrivateStream>> {
+        let target = upgrade.target;
         let path = target.split('?').next().unwrap_or(target);
         (path == "/v5/private").then(|| Box::new(private::BybitPrivate::new()) as Box<dyn PrivateStream>)
     }

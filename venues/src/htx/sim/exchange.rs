@@ -212,3 +212,73 @@ fn verify(
     }
     Ok(account.clone())
 }
+
+/// The private stream's frames of an order change on `orders#<symbol>` (`creation`, `trade`,
+/// `cancellation`), and for a trade its `trade.clearing#<symbol>#0` push.
+pub(crate) fn order_pushes(o: &SimOrder, exec: &str, trade_id: u64, now: u64) -> Vec<String> {
+    let v = order_json(o);
+    let (kind, state) = (v["type"].clone(), v["state"].clone());
+    let side = o.side.to_ascii_lowercase();
+    let price = if o.kind == "MARKET" { "" } else { o.price.as_str() };
+    let mut out = Vec::new();
+    let data = match exec {
+        "TRADE" => {
+            out.push(
+                json!({ "action": "push", "ch": format!("trade.clearing#{}#0", o.symbol), "data": {
+                    "eventType": "trade", "symbol": o.symbol, "orderId": o.order_id, "tradePrice": "65000",
+                    "tradeVolume": o.qty, "orderSide": side, "orderType": kind, "aggressor": true,
+                    "tradeId": trade_id, "tradeTime": now, "transactFee": "0.013", "feeCurrency": "usdt",
+                    "feeDeduct": "0", "feeDeductType": "", "accountId": ACCOUNT_ID, "source": "spot-api",
+                    "orderPrice": price, "orderSize": o.qty, "clientOrderId": o.client_order_id,
+                    "orderCreateTime": o.time, "orderStatus": state } })
+                .to_string(),
+            );
+            json!({ "eventType": "trade", "symbol": o.symbol, "orderId": o.order_id, "tradePrice": "65000",
+                "tradeVolume": o.qty, "orderSide": side, "type": kind, "aggressor": true, "tradeId": trade_id,
+                "tradeTime": now, "clientOrderId": o.client_order_id, "orderSource": "spot-api",
+                "orderPrice": price, "orderSize": o.qty, "orderStatus": state, "remainAmt": "0", "execAmt": o.qty })
+        }
+        "CANCELED" => json!({ "eventType": "cancellation", "symbol": o.symbol, "orderId": o.order_id,
+            "type": kind, "orderSide": side, "orderPrice": price, "orderSize": o.qty, "orderStatus": state,
+            "clientOrderId": o.client_order_id, "remainAmt": o.qty, "execAmt": o.executed, "lastActTime": now }),
+        _ => json!({ "eventType": "creation", "symbol": o.symbol, "orderId": o.order_id, "type": kind,
+            "orderSide": side, "orderPrice": price, "orderSize": o.qty, "orderStatus": "submitted",
+            "clientOrderId": o.client_order_id, "orderSource": "spot-api", "orderCreateTime": o.time,
+            "lastActTime": now }),
+    };
+    out.push(json!({ "action": "push", "ch": format!("orders#{}", o.symbol), "data": data }).to_string());
+    out
+}
+
+/// The private stream's `accounts.update#2` push after a fill.
+pub(crate) fn balance_push(now: u64) -> String {
+    json!({ "action": "push", "ch": "accounts.update#2", "data": { "currency": "usdt", "accountId": ACCOUNT_ID,
+        "balance": "100000", "available": "99000", "changeType": "order.match", "accountType": "trade",
+        "changeTime": now, "seqNum": now } })
+    .to_string()
+}
+
+/// Checks a private websocket's `auth` (signature version 2.1 over `GET`, the host, the path
+/// and the sorted parameters): the account's API key, or HTX's code and message.
+pub(super) fn ws_auth(ex: &Exchange, host: &str, path: &str, msg: &Value) -> Result<String, (i64, &'static str)> {
+    let params = msg.get("params").ok_or((2002, "invalid.auth.state"))?;
+    let f = |k: &str| params.get(k).and_then(Value::as_str).unwrap_or("");
+    let account = ex.account(f("accessKey")).ok_or((2003, "auth.fail"))?;
+    if f("authType") != "api" || f("signatureMethod") != "HmacSHA256" || f("signatureVersion") != "2.1" {
+        return Err((2003, "auth.fail"));
+    }
+    match mdbus_sdk::order::time::parse_iso8601_ms(f("timestamp")) {
+        Some(t) if t.abs_diff(ex.server_ms()) <= 300_000 => {}
+        _ => return Err((2003, "auth.fail: timestamp expired")),
+    }
+    // The host as the client names it: as sent in `Host` (a port included), or without the port.
+    let bare = host.split(':').next().unwrap_or("");
+    let signer = HtxSigner::new(&account.secret);
+    if ![host, bare]
+        .iter()
+        .any(|h| signer.sign_ws_auth(h, path, &account.api_key, f("timestamp")).as_str() == f("signature"))
+    {
+        return Err((2003, "auth.fail"));
+    }
+    Ok(account.api_key.clone())
+}

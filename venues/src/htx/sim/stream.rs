@@ -1,11 +1,17 @@
 //! HTX spot dialect (`/feed`, `/ws`): every server frame is gzip-compressed binary; `sub` with
 //! an `id` acknowledged by `subbed`; `req` answered with the MBP snapshot; the server sends
 //! `{"ping":ts}` on an interval and cuts a client that leaves two of them unanswered. Numbers
-//! go out as JSON numbers, as HTX sends them.
+//! go out as JSON numbers, as HTX sends them. `market.$s.ticker`, `market.$s.detail` and
+//! `market.$s.kline.$period` are built from the trades the connection sees.
 
 use std::time::Duration;
 
-use mdbus_sim::dialect::{Dialect, Ev, Session, now_ms, number_levels, px, qty};
+use mdbus_sim::{
+    dialect::{Dialect, Ev, Session, now_ms, number_levels, px, qty},
+    tape::{Tape, quote},
+};
+
+use crate::htx::market::period_ms;
 
 /// HTX pings every 5 s.
 const PING_EVERY: Duration = Duration::from_secs(5);
@@ -13,11 +19,66 @@ const PING_EVERY: Duration = Duration::from_secs(5);
 pub(crate) struct Htx {
     /// Pings sent and not answered yet.
     unanswered: u32,
+    /// The tickers' rolling windows and the open candles.
+    tape: Tape,
 }
 
 impl Htx {
-    pub(crate) fn new() -> Htx {
-        Htx { unanswered: 0 }
+    pub(crate) fn new(s: &Session) -> Htx {
+        Htx { unanswered: 0, tape: Tape::new(s.books.len()) }
+    }
+
+    /// The `ticker`, `detail` and `kline` pushes of a trade, for the topics subscribed.
+    fn summaries(&mut self, ev: &Ev, s: &Session) -> Vec<String> {
+        let Ev::Trade { sym, id, ms, .. } = *ev else { return Vec::new() };
+        self.tape.record(ev);
+        let l = lower(s, sym);
+        let r = self.tape.rolling(sym);
+        let day = format!(
+            r#""id":{id},"open":{},"high":{},"low":{},"close":{},"amount":{},"vol":{},"count":{}"#,
+            px(r.open),
+            px(r.high),
+            px(r.low),
+            px(r.last),
+            qty(r.volume),
+            quote(r.quote),
+            r.count
+        );
+        let mut out = Vec::new();
+        if s.subs.contains(&format!("market.{l}.ticker")) {
+            let (bids, asks) = s.books[sym].sides(1);
+            let ((bp, bq), (ap, aq)) =
+                (bids.first().copied().unwrap_or((0, 0)), asks.first().copied().unwrap_or((0, 0)));
+            out.push(format!(
+                r#"{{"ch":"market.{l}.ticker","ts":{ms},"tick":{{{day},"bid":{},"bidSize":{},"ask":{},"askSize":{},"lastPrice":{},"lastSize":{}}}}}"#,
+                px(bp),
+                qty(bq),
+                px(ap),
+                qty(aq),
+                px(r.last),
+                qty(r.last_qty)
+            ));
+        }
+        if s.subs.contains(&format!("market.{l}.detail")) {
+            out.push(format!(r#"{{"ch":"market.{l}.detail","ts":{ms},"tick":{{{day},"version":{id}}}}}"#));
+        }
+        let prefix = format!("market.{l}.kline.");
+        let periods: Vec<String> = s.subs.iter().filter_map(|t| t.strip_prefix(&prefix)).map(str::to_owned).collect();
+        for p in periods {
+            let Some(k) = period_ms(&p).and_then(|span| self.tape.bar(ev, span)) else { continue };
+            out.push(format!(
+                r#"{{"ch":"{prefix}{p}","ts":{ms},"tick":{{"id":{},"open":{},"close":{},"low":{},"high":{},"amount":{},"vol":{},"count":{}}}}}"#,
+                k.start / 1000,
+                px(k.open),
+                px(k.close),
+                px(k.low),
+                px(k.high),
+                qty(k.volume),
+                quote(k.quote),
+                k.count
+            ));
+        }
+        out
     }
 }
 
@@ -37,7 +98,9 @@ impl Dialect for Htx {
         let topic_symbol = |t: &str| t.split('.').nth(1).and_then(|x| s.symbol(x));
         if let Some(t) = v.get("sub").and_then(|x| x.as_str()) {
             // A topic this simulator does not produce is refused like one HTX does not have.
-            let served = [".trade.detail", ".bbo", ".mbp.150"].iter().any(|k| t.ends_with(k));
+            let kline = t.split_once(".kline.").is_some_and(|(_, p)| period_ms(p).is_some());
+            let served =
+                kline || [".trade.detail", ".bbo", ".mbp.150", ".ticker", ".detail"].iter().any(|k| t.ends_with(k));
             if s.faults.refuse.iter().any(|r| r == t) || topic_symbol(t).is_none() || !served {
                 return vec![serde_json::json!({"id": id, "status": "error", "ts": ms, "err-code": "bad-request", "err-msg": format!("invalid topic {t}")}).to_string()];
             }
@@ -79,13 +142,18 @@ impl Dialect for Htx {
                     number_levels(asks)
                 )]
             }
-            Ev::Trade { id, price, qty: q, buy, ms, .. } if s.subs.contains(&format!("market.{l}.trade.detail")) => {
-                vec![format!(
-                    r#"{{"ch":"market.{l}.trade.detail","ts":{ms},"tick":{{"id":{id},"ts":{ms},"data":[{{"id":{id}000017,"ts":{ms},"tradeId":{id},"amount":{},"price":{},"direction":"{}"}}]}}}}"#,
-                    qty(*q),
-                    px(*price),
-                    if *buy { "buy" } else { "sell" }
-                )]
+            Ev::Trade { id, price, qty: q, buy, ms, .. } => {
+                let mut out = Vec::new();
+                if s.subs.contains(&format!("market.{l}.trade.detail")) {
+                    out.push(format!(
+                        r#"{{"ch":"market.{l}.trade.detail","ts":{ms},"tick":{{"id":{id},"ts":{ms},"data":[{{"id":{id}000017,"ts":{ms},"tradeId":{id},"amount":{},"price":{},"direction":"{}"}}]}}}}"#,
+                        qty(*q),
+                        px(*price),
+                        if *buy { "buy" } else { "sell" }
+                    ));
+                }
+                out.extend(self.summaries(ev, s));
+                out
             }
             Ev::Top { id, bid, ask, ms, .. } if s.subs.contains(&format!("market.{l}.bbo")) => {
                 vec![format!(

@@ -55,7 +55,8 @@ impl VenueDialect for OkxSim {
         Some(exchange::handle(ctx.exchange, req.method, path, req.query(), req.headers, &body))
     }
 
-    fn private(&self, target: &str, _exchange: &Exchange) -> Option<Box<dyn PrivateStream>> {
+    fn private(&self, upgrade: &Request<'_>, _exchange: &Exchange) -> Option<Box<dyn PrivateStream>> {
+        let target = upgrade.target;
         target.starts_with("/ws/v5/private").then(|| Box::new(private::OkxPrivate::new()) as Box<dyn PrivateStream>)
     }
 
