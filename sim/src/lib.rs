@@ -643,39 +643,66 @@ fn is_timeout(e: &tungstenite::Error) -> bool {
     matches!(e, tungstenite::Error::Io(io) if matches!(io.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut))
 }
 
+/// One connection's private side: the stream that speaks it, and the account events it has
+/// sent so far, once it knows the account (from its path, or a login).
+struct Follower {
+    stream: Box<dyn venue::PrivateStream>,
+    family: &'static str,
+    account: Option<String>,
+    next: usize,
+}
+
+impl Follower {
+    fn new(stream: Box<dyn venue::PrivateStream>, family: &'static str) -> Follower {
+        Follower { stream, family, account: None, next: 0 }
+    }
+
+    /// Only the events made from the moment the account is known (from the path, or a login
+    /// before its reply goes out), as on the venue.
+    fn learn(&mut self, shared: &Shared) {
+        if self.account.is_none()
+            && let Some(key) = self.stream.account()
+        {
+            self.next = shared.exchange.events_since(&key, self.family, 0).1;
+            shared.exchange.session_started();
+            self.account = Some(key);
+        }
+    }
+
+    /// The replies to a client's message.
+    fn request(&mut self, shared: &Shared, text: &str) -> Vec<String> {
+        self.learn(shared);
+        let replies = self.stream.request(text, &shared.exchange);
+        self.learn(shared);
+        replies
+    }
+
+    /// The account's new events, as this connection sends them.
+    fn events(&mut self, shared: &Shared) -> Vec<String> {
+        let Some(key) = &self.account else { return Vec::new() };
+        let (frames, n) = shared.exchange.events_since(key, self.family, self.next);
+        self.next = n;
+        frames.into_iter().filter_map(|f| self.stream.push(f)).collect()
+    }
+}
+
 /// A private stream: the account's order, fill and balance events as the exchange makes them,
 /// spelled by the venue, once the stream knows the account (from its path, or a login).
 fn private<S: Read + Write + SetTimeout>(
     shared: &Arc<Shared>,
     mut ws: WebSocket<S>,
-    mut stream: Box<dyn venue::PrivateStream>,
-    family: &str,
+    mut follower: Follower,
 ) -> io::Result<()> {
     ws.get_ref().set_timeout(Some(Duration::from_millis(5)))?;
-    let mut account: Option<String> = None;
-    let mut next = 0;
     loop {
         if shared.stop.load(Ordering::SeqCst) {
             let _ = ws.close(None);
             return Ok(());
         }
-        // Only the events made from the moment the account is known (from the path, or a
-        // login before its reply goes out), as on the venue.
-        let known = |stream: &dyn venue::PrivateStream, account: &mut Option<String>, next: &mut usize| {
-            if account.is_none()
-                && let Some(key) = stream.account()
-            {
-                *next = shared.exchange.events_since(&key, family, 0).1;
-                shared.exchange.session_started();
-                *account = Some(key);
-            }
-        };
-        known(stream.as_ref(), &mut account, &mut next);
+        follower.learn(shared);
         match ws.read() {
             Ok(Message::Text(t)) => {
-                let replies = stream.request(t.as_str(), &shared.exchange);
-                known(stream.as_ref(), &mut account, &mut next);
-                for reply in replies {
+                for reply in follower.request(shared, t.as_str()) {
                     ws.send(Message::text(reply)).map_err(io::Error::other)?;
                 }
             }
@@ -688,12 +715,8 @@ fn private<S: Read + Write + SetTimeout>(
             Err(e) if is_timeout(&e) => {}
             Err(e) => return Err(io::Error::other(e)),
         }
-        if let Some(key) = &account {
-            let (frames, n) = shared.exchange.events_since(key, family, next);
-            next = n;
-            for f in frames.into_iter().filter_map(|f| stream.push(f)) {
-                ws.send(Message::text(f)).map_err(io::Error::other)?;
-            }
+        for f in follower.events(shared) {
+            ws.send(Message::text(f)).map_err(io::Error::other)?;
         }
     }
 }
@@ -708,8 +731,11 @@ fn websocket<S: Read + Write + SetTimeout>(
     let mut ws: WebSocket<S> =
         tungstenite::accept_with_config(stream, Some(cfg)).map_err(|e| io::Error::other(e.to_string()))?;
     if let Some((v, stream)) = shared.cfg.venues.iter().find_map(|v| Some((v, v.private(upgrade, &shared.exchange)?))) {
-        return private(shared, ws, stream, v.name());
+        return private(shared, ws, Follower::new(stream, v.name()));
     }
+    // Private channels the market-stream connection also carries (subscribed with a signature
+    // on the same socket), where the venue has them.
+    let mut mixed = shared.cfg.venue.mixed_private(upgrade).map(|p| Follower::new(p, shared.cfg.venue.name()));
     ws.get_ref().set_timeout(Some(Duration::from_millis(1)))?;
     let faults = shared.cfg.faults.clone();
     // The books and the log position are taken together: the replica then matches the stream.
@@ -734,7 +760,11 @@ fn websocket<S: Read + Write + SetTimeout>(
         match ws.read() {
             Ok(Message::Text(t)) => {
                 last_heard = Instant::now();
-                for reply in dialect.request(t.as_str(), &mut session) {
+                let replies = match mixed.as_mut() {
+                    Some(p) if p.stream.claims(t.as_str()) => p.request(shared, t.as_str()),
+                    _ => dialect.request(t.as_str(), &mut session),
+                };
+                for reply in replies {
                     out.send(&mut ws, reply)?;
                 }
             }
@@ -766,6 +796,11 @@ fn websocket<S: Read + Write + SetTimeout>(
         {
             last_ping = Instant::now();
             ws.send(Message::Ping(b"sim".to_vec().into())).map_err(io::Error::other)?;
+        }
+        if let Some(p) = mixed.as_mut() {
+            for f in p.events(shared) {
+                out.send(&mut ws, f)?;
+            }
         }
         // New market events.
         let batch: Vec<Ev> = {

@@ -40,6 +40,12 @@ pub trait PrivateStream: Send {
     /// The replies to one text message from the client (login, subscribe, ping).
     fn request(&mut self, text: &str, exchange: &Exchange) -> Vec<String>;
 
+    /// Whether the client's message `text` is for this private side, on a connection that also
+    /// carries market streams ([`VenueDialect::mixed_private`]). By default every message is.
+    fn claims(&self, _text: &str) -> bool {
+        true
+    }
+
     /// The frame this connection sends for the account's event `frame`: as its subscriptions
     /// name the channel, or `None` when it did not subscribe to it. By default every event goes
     /// out as it is.
@@ -69,6 +75,14 @@ pub trait VenueDialect: Send + Sync + 'static {
     /// headers: a venue may sign the `Host`), or `None` when the path is not one of the
     /// venue's private streams.
     fn private(&self, _upgrade: &Request<'_>, _exchange: &Exchange) -> Option<Box<dyn PrivateStream>> {
+        None
+    }
+
+    /// The private side of a market-stream connection, for venues whose private channels
+    /// subscribe (with a signature) on the same socket as the public ones: the messages it
+    /// [claims](PrivateStream::claims) go to it, and the account's events go out beside the
+    /// market's. `None` by default.
+    fn mixed_private(&self, _upgrade: &Request<'_>) -> Option<Box<dyn PrivateStream>> {
         None
     }
 

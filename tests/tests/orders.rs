@@ -1210,6 +1210,113 @@ mod htx_private_stream {
     }
 }
 
+/// Gate.io's private channels (each subscription signed, on the market-stream socket) against
+/// the simulator.
+mod gate_private_stream {
+    use std::time::{Duration, Instant};
+
+    use mdbus_bus::{ReadError, RingDir, RingOptions, Start};
+    use mdbus_feeder::account::AccountStreamError;
+    use mdbus_schemas::{Kind, OrderStatus, RecordView};
+    use mdbus_sdk::{
+        error::{Error, ErrorCode},
+        order::{NewOrder, OrderClient, OrderRef, Placed, Side},
+        tls,
+    };
+    use mdbus_sim::exchange::ExchangeConfig;
+    use mdbus_venues::gate::{
+        account::{GateAccountDecoder, GateAccountStream, GatePrivate},
+        order as gate,
+    };
+
+    use super::creds;
+
+    #[test]
+    fn gate_signed_subscriptions_and_order_events_in_the_account_ring() {
+        // Gate.io's private channels ride the market-stream socket: the simulator speaks Gate.io.
+        let s = mdbus_sim::Sim::start(mdbus_sim::SimConfig {
+            exchange: ExchangeConfig::default(),
+            tick: Duration::from_millis(5),
+            ..mdbus_venues::sim_config(mdbus_venues::gate::sim::SIM)
+        })
+        .unwrap();
+        let dir = RingDir::new(std::env::temp_dir().join(format!("mdbus-gate-account-{}", std::process::id())));
+        let _ = std::fs::remove_dir_all(dir.path());
+        let writer = dir.writer("gate.account", Kind::ORDER, &RingOptions::default().capacity(256)).unwrap();
+        let mut reader = dir.reader("gate.account", Start::Oldest).unwrap();
+        let t = tls::client_config(&[] as &[&str], &[]).unwrap();
+        let url = format!("ws://127.0.0.1:{}/ws/v4/", s.addr().port());
+        let protocol = GatePrivate::new(creds("mdbus-sim-secret"), GateAccountDecoder::new(6));
+        let mut stream = GateAccountStream::new(&url, protocol, writer, t.clone());
+        // The login, then the two other subscriptions' answers.
+        for _ in 0..3 {
+            stream.poll().unwrap();
+        }
+        let base = format!("http://127.0.0.1:{}", s.addr().port());
+        let mut c = gate::GateClient::new(&base, t.clone(), creds("mdbus-sim-secret")).unwrap();
+        let Placed::Accepted(_) = c
+            .place(
+                &NewOrder::limit("BTC_USDT", Side::Buy, "0.5".parse().unwrap(), "60000".parse().unwrap())
+                    .client_order_id("gaterest1"),
+            )
+            .unwrap()
+        else {
+            panic!()
+        };
+        let Placed::Accepted(_) = c
+            .place(&NewOrder::market("BTC_USDT", Side::Sell, "0.25".parse().unwrap()).client_order_id("gatetake1"))
+            .unwrap()
+        else {
+            panic!()
+        };
+        c.cancel("BTC_USDT", OrderRef::Client("gaterest1")).unwrap();
+        let mut seen = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while seen.len() < 6 && Instant::now() < deadline {
+            stream.poll().unwrap();
+            loop {
+                match reader.try_read() {
+                    Ok(rec) => seen.push(match rec.view().unwrap() {
+                        RecordView::Order(o) => format!("order {} {:?} {}", o.client_id, o.status, o.account),
+                        RecordView::Fill(f) => {
+                            format!("fill {} {} fee {}e{} {}", f.client_id, f.qty, f.fee, f.fee_exp, f.fee_asset)
+                        }
+                        RecordView::Balance(b) => format!("balance {} {} {}", b.asset, b.free, b.locked),
+                        RecordView::Marker(_) => continue,
+                        other => format!("{other:?}"),
+                    }),
+                    Err(ReadError::Empty) => break,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+        }
+        let st = |x: OrderStatus| format!("{x:?}");
+        assert_eq!(
+            seen,
+            [
+                format!("order gaterest1 {} 6", st(OrderStatus::NEW)),
+                format!("order gatetake1 {} 6", st(OrderStatus::NEW)),
+                "fill gatetake1 25000000 fee 13e-3 USDT".to_owned(),
+                format!("order gatetake1 {} 6", st(OrderStatus::FILLED)),
+                "balance USDT 9900000000000 100000000000".to_owned(),
+                format!("order gaterest1 {} 6", st(OrderStatus::CANCELED)),
+            ]
+        );
+        assert_eq!((stream.stats().connects, stream.stats().decode_errors), (1, 0));
+
+        let w2 = dir.writer("bad.account", Kind::ORDER, &RingOptions::default().capacity(64)).unwrap();
+        let bad_protocol = GatePrivate::new(creds("wrong-secret"), GateAccountDecoder::new(0));
+        let mut bad = GateAccountStream::new(&url, bad_protocol, w2, t);
+        let err = bad.poll().unwrap_err();
+        assert!(
+            matches!(err, AccountStreamError::Venue(Error::Authentication { code: ErrorCode::InvalidSignature, .. })),
+            "{err:?}"
+        );
+        assert!(!format!("{err} {err:?} {bad:?}").contains("wrong-secret"));
+        let _ = std::fs::remove_dir_all(dir.path());
+    }
+}
+
 /// HTX, Gate.io and Gemini order clients against the simulator's order endpoints for them.
 mod htx_gate_gemini {
     use std::time::Duration;

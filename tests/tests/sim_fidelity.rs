@@ -69,7 +69,7 @@ fn an_unserved_channel_is_refused_not_left_silent() {
             "market.btcusdt.depth.step1",
             &["trade", "ticker", "kline_1m"][..],
         ),
-        (mdbus_venues::gate::sim::SIM, mdbus_venues::GATEIO, "kline_1m", &["trade"][..]),
+        (mdbus_venues::gate::sim::SIM, mdbus_venues::GATEIO, "depth5", &["trade", "kline_1m"][..]),
     ];
     for (sim_venue, venue, unserved, served) in cases {
         let symbols = sim_venue.symbols();

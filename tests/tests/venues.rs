@@ -214,7 +214,13 @@ fn trades_exact(r: &Run) {
 /// decoded into records: bars, every one consistent, for both instruments; quotes where the
 /// venue's ticker carries the best bid and offer (`quoting`: not Bybit spot's).
 fn tickers_and_candles(venue: SimVenue, tag: &str, quoting: bool) {
-    let r = run(tag, venue, Faults::default(), "trade, ticker, kline_1m", 3, settings());
+    summaries(venue, tag, "trade, ticker, kline_1m", quoting);
+}
+
+/// As [`tickers_and_candles`], with the channels given (a venue whose ticker carries no book
+/// sizes has no `ticker` channel in the feeder: Gate.io's `book_ticker` is its quote).
+fn summaries(venue: SimVenue, tag: &str, channels: &str, quoting: bool) {
+    let r = run(tag, venue, Faults::default(), channels, 3, settings());
     assert_eq!(r.status.feed.errors, 0, "{:?}", r.status);
     if quoting {
         assert!(r.quotes > 10, "quotes from tickers: {}", r.quotes);
@@ -440,6 +446,11 @@ fn htx_malformed_and_repeated_frames() {
 #[test]
 fn htx_refused_topic() {
     refused(mdbus_venues::htx::sim::SIM, "htx-refuse", "market.ethusdt.trade.detail");
+}
+
+#[test]
+fn gate_candles_into_bars() {
+    summaries(mdbus_venues::gate::sim::SIM, "gate-summaries", "trade, kline_1m", false);
 }
 
 #[test]

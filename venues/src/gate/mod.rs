@@ -1,5 +1,6 @@
 //! Gate.io v4 spot websocket.
 
+pub mod account;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod errors;

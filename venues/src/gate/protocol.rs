@@ -2,13 +2,15 @@
 //! keepalives, and two ways to keep books: `depth` (`spot.order_book_update` against a REST
 //! snapshot) or `obu50`/`obu400` (`spot.obu`, its full book in the stream).
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use mdbus_schemas::VenueId;
 
 use super::session;
 use mdbus_feeder::{
+    account::AccountRunner,
     book::SyncRule,
+    config::AccountEntry,
     decode::{DecodeError, Levels},
     protocol::{FrameDecoder, Protocol, TextDecoder},
     venue::{BookChannel, Limits, SnapshotSource},
@@ -33,6 +35,23 @@ impl Protocol for Gate {
 
     fn id(&self) -> VenueId {
         VenueId::GATEIO
+    }
+
+    fn account_markets(&self) -> &'static [&'static str] {
+        &["spot"]
+    }
+
+    fn account(
+        &self,
+        cfg: &AccountEntry,
+        creds: mdbus_sdk::credentials::Credentials,
+        writer: mdbus_bus::Writer,
+        tls: Arc<rustls::ClientConfig>,
+    ) -> Result<AccountRunner, String> {
+        let decoder = super::account::GateAccountDecoder::new(cfg.number);
+        let protocol = super::account::GatePrivate::new(creds, decoder);
+        let stream = super::account::GateAccountStream::new(&cfg.ws_url, protocol, writer, tls);
+        Ok(AccountRunner::new(&cfg.name, self.id(), cfg.number, Box::new(stream)))
     }
 
     fn extra_channels(&self) -> &'static str {

@@ -40,6 +40,21 @@ impl GateSigner {
         ]
     }
 
+    /// Signs a websocket channel request (`auth.SIGN`): `channel=<c>&event=<e>&time=<t>`, the
+    /// time in Unix seconds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mdbus_venues::gate::sign::GateSigner;
+    ///
+    /// let sig = GateSigner::new("secret").sign_ws("spot.orders", "subscribe", 1605175506);
+    /// assert_eq!(sig.as_str().len(), 128);
+    /// ```
+    pub fn sign_ws(&self, channel: &str, event: &str, time: u64) -> Signature {
+        self.0.hex(&[format!("channel={channel}&event={event}&time={time}").as_bytes()])
+    }
+
     /// Signs a request (`SIGN` header).
     pub fn sign(&self, method: &str, path: &str, query: &str, body: &str, timestamp: &str) -> Signature {
         let h = Self::body_hash(body);

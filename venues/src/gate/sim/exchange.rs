@@ -9,7 +9,8 @@ use mdbus_sim::exchange::{
     Exchange, Found, OrderSpec, Placement, Reject, Reply, SimAccount, SimOrder, header, pairs, param, respond,
 };
 
-const MARKET: &str = "gate/spot";
+/// The market as the exchange core keys it: the venue's simulator name, then the market.
+const MARKET: &str = "gateio/spot";
 
 fn fail(status: &'static str, label: &str, message: &str) -> Reply {
     respond(status, json!({ "label": label, "message": message }))
@@ -70,7 +71,10 @@ pub(crate) fn handle(
             _ => fail("404 Not Found", "ORDER_NOT_FOUND", "Order not found"),
         },
         ("DELETE", _, Some(id)) => match lookup(id, true) {
-            Found::Cancelled(o) => respond("200 OK", order_json(&o)),
+            Found::Cancelled(o) => {
+                ex.cancelled_events(&account, &o, false);
+                respond("200 OK", order_json(&o))
+            }
             Found::NotCancellable => fail("400 Bad Request", "ORDER_CLOSED", "Order finished"),
             _ => fail("404 Not Found", "ORDER_NOT_FOUND", "Order not found"),
         },
@@ -192,4 +196,75 @@ fn verify(
         ));
     }
     Ok(account.clone())
+}
+
+fn update(channel: &str, now: u64, result: Value) -> String {
+    json!({ "time": now / 1000, "time_ms": now, "channel": channel, "event": "update", "result": [result] }).to_string()
+}
+
+/// The private channels' updates of an order change: `spot.orders` (`put`, then `finish` as
+/// `filled` or `cancelled`), and for a trade its `spot.usertrades` update first.
+pub(crate) fn order_pushes(o: &SimOrder, exec: &str, trade_id: u64, now: u64) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut d = order_json(o);
+    d["update_time_ms"] = json!(now.to_string());
+    d["create_time_ms"] = json!(o.time.to_string());
+    d["user"] = json!(1_000_001);
+    match exec {
+        "TRADE" => {
+            out.push(update(
+                "spot.usertrades",
+                now,
+                json!({ "id": trade_id, "user_id": 1_000_001, "order_id": o.order_id.to_string(),
+                    "currency_pair": o.symbol, "create_time": now / 1000, "create_time_ms": format!("{now}.000"),
+                    "side": o.side.to_ascii_lowercase(), "amount": o.qty, "role": "taker", "price": "65000",
+                    "fee": "0.013", "fee_currency": "USDT", "point_fee": "0", "gt_fee": "0", "text": o.client_order_id }),
+            ));
+            d["event"] = json!("finish");
+            d["finish_as"] = json!("filled");
+            d["left"] = json!("0");
+        }
+        "CANCELED" => {
+            d["event"] = json!("finish");
+            d["finish_as"] = json!("cancelled");
+        }
+        _ => {
+            d["event"] = json!("put");
+            d["left"] = json!(o.qty);
+        }
+    }
+    out.push(update("spot.orders", now, d));
+    out
+}
+
+/// The `spot.balances` update after a fill.
+pub(crate) fn balance_push(now: u64) -> String {
+    update(
+        "spot.balances",
+        now,
+        json!({ "timestamp": (now / 1000).to_string(), "timestamp_ms": now.to_string(), "user": "1000001",
+            "currency": "USDT", "change": "-1000", "total": "100000", "available": "99000", "freeze": "1000",
+            "freeze_change": "0", "change_type": "order-match" }),
+    )
+}
+
+/// Checks a private channel subscription's `auth` (`KEY`, and `SIGN` the hex HMAC-SHA512 of
+/// `channel=<c>&event=<e>&time=<t>` within a minute of the server's clock): the account's API
+/// key, or Gate.io's error code and message.
+pub(super) fn ws_auth(ex: &Exchange, msg: &Value) -> Result<String, (i64, &'static str)> {
+    let auth = msg.get("auth").ok_or((4, "Authentication required"))?;
+    let f = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+    if f(auth, "method") != "api_key" {
+        return Err((2, "Invalid argument provided: auth.method"));
+    }
+    let account = ex.account(&f(auth, "KEY")).ok_or((4, "Invalid key provided"))?;
+    let time = msg.get("time").and_then(Value::as_u64).ok_or((2, "Invalid argument provided: time"))?;
+    if (time * 1000).abs_diff(ex.server_ms()) > 60_000 {
+        return Err((4, "Request timestamp expired"));
+    }
+    let want = GateSigner::new(&account.secret).sign_ws(&f(msg, "channel"), &f(msg, "event"), time);
+    if want.as_str() != f(auth, "SIGN") {
+        return Err((4, "Signature mismatch"));
+    }
+    Ok(account.api_key.clone())
 }

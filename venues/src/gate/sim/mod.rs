@@ -1,17 +1,20 @@
 //! Gate.io in the simulator: the v4 websocket (`/ws/v4/`: `spot.order_book_update`,
 //! `spot.obu` and the rest), public REST market data (`/api/v4/spot/...`, the book snapshot of
-//! `/api/v4/spot/order_book`) and the trading endpoints (`/api/v4/...`).
+//! `/api/v4/spot/order_book`), the trading endpoints (`/api/v4/...`) and the private channels
+//! on the same socket (`spot.orders`, `spot.usertrades`, `spot.balances`, signed per
+//! subscription).
 
 mod exchange;
+mod private;
 mod rest;
 mod stream;
 
 use mdbus_sim::{
     SimConfig, SimVenue, VenueDialect,
     dialect::{Dialect, Session},
-    exchange::Reply,
+    exchange::{Reply, SimOrder},
     rest::{Request, query},
-    venue::Context,
+    venue::{Context, PrivateStream},
 };
 
 /// Gate.io's dialect.
@@ -34,8 +37,8 @@ impl VenueDialect for GateSim {
         "/ws/v4/"
     }
 
-    fn stream(&self, _cfg: &SimConfig, _target: &str, _session: &mut Session) -> Box<dyn Dialect> {
-        Box::new(stream::Gate)
+    fn stream(&self, _cfg: &SimConfig, _target: &str, session: &mut Session) -> Box<dyn Dialect> {
+        Box::new(stream::Gate::new(session))
     }
 
     fn rest(&self, ctx: &Context<'_>, req: &Request<'_>) -> Option<Reply> {
@@ -49,8 +52,17 @@ impl VenueDialect for GateSim {
             };
             return Some(answer.into());
         }
-        if path.starts_with("/api/v4/spot/currency_pairs")
-            || matches!(path, "/api/v4/spot/tickers" | "/api/v4/spot/trades" | "/api/v4/spot/candlesticks")
+        let public =
+            ["/api/v4/spot/currency_pairs", "/api/v4/margin/currency_pairs", "/api/v4/futures/", "/api/v4/delivery/"];
+        if public.iter().any(|p| path.starts_with(p))
+            || matches!(
+                path,
+                "/api/v4/spot/tickers"
+                    | "/api/v4/spot/trades"
+                    | "/api/v4/spot/candlesticks"
+                    | "/api/v4/spot/currencies"
+                    | "/api/v4/options/underlyings"
+            )
         {
             let answer = ctx.with_market(|m| rest::public(m, req.target)).unwrap_or((
                 "500 Internal Server Error",
@@ -64,5 +76,17 @@ impl VenueDialect for GateSim {
         ctx.exchange.count_request();
         let body = String::from_utf8_lossy(req.body);
         Some(exchange::handle(ctx.exchange, req.method, path, req.query(), req.headers, &body))
+    }
+
+    fn mixed_private(&self, _upgrade: &Request<'_>) -> Option<Box<dyn PrivateStream>> {
+        Some(Box::<private::GatePrivate>::default())
+    }
+
+    fn order_events(&self, order: &SimOrder, exec: &str, trade_id: u64, _futures: bool, now: u64) -> Vec<String> {
+        exchange::order_pushes(order, exec, trade_id, now)
+    }
+
+    fn fill_events(&self, _positions: &[(String, i128, String)], _futures: bool, now: u64) -> Vec<String> {
+        vec![exchange::balance_push(now)]
     }
 }

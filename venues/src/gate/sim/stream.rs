@@ -2,11 +2,73 @@
 //! echoed in the reply, `spot.ping`/`spot.pong`, `spot.order_book_update` diffs with `U`/`u`
 //! (the snapshot is the REST `order_book` the simulator also serves), `spot.obu` (order book
 //! v2: the full book right after the subscribe, and again on the `resnapshot_every` fault,
-//! then `U`/`u` incremental pushes), trades and book ticker.
+//! then `U`/`u` incremental pushes), trades and book ticker; `spot.tickers` and
+//! `spot.candlesticks` built from the trades the connection sees.
 
-use mdbus_sim::dialect::{Dialect, Ev, Session, levels, px, qty};
+use mdbus_sim::{
+    dialect::{Dialect, Ev, Session, levels, px, qty},
+    tape::{Tape, quote},
+};
 
-pub(crate) struct Gate;
+use crate::gate::market::interval_ms;
+
+pub(crate) struct Gate {
+    /// The tickers' rolling windows and the open candles.
+    tape: Tape,
+}
+
+impl Gate {
+    pub(crate) fn new(s: &Session) -> Gate {
+        Gate { tape: Tape::new(s.books.len()) }
+    }
+
+    /// The `spot.tickers` and `spot.candlesticks` updates of a trade, for those subscribed.
+    fn summaries(&mut self, ev: &Ev, s: &Session) -> Vec<String> {
+        let Ev::Trade { sym, ms, .. } = *ev else { return Vec::new() };
+        self.tape.record(ev);
+        let pair = &s.books[sym].symbol;
+        let mut out = Vec::new();
+        if s.subs.contains(&format!("spot.tickers|{pair}")) {
+            let r = self.tape.rolling(sym);
+            let (bids, asks) = s.books[sym].sides(1);
+            let (bp, ap) = (bids.first().map_or(0, |l| l.0), asks.first().map_or(0, |l| l.0));
+            let pct = if r.open == 0 { 0.0 } else { r.change() as f64 * 100.0 / r.open as f64 };
+            out.push(format!(
+                r#"{{{},"event":"update","result":{{"currency_pair":"{pair}","last":"{}","lowest_ask":"{}","highest_bid":"{}","change_percentage":"{pct:.2}","base_volume":"{}","quote_volume":"{}","high_24h":"{}","low_24h":"{}"}}}}"#,
+                head("spot.tickers", ms),
+                px(r.last),
+                px(ap),
+                px(bp),
+                qty(r.volume),
+                quote(r.quote),
+                px(r.high),
+                px(r.low)
+            ));
+        }
+        let suffix = format!(",{pair}");
+        let intervals: Vec<String> = s
+            .subs
+            .iter()
+            .filter_map(|k| k.strip_prefix("spot.candlesticks|")?.strip_suffix(&suffix))
+            .map(str::to_owned)
+            .collect();
+        for i in intervals {
+            let Some(k) = interval_ms(&i).and_then(|span| self.tape.bar(ev, span)) else { continue };
+            out.push(format!(
+                r#"{{{},"event":"update","result":{{"t":"{}","v":"{}","c":"{}","h":"{}","l":"{}","o":"{}","n":"{i}_{pair}","a":"{}","w":false}}}}"#,
+                head("spot.candlesticks", ms),
+                k.start / 1000,
+                quote(k.quote),
+                px(k.close),
+                px(k.high),
+                px(k.low),
+                px(k.open),
+                qty(k.volume)
+            ));
+        }
+        out
+    }
+}
 
 /// The pair and level count of a `spot.obu` payload (`ob.BTC_USDT.50`).
 fn obu_stream(payload: &str) -> Option<(&str, usize)> {
@@ -58,8 +120,10 @@ impl Dialect for Gate {
             .to_string()
         };
         // A channel this simulator does not produce is refused, never acknowledged and left silent.
-        let served =
-            matches!(channel.as_str(), "spot.trades" | "spot.book_ticker" | "spot.order_book_update" | "spot.obu");
+        let served = matches!(
+            channel.as_str(),
+            "spot.trades" | "spot.book_ticker" | "spot.order_book_update" | "spot.obu" | "spot.tickers"
+        ) || (channel == "spot.candlesticks" && payload.first().is_some_and(|i| interval_ms(i).is_some()));
         match event.as_str() {
             "subscribe" if !served => vec![error(1, &format!("unknown channel {channel}"))],
             "subscribe" if s.faults.refuse.contains(&key) || !pair_known => vec![error(2, "unknown currency pair")],
@@ -123,15 +187,20 @@ impl Dialect for Gate {
                     levels(asks)
                 )]
             }
-            Ev::Trade { id, price, qty: q, buy, ms, .. } if s.subs.contains(&format!("spot.trades|{pair}")) => {
-                vec![format!(
-                    r#"{{{},"event":"update","result":{{"id":{id},"create_time":{},"create_time_ms":"{ms}.000","side":"{}","currency_pair":"{pair}","amount":"{}","price":"{}"}}}}"#,
-                    head("spot.trades", *ms),
-                    ms / 1000,
-                    if *buy { "buy" } else { "sell" },
-                    qty(*q),
-                    px(*price)
-                )]
+            Ev::Trade { id, price, qty: q, buy, ms, .. } => {
+                let mut out = Vec::new();
+                if s.subs.contains(&format!("spot.trades|{pair}")) {
+                    out.push(format!(
+                        r#"{{{},"event":"update","result":{{"id":{id},"create_time":{},"create_time_ms":"{ms}.000","side":"{}","currency_pair":"{pair}","amount":"{}","price":"{}"}}}}"#,
+                        head("spot.trades", *ms),
+                        ms / 1000,
+                        if *buy { "buy" } else { "sell" },
+                        qty(*q),
+                        px(*price)
+                    ));
+                }
+                out.extend(self.summaries(ev, s));
+                out
             }
             Ev::Top { id, bid, ask, ms, .. } if s.subs.contains(&format!("spot.book_ticker|{pair}")) => {
                 vec![format!(
