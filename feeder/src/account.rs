@@ -230,6 +230,61 @@ pub fn connect_ws(
     tls: &Arc<ClientConfig>,
     read_timeout: Duration,
 ) -> Result<WebSocket<Stream>, AccountStreamError> {
+    connect_ws_with(url, tls, read_timeout, &[]).map_err(|e| match e {
+        Handshake::Refused { status, .. } => socket_err(format!("handshake refused: HTTP {status}")),
+        Handshake::Failed(e) => e,
+    })
+}
+
+/// Why a websocket with headers of its own could not be opened.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Handshake {
+    /// The server answered the upgrade with an HTTP error (a venue refusing the credentials
+    /// in the headers): its status and body.
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// The response body.
+        body: Vec<u8>,
+    },
+    /// The connection, TLS or the handshake failed otherwise.
+    Failed(AccountStreamError),
+}
+
+/// As [`connect_ws`], with `headers` added to the upgrade request (venues that authenticate
+/// in the handshake).
+///
+/// # Errors
+///
+/// [`Handshake::Refused`] with the server's status and body, or [`Handshake::Failed`].
+pub fn connect_ws_with(
+    url: &str,
+    tls: &Arc<ClientConfig>,
+    read_timeout: Duration,
+    headers: &[(String, String)],
+) -> Result<WebSocket<Stream>, Handshake> {
+    use tungstenite::client::IntoClientRequest;
+    let mut request = url.into_client_request().map_err(|e| Handshake::Failed(socket_err(e)))?;
+    for (k, v) in headers {
+        let name =
+            tungstenite::http::HeaderName::from_bytes(k.as_bytes()).map_err(|e| Handshake::Failed(socket_err(e)))?;
+        let value = tungstenite::http::HeaderValue::from_str(v).map_err(|e| Handshake::Failed(socket_err(e)))?;
+        request.headers_mut().insert(name, value);
+    }
+    let stream = open_stream(url, tls, read_timeout).map_err(Handshake::Failed)?;
+    match tungstenite::client::client_with_config(request, stream, None) {
+        Ok((ws, _)) => Ok(ws),
+        Err(tungstenite::HandshakeError::Failure(tungstenite::Error::Http(response))) => Err(Handshake::Refused {
+            status: response.status().as_u16(),
+            body: response.body().clone().unwrap_or_default(),
+        }),
+        Err(e) => Err(Handshake::Failed(socket_err(e))),
+    }
+}
+
+/// The TCP (and TLS) stream under a websocket to `url`.
+fn open_stream(url: &str, tls: &Arc<ClientConfig>, read_timeout: Duration) -> Result<Stream, AccountStreamError> {
     let ep =
         Endpoint::parse(url).ok_or_else(|| socket_err(format!("bad websocket url {}", mdbus_sdk::redact::url(url))))?;
     let addr = (ep.host.as_str(), ep.port)
@@ -240,15 +295,13 @@ pub fn connect_ws(
     let sock = TcpStream::connect_timeout(&addr, Duration::from_secs(10)).map_err(socket_err)?;
     sock.set_nodelay(true).map_err(socket_err)?;
     sock.set_read_timeout(Some(read_timeout)).map_err(socket_err)?;
-    let stream = if ep.tls {
+    Ok(if ep.tls {
         let name = ServerName::try_from(ep.host.clone()).map_err(socket_err)?;
         let conn = ClientConnection::new(tls.clone(), name).map_err(socket_err)?;
         Stream::Tls(Box::new(StreamOwned::new(conn, sock)))
     } else {
         Stream::Plain(sock)
-    };
-    let (ws, _) = tungstenite::client::client_with_config(url, stream, None).map_err(socket_err)?;
-    Ok(ws)
+    })
 }
 
 /// Whether a websocket read ended on its read timeout (nothing arrived), not on an error.

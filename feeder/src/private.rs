@@ -15,8 +15,8 @@ use rustls::ClientConfig;
 use tungstenite::{Message, WebSocket};
 
 use crate::account::{
-    AccountDecodeError, AccountDriver, AccountEvent, AccountStats, AccountStreamError, Stream, connect_ws, is_timeout,
-    publish, socket_err,
+    AccountDecodeError, AccountDriver, AccountEvent, AccountStats, AccountStreamError, Handshake, Stream,
+    connect_ws_with, is_timeout, publish, socket_err,
 };
 
 /// How long the driver waits for the venue's answer to a login.
@@ -42,6 +42,19 @@ pub enum Answer {
 
 /// What one venue's private websocket differs in.
 pub trait PrivateProtocol: Send + std::fmt::Debug {
+    /// Headers of the websocket upgrade, for venues that authenticate in the handshake
+    /// (Gemini); `now_ms` is the host's time. None by default.
+    fn headers(&self, _now_ms: u64) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
+    /// The typed error of an upgrade the venue refused with HTTP `status` and `body`, where
+    /// that means the credentials were refused; `None` (the default) reports it as a socket
+    /// error.
+    fn handshake_refused(&self, _status: u16, _body: &[u8]) -> Option<Error> {
+        None
+    }
+
     /// The frames that log in, sent right after connecting; `now_ms` is the host's time. Empty
     /// when the connection needs no login frame: the driver then subscribes at once.
     fn login(&self, now_ms: u64) -> Vec<String>;
@@ -121,7 +134,17 @@ impl<P: PrivateProtocol> PrivateStream<P> {
 
     /// Connects and logs in, waiting for the venue's answer up to five seconds; then subscribes.
     fn login(&mut self) -> Result<WebSocket<Stream>, AccountStreamError> {
-        let mut ws = connect_ws(&self.url, &self.tls, self.read_timeout)?;
+        let headers = self.protocol.headers(Self::now_ms());
+        let mut ws = match connect_ws_with(&self.url, &self.tls, self.read_timeout, &headers) {
+            Ok(ws) => ws,
+            Err(Handshake::Refused { status, body }) => {
+                return Err(match self.protocol.handshake_refused(status, &body) {
+                    Some(e) => AccountStreamError::Venue(e),
+                    None => socket_err(format!("handshake refused: HTTP {status}")),
+                });
+            }
+            Err(Handshake::Failed(e)) => return Err(e),
+        };
         self.stats.connects += 1;
         let login = self.protocol.login(Self::now_ms());
         let needs_answer = !login.is_empty();

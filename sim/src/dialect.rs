@@ -191,14 +191,21 @@ impl Session {
                 self.books[i].apply(ev);
                 self.depth_seen[i] += 1;
             }
-            Ev::Trade { .. } => {
-                let r = &mut self.recent[i];
-                r.push_back(ev.clone());
-                if r.len() > 5 {
-                    r.pop_front();
-                }
-            }
+            Ev::Trade { .. } => self.remember(std::iter::once(ev)),
             Ev::Top { .. } => {}
+        }
+    }
+
+    /// Keeps the last few of `trades` (oldest first) as each symbol's recent trades, without
+    /// touching the books: the trades made before the connection, which some venues send first.
+    pub fn remember<'a>(&mut self, trades: impl Iterator<Item = &'a Ev>) {
+        for ev in trades {
+            let Ev::Trade { sym, .. } = ev else { continue };
+            let Some(r) = self.recent.get_mut(*sym) else { continue };
+            r.push_back(ev.clone());
+            if r.len() > 5 {
+                r.pop_front();
+            }
         }
     }
 

@@ -694,6 +694,10 @@ fn private<S: Read + Write + SetTimeout>(
     mut follower: Follower,
 ) -> io::Result<()> {
     ws.get_ref().set_timeout(Some(Duration::from_millis(5)))?;
+    follower.learn(shared);
+    for g in follower.stream.greeting() {
+        ws.send(Message::text(g)).map_err(io::Error::other)?;
+    }
     loop {
         if shared.stop.load(Ordering::SeqCst) {
             let _ = ws.close(None);
@@ -728,9 +732,20 @@ fn websocket<S: Read + Write + SetTimeout>(
 ) -> io::Result<()> {
     let target = upgrade.target;
     let cfg = WebSocketConfig::default();
+    let found = shared.cfg.venues.iter().find_map(|v| Some((v, v.private(upgrade, &shared.exchange)?)));
+    // A venue that authenticates in the handshake refuses the upgrade with an HTTP error.
+    if let Some((status, body)) = found.as_ref().and_then(|(_, p)| p.refusal()) {
+        let mut stream = stream;
+        write!(
+            stream,
+            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )?;
+        return stream.flush();
+    }
     let mut ws: WebSocket<S> =
         tungstenite::accept_with_config(stream, Some(cfg)).map_err(|e| io::Error::other(e.to_string()))?;
-    if let Some((v, stream)) = shared.cfg.venues.iter().find_map(|v| Some((v, v.private(upgrade, &shared.exchange)?))) {
+    if let Some((v, stream)) = found {
         return private(shared, ws, Follower::new(stream, v.name()));
     }
     // Private channels the market-stream connection also carries (subscribed with a signature
@@ -739,11 +754,14 @@ fn websocket<S: Read + Write + SetTimeout>(
     ws.get_ref().set_timeout(Some(Duration::from_millis(1)))?;
     let faults = shared.cfg.faults.clone();
     // The books and the log position are taken together: the replica then matches the stream.
-    let (mut cursor, books) = {
+    let (mut cursor, books, trades) = {
         let Ok(m) = shared.market.lock() else { return Ok(()) };
-        (m.base + m.log.len() as u64, m.books.clone())
+        // The last trades before the connection, for venues that send recent trades first.
+        let trades: Vec<Ev> = m.log.iter().rev().filter(|e| matches!(e, Ev::Trade { .. })).take(64).cloned().collect();
+        (m.base + m.log.len() as u64, m.books.clone(), trades)
     };
     let mut session = Session::new(books, faults.clone());
+    session.remember(trades.iter().rev());
     let mut dialect: Box<dyn Dialect> = shared.cfg.venue.stream(&shared.cfg, target, &mut session);
     let mut out = Outbox { binary: dialect.binary(), sent: 0 };
     let (mut depth_seen, mut last_ping) = (0u64, Instant::now());

@@ -40,6 +40,19 @@ pub trait PrivateStream: Send {
     /// The replies to one text message from the client (login, subscribe, ping).
     fn request(&mut self, text: &str, exchange: &Exchange) -> Vec<String>;
 
+    /// The refusal of the websocket upgrade itself (HTTP status line and JSON body), for
+    /// venues that authenticate in the handshake's headers: checked before the upgrade is
+    /// accepted. `None` (the default) accepts it.
+    fn refusal(&self) -> Option<(&'static str, String)> {
+        None
+    }
+
+    /// What the server sends first, unasked, once the connection is up (Gemini's
+    /// `subscription_ack`). Nothing by default.
+    fn greeting(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Whether the client's message `text` is for this private side, on a connection that also
     /// carries market streams ([`VenueDialect::mixed_private`]). By default every message is.
     fn claims(&self, _text: &str) -> bool {

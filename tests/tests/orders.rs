@@ -1317,6 +1317,100 @@ mod gate_private_stream {
     }
 }
 
+/// Gemini's order events socket (authenticated in the handshake's headers) against the
+/// simulator.
+mod gemini_private_stream {
+    use std::time::{Duration, Instant};
+
+    use mdbus_bus::{ReadError, RingDir, RingOptions, Start};
+    use mdbus_feeder::account::AccountStreamError;
+    use mdbus_schemas::{Kind, OrderStatus, RecordView};
+    use mdbus_sdk::{
+        credentials::Credentials,
+        error::{Error, ErrorCode},
+        order::{NewOrder, OrderClient, OrderRef, Placed, Side},
+        tls,
+    };
+    use mdbus_sim::exchange::ExchangeConfig;
+    use mdbus_venues::gemini::{
+        account::{GeminiAccountDecoder, GeminiAccountStream, GeminiPrivate},
+        order as gemini,
+    };
+
+    use super::sim;
+
+    fn creds(secret: &str) -> Credentials {
+        // Gemini's own form of an account-scoped key; the simulator knows both.
+        Credentials::new("account-mdbus-sim-key", secret, None).unwrap()
+    }
+
+    #[test]
+    fn gemini_handshake_auth_and_order_events_in_the_account_ring() {
+        let s = sim(ExchangeConfig::default(), false);
+        let dir = RingDir::new(std::env::temp_dir().join(format!("mdbus-gemini-account-{}", std::process::id())));
+        let _ = std::fs::remove_dir_all(dir.path());
+        let writer = dir.writer("gemini.account", Kind::ORDER, &RingOptions::default().capacity(256)).unwrap();
+        let mut reader = dir.reader("gemini.account", Start::Oldest).unwrap();
+        let t = tls::client_config(&[] as &[&str], &[]).unwrap();
+        let url = format!("ws://127.0.0.1:{}/v1/order/events", s.addr().port());
+        let protocol = GeminiPrivate::new(creds("mdbus-sim-secret"), GeminiAccountDecoder::new(7));
+        let mut stream = GeminiAccountStream::new(&url, protocol, writer, t.clone());
+        stream.poll().unwrap();
+        // The REST client's nonces (ms) must pass the stream's.
+        std::thread::sleep(Duration::from_millis(5));
+        let base = format!("http://127.0.0.1:{}", s.addr().port());
+        let mut c = gemini::GeminiClient::new(&base, t.clone(), creds("mdbus-sim-secret")).unwrap();
+        let Placed::Accepted(_) = c
+            .place(
+                &NewOrder::limit("BTCUSD", Side::Buy, "0.5".parse().unwrap(), "60000".parse().unwrap())
+                    .client_order_id("gemrest1"),
+            )
+            .unwrap()
+        else {
+            panic!()
+        };
+        c.cancel("BTCUSD", OrderRef::Client("gemrest1")).unwrap();
+        let mut seen = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while seen.len() < 3 && Instant::now() < deadline {
+            stream.poll().unwrap();
+            loop {
+                match reader.try_read() {
+                    Ok(rec) => seen.push(match rec.view().unwrap() {
+                        RecordView::Order(o) => format!("order {} {:?} {} {}", o.client_id, o.status, o.account, o.qty),
+                        RecordView::Marker(_) => continue,
+                        other => format!("{other:?}"),
+                    }),
+                    Err(ReadError::Empty) => break,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+        }
+        let st = |x: OrderStatus| format!("{x:?}");
+        // accepted, booked, cancelled.
+        assert_eq!(
+            seen,
+            [
+                format!("order gemrest1 {} 7 50000000", st(OrderStatus::NEW)),
+                format!("order gemrest1 {} 7 50000000", st(OrderStatus::NEW)),
+                format!("order gemrest1 {} 7 50000000", st(OrderStatus::CANCELED)),
+            ]
+        );
+        assert_eq!((stream.stats().connects, stream.stats().decode_errors), (1, 0));
+
+        let w2 = dir.writer("bad.account", Kind::ORDER, &RingOptions::default().capacity(64)).unwrap();
+        let bad_protocol = GeminiPrivate::new(creds("wrong-secret"), GeminiAccountDecoder::new(0));
+        let mut bad = GeminiAccountStream::new(&url, bad_protocol, w2, t);
+        let err = bad.poll().unwrap_err();
+        assert!(
+            matches!(err, AccountStreamError::Venue(Error::Authentication { code: ErrorCode::InvalidSignature, .. })),
+            "{err:?}"
+        );
+        assert!(!format!("{err} {err:?} {bad:?}").contains("wrong-secret"));
+        let _ = std::fs::remove_dir_all(dir.path());
+    }
+}
+
 /// HTX, Gate.io and Gemini order clients against the simulator's order endpoints for them.
 mod htx_gate_gemini {
     use std::time::Duration;

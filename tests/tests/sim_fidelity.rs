@@ -175,7 +175,7 @@ fn binance_rest_paths_answer_in_binances_shape_and_foreign_paths_are_404() {
     assert!(info["symbols"][0]["orderTypes"].as_array().unwrap().contains(&serde_json::json!("LIMIT")));
     // Another venue's path without that venue's credentials is nobody's: a 404, not an answer in
     // some other venue's shape.
-    let (status, _) = get(&sim, "/v1/pubticker/btcusd");
+    let (status, _) = get(&sim, "/v1/mytrades");
     assert_eq!(status, 404);
 }
 

@@ -516,6 +516,11 @@ fn gate_ping_keeps_the_connection() {
 }
 
 #[test]
+fn gemini_candles_into_bars() {
+    summaries(mdbus_venues::gemini::sim::SIM, "gemini-summaries", "trade, kline_1m", false);
+}
+
+#[test]
 fn gemini_books_and_trades_exact() {
     clean(mdbus_venues::gemini::sim::SIM, "gemini", "trade, depth");
 }

@@ -39,6 +39,12 @@ pub fn default_account() -> SimAccount {
     }
 }
 
+/// The demo account under an account-scoped key as Gemini issues them (`account-...`): clients
+/// that check the form of a Gemini key take this one.
+pub fn gemini_account() -> SimAccount {
+    SimAccount { api_key: "account-mdbus-sim-key".into(), ..default_account() }
+}
+
 /// Trading settings and faults; zero disables each fault.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExchangeConfig {
@@ -61,7 +67,7 @@ pub struct ExchangeConfig {
 impl Default for ExchangeConfig {
     fn default() -> Self {
         ExchangeConfig {
-            accounts: vec![default_account()],
+            accounts: vec![default_account(), gemini_account()],
             order_limit: 0,
             order_window: Duration::from_secs(10),
             clock_skew_ms: 0,

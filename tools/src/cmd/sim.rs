@@ -185,7 +185,7 @@ impl Args {
                                 .with_context(|| format!("environment variable {var} is not set"))?,
                             passphrase: mdbus_sim::exchange::default_account().passphrase,
                         }],
-                        _ => vec![mdbus_sim::exchange::default_account()],
+                        _ => mdbus_sim::exchange::ExchangeConfig::default().accounts,
                     },
                     order_limit,
                     order_window: Duration::from_millis(order_window_ms.max(1)),

@@ -1,5 +1,6 @@
 //! Gemini v2 market data.
 
+pub mod account;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod errors;

@@ -1,12 +1,17 @@
 //! Gemini v2 market data as the feeder speaks it: one `subscribe` naming every subscription, no
 //! acknowledgements, server heartbeats, no sequence numbers: the first `l2_updates` after each
 //! subscribe is the whole book (with recent trades, which the feed drops when already seen).
+//! The private stream is the order events socket, authenticated in the handshake.
+
+use std::sync::Arc;
 
 use mdbus_schemas::VenueId;
 
 use super::{market, session};
 use mdbus_feeder::{
+    account::AccountRunner,
     book::SyncRule,
+    config::AccountEntry,
     decode::{Levels, Message},
     json::{Fields, Raw},
     protocol::{FrameDecoder, Protocol},
@@ -80,6 +85,23 @@ impl Protocol for Gemini {
 
     fn id(&self) -> VenueId {
         VenueId::GEMINI
+    }
+
+    fn account_markets(&self) -> &'static [&'static str] {
+        &["spot"]
+    }
+
+    fn account(
+        &self,
+        cfg: &AccountEntry,
+        creds: mdbus_sdk::credentials::Credentials,
+        writer: mdbus_bus::Writer,
+        tls: Arc<rustls::ClientConfig>,
+    ) -> Result<AccountRunner, String> {
+        let decoder = super::account::GeminiAccountDecoder::new(cfg.number);
+        let protocol = super::account::GeminiPrivate::new(creds, decoder);
+        let stream = super::account::GeminiAccountStream::new(&cfg.ws_url, protocol, writer, tls);
+        Ok(AccountRunner::new(&cfg.name, self.id(), cfg.number, Box::new(stream)))
     }
 
     fn topic(&self, channel: &str, symbol: &str) -> Option<String> {

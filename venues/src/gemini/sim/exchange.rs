@@ -133,9 +133,19 @@ fn place(ex: &Exchange, account: &SimAccount, p: &Value) -> Reply {
 /// increasing `nonce`), `X-GEMINI-SIGNATURE` = hex HMAC-SHA384 over the payload header. The
 /// account and the decoded payload, or Gemini's error reply.
 fn verify(ex: &Exchange, path: &str, headers: &[(String, String)]) -> Result<(SimAccount, Value), Reply> {
-    let fail = |reason: &str, msg: &str| {
-        Err(respond("400 Bad Request", json!({ "result": "error", "reason": reason, "message": msg })))
-    };
+    check(ex, path, headers).map_err(|(reason, msg)| {
+        respond("400 Bad Request", json!({ "result": "error", "reason": reason, "message": msg }))
+    })
+}
+
+/// Checks Gemini's signed headers for `path`: the account and the decoded payload, or the
+/// venue's `reason` and message.
+pub(super) fn check(
+    ex: &Exchange,
+    path: &str,
+    headers: &[(String, String)],
+) -> Result<(SimAccount, Value), (&'static str, &'static str)> {
+    let fail = |reason: &'static str, msg: &'static str| Err((reason, msg));
     let Some(account) = header(headers, "X-GEMINI-APIKEY").and_then(|k| ex.account(k)) else {
         return fail("InvalidApiKey", "Invalid API key");
     };
@@ -158,4 +168,32 @@ fn verify(ex: &Exchange, path: &str, headers: &[(String, String)]) -> Result<(Si
         return fail("InvalidNonce", "Nonce must be increasing");
     }
     Ok((account.clone(), v))
+}
+
+/// The order-events frames of an order change (a JSON array of events): `accepted` and
+/// `booked` for a new resting order, `fill` (with its trade) for a trade, `cancelled`.
+pub(crate) fn order_events(o: &SimOrder, exec: &str, trade_id: u64, now: u64) -> Vec<String> {
+    let v = order_json(o);
+    let event = |kind: &str, extra: Value| {
+        let mut e = json!({ "type": kind, "order_id": o.order_id.to_string(), "event_id": format!("{}{trade_id}", o.order_id),
+            "client_order_id": o.client_order_id, "api_session": "mdbus-sim", "symbol": o.symbol.to_ascii_lowercase(),
+            "side": o.side.to_ascii_lowercase(), "order_type": v["type"], "timestamp": (now / 1000).to_string(),
+            "timestampms": now, "is_live": v["is_live"], "is_cancelled": v["is_cancelled"], "is_hidden": false,
+            "avg_execution_price": v["avg_execution_price"], "executed_amount": v["executed_amount"],
+            "original_amount": v["original_amount"], "remaining_amount": v["remaining_amount"], "price": v["price"] });
+        if let (Value::Object(e), Value::Object(x)) = (&mut e, extra) {
+            e.extend(x);
+        }
+        e
+    };
+    let list = match exec {
+        "TRADE" => vec![event(
+            "fill",
+            json!({ "fill": { "trade_id": trade_id.to_string(), "liquidity": "Taker", "price": "65000",
+                "amount": o.qty, "fee": "0.013", "fee_currency": "USD" } }),
+        )],
+        "CANCELED" => vec![event("cancelled", json!({ "reason": "Requested" }))],
+        _ => vec![event("accepted", json!({})), event("booked", json!({}))],
+    };
+    vec![Value::Array(list).to_string()]
 }

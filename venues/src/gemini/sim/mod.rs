@@ -1,17 +1,19 @@
 //! Gemini in the simulator: the v2 market-data websocket (`/v2/marketdata`), public REST market
-//! data (`/v1/symbols`, `/v1/book/`, `/v1/trades/`, `/v2/candles/`) and the trading endpoints
-//! (`/v1/...` with `X-GEMINI-APIKEY`).
+//! data (`/v1/symbols`, `/v1/pubticker/`, `/v1/book/`, `/v1/trades/`, `/v2/candles/`, the web
+//! app's page data at `/`), the trading endpoints (`/v1/...` with `X-GEMINI-APIKEY`) and the
+//! order events websocket (`/v1/order/events`, authenticated in the upgrade's headers).
 
 mod exchange;
+mod private;
 mod rest;
 mod stream;
 
 use mdbus_sim::{
     SimConfig, SimVenue, VenueDialect,
     dialect::{Dialect, Session},
-    exchange::Reply,
+    exchange::{Exchange, Reply, SimOrder},
     rest::Request,
-    venue::Context,
+    venue::{Context, PrivateStream},
 };
 
 /// Gemini's dialect.
@@ -34,13 +36,16 @@ impl VenueDialect for GeminiSim {
         "/v2/marketdata"
     }
 
-    fn stream(&self, _cfg: &SimConfig, _target: &str, _session: &mut Session) -> Box<dyn Dialect> {
-        Box::new(stream::Gemini)
+    fn stream(&self, _cfg: &SimConfig, _target: &str, session: &mut Session) -> Box<dyn Dialect> {
+        Box::new(stream::Gemini::new(session))
     }
 
     fn rest(&self, ctx: &Context<'_>, req: &Request<'_>) -> Option<Reply> {
         let path = req.path();
-        if path.starts_with("/v1/symbols")
+        if path == "/"
+            || path.starts_with("/v1/symbols")
+            || path.starts_with("/v1/pubticker/")
+            || path.starts_with("/v2/ticker/")
             || path.starts_with("/v1/book/")
             || path.starts_with("/v1/trades/")
             || path.starts_with("/v2/candles/")
@@ -55,5 +60,14 @@ impl VenueDialect for GeminiSim {
         }
         ctx.exchange.count_request();
         Some(exchange::handle(ctx.exchange, path, req.headers))
+    }
+
+    fn private(&self, upgrade: &Request<'_>, exchange: &Exchange) -> Option<Box<dyn PrivateStream>> {
+        (upgrade.path() == "/v1/order/events")
+            .then(|| Box::new(private::GeminiPrivate::new(upgrade, exchange)) as Box<dyn PrivateStream>)
+    }
+
+    fn order_events(&self, order: &SimOrder, exec: &str, trade_id: u64, _futures: bool, now: u64) -> Vec<String> {
+        exchange::order_events(order, exec, trade_id, now)
     }
 }

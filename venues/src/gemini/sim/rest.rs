@@ -14,7 +14,10 @@ pub(super) fn public(m: &Market, target: &str) -> Answer {
         let list: Vec<String> = m.books.iter().map(|b| b.symbol.to_ascii_lowercase()).collect();
         return json(serde_json::json!(list));
     }
-    let rest = ["/v1/symbols/details/", "/v1/book/", "/v1/trades/", "/v2/candles/"]
+    if path == "/" {
+        return ("200 OK", web_page(m));
+    }
+    let rest = ["/v1/symbols/details/", "/v1/book/", "/v1/trades/", "/v2/candles/", "/v1/pubticker/", "/v2/ticker/"]
         .into_iter()
         .find_map(|p| path.strip_prefix(p).map(|r| (p, r)));
     let Some((what, rest)) = rest else {
@@ -31,6 +34,7 @@ pub(super) fn public(m: &Market, target: &str) -> Answer {
     };
     let secs = dialect::now_ms() / 1000;
     match what {
+        "/v1/pubticker/" | "/v2/ticker/" => json(ticker(m, b, what == "/v2/ticker/")),
         "/v1/symbols/details/" => {
             let (p, q) = m.digits(&b.symbol);
             let (base, quote) = b.symbol.split_at(b.symbol.len().saturating_sub(3));
@@ -107,4 +111,73 @@ pub(super) fn public(m: &Market, target: &str) -> Answer {
             json(serde_json::Value::Array(list))
         }
     }
+}
+
+/// The exchange web app's page (`https://exchange.gemini.com/`): the data it embeds in
+/// `<script id="currencyData">`, the trading pairs with their tick and quantity decimals and
+/// the currencies, which clients read for what `/v1/symbols` leaves out.
+fn web_page(m: &Market) -> String {
+    let mut currencies = std::collections::BTreeSet::new();
+    let pairs: Vec<serde_json::Value> = m
+        .books
+        .iter()
+        .map(|b| {
+            let (p, q) = m.digits(&b.symbol);
+            let (base, quote) = b.symbol.split_at(b.symbol.len().saturating_sub(3));
+            currencies.insert(base.to_ascii_uppercase());
+            currencies.insert(quote.to_ascii_uppercase());
+            serde_json::json!([b.symbol.to_ascii_uppercase(), p, q, step(q), 10, true])
+        })
+        .collect();
+    let currencies: Vec<serde_json::Value> = currencies
+        .iter()
+        .map(|c| {
+            let fiat = c == "USD";
+            serde_json::json!([
+                c,
+                c,
+                1,
+                if fiat { 2 } else { 6 },
+                0,
+                if fiat { 2 } else { 8 },
+                8,
+                if fiat { serde_json::json!(true) } else { serde_json::json!(false) },
+                if fiat { serde_json::json!("$") } else { serde_json::Value::Null },
+                if fiat { serde_json::Value::Null } else { serde_json::json!(c.to_ascii_lowercase()) }
+            ])
+        })
+        .collect();
+    let data = serde_json::json!({"tradingPairs": pairs, "currencies": currencies, "networks": []});
+    format!(
+        "<!DOCTYPE html><html><head><title>Gemini</title></head><body><div id=\"root\"></div>\
+         <script type=\"application/json\" id=\"currencyData\">{data}</script></body></html>"
+    )
+}
+
+/// `/v1/pubticker/:symbol` (`v2`: `/v2/ticker/:symbol`): the best bid and offer, the last price
+/// and the volume over the simulator's trade window.
+fn ticker(m: &Market, b: &mdbus_sim::dialect::Book, v2: bool) -> serde_json::Value {
+    let (bids, asks) = b.sides(1);
+    let (bp, ap) = (bids.first().map_or(0, |l| l.0), asks.first().map_or(0, |l| l.0));
+    let ms = dialect::now_ms();
+    let d = m.day(&b.symbol);
+    let last = d.map_or(bp, |d| d.last);
+    let (base, quote) = b.symbol.split_at(b.symbol.len().saturating_sub(3));
+    if v2 {
+        let (open, high, low) = d.map_or((last, last, last), |d| (d.open, d.high, d.low));
+        return serde_json::json!({"symbol": b.symbol.to_ascii_uppercase(), "open": dialect::px(open),
+            "high": dialect::px(high), "low": dialect::px(low), "close": dialect::px(last), "changes": [],
+            "bid": dialect::px(bp), "ask": dialect::px(ap)});
+    }
+    let mut volume = serde_json::Map::new();
+    volume.insert(
+        base.to_ascii_uppercase(),
+        serde_json::json!(d.map_or_else(|| "0".to_owned(), |d| dialect::qty(d.volume))),
+    );
+    volume.insert(
+        quote.to_ascii_uppercase(),
+        serde_json::json!(d.map_or_else(|| "0".to_owned(), |d| d.quote_volume_text())),
+    );
+    volume.insert("timestamp".to_owned(), serde_json::json!(ms));
+    serde_json::json!({"bid": dialect::px(bp), "ask": dialect::px(ap), "last": dialect::px(last), "volume": volume})
 }
