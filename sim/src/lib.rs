@@ -736,11 +736,12 @@ fn websocket<S: Read + Write + SetTimeout>(
     // A venue that authenticates in the handshake refuses the upgrade with an HTTP error.
     if let Some((status, body)) = found.as_ref().and_then(|(_, p)| p.refusal()) {
         let mut stream = stream;
-        write!(
-            stream,
+        // One write: the head and the body arrive together.
+        let response = format!(
             "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
-        )?;
+        );
+        stream.write_all(response.as_bytes())?;
         return stream.flush();
     }
     let mut ws: WebSocket<S> =

@@ -22,9 +22,14 @@ def at(exchange, addr):
     for k, v in list(api.items()):
         if isinstance(v, str):
             api[k] = re.sub(r"https://[a-z]+\.binance\.com", f"http://{addr}", v)
-    for k, v in list(api.get("ws", {}).items()):
-        if isinstance(v, str):
-            api["ws"][k] = re.sub(r"wss://([a-z0-9.\-]+?)(:9443)?/", rf"ws://{addr}/\1/", v)
+    def ws(d):
+        for k, v in list(d.items()):
+            if isinstance(v, str):
+                d[k] = re.sub(r"wss://([a-z0-9.\-]+?)(:\d+)?/", rf"ws://{addr}/\1/", v)
+            elif isinstance(v, dict):
+                ws(v)
+
+    ws(api.get("ws", {}))
     return exchange
 
 
@@ -77,6 +82,15 @@ def test_streams():
             assert bars and bars[-1][4] > 0
             linear = await asyncio.wait_for(ex.watch_trades("BTC/USDT:USDT"), 20)
             assert linear and linear[-1]["symbol"] == "BTC/USDT:USDT"
+            # The user data stream through the WebSocket API (a signed subscription), then the
+            # order's event once it is placed.
+            rest = at(ccxt.binance(KEYS), addr)
+            watch = asyncio.ensure_future(ex.watch_orders("BTC/USDT"))
+            await asyncio.sleep(1)
+            placed = await asyncio.to_thread(rest.create_order, "BTC/USDT", "limit", "buy", 0.002, 21000)
+            orders = await asyncio.wait_for(watch, 20)
+            assert any(o["id"] == placed["id"] and o["status"] == "open" for o in orders), orders
+            await asyncio.to_thread(rest.cancel_order, placed["id"], "BTC/USDT")
         finally:
             await ex.close()
 

@@ -39,9 +39,9 @@ pub fn default_account() -> SimAccount {
     }
 }
 
-/// The demo account under an account-scoped key as Gemini issues them (`account-...`): clients
-/// that check the form of a Gemini key take this one.
-pub fn gemini_account() -> SimAccount {
+/// The demo account under a second, account-scoped key (`account-mdbus-sim-key`), for clients
+/// that accept only keys of that form.
+pub fn scoped_account() -> SimAccount {
     SimAccount { api_key: "account-mdbus-sim-key".into(), ..default_account() }
 }
 
@@ -67,7 +67,7 @@ pub struct ExchangeConfig {
 impl Default for ExchangeConfig {
     fn default() -> Self {
         ExchangeConfig {
-            accounts: vec![default_account(), gemini_account()],
+            accounts: vec![default_account(), scoped_account()],
             order_limit: 0,
             order_window: Duration::from_secs(10),
             clock_skew_ms: 0,

@@ -204,16 +204,20 @@ impl PrivateProtocol for GeminiPrivate {
         ]
     }
 
+    /// Gemini refuses the order events handshake's credentials with HTTP 400 and a `reason`
+    /// (a body the socket may not have read in full: then, with no reason to tell which, a
+    /// 400, 401 or 403 is a refused signature).
     fn handshake_refused(&self, status: u16, body: &[u8]) -> Option<Error> {
-        let v: Value = serde_json::from_slice(body).ok()?;
-        let reason = v.get("reason").and_then(Value::as_str)?;
+        let v: Value = serde_json::from_slice(body).unwrap_or_default();
+        let reason = v.get("reason").and_then(Value::as_str).unwrap_or("");
         let code = match reason {
             "InvalidSignature" => ErrorCode::InvalidSignature,
             "InvalidNonce" => ErrorCode::ExpiredTimestamp,
             "InvalidApiKey" | "MissingApikeyHeader" => ErrorCode::InvalidApiKey,
+            "" if matches!(status, 400 | 401 | 403) => ErrorCode::InvalidSignature,
             _ => return None,
         };
-        let msg = v.get("message").and_then(Value::as_str).unwrap_or("");
+        let msg = v.get("message").and_then(Value::as_str).unwrap_or("no body");
         Some(Error::Authentication { venue: "GEMINI".into(), code, detail: format!("HTTP {status} {reason}: {msg}") })
     }
 

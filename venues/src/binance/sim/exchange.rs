@@ -102,6 +102,10 @@ pub(super) fn handle(ex: &Exchange, method: &str, target: &str, headers: &[(Stri
     if path.ends_with("/time") {
         return ok(json!({ "serverTime": ex.server_ms() }));
     }
+    // Connectivity: an empty object.
+    if path.ends_with("/ping") {
+        return ok(json!({}));
+    }
     let api_key = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("x-mbx-apikey")).map(|(_, v)| v.clone());
     let Some(account) = api_key.and_then(|k| ex.account(&k)) else {
         return error("401 Unauthorized", -2015, "Invalid API-key, IP, or permissions for action.");
@@ -139,6 +143,7 @@ pub(super) fn handle(ex: &Exchange, method: &str, target: &str, headers: &[(Stri
         ("GET", true) => with_order(ex, &account, &params, futures, false),
         ("DELETE", true) => with_order(ex, &account, &params, futures, true),
         ("GET", false) if path.ends_with("/openOrders") => open_orders(ex, &account, &params, futures),
+        ("GET", false) if path.ends_with("/allOrders") => all_orders(ex, &account, &params, futures),
         ("GET", false) if path == "/fapi/v2/account" || path == "/fapi/v3/account" => futures_account(ex, &account),
         ("GET", false) if path.ends_with("/account") || path.ends_with("/balance") => balances(ex, futures),
         ("GET", false) if path.ends_with("/positionRisk") => positions(ex, &account),
@@ -279,6 +284,25 @@ fn open_orders(ex: &Exchange, account: &SimAccount, params: &[(String, String)],
         .map(|o| order_json(o, futures))
         .collect();
     ok(Value::Array(list))
+}
+
+/// Every order of the symbol, open or not, oldest first (`allOrders` requires the symbol).
+fn all_orders(ex: &Exchange, account: &SimAccount, params: &[(String, String)], futures: bool) -> Reply {
+    let Some(symbol) = param(params, "symbol") else {
+        return error(
+            "400 Bad Request",
+            -1102,
+            "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.",
+        );
+    };
+    let market = binance_market(futures);
+    let mut list: Vec<SimOrder> = ex.closed(account, market, Some(symbol));
+    list.reverse();
+    list.extend(ex.open(account, market, Some(symbol)));
+    list.sort_by_key(|o| o.order_id);
+    let limit = param(params, "limit").and_then(|l| l.parse().ok()).unwrap_or(500usize).clamp(1, 1000);
+    let skip = list.len().saturating_sub(limit);
+    ok(Value::Array(list.iter().skip(skip).map(|o| order_json(o, futures)).collect()))
 }
 
 fn balances(ex: &Exchange, futures: bool) -> Reply {

@@ -7,6 +7,7 @@
 mod exchange;
 mod rest;
 mod stream;
+mod ws_api;
 
 use mdbus_sim::{
     SimConfig, SimVenue, VenueDialect,
@@ -24,7 +25,7 @@ pub struct BinanceSim;
 pub const SIM: SimVenue = SimVenue::new(&BinanceSim);
 
 /// The trading endpoints.
-const TRADING: [&str; 17] = [
+const TRADING: [&str; 21] = [
     "/api/v3/order",
     "/fapi/v1/order",
     "/api/v3/openOrders",
@@ -39,6 +40,10 @@ const TRADING: [&str; 17] = [
     "/fapi/v1/leverageBracket",
     "/api/v3/time",
     "/fapi/v1/time",
+    "/api/v3/ping",
+    "/fapi/v1/ping",
+    "/api/v3/allOrders",
+    "/fapi/v1/allOrders",
     "/api/v3/userDataStream",
     "/fapi/v1/listenKey",
     "/sapi/v1/capital/config/getall",
@@ -81,6 +86,22 @@ fn public(ctx: &Context<'_>, target: &str, path: &str) -> Option<Answer> {
             let usdm = path.starts_with("/fapi");
             ctx.with_market(|m| ("200 OK", rest::exchange_info(m, usdm)))
                 .unwrap_or(("500 Internal Server Error", r#"{"code":-1000,"msg":"internal"}"#.to_owned()))
+        }
+        // The last price of one symbol, or of every symbol.
+        "/api/v3/ticker/price" | "/fapi/v1/ticker/price" | "/fapi/v2/ticker/price" => {
+            let body = ctx.with_market(|m| {
+                let price = |b: &mdbus_sim::dialect::Book| {
+                    let last =
+                        m.day(&b.symbol).map_or_else(|| b.bids.keys().next_back().copied().unwrap_or(0), |d| d.last);
+                    serde_json::json!({"symbol": b.symbol, "price": mdbus_sim::dialect::px(last),
+                        "time": mdbus_sim::dialect::now_ms()})
+                };
+                match symbol.as_str() {
+                    "" => Some(serde_json::Value::Array(m.books.iter().map(price).collect())),
+                    s => m.book(s).map(price),
+                }
+            });
+            body.flatten().map_or_else(invalid, |b| ("200 OK", b.to_string()))
         }
         "/api/v3/ticker/bookTicker" | "/fapi/v1/ticker/bookTicker" => {
             ctx.with_market(|m| rest::book_ticker(m, &symbol)).flatten().map_or_else(invalid, |b| ("200 OK", b))
@@ -174,6 +195,11 @@ impl VenueDialect for BinanceSim {
 
     fn private(&self, upgrade: &Request<'_>, exchange: &Exchange) -> Option<Box<dyn PrivateStream>> {
         let target = upgrade.target;
+        // The WebSocket API, wherever it sits in the path (a client may keep the venue's host
+        // name in front).
+        if upgrade.path().ends_with("/ws-api/v3") {
+            return Some(Box::<ws_api::WsApi>::default());
+        }
         let account = target.strip_prefix("/ws/").and_then(|k| exchange.listen_key_account(k))?;
         Some(Box::new(UserData(account)))
     }

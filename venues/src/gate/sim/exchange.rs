@@ -78,9 +78,15 @@ pub(crate) fn handle(
             Found::NotCancellable => fail("400 Bad Request", "ORDER_CLOSED", "Order finished"),
             _ => fail("404 Not Found", "ORDER_NOT_FOUND", "Order not found"),
         },
+        // `status=open` (the default) or `finished`, newest first.
         ("GET", "/api/v4/spot/orders", _) => {
-            let list: Vec<Value> = ex.open(&account, MARKET, pair).iter().map(order_json).collect();
-            respond("200 OK", Value::Array(list))
+            let orders = match param(&q, "status") {
+                Some("finished") => ex.closed(&account, MARKET, pair),
+                Some("open") | None => ex.open(&account, MARKET, pair),
+                Some(_) => return fail("400 Bad Request", "INVALID_PARAM_VALUE", "status must be open or finished"),
+            };
+            let limit = param(&q, "limit").and_then(|l| l.parse().ok()).unwrap_or(100usize).clamp(1, 1000);
+            respond("200 OK", Value::Array(orders.iter().take(limit).map(order_json).collect()))
         }
         ("GET", "/api/v4/spot/open_orders", _) => {
             let open = ex.open(&account, MARKET, None);

@@ -105,6 +105,15 @@ pub(crate) fn handle(
                 Found::Missing | Found::NotCancellable => fail("200 OK", "51603", "Order does not exist"),
             }
         }
+        // Orders no longer open, newest first (`orders-history`: the last 7 days;
+        // `orders-history-archive`: 3 months; the simulator keeps them all).
+        ("GET", "/api/v5/trade/orders-history" | "/api/v5/trade/orders-history-archive") => {
+            let m = if param(&q, "instType") == Some("SWAP") { "okx/SWAP" } else { "okx/SPOT" };
+            let limit = param(&q, "limit").and_then(|l| l.parse().ok()).unwrap_or(100usize).clamp(1, 100);
+            let list: Vec<Value> =
+                ex.closed(&account, m, param(&q, "instId")).iter().take(limit).map(order_json).collect();
+            reply("200 OK", json!({ "code": "0", "msg": "", "data": list }))
+        }
         ("GET", "/api/v5/trade/orders-pending") => {
             let m = if param(&q, "instType") == Some("SWAP") { "okx/SWAP" } else { "okx/SPOT" };
             let list: Vec<Value> = ex.open(&account, m, param(&q, "instId")).iter().map(order_json).collect();
