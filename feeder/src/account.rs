@@ -138,6 +138,54 @@ impl<'a> Push<'a> {
     }
 }
 
+/// Each instrument's exponents and id, by the venue's symbol, for an account decoder;
+/// instruments not added use exponents −8 and id 0.
+///
+/// # Examples
+///
+/// ```
+/// use mdbus_feeder::account::{InstrumentScale, Scales};
+/// use mdbus_schemas::InstrumentId;
+///
+/// let mut s = Scales::default();
+/// s.insert("BTCUSDT", InstrumentScale { id: InstrumentId(1), price_exp: -2, qty_exp: -5 });
+/// assert_eq!(s.get("BTCUSDT").price_exp, -2);
+/// assert_eq!(s.get("ETHUSDT").id, InstrumentId(0));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Scales(std::collections::HashMap<String, InstrumentScale>);
+
+impl Scales {
+    /// Adds (or replaces) `symbol`'s exponents and id.
+    pub fn insert(&mut self, symbol: &str, scale: InstrumentScale) {
+        self.0.insert(symbol.to_owned(), scale);
+    }
+
+    /// `symbol`'s exponents and id, or exponents −8 and id 0 for one not added.
+    pub fn get(&self, symbol: &str) -> InstrumentScale {
+        self.0.get(symbol).copied().unwrap_or(InstrumentScale { id: InstrumentId(0), price_exp: -8, qty_exp: -8 })
+    }
+}
+
+/// The header of an account record: its kind, venue and instrument, the venue's sequence and
+/// time, and when it was received.
+pub fn event_header(
+    kind: mdbus_schemas::Kind,
+    venue: mdbus_schemas::VenueId,
+    instrument: InstrumentId,
+    seq: u64,
+    ts: mdbus_schemas::Nanos,
+    recv_ns: u64,
+) -> mdbus_schemas::Header {
+    let mut h = mdbus_schemas::Header::new(kind);
+    h.venue = venue;
+    h.instrument = instrument;
+    h.venue_seq = seq;
+    h.venue_ts = ts;
+    h.recv_ts = mdbus_schemas::Nanos(recv_ns);
+    h
+}
+
 /// Exponents and id of one instrument.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InstrumentScale {

@@ -14,14 +14,14 @@
 //!   "createdTime":"1672364262444","updatedTime":"1672364262457","category":"option"}]}
 //! ```
 
-use std::{collections::HashMap, time::Duration};
+use std::time::Duration;
 
 use mdbus_feeder::{
-    account::{AccountDecodeError, AccountEvent, InstrumentScale, Push},
+    account::{AccountDecodeError, AccountEvent, InstrumentScale, Push, Scales, event_header},
     private::{Answer, PrivateProtocol, PrivateStream},
 };
 use mdbus_schemas::{
-    Asset, Balance, Decimal, Fill, Header, InstrumentId, Kind, Nanos, Order, OrderId, OrderStatus, OrderType, Position,
+    Asset, Balance, Decimal, Fill, InstrumentId, Kind, Nanos, Order, OrderId, OrderStatus, OrderType, Position,
     TimeInForce, VenueId, flags,
 };
 use mdbus_sdk::{
@@ -40,22 +40,12 @@ const AUTH_AHEAD_MS: u64 = 10_000;
 #[derive(Debug, Clone)]
 pub struct BybitAccountDecoder {
     account: u32,
-    instruments: HashMap<String, InstrumentScale>,
+    instruments: Scales,
     asset_exp: i8,
 }
 
 fn venue(category: &str) -> VenueId {
     if category == "spot" { VenueId::BYBIT_SPOT } else { VenueId::BYBIT_LINEAR }
-}
-
-fn header(kind: Kind, venue: VenueId, instrument: InstrumentId, seq: u64, ts: Nanos, recv_ns: u64) -> Header {
-    let mut h = Header::new(kind);
-    h.venue = venue;
-    h.instrument = instrument;
-    h.venue_seq = seq;
-    h.venue_ts = ts;
-    h.recv_ts = Nanos(recv_ns);
-    h
 }
 
 fn status(s: &str) -> OrderStatus {
@@ -73,21 +63,17 @@ impl BybitAccountDecoder {
     /// Returns a decoder for account number `account`; instruments not added with
     /// [`BybitAccountDecoder::instrument`] use exponents −8 and id 0.
     pub fn new(account: u32) -> BybitAccountDecoder {
-        BybitAccountDecoder { account, instruments: HashMap::new(), asset_exp: -8 }
+        BybitAccountDecoder { account, instruments: Scales::default(), asset_exp: -8 }
     }
 
     /// Adds an instrument's exponents and id.
     pub fn instrument(mut self, symbol: &str, scale: InstrumentScale) -> BybitAccountDecoder {
-        self.instruments.insert(symbol.to_owned(), scale);
+        self.instruments.insert(symbol, scale);
         self
     }
 
     fn scale(&self, symbol: &str) -> InstrumentScale {
-        self.instruments.get(symbol).copied().unwrap_or(InstrumentScale {
-            id: InstrumentId(0),
-            price_exp: -8,
-            qty_exp: -8,
-        })
+        self.instruments.get(symbol)
     }
 
     /// Decodes one frame, appending its records to `out`: an answer to a request (`auth`,
@@ -150,7 +136,14 @@ impl BybitAccountDecoder {
         let tif = p.text_or_empty("timeInForce");
         let avg = p.text_or_empty("avgPrice");
         Ok(AccountEvent::Order(Order {
-            header: header(Kind::ORDER, venue(p.text_or_empty("category")), sc.id, 0, p.ms("updatedTime"), recv_ns),
+            header: event_header(
+                Kind::ORDER,
+                venue(p.text_or_empty("category")),
+                sc.id,
+                0,
+                p.ms("updatedTime"),
+                recv_ns,
+            ),
             price: p.fixed("price", sc.price_exp)?,
             qty: p.fixed("qty", sc.qty_exp)?,
             filled_qty: p.fixed("cumExecQty", sc.qty_exp)?,
@@ -190,7 +183,7 @@ impl BybitAccountDecoder {
         };
         let fee_exp = fee.exponent().clamp(-18, 0);
         Ok(Some(AccountEvent::Fill(Fill {
-            header: header(
+            header: event_header(
                 Kind::FILL,
                 venue(p.text_or_empty("category")),
                 sc.id,
@@ -229,7 +222,7 @@ impl BybitAccountDecoder {
             let total = p.fixed("walletBalance", self.asset_exp)?;
             let locked = if c.get("locked").is_some() { p.fixed("locked", self.asset_exp)? } else { 0 };
             out.push(AccountEvent::Balance(Balance {
-                header: header(Kind::BALANCE, VenueId::BYBIT_SPOT, InstrumentId(0), 0, ts, recv_ns),
+                header: event_header(Kind::BALANCE, VenueId::BYBIT_SPOT, InstrumentId(0), 0, ts, recv_ns),
                 free: total - locked,
                 locked,
                 account: self.account,
@@ -248,7 +241,7 @@ impl BybitAccountDecoder {
         let size = p.fixed("size", sc.qty_exp)?;
         let price = |f: &'static str| if p.text_or_empty(f).is_empty() { Ok(0) } else { p.fixed(f, sc.price_exp) };
         Ok(AccountEvent::Position(Position {
-            header: header(Kind::POSITION, VenueId::BYBIT_LINEAR, sc.id, 0, p.ms("updatedTime"), recv_ns),
+            header: event_header(Kind::POSITION, VenueId::BYBIT_LINEAR, sc.id, 0, p.ms("updatedTime"), recv_ns),
             qty: if p.text_or_empty("side") == "Sell" { -size } else { size },
             entry_price: price("entryPrice")?,
             mark_price: price("markPrice")?,

@@ -16,15 +16,15 @@
 //!  "rebated_fee_currency":"USDT"}]}
 //! ```
 
-use std::{collections::HashMap, time::Duration};
+use std::time::Duration;
 
 use mdbus_feeder::{
-    account::{AccountDecodeError, AccountEvent, InstrumentScale, Push},
+    account::{AccountDecodeError, AccountEvent, InstrumentScale, Push, Scales, event_header},
     private::{Answer, PrivateProtocol, PrivateStream},
 };
 use mdbus_schemas::{
-    Asset, Balance, Decimal, Fill, Header, InstrumentId, Kind, Nanos, Order, OrderId, OrderStatus, OrderType,
-    TimeInForce, VenueId, flags,
+    Asset, Balance, Decimal, Fill, InstrumentId, Kind, Nanos, Order, OrderId, OrderStatus, OrderType, TimeInForce,
+    VenueId, flags,
 };
 use mdbus_sdk::{
     credentials::Credentials,
@@ -42,18 +42,8 @@ const CHANNELS: [&str; 3] = ["spot.orders", "spot.usertrades", "spot.balances"];
 #[derive(Debug, Clone)]
 pub struct GateAccountDecoder {
     account: u32,
-    instruments: HashMap<String, InstrumentScale>,
+    instruments: Scales,
     asset_exp: i8,
-}
-
-fn header(kind: Kind, instrument: InstrumentId, seq: u64, ts: Nanos, recv_ns: u64) -> Header {
-    let mut h = Header::new(kind);
-    h.venue = VenueId::GATEIO;
-    h.instrument = instrument;
-    h.venue_seq = seq;
-    h.venue_ts = ts;
-    h.recv_ts = Nanos(recv_ns);
-    h
 }
 
 /// The client's id without Gate's `t-` prefix.
@@ -72,21 +62,17 @@ impl GateAccountDecoder {
     /// Returns a decoder for account number `account`; instruments not added with
     /// [`GateAccountDecoder::instrument`] use exponents −8 and id 0.
     pub fn new(account: u32) -> GateAccountDecoder {
-        GateAccountDecoder { account, instruments: HashMap::new(), asset_exp: -8 }
+        GateAccountDecoder { account, instruments: Scales::default(), asset_exp: -8 }
     }
 
     /// Adds an instrument's exponents and id (`pair` as Gate.io spells it: `BTC_USDT`).
     pub fn instrument(mut self, pair: &str, scale: InstrumentScale) -> GateAccountDecoder {
-        self.instruments.insert(pair.to_owned(), scale);
+        self.instruments.insert(pair, scale);
         self
     }
 
     fn scale(&self, pair: &str) -> InstrumentScale {
-        self.instruments.get(pair).copied().unwrap_or(InstrumentScale {
-            id: InstrumentId(0),
-            price_exp: -8,
-            qty_exp: -8,
-        })
+        self.instruments.get(pair)
     }
 
     /// Decodes one frame, appending its records to `out`: a subscription's answer (the first
@@ -157,7 +143,7 @@ impl GateAccountDecoder {
         };
         let tif = p.text_or_empty("time_in_force");
         Ok(AccountEvent::Order(Order {
-            header: header(Kind::ORDER, sc.id, 0, ms(o, "update_time_ms"), recv_ns),
+            header: event_header(Kind::ORDER, VenueId::GATEIO, sc.id, 0, ms(o, "update_time_ms"), recv_ns),
             price: if p.text_or_empty("price").is_empty() { 0 } else { p.fixed("price", sc.price_exp)? },
             qty: amount,
             filled_qty: amount - left,
@@ -192,7 +178,7 @@ impl GateAccountDecoder {
         let fee_exp = fee.exponent().clamp(-18, 0);
         let seq = t.get("id").and_then(|x| x.as_u64().or_else(|| x.as_str()?.parse().ok())).unwrap_or(0);
         Ok(AccountEvent::Fill(Fill {
-            header: header(Kind::FILL, sc.id, seq, ms(t, "create_time_ms"), recv_ns),
+            header: event_header(Kind::FILL, VenueId::GATEIO, sc.id, seq, ms(t, "create_time_ms"), recv_ns),
             price: p.fixed("price", sc.price_exp)?,
             qty: p.fixed("amount", sc.qty_exp)?,
             fee: p.fixed("fee", fee_exp)?,
@@ -211,7 +197,7 @@ impl GateAccountDecoder {
     fn balance(&self, b: &Value, recv_ns: u64) -> Result<AccountEvent, AccountDecodeError> {
         let p = Push::new(b, "spot.balances");
         Ok(AccountEvent::Balance(Balance {
-            header: header(Kind::BALANCE, InstrumentId(0), 0, ms(b, "timestamp_ms"), recv_ns),
+            header: event_header(Kind::BALANCE, VenueId::GATEIO, InstrumentId(0), 0, ms(b, "timestamp_ms"), recv_ns),
             free: p.fixed("available", self.asset_exp)?,
             locked: p.fixed("freeze", self.asset_exp)?,
             account: self.account,

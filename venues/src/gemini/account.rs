@@ -14,16 +14,13 @@
 //!   "price":"1059.54","socket_sequence":2}]
 //! ```
 
-use std::{collections::HashMap, time::Duration};
+use std::time::Duration;
 
 use mdbus_feeder::{
-    account::{AccountDecodeError, AccountEvent, InstrumentScale, Push},
+    account::{AccountDecodeError, AccountEvent, InstrumentScale, Push, Scales, event_header},
     private::{Answer, PrivateProtocol, PrivateStream},
 };
-use mdbus_schemas::{
-    Asset, Decimal, Fill, Header, InstrumentId, Kind, Nanos, Order, OrderId, OrderStatus, OrderType, TimeInForce,
-    VenueId, flags,
-};
+use mdbus_schemas::{Asset, Decimal, Fill, Kind, Order, OrderId, OrderStatus, OrderType, TimeInForce, VenueId, flags};
 use mdbus_sdk::{
     credentials::Credentials,
     error::{Error, ErrorCode},
@@ -44,38 +41,24 @@ const ORDER_EVENTS: [&str; 8] =
 #[derive(Debug, Clone)]
 pub struct GeminiAccountDecoder {
     account: u32,
-    instruments: HashMap<String, InstrumentScale>,
-}
-
-fn header(kind: Kind, instrument: InstrumentId, seq: u64, ts: Nanos, recv_ns: u64) -> Header {
-    let mut h = Header::new(kind);
-    h.venue = VenueId::GEMINI;
-    h.instrument = instrument;
-    h.venue_seq = seq;
-    h.venue_ts = ts;
-    h.recv_ts = Nanos(recv_ns);
-    h
+    instruments: Scales,
 }
 
 impl GeminiAccountDecoder {
     /// Returns a decoder for account number `account`; instruments not added with
     /// [`GeminiAccountDecoder::instrument`] use exponents −8 and id 0.
     pub fn new(account: u32) -> GeminiAccountDecoder {
-        GeminiAccountDecoder { account, instruments: HashMap::new() }
+        GeminiAccountDecoder { account, instruments: Scales::default() }
     }
 
     /// Adds an instrument's exponents and id (`symbol` as the events spell it: `btcusd`).
     pub fn instrument(mut self, symbol: &str, scale: InstrumentScale) -> GeminiAccountDecoder {
-        self.instruments.insert(symbol.to_owned(), scale);
+        self.instruments.insert(symbol, scale);
         self
     }
 
     fn scale(&self, symbol: &str) -> InstrumentScale {
-        self.instruments.get(symbol).copied().unwrap_or(InstrumentScale {
-            id: InstrumentId(0),
-            price_exp: -8,
-            qty_exp: -8,
-        })
+        self.instruments.get(symbol)
     }
 
     /// Decodes one frame, appending its records to `out`: the `subscription_ack` (the login),
@@ -139,7 +122,14 @@ impl GeminiAccountDecoder {
                 .map_err(|_| AccountDecodeError::Field { event: "fill".into(), field: "fee" })?;
             let fee_exp = fee.exponent().clamp(-18, 0);
             out.push(AccountEvent::Fill(Fill {
-                header: header(Kind::FILL, sc.id, fp.text("trade_id")?.parse().unwrap_or(0), ts, recv_ns),
+                header: event_header(
+                    Kind::FILL,
+                    VenueId::GEMINI,
+                    sc.id,
+                    fp.text("trade_id")?.parse().unwrap_or(0),
+                    ts,
+                    recv_ns,
+                ),
                 price: fp.fixed("price", sc.price_exp)?,
                 qty: fp.fixed("amount", sc.qty_exp)?,
                 fee: fp.fixed("fee", fee_exp)?,
@@ -154,7 +144,7 @@ impl GeminiAccountDecoder {
             }));
         }
         out.push(AccountEvent::Order(Order {
-            header: header(Kind::ORDER, sc.id, 0, ts, recv_ns),
+            header: event_header(Kind::ORDER, VenueId::GEMINI, sc.id, 0, ts, recv_ns),
             price: if p.text_or_empty("price").is_empty() { 0 } else { p.fixed("price", sc.price_exp)? },
             qty: original,
             filled_qty: original - remaining,

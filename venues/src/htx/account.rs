@@ -13,15 +13,15 @@
 //! {"action":"ping","data":{"ts":1575537778295}}
 //! ```
 
-use std::{collections::HashMap, time::Duration};
+use std::time::Duration;
 
 use mdbus_feeder::{
-    account::{AccountDecodeError, AccountEvent, InstrumentScale, Push},
+    account::{AccountDecodeError, AccountEvent, InstrumentScale, Push, Scales, event_header},
     private::{Answer, PrivateProtocol, PrivateStream},
 };
 use mdbus_schemas::{
-    Asset, Balance, Decimal, Fill, Header, InstrumentId, Kind, Nanos, Order, OrderId, OrderStatus, OrderType,
-    TimeInForce, VenueId, flags,
+    Asset, Balance, Decimal, Fill, InstrumentId, Kind, Nanos, Order, OrderId, OrderStatus, OrderType, TimeInForce,
+    VenueId, flags,
 };
 use mdbus_sdk::{
     credentials::Credentials,
@@ -36,18 +36,8 @@ pub type HtxAccountStream = PrivateStream<HtxPrivate>;
 #[derive(Debug, Clone)]
 pub struct HtxAccountDecoder {
     account: u32,
-    instruments: HashMap<String, InstrumentScale>,
+    instruments: Scales,
     asset_exp: i8,
-}
-
-fn header(kind: Kind, instrument: InstrumentId, seq: u64, ts: Nanos, recv_ns: u64) -> Header {
-    let mut h = Header::new(kind);
-    h.venue = VenueId::HTX;
-    h.instrument = instrument;
-    h.venue_seq = seq;
-    h.venue_ts = ts;
-    h.recv_ts = Nanos(recv_ns);
-    h
 }
 
 fn status(s: &str) -> OrderStatus {
@@ -70,21 +60,17 @@ impl HtxAccountDecoder {
     /// Returns a decoder for account number `account`; instruments not added with
     /// [`HtxAccountDecoder::instrument`] use exponents −8 and id 0.
     pub fn new(account: u32) -> HtxAccountDecoder {
-        HtxAccountDecoder { account, instruments: HashMap::new(), asset_exp: -8 }
+        HtxAccountDecoder { account, instruments: Scales::default(), asset_exp: -8 }
     }
 
     /// Adds an instrument's exponents and id (`symbol` as HTX spells it: `btcusdt`).
     pub fn instrument(mut self, symbol: &str, scale: InstrumentScale) -> HtxAccountDecoder {
-        self.instruments.insert(symbol.to_owned(), scale);
+        self.instruments.insert(symbol, scale);
         self
     }
 
     fn scale(&self, symbol: &str) -> InstrumentScale {
-        self.instruments.get(symbol).copied().unwrap_or(InstrumentScale {
-            id: InstrumentId(0),
-            price_exp: -8,
-            qty_exp: -8,
-        })
+        self.instruments.get(symbol)
     }
 
     /// Decodes one frame, appending its records to `out`.
@@ -160,7 +146,7 @@ impl HtxAccountDecoder {
             t => t,
         };
         Ok(AccountEvent::Order(Order {
-            header: header(Kind::ORDER, sc.id, 0, ts, recv_ns),
+            header: event_header(Kind::ORDER, VenueId::HTX, sc.id, 0, ts, recv_ns),
             price: opt("orderPrice", sc.price_exp)?,
             qty: opt("orderSize", sc.qty_exp)?,
             filled_qty: opt("execAmt", sc.qty_exp)?,
@@ -198,7 +184,7 @@ impl HtxAccountDecoder {
             .map_err(|_| AccountDecodeError::Field { event: "trade.clearing".into(), field: "transactFee" })?;
         let fee_exp = fee.exponent().clamp(-18, 0);
         Ok(AccountEvent::Fill(Fill {
-            header: header(Kind::FILL, sc.id, id(t, "tradeId"), p.ms("tradeTime"), recv_ns),
+            header: event_header(Kind::FILL, VenueId::HTX, sc.id, id(t, "tradeId"), p.ms("tradeTime"), recv_ns),
             price: p.fixed("tradePrice", sc.price_exp)?,
             qty: p.fixed("tradeVolume", sc.qty_exp)?,
             fee: p.fixed("transactFee", fee_exp)?,
@@ -223,7 +209,14 @@ impl HtxAccountDecoder {
         let total = p.fixed("balance", self.asset_exp)?;
         let free = p.fixed("available", self.asset_exp)?;
         Ok(AccountEvent::Balance(Balance {
-            header: header(Kind::BALANCE, InstrumentId(0), id(b, "seqNum"), p.ms("changeTime"), recv_ns),
+            header: event_header(
+                Kind::BALANCE,
+                VenueId::HTX,
+                InstrumentId(0),
+                id(b, "seqNum"),
+                p.ms("changeTime"),
+                recv_ns,
+            ),
             free,
             locked: total - free,
             account: self.account,
