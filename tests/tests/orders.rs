@@ -28,6 +28,39 @@ fn sim(exchange: ExchangeConfig, use_tls: bool) -> Sim {
     .unwrap()
 }
 
+/// Polls `stream` until `want` records (markers aside) are in `reader`, or ten seconds pass;
+/// returns them spelled for comparison.
+fn account_records(
+    stream: &mut dyn mdbus_feeder::account::AccountDriver,
+    reader: &mut mdbus_bus::Reader,
+    want: usize,
+) -> Vec<String> {
+    use mdbus_bus::ReadError;
+    use mdbus_schemas::RecordView;
+    let mut seen = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while seen.len() < want && std::time::Instant::now() < deadline {
+        stream.poll().unwrap();
+        loop {
+            match reader.try_read() {
+                Ok(rec) => seen.push(match rec.view().unwrap() {
+                    RecordView::Order(o) => format!("order {} {:?} {} {}", o.client_id, o.status, o.account, o.qty),
+                    RecordView::Fill(f) => {
+                        format!("fill {} {} fee {}e{} {}", f.client_id, f.qty, f.fee, f.fee_exp, f.fee_asset)
+                    }
+                    RecordView::Balance(b) => format!("balance {} {} {}", b.asset, b.free, b.locked),
+                    RecordView::Position(p) => format!("position {}", p.qty),
+                    RecordView::Marker(_) => continue,
+                    other => format!("{other:?}"),
+                }),
+                Err(ReadError::Empty) => break,
+                Err(e) => panic!("{e}"),
+            }
+        }
+    }
+    seen
+}
+
 fn creds(secret: &str) -> Credentials {
     Credentials::new("mdbus-sim-key", secret, None).unwrap()
 }
@@ -944,11 +977,10 @@ mod configured_accounts {
 /// Bybit's private websocket (`auth`, then the account topics) run by the feeder's shared
 /// private stream against the simulator, with orders placed through the Bybit order client.
 mod bybit_private_stream {
-    use std::time::{Duration, Instant};
 
-    use mdbus_bus::{ReadError, RingDir, RingOptions, Start};
+    use mdbus_bus::{RingDir, RingOptions, Start};
     use mdbus_feeder::account::AccountStreamError;
-    use mdbus_schemas::{Kind, OrderStatus, RecordView};
+    use mdbus_schemas::{Kind, OrderStatus};
     use mdbus_sdk::{
         error::{Error, ErrorCode},
         order::{NewOrder, OrderClient, OrderRef, Placed, Side},
@@ -961,25 +993,6 @@ mod bybit_private_stream {
     };
 
     use super::{creds, sim};
-
-    fn read_all(reader: &mut mdbus_bus::Reader, seen: &mut Vec<String>) {
-        loop {
-            match reader.try_read() {
-                Ok(rec) => seen.push(match rec.view().unwrap() {
-                    RecordView::Order(o) => format!("order {} {:?} {}", o.client_id, o.status, o.account),
-                    RecordView::Fill(f) => {
-                        format!("fill {} {} fee {}e{} {}", f.client_id, f.qty, f.fee, f.fee_exp, f.fee_asset)
-                    }
-                    RecordView::Balance(b) => format!("balance {} {} {}", b.asset, b.free, b.locked),
-                    RecordView::Position(p) => format!("position {}", p.qty),
-                    RecordView::Marker(_) => continue,
-                    other => format!("{other:?}"),
-                }),
-                Err(ReadError::Empty) => break,
-                Err(e) => panic!("{e}"),
-            }
-        }
-    }
 
     #[test]
     fn bybit_auth_subscribe_and_order_events_in_the_account_ring() {
@@ -1015,23 +1028,18 @@ mod bybit_private_stream {
         };
         spot.cancel("BTCUSDT", OrderRef::Client("bybitrest1")).unwrap();
         // new(rest); new(take), fill(take), filled(take), wallet, position; canceled(rest).
-        let mut seen = Vec::new();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while seen.len() < 7 && Instant::now() < deadline {
-            stream.poll().unwrap();
-            read_all(&mut reader, &mut seen);
-        }
+        let seen = super::account_records(&mut stream, &mut reader, 7);
         let st = |x: OrderStatus| format!("{x:?}");
         assert_eq!(
             seen,
             [
-                format!("order bybitrest1 {} 3", st(OrderStatus::NEW)),
-                format!("order bybittake1 {} 3", st(OrderStatus::NEW)),
+                format!("order bybitrest1 {} 3 50000000", st(OrderStatus::NEW)),
+                format!("order bybittake1 {} 3 25000000", st(OrderStatus::NEW)),
                 "fill bybittake1 25000000 fee 13e-3 USDT".to_owned(),
-                format!("order bybittake1 {} 3", st(OrderStatus::FILLED)),
+                format!("order bybittake1 {} 3 25000000", st(OrderStatus::FILLED)),
                 "balance USDT 9900000000000 100000000000".to_owned(),
                 "position -25000000".to_owned(),
-                format!("order bybitrest1 {} 3", st(OrderStatus::CANCELED)),
+                format!("order bybitrest1 {} 3 50000000", st(OrderStatus::CANCELED)),
             ]
         );
         assert_eq!((stream.stats().connects, stream.stats().decode_errors), (1, 0));
@@ -1049,13 +1057,8 @@ mod bybit_private_stream {
         else {
             panic!()
         };
-        let mut again = Vec::new();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while again.is_empty() && Instant::now() < deadline {
-            stream.poll().unwrap();
-            read_all(&mut reader, &mut again);
-        }
-        assert_eq!(again, [format!("order bybitrest2 {} 3", st(OrderStatus::NEW))]);
+        let again = super::account_records(&mut stream, &mut reader, 1);
+        assert_eq!(again, [format!("order bybitrest2 {} 3 50000000", st(OrderStatus::NEW))]);
         assert_eq!(stream.stats().connects, 2);
 
         let w2 = dir.writer("bad.account", Kind::ORDER, &RingOptions::default().capacity(64)).unwrap();
@@ -1105,11 +1108,10 @@ mod bybit_private_stream {
 /// HTX's private websocket (`auth` version 2.1 over the URL's host and path, then the account
 /// channels; the server's pings answered) against the simulator.
 mod htx_private_stream {
-    use std::time::{Duration, Instant};
 
-    use mdbus_bus::{ReadError, RingDir, RingOptions, Start};
+    use mdbus_bus::{RingDir, RingOptions, Start};
     use mdbus_feeder::{account::AccountStreamError, private::Answer};
-    use mdbus_schemas::{Kind, OrderStatus, RecordView};
+    use mdbus_schemas::{Kind, OrderStatus};
     use mdbus_sdk::{
         error::{Error, ErrorCode},
         order::{NewOrder, OrderClient, OrderRef, Placed, Side},
@@ -1153,36 +1155,17 @@ mod htx_private_stream {
             panic!()
         };
         c.cancel("btcusdt", OrderRef::Client("htxrest1")).unwrap();
-        let mut seen = Vec::new();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while seen.len() < 6 && Instant::now() < deadline {
-            stream.poll().unwrap();
-            loop {
-                match reader.try_read() {
-                    Ok(rec) => seen.push(match rec.view().unwrap() {
-                        RecordView::Order(o) => format!("order {} {:?} {}", o.client_id, o.status, o.account),
-                        RecordView::Fill(f) => {
-                            format!("fill {} {} fee {}e{} {}", f.client_id, f.qty, f.fee, f.fee_exp, f.fee_asset)
-                        }
-                        RecordView::Balance(b) => format!("balance {} {} {}", b.asset, b.free, b.locked),
-                        RecordView::Marker(_) => continue,
-                        other => format!("{other:?}"),
-                    }),
-                    Err(ReadError::Empty) => break,
-                    Err(e) => panic!("{e}"),
-                }
-            }
-        }
+        let seen = super::account_records(&mut stream, &mut reader, 6);
         let st = |x: OrderStatus| format!("{x:?}");
         assert_eq!(
             seen,
             [
-                format!("order htxrest1 {} 5", st(OrderStatus::NEW)),
-                format!("order htxtake1 {} 5", st(OrderStatus::NEW)),
+                format!("order htxrest1 {} 5 50000000", st(OrderStatus::NEW)),
+                format!("order htxtake1 {} 5 25000000", st(OrderStatus::NEW)),
                 "fill htxtake1 25000000 fee 13e-3 USDT".to_owned(),
-                format!("order htxtake1 {} 5", st(OrderStatus::FILLED)),
+                format!("order htxtake1 {} 5 25000000", st(OrderStatus::FILLED)),
                 "balance USDT 9900000000000 100000000000".to_owned(),
-                format!("order htxrest1 {} 5", st(OrderStatus::CANCELED)),
+                format!("order htxrest1 {} 5 50000000", st(OrderStatus::CANCELED)),
             ]
         );
         assert_eq!((stream.stats().connects, stream.stats().decode_errors), (1, 0));
@@ -1213,11 +1196,11 @@ mod htx_private_stream {
 /// Gate.io's private channels (each subscription signed, on the market-stream socket) against
 /// the simulator.
 mod gate_private_stream {
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
-    use mdbus_bus::{ReadError, RingDir, RingOptions, Start};
+    use mdbus_bus::{RingDir, RingOptions, Start};
     use mdbus_feeder::account::AccountStreamError;
-    use mdbus_schemas::{Kind, OrderStatus, RecordView};
+    use mdbus_schemas::{Kind, OrderStatus};
     use mdbus_sdk::{
         error::{Error, ErrorCode},
         order::{NewOrder, OrderClient, OrderRef, Placed, Side},
@@ -1270,36 +1253,17 @@ mod gate_private_stream {
             panic!()
         };
         c.cancel("BTC_USDT", OrderRef::Client("gaterest1")).unwrap();
-        let mut seen = Vec::new();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while seen.len() < 6 && Instant::now() < deadline {
-            stream.poll().unwrap();
-            loop {
-                match reader.try_read() {
-                    Ok(rec) => seen.push(match rec.view().unwrap() {
-                        RecordView::Order(o) => format!("order {} {:?} {}", o.client_id, o.status, o.account),
-                        RecordView::Fill(f) => {
-                            format!("fill {} {} fee {}e{} {}", f.client_id, f.qty, f.fee, f.fee_exp, f.fee_asset)
-                        }
-                        RecordView::Balance(b) => format!("balance {} {} {}", b.asset, b.free, b.locked),
-                        RecordView::Marker(_) => continue,
-                        other => format!("{other:?}"),
-                    }),
-                    Err(ReadError::Empty) => break,
-                    Err(e) => panic!("{e}"),
-                }
-            }
-        }
+        let seen = super::account_records(&mut stream, &mut reader, 6);
         let st = |x: OrderStatus| format!("{x:?}");
         assert_eq!(
             seen,
             [
-                format!("order gaterest1 {} 6", st(OrderStatus::NEW)),
-                format!("order gatetake1 {} 6", st(OrderStatus::NEW)),
+                format!("order gaterest1 {} 6 50000000", st(OrderStatus::NEW)),
+                format!("order gatetake1 {} 6 25000000", st(OrderStatus::NEW)),
                 "fill gatetake1 25000000 fee 13e-3 USDT".to_owned(),
-                format!("order gatetake1 {} 6", st(OrderStatus::FILLED)),
+                format!("order gatetake1 {} 6 25000000", st(OrderStatus::FILLED)),
                 "balance USDT 9900000000000 100000000000".to_owned(),
-                format!("order gaterest1 {} 6", st(OrderStatus::CANCELED)),
+                format!("order gaterest1 {} 6 50000000", st(OrderStatus::CANCELED)),
             ]
         );
         assert_eq!((stream.stats().connects, stream.stats().decode_errors), (1, 0));
@@ -1320,11 +1284,11 @@ mod gate_private_stream {
 /// Gemini's order events socket (authenticated in the handshake's headers) against the
 /// simulator.
 mod gemini_private_stream {
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
-    use mdbus_bus::{ReadError, RingDir, RingOptions, Start};
+    use mdbus_bus::{RingDir, RingOptions, Start};
     use mdbus_feeder::account::AccountStreamError;
-    use mdbus_schemas::{Kind, OrderStatus, RecordView};
+    use mdbus_schemas::{Kind, OrderStatus};
     use mdbus_sdk::{
         credentials::Credentials,
         error::{Error, ErrorCode},
@@ -1370,22 +1334,7 @@ mod gemini_private_stream {
             panic!()
         };
         c.cancel("BTCUSD", OrderRef::Client("gemrest1")).unwrap();
-        let mut seen = Vec::new();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while seen.len() < 3 && Instant::now() < deadline {
-            stream.poll().unwrap();
-            loop {
-                match reader.try_read() {
-                    Ok(rec) => seen.push(match rec.view().unwrap() {
-                        RecordView::Order(o) => format!("order {} {:?} {} {}", o.client_id, o.status, o.account, o.qty),
-                        RecordView::Marker(_) => continue,
-                        other => format!("{other:?}"),
-                    }),
-                    Err(ReadError::Empty) => break,
-                    Err(e) => panic!("{e}"),
-                }
-            }
-        }
+        let seen = super::account_records(&mut stream, &mut reader, 3);
         let st = |x: OrderStatus| format!("{x:?}");
         // accepted, booked, cancelled.
         assert_eq!(
