@@ -594,13 +594,15 @@ fn serve_stream<S: Read + Write + SetTimeout>(shared: &Arc<Shared>, mut s: S) ->
         // The simulator's own endpoints, then each venue's in turn; keep-alive throughout.
         let req = rest::Request { method: &method, target: &target, headers: &headers, body: &body };
         let ctx = venue::Context { market: &shared.market, exchange: &shared.exchange, cfg: &shared.cfg };
+        // The market's own venue goes first, and answers what nobody serves in its own way.
         let reply = own_endpoints(shared, &target)
             .map(|(status, body)| crate::exchange::Reply::Respond { status, headers: Vec::new(), body })
-            .or_else(|| shared.cfg.venues.iter().find_map(|v| v.rest(&ctx, &req)));
+            .or_else(|| shared.cfg.venue.rest(&ctx, &req))
+            .or_else(|| shared.cfg.venues.iter().filter(|v| *v != shared.cfg.venue).find_map(|v| v.rest(&ctx, &req)))
+            .unwrap_or_else(|| shared.cfg.venue.not_found(&req));
         let (status, extra, body) = match reply {
-            Some(crate::exchange::Reply::Drop) => return Ok(()),
-            Some(crate::exchange::Reply::Respond { status, headers, body }) => (status, headers, body),
-            None => ("404 Not Found", Vec::new(), r#"{"error":"not found"}"#.to_owned()),
+            crate::exchange::Reply::Drop => return Ok(()),
+            crate::exchange::Reply::Respond { status, headers, body } => (status, headers, body),
         };
         let mut head = format!(
             "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: keep-alive\r\n",

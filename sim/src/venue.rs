@@ -84,6 +84,13 @@ pub trait VenueDialect: Send + Sync + 'static {
     /// The answer to a REST request, or `None` when the path is not one of the venue's.
     fn rest(&self, ctx: &Context<'_>, req: &Request<'_>) -> Option<Reply>;
 
+    /// The answer to a REST path that neither the simulator nor any of its venues serves,
+    /// given as this venue answers a path it does not have. By default a bare `404 Not Found`
+    /// with no body, as a venue's gateway answers one (Binance does so).
+    fn not_found(&self, _req: &Request<'_>) -> Reply {
+        Reply::Respond { status: "404 Not Found", headers: Vec::new(), body: String::new() }
+    }
+
     /// A private-stream connection for the websocket upgrade `upgrade` (its target and
     /// headers: a venue may sign the `Host`), or `None` when the path is not one of the
     /// venue's private streams.

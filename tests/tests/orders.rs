@@ -201,7 +201,10 @@ fn a_shared_limiter_keeps_the_client_under_the_venue_limit() {
     let limiter = Arc::new(
         Limiter::shared(
             dir.join("binance.cells"),
-            [Rule::fixed_window("orders", 2, Duration::from_secs(1)).endpoint("/api/v3/order")],
+            // A sliding window a little longer than the venue's fixed one keeps the client under
+            // it whatever the phase between the two clocks (a fixed window of the same length
+            // lets a request sent at the end of one window arrive in the next).
+            [Rule::sliding_window("orders", 2, Duration::from_millis(1100)).endpoint("/api/v3/order")],
         )
         .unwrap(),
     );

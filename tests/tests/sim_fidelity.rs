@@ -115,11 +115,47 @@ fn an_unserved_channel_is_refused_not_left_silent() {
     }
 }
 
-fn get(sim: &Sim, target: &str) -> (u16, serde_json::Value) {
+fn get_raw(sim: &Sim, target: &str) -> (u16, Vec<u8>) {
     let t = mdbus_sdk::tls::client_config(&[] as &[&str], &[]).unwrap();
     let mut c = mdbus_sdk::http::HttpClient::new(&format!("http://{}", sim.addr()), t).unwrap();
     let r = c.request("GET", target, &[], b"").unwrap();
-    (r.status, serde_json::from_slice(&r.body).unwrap())
+    (r.status, r.body.to_vec())
+}
+
+fn get(sim: &Sim, target: &str) -> (u16, serde_json::Value) {
+    let (status, body) = get_raw(sim, target);
+    (status, serde_json::from_slice(&body).unwrap())
+}
+
+/// A path no venue of the simulator serves is answered as the simulated venue answers a path
+/// it does not have: Binance (as observed on a retired endpoint), OKX, Bybit and HTX with a
+/// bare 404; Gemini with its documented `EndpointNotFound`; Gate.io with its `NOT_FOUND`
+/// label. Never a 200, and never another venue's body (Gemini's `/v1/...` once fell into HTX).
+#[test]
+fn an_unserved_rest_path_answers_as_the_venue_does() {
+    use mdbus_venues as v;
+    let cases = [
+        (v::binance::sim::SIM, "/api/v3/nope", None),
+        (v::okx::sim::SIM, "/api/v5/nope/at/all", None),
+        (v::bybit::sim::SIM, "/v5/nope", None),
+        (v::htx::sim::SIM, "/v1/nope", None),
+        (v::gate::sim::SIM, "/api/v4/nope", Some(("label", "NOT_FOUND"))),
+        (v::gemini::sim::SIM, "/v1/nope", Some(("reason", "EndpointNotFound"))),
+        (v::gemini::sim::SIM, "/v1/order/nope", Some(("reason", "EndpointNotFound"))),
+    ];
+    for (venue, path, field) in cases {
+        let sim =
+            Sim::start(SimConfig { venue, symbols: venue.symbols(), ..v::sim_config(v::binance::sim::SIM) }).unwrap();
+        let (status, body) = get_raw(&sim, path);
+        assert_eq!(status, 404, "{venue:?} {path}");
+        match field {
+            None => assert!(body.is_empty(), "{venue:?} {path}: {}", String::from_utf8_lossy(&body)),
+            Some((k, want)) => {
+                let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                assert_eq!(body[k].as_str(), Some(want), "{venue:?} {path}: {body}");
+            }
+        }
+    }
 }
 
 #[test]
@@ -175,7 +211,7 @@ fn binance_rest_paths_answer_in_binances_shape_and_foreign_paths_are_404() {
     assert!(info["symbols"][0]["orderTypes"].as_array().unwrap().contains(&serde_json::json!("LIMIT")));
     // Another venue's path without that venue's credentials is nobody's: a 404, not an answer in
     // some other venue's shape.
-    let (status, _) = get(&sim, "/v1/mytrades");
+    let (status, _) = get_raw(&sim, "/v1/mytrades");
     assert_eq!(status, 404);
 }
 

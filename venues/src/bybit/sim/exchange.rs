@@ -53,6 +53,24 @@ fn order_json(o: &SimOrder) -> Value {
 }
 
 /// Answers a `/v5/...` request.
+/// The signed paths (and server time) the simulator's Bybit serves. Any other `/v5/...` path is
+/// not found, before any authentication, as a gateway routes before it authenticates.
+pub(crate) fn serves(path: &str) -> bool {
+    [
+        "/v5/market/time",
+        "/v5/order/create",
+        "/v5/order/cancel",
+        "/v5/order/realtime",
+        "/v5/order/history",
+        "/v5/account/wallet-balance",
+        "/v5/account/info",
+        "/v5/position/list",
+        "/v5/user/query-api",
+        "/v5/asset/coin/query-info",
+    ]
+    .contains(&path)
+}
+
 pub(crate) fn handle(
     ex: &Exchange,
     method: &str,
@@ -212,11 +230,7 @@ pub(crate) fn handle(
             let rows: Vec<Value> = rows.into_iter().filter(|r| wanted.is_none_or(|w| r["coin"] == w)).collect();
             reply(ex, 0, "success", json!({ "rows": rows }), Vec::new())
         }
-        _ => Reply::Respond {
-            status: "404 Not Found",
-            headers: Vec::new(),
-            body: json!({ "retCode": 10016, "retMsg": "not found" }).to_string(),
-        },
+        _ => Reply::Respond { status: "404 Not Found", headers: Vec::new(), body: String::new() },
     }
 }
 

@@ -48,7 +48,7 @@ impl VenueDialect for BybitSim {
             ));
             return Some(answer.into());
         }
-        if !path.starts_with("/v5/") {
+        if !exchange::serves(path) {
             return None;
         }
         ctx.exchange.count_request();

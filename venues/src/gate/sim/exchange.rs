@@ -37,6 +37,13 @@ fn order_json(o: &SimOrder) -> Value {
     })
 }
 
+/// The signed paths (and server time) the simulator's Gate.io serves, orders by id included.
+/// Any other `/api/v4/...` path is not found, before any authentication.
+pub(crate) fn serves(path: &str) -> bool {
+    ["/api/v4/spot/time", "/api/v4/spot/orders", "/api/v4/spot/open_orders", "/api/v4/spot/accounts"].contains(&path)
+        || path.strip_prefix("/api/v4/spot/orders/").is_some_and(|id| !id.is_empty() && !id.contains('/'))
+}
+
 /// Answers a `/api/v4/...` request.
 pub(crate) fn handle(
     ex: &Exchange,

@@ -70,12 +70,18 @@ impl VenueDialect for GateSim {
             ));
             return Some(answer.into());
         }
-        if !path.starts_with("/api/v4/") {
+        if !exchange::serves(path) {
             return None;
         }
         ctx.exchange.count_request();
         let body = String::from_utf8_lossy(req.body);
         Some(exchange::handle(ctx.exchange, req.method, path, req.query(), req.headers, &body))
+    }
+
+    /// Gate.io's error body, `label` and `message`, with its label for a missing resource.
+    fn not_found(&self, req: &Request<'_>) -> Reply {
+        let body = serde_json::json!({ "label": "NOT_FOUND", "message": format!("{} not found", req.path()) });
+        Reply::Respond { status: "404 Not Found", headers: Vec::new(), body: body.to_string() }
     }
 
     fn mixed_private(&self, _upgrade: &Request<'_>) -> Option<Box<dyn PrivateStream>> {

@@ -73,9 +73,7 @@ pub(crate) fn handle(ex: &Exchange, path: &str, headers: &[(String, String)]) ->
                 { "type": "exchange", "currency": "BTC", "amount": "10", "available": "10", "availableForWithdrawal": "10" }
             ]),
         ),
-        _ => {
-            respond("404 Not Found", json!({ "result": "error", "reason": "EndpointNotFound", "message": "not found" }))
-        }
+        _ => endpoint_not_found(path),
     }
 }
 
@@ -196,4 +194,11 @@ pub(crate) fn order_events(o: &SimOrder, exec: &str, trade_id: u64, now: u64) ->
         _ => vec![event("accepted", json!({})), event("booked", json!({}))],
     };
     vec![Value::Array(list).to_string()]
+}
+
+/// Gemini's answer to a path it does not have: HTTP 404 ("unknown API entry point") with the
+/// error reason `EndpointNotFound`.
+pub(super) fn endpoint_not_found(path: &str) -> Reply {
+    let message = format!("API entry point `{path}` not found");
+    respond("404 Not Found", json!({ "result": "error", "reason": "EndpointNotFound", "message": message }))
 }

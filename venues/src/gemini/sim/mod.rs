@@ -62,6 +62,10 @@ impl VenueDialect for GeminiSim {
         Some(exchange::handle(ctx.exchange, path, req.headers))
     }
 
+    fn not_found(&self, req: &Request<'_>) -> Reply {
+        exchange::endpoint_not_found(req.path())
+    }
+
     fn private(&self, upgrade: &Request<'_>, exchange: &Exchange) -> Option<Box<dyn PrivateStream>> {
         (upgrade.path() == "/v1/order/events")
             .then(|| Box::new(private::GeminiPrivate::new(upgrade, exchange)) as Box<dyn PrivateStream>)

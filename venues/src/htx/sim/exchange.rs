@@ -44,6 +44,23 @@ fn order_json(o: &SimOrder) -> Value {
     })
 }
 
+/// The signed paths (and server time) the simulator's HTX serves, orders by id included. Any
+/// other path is not found, before any authentication.
+pub(crate) fn serves(path: &str) -> bool {
+    let by_id = path.strip_prefix("/v1/order/orders/").map(|rest| rest.trim_end_matches("/submitcancel"));
+    [
+        "/v1/common/timestamp",
+        "/v1/account/accounts",
+        "/v1/order/orders/place",
+        "/v1/order/orders/getClientOrder",
+        "/v1/order/orders/submitCancelClientOrder",
+        "/v1/order/openOrders",
+    ]
+    .contains(&path)
+        || path == format!("/v1/account/accounts/{ACCOUNT_ID}/balance")
+        || by_id.is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// Answers a `/v1/...` request.
 pub(crate) fn handle(
     ex: &Exchange,

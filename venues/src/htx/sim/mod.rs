@@ -58,7 +58,7 @@ impl VenueDialect for HtxSim {
             return Some(answer.into());
         }
         // Only HTX's own trading paths: another venue's `/v1/...` is not HTX's to answer.
-        if !["/v1/order/", "/v1/account/", "/v1/common/"].iter().any(|p| path.starts_with(p)) {
+        if !exchange::serves(path) {
             return None;
         }
         ctx.exchange.count_request();

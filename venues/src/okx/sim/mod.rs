@@ -47,7 +47,7 @@ impl VenueDialect for OkxSim {
                 .unwrap_or(("500 Internal Server Error", r#"{"code":"50001","msg":"internal","data":[]}"#.to_owned()));
             return Some(answer.into());
         }
-        if !path.starts_with("/api/v5/") {
+        if !exchange::serves(path) {
             return None;
         }
         ctx.exchange.count_request();
