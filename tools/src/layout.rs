@@ -1,5 +1,5 @@
 //! `mdbus layout`: the record layout every ring carries, as JSON, for readers written in other
-//! languages (the Python reader in `tools/python` is generated from it): the schema version,
+//! languages (the pure-Python baseline reader in `sdk/python/bench` reads it): the schema version,
 //! the layout hash, the header's fields and every record family's kind, name, size and fields
 //! (name, byte offset, size, Rust type).
 

@@ -57,6 +57,20 @@ fn e_is_network(args: &(String, String, bool, bool)) -> bool {
     args.3
 }
 
+/// `"buy"` or `"sell"`.
+fn side_of(side: &str) -> PyResult<mdbus_sdk::order::Side> {
+    match side {
+        "buy" => Ok(mdbus_sdk::order::Side::Buy),
+        "sell" => Ok(mdbus_sdk::order::Side::Sell),
+        other => Err(PyValueError::new_err(format!("side must be \"buy\" or \"sell\", not {other:?}"))),
+    }
+}
+
+/// An exact decimal from a `Decimal`, an int or text (`what` names it in the error).
+fn dec_of(v: &Bound<'_, PyAny>, what: &str) -> PyResult<Decimal> {
+    v.str()?.to_string().parse().map_err(|e| PyValueError::new_err(format!("{what}: {e}")))
+}
+
 fn ring_err(e: impl std::fmt::Display) -> PyErr {
     RingError::new_err((e.to_string(), "Ring".to_owned(), false, false))
 }
@@ -559,6 +573,28 @@ impl PyFeed {
             InvalidSymbolError::new_err((format!("unknown symbol {symbol}"), "InvalidSymbol".to_owned(), false, false))
         })
     }
+
+    /// Places `order` under `client_order_id` (or one the client makes up): the order's state,
+    /// or `{"status": "unknown", ...}` when the venue's answer was lost.
+    fn place<'py>(
+        &mut self,
+        py: Python<'py>,
+        mut order: mdbus_sdk::order::NewOrder,
+        client_order_id: Option<String>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        use mdbus_sdk::order::Placed;
+        order.client_order_id = client_order_id;
+        match self.feed.place_order(&order).map_err(sdk_err)? {
+            Placed::Accepted(s) => order_state(py, &s),
+            Placed::Unknown { symbol, client_order_id } => {
+                let d = PyDict::new(py);
+                d.set_item("status", "unknown")?;
+                d.set_item("symbol", symbol)?;
+                d.set_item("client_order_id", client_order_id)?;
+                Ok(d)
+            }
+        }
+    }
 }
 
 #[pymethods]
@@ -648,27 +684,25 @@ impl PyFeed {
         price: &Bound<'py, PyAny>,
         client_order_id: Option<String>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        use mdbus_sdk::order::{NewOrder, Placed, Side};
-        let side = match side {
-            "buy" => Side::Buy,
-            "sell" => Side::Sell,
-            other => return Err(PyValueError::new_err(format!("side must be \"buy\" or \"sell\", not {other:?}"))),
-        };
-        let dec_of = |v: &Bound<'py, PyAny>, what: &str| -> PyResult<Decimal> {
-            v.str()?.to_string().parse().map_err(|e| PyValueError::new_err(format!("{what}: {e}")))
-        };
-        let mut order = NewOrder::limit(symbol, side, dec_of(qty, "qty")?, dec_of(price, "price")?);
-        order.client_order_id = client_order_id;
-        match self.feed.place_order(&order).map_err(sdk_err)? {
-            Placed::Accepted(s) => order_state(py, &s),
-            Placed::Unknown { symbol, client_order_id } => {
-                let d = PyDict::new(py);
-                d.set_item("status", "unknown")?;
-                d.set_item("symbol", symbol)?;
-                d.set_item("client_order_id", client_order_id)?;
-                Ok(d)
-            }
-        }
+        let order =
+            mdbus_sdk::order::NewOrder::limit(symbol, side_of(side)?, dec_of(qty, "qty")?, dec_of(price, "price")?);
+        self.place(py, order, client_order_id)
+    }
+
+    /// Places a market order (`qty` in the base asset, as `Decimal` or text), with the same
+    /// answers as `place_limit`. A venue without market orders (Gemini) raises
+    /// `InvalidOrderError`.
+    #[pyo3(signature = (symbol, side, qty, client_order_id=None))]
+    fn place_market<'py>(
+        &mut self,
+        py: Python<'py>,
+        symbol: &str,
+        side: &str,
+        qty: &Bound<'py, PyAny>,
+        client_order_id: Option<String>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let order = mdbus_sdk::order::NewOrder::market(symbol, side_of(side)?, dec_of(qty, "qty")?);
+        self.place(py, order, client_order_id)
     }
 
     /// The order with client order id `client_order_id` on `symbol`.

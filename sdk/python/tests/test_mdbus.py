@@ -218,6 +218,22 @@ def test_an_order_lifecycle_against_the_simulator(okx_sim):
     assert not mdbus.is_retryable(e.value)
 
 
+def test_a_market_order_fills_against_the_simulators_book(okx_sim):
+    feed = mdbus.VenueFeed("OKX___SPOT", okx_sim, api_key="mdbus-sim-key", secret="mdbus-sim-secret", passphrase="mdbus-sim-pass")
+    done = feed.place_market("BTC-USDT", "sell", "0.01", client_order_id="pymarket1")
+    assert done["client_order_id"] == "pymarket1" and done["side"] == "sell", done
+    state = feed.query_order("BTC-USDT", "pymarket1")
+    assert state["status"] == "filled" and state["filled"] == decimal.Decimal("0.01"), state
+    assert not any(o["client_order_id"] == "pymarket1" for o in feed.open_orders("BTC-USDT"))
+    with pytest.raises(ValueError):
+        feed.place_market("BTC-USDT", "short", "0.01")
+    # Gemini takes limit orders only: refused before anything is sent, as an invalid order.
+    gemini = mdbus.VenueFeed("GEMINI___SPOT", okx_sim, api_key="mdbus-sim-key", secret="mdbus-sim-secret")
+    with pytest.raises(mdbus.InvalidOrderError) as e:
+        gemini.place_market("BTCUSD", "buy", "1")
+    assert not mdbus.is_retryable(e.value)
+
+
 def test_errors_mirror_the_taxonomy():
     with pytest.raises(mdbus.ExchangeNotFoundError) as e:
         mdbus.VenueFeed("NOWHERE___SPOT")
@@ -291,5 +307,73 @@ def test_a_ring_of_another_layout_is_refused(sample_dir):
             f.write(b"\0" * 8192)
         with pytest.raises(mdbus.RingError):
             mdbus.Subscriber("junk.trade", dir=d)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_hostile_files_are_refused_with_the_rust_readers_errors(sample_dir):
+    """What the ring opener refuses, from Python: each a `RingError` naming the problem, and a
+    FIFO under a ring's name refused at once rather than waited on."""
+    import struct
+    import threading
+
+    d = tempfile.mkdtemp(prefix="mdbus-py-hostile-")
+
+    def copy(name):
+        dst = os.path.join(d, name + ".ring")
+        shutil.copy(os.path.join(sample_dir, "sample.trade.ring"), dst)
+        return dst
+
+    def patch(path, word, value):
+        with open(path, "r+b") as f:
+            f.seek(8 * word)
+            f.write(struct.pack("<Q", value))
+
+    def refused(name, **kw):
+        with pytest.raises(mdbus.RingError) as e:
+            mdbus.Subscriber(name, dir=d, **kw)
+        return str(e.value)
+
+    try:
+        os.mkfifo(os.path.join(d, "fifo.ring"))
+        got = []
+        t = threading.Thread(target=lambda: got.append(refused("fifo")), daemon=True)
+        t.start()
+        t.join(5)
+        assert not t.is_alive(), "opening a FIFO hangs"
+        assert "FIFO" in got[0], got[0]
+        os.mkdir(os.path.join(d, "dir.ring"))
+        assert "directory" in refused("dir")
+        for cap in (0, 1, 3, 1 << 33):
+            patch(copy("cap%d" % cap), 4, cap)
+            assert "capacity %d" % cap in refused("cap%d" % cap)
+        short = copy("short")
+        size = os.path.getsize(short)
+        os.truncate(short, size - 1)
+        assert "%d bytes, %d expected" % (size - 1, size) in refused("short")
+        patch(copy("head"), 48, (1 << 64) - 1)
+        assert "head" in refused("head", start="head")
+        copy("start")
+        with pytest.raises((mdbus.RingError, ValueError, OverflowError)):
+            mdbus.Subscriber("start", dir=d, start=1 << 63)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_a_record_of_an_unknown_kind_is_a_typed_error(sample_dir):
+    """A slot whose kind byte no family has: a `RingError` naming the kind, not a wrong record."""
+    d = tempfile.mkdtemp(prefix="mdbus-py-kind-")
+    try:
+        p = os.path.join(d, "unknown.trade.ring")
+        shutil.copy(os.path.join(sample_dir, "sample.trade.ring"), p)
+        reader = mdbus.Subscriber("unknown.trade", dir=d, start="oldest")
+        reader.poll()  # the writer's start marker
+        first, size = reader.poll()["seq"], mdbus.layout()["families"]["trade"]["size"]
+        with open(p, "r+b") as f:
+            f.seek(4096 + (first % 128) * size + 8)
+            f.write(bytes([250]))
+        s = mdbus.Subscriber("unknown.trade", dir=d, start=first)
+        with pytest.raises(mdbus.RingError, match="250"):
+            s.poll()
     finally:
         shutil.rmtree(d, ignore_errors=True)

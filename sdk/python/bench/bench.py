@@ -1,9 +1,10 @@
 """Records per second into Python, in one run: `Subscriber.poll()` (a dict per record, Decimal
 prices where the instrument is known), `Subscriber.read_array()` (one numpy array), the old
-pure-Python reader (`tools/python/mdbus_reader`, a tuple per record), and as the floor a Python
+pure-Python reader mdbus shipped before this package (kept beside this script as the baseline
+only, `pure_python_reader`, a dict per record), and as the floor a Python
 loop popping the same number of ready-made tuples off a `collections.deque`.
 
-Run (with the package installed): MDBUS=target/debug/mdbus python sdk/python/bench.py [RECORDS]
+Run (with the package installed): MDBUS=target/debug/mdbus python sdk/python/bench/bench.py [RECORDS]
 """
 
 import collections
@@ -17,10 +18,10 @@ import time
 import mdbus
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "tools", "python"))
-import mdbus_reader  # noqa: E402
+sys.path.insert(0, HERE)
+import pure_python_reader  # noqa: E402
 
-MDBUS = os.environ.get("MDBUS", os.path.join(HERE, "..", "..", "target", "debug", "mdbus"))
+MDBUS = os.environ.get("MDBUS", os.path.join(HERE, "..", "..", "..", "target", "debug", "mdbus"))
 
 
 def rate(n, seconds):
@@ -29,6 +30,8 @@ def rate(n, seconds):
 
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
+    if pure_python_reader.LAYOUT_HASH != mdbus.layout()["layout_hash"]:
+        sys.exit("the baseline's layout.json is stale: mdbus layout > sdk/python/bench/pure_python_reader/layout.json")
     d = tempfile.mkdtemp(prefix="mdbus-py-bench-")
     try:
         cap = 1 << (n + 1).bit_length()
@@ -48,7 +51,7 @@ def main():
         arr, _ = s.read_array()
         out["read_array"] = rate(len(arr), time.perf_counter() - t)
 
-        r = mdbus_reader.Ring(path, start="oldest")
+        r = pure_python_reader.Ring(path, start="oldest")
         t = time.perf_counter()
         old = 0
         while r.try_read() is not None:

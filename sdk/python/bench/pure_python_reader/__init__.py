@@ -1,4 +1,5 @@
-"""Read mdbus rings from Python.
+"""The pure-Python ring reader mdbus shipped before the `mdbus` package: kept only as the
+baseline of ``bench.py`` beside it. Use ``mdbus.Subscriber``.
 
 Maps a ring file read-only and yields its records as dicts (always) or numpy structured arrays
 (when numpy is installed), decoded from ``layout.json``: the record layout the Rust side prints
@@ -6,7 +7,7 @@ with ``mdbus layout``. The layout hash stored in the ring must equal the one com
 file, or the ring is refused. Overruns behave as in Rust: a reader the writer lapped learns the
 exact number of records it lost and resumes at the oldest record still intact.
 
-    from mdbus_reader import Ring, Overrun
+    from pure_python_reader import Ring, Overrun
 
     ring = Ring("/dev/shm/mdbus/binance-spot.trade.ring", start="oldest")
     while True:

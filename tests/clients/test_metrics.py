@@ -3,8 +3,8 @@ parsers (the OpenMetrics one and the classic one, from the `prometheus_client` p
 holds every family the operator's dashboards use, with the labels Prometheus conventions ask
 for.
 
-Run: MDBUS=target/debug/mdbus python3 tools/python/test_metrics.py
-(the parser tests run where `prometheus_client` is installed; .ci/run installs it).
+Run: MDBUS=target/debug/mdbus python -m pytest tests/clients/test_metrics.py
+(`scripts/test` installs `prometheus_client` into its virtual environment).
 """
 
 import os
@@ -16,15 +16,10 @@ import time
 import unittest
 import urllib.request
 
-MDBUS = os.environ.get("MDBUS", os.path.join(os.path.dirname(__file__), "..", "..", "target", "debug", "mdbus"))
+MDBUS = os.environ.get("MDBUS", "target/debug/mdbus")
 
-try:
-    from prometheus_client.openmetrics.parser import text_string_to_metric_families as openmetrics_families
-    from prometheus_client.parser import text_string_to_metric_families as classic_families
-
-    HAVE_PROMETHEUS = True
-except ImportError:
-    HAVE_PROMETHEUS = False
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as openmetrics_families
+from prometheus_client.parser import text_string_to_metric_families as classic_families
 
 FAMILIES = {
     # name: (type, labels every sample carries)
@@ -117,7 +112,7 @@ class DemoMetrics(unittest.TestCase):
     def test_the_grafana_dashboard_asks_only_for_served_metrics(self):
         import json
 
-        path = os.path.join(os.path.dirname(__file__), "..", "grafana", "mdbus-feeder.json")
+        path = os.path.join(os.path.dirname(__file__), "..", "..", "tools", "grafana", "mdbus-feeder.json")
         with open(path) as f:
             dash = json.load(f)
         exprs = [t["expr"] for p in dash["panels"] for t in p["targets"]]
@@ -126,7 +121,6 @@ class DemoMetrics(unittest.TestCase):
             for name in re.findall(r"\bmdbus_[a-z_]+", e):
                 self.assertRegex(self.text, rf"(?m)^{name}(\{{| )", f"{name} in {e}")
 
-    @unittest.skipUnless(HAVE_PROMETHEUS, "prometheus_client is not installed")
     def test_prometheus_parsers_read_every_family_with_its_labels(self):
         families = {f.name: f for f in openmetrics_families(self.text)}
         for name, (kind, labels) in FAMILIES.items():
