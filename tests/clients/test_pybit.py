@@ -3,6 +3,7 @@ for public REST, the signed order lifecycle and the websocket streams, its own o
 kept from the snapshot and deltas. Only the base URLs (pybit's URL constants and the HTTP
 session's endpoint) and the keys are ours."""
 
+import logging
 import threading
 import time
 
@@ -48,6 +49,17 @@ def test_order_lifecycle(http):
     assert any(o["orderId"] == oid and o["orderStatus"] == "Cancelled" for o in history)
 
 
+class Said(logging.Handler):
+    """What pybit logs: it reports a subscription's acknowledgement only there."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+
+
 def test_streams(http):
     seen = {"book": [], "trade": [], "ticker": [], "kline": [], "order": []}
     lock = threading.Lock()
@@ -59,6 +71,10 @@ def test_streams(http):
 
         return on
 
+    said = Said()
+    log = logging.getLogger("pybit._websocket_stream")
+    log.addHandler(said)
+    log.setLevel(logging.DEBUG)
     ws = ut.WebSocket(testnet=False, channel_type="spot")
     private = ut.WebSocket(testnet=False, channel_type="private", api_key=KEY, api_secret=SECRET)
     try:
@@ -68,7 +84,14 @@ def test_streams(http):
         ws.ticker_stream("BTCUSDT", keep("ticker"))
         ws.kline_stream(1, "BTCUSDT", keep("kline"))
         private.order_stream(keep("order"))
-        time.sleep(1)
+        # The order's one push goes only to a subscribed socket: wait until pybit says it is.
+        def subscribed():
+            return any(m.startswith("Subscription to") and '["order"]' in m and m.endswith("successful.") for m in said.lines)
+
+        deadline = time.time() + 15
+        while time.time() < deadline and not subscribed():
+            time.sleep(0.05)
+        assert subscribed(), "\n".join(said.lines)
         oid = http.place_order(category="spot", symbol="BTCUSDT", side="Buy", orderType="Limit", qty="0.002", price="21000")["result"]["orderId"]
         deadline = time.time() + 15
         while time.time() < deadline:
@@ -86,3 +109,4 @@ def test_streams(http):
     finally:
         ws.exit()
         private.exit()
+        log.removeHandler(said)
