@@ -3,9 +3,10 @@
 //! baseline reading the same fields (in the venue's `bench` module), and the harness that
 //! checks both paths read the same before it times them.
 
+mod inflate;
 pub mod sign;
 
-use std::{hint::black_box, io::Read, io::Write, time::Instant};
+use std::{hint::black_box, io::Write, time::Instant};
 
 use mdbus_feeder::{Levels, Message, gunzip::Gunzip};
 use mdbus_schemas::Decimal;
@@ -149,17 +150,15 @@ fn fast(s: &Subject, frame: &[u8], levels: &mut Levels, g: &mut Gunzip) -> Read8
     if ok { r } else { Read8::default() }
 }
 
-/// The serde_json path: the whole frame into a `Value`, then the same fields.
-fn serde(s: &Subject, frame: &[u8]) -> Read8 {
+/// The serde_json path: the whole frame into a `Value`, then the same fields. A gzip frame is
+/// inflated by the same inflater as the fast path's, so the two differ only in the decoding.
+fn serde(s: &Subject, frame: &[u8], g: &mut Gunzip) -> Read8 {
     let mut r = Read8::default();
-    let text;
     let bytes = if s.gzip {
-        let mut out = Vec::new();
-        if flate2::read::GzDecoder::new(frame).read_to_end(&mut out).is_err() {
-            return r;
+        match g.gunzip(frame) {
+            Ok(text) => text,
+            Err(_) => return r,
         }
-        text = out;
-        &text[..]
     } else {
         frame
     };
@@ -191,21 +190,27 @@ fn run(s: &Subject, iters: u32) -> Result<Value, String> {
     out.insert("venue".into(), json!(venue));
     let mut levels = Levels::default();
     let mut g = Gunzip::default();
+    let mut g2 = Gunzip::default();
     for (name, frame) in &frames {
         let a = fast(s, frame, &mut levels, &mut g);
-        let b = serde(s, frame);
+        let b = serde(s, frame, &mut g2);
         if a != b || a.messages == 0 {
             return Err(format!("{venue} {name}: fast {a:?} and serde_json {b:?} read the frame differently"));
         }
         // Timed without folding decimals into the fingerprint: both paths only decode.
         FINGERPRINT.with(|f| f.set(false));
         let fast_ns = best(iters, || fast(s, black_box(frame), &mut levels, &mut g).messages);
-        let serde_ns = best(iters, || serde(s, black_box(frame)).messages);
+        let serde_ns = best(iters, || serde(s, black_box(frame), &mut g2).messages);
         FINGERPRINT.with(|f| f.set(true));
         out.insert(format!("{name}_fast_ns"), json!((fast_ns * 10.0).round() / 10.0));
         out.insert(format!("{name}_serde_ns"), json!((serde_ns * 10.0).round() / 10.0));
         out.insert(format!("{name}_speedup"), json!((serde_ns / fast_ns * 100.0).round() / 100.0));
         out.insert(format!("{name}_bytes"), json!(frame.len()));
+    }
+    if s.gzip {
+        for (key, ns) in inflate::compare(&frames, iters)? {
+            out.insert(key, json!(ns));
+        }
     }
     out.insert("frames".into(), json!(frames.iter().map(|(n, _)| *n).collect::<Vec<_>>()));
     Ok(Value::Object(out))
