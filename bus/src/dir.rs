@@ -19,7 +19,8 @@ pub const DEFAULT_DIR: &str = "/dev/shm/mdbus";
 /// File name of the instrument table inside a ring directory.
 pub const INSTRUMENTS_FILE: &str = "instruments.tbl";
 
-/// A directory of rings: `NAME.ring` files, their `NAME.lock` files and the instrument table.
+/// A directory of rings: `NAME.ring` files, their `NAME.lock` and `NAME.bell` (doorbell) files
+/// and the instrument table.
 ///
 /// # Examples
 ///

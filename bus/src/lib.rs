@@ -42,6 +42,7 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![doc(test(attr(deny(warnings))))]
 
+mod bell;
 #[cfg(not(loom))]
 mod book_table;
 #[cfg(not(loom))]

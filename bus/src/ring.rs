@@ -8,6 +8,7 @@ use zerocopy::IntoBytes;
 
 use crate::{
     OpenError, PublishError, ReadError,
+    bell::{Bell, Rung},
     clock::now_ns,
     layout::{self, Geometry, PUBLISH_TS_WORD, W_GENERATION, W_HEAD, W_HEARTBEAT, W_PID},
     region::Region,
@@ -29,12 +30,14 @@ pub struct Writer {
     previous_active_ns: u64,
     // Held for the writer's lifetime: the lock file whose flock marks this writer as alive.
     _lock: Option<std::fs::File>,
+    /// The ring's doorbell, rung after a publish when a reader sleeps on it.
+    bell: Option<Bell>,
 }
 
 impl Writer {
     /// Takes over a validated region: recovers the head after a crash, bumps the generation,
     /// records the pid and publishes a [`MarkerCode::WRITER_STARTED`] marker.
-    pub(crate) fn start(region: Region, geo: Geometry, lock: Option<std::fs::File>) -> Writer {
+    pub(crate) fn start(region: Region, geo: Geometry, lock: Option<std::fs::File>, bell: Option<Bell>) -> Writer {
         let words = region.words();
         // Relaxed: this process holds the writer lock, so no other process stores these words;
         // the previous writer's stores were ordered before its death by the lock hand-over.
@@ -56,7 +59,7 @@ impl Writer {
         let generation = words[W_GENERATION].load(Ordering::Relaxed).wrapping_add(1);
         words[W_PID].store(u64::from(std::process::id()), Ordering::Relaxed);
         words[W_GENERATION].store(generation, Ordering::Release);
-        let mut writer = Writer { region, geo, next: head, generation, previous_active_ns, _lock: lock };
+        let mut writer = Writer { region, geo, next: head, generation, previous_active_ns, _lock: lock, bell };
         let mut marker = Marker { code: MarkerCode::WRITER_STARTED, detail: generation, ..Marker::default() };
         marker.header.recv_ts = mdbus_schemas::Nanos(now_ns());
         marker.header.flags = mdbus_schemas::flags::NO_VENUE_SEQ | mdbus_schemas::flags::NO_VENUE_TS;
@@ -179,6 +182,9 @@ impl Writer {
             words[W_HEARTBEAT].store(now, Ordering::Relaxed);
         }
         self.next = n + 1;
+        if let Some(bell) = &self.bell {
+            bell.ring();
+        }
         n
     }
 
@@ -264,6 +270,8 @@ pub struct Reader {
     generation: u64,
     lost: u64,
     path: Option<std::path::PathBuf>,
+    /// The ring's doorbell, where this reader may write it.
+    bell: Option<Bell>,
     /// The slot this reader announced itself in ([`Reader::announce`]), and the position last
     /// stored there.
     #[cfg(not(loom))]
@@ -328,7 +336,13 @@ impl<'a> RecordRef<'a> {
 }
 
 impl Reader {
-    pub(crate) fn new(region: Region, geo: Geometry, start: Start, path: Option<std::path::PathBuf>) -> Reader {
+    pub(crate) fn new(
+        region: Region,
+        geo: Geometry,
+        start: Start,
+        path: Option<std::path::PathBuf>,
+        bell: Option<Bell>,
+    ) -> Reader {
         // Acquire: pairs with the writer's Release store of the generation.
         let generation = region.words()[W_GENERATION].load(Ordering::Acquire);
         let mut reader = Reader {
@@ -339,6 +353,7 @@ impl Reader {
             generation,
             lost: 0,
             path,
+            bell,
             #[cfg(not(loom))]
             announced: None,
         };
@@ -479,6 +494,65 @@ impl Reader {
         self.head().saturating_sub(self.next)
     }
 
+    /// Sleeps until the writer publishes or `timeout` passes, on the ring's doorbell: no CPU
+    /// while asleep, woken within microseconds of a publish. Returns at once when a record is
+    /// already there. Returns `false` at once, without waiting, when this reader has no
+    /// doorbell to sleep on (the writer does not ring one, or this process may not write the
+    /// ring's `.bell` file): the caller then waits its own way ([`Reader::has_doorbell`]).
+    /// The caller reads with [`Reader::try_read`] afterwards either way: a wake is a hint, and
+    /// a timeout is not an error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mdbus_bus::HeapRing;
+    /// use mdbus_schemas::{Kind, Trade};
+    ///
+    /// let (mut writer, ring) = HeapRing::create(Kind::TRADE, 64)?;
+    /// let mut reader = ring.reader();
+    /// let t = std::thread::spawn(move || {
+    ///     std::thread::sleep(Duration::from_millis(20));
+    ///     writer.publish(&Trade::default()).map(|_| ())
+    /// });
+    /// while reader.lag() == 0 {
+    ///     assert!(reader.wait(Duration::from_secs(5))); // asleep until the publish
+    /// }
+    /// assert!(reader.try_read().is_ok());
+    /// t.join().unwrap()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn wait(&self, timeout: std::time::Duration) -> bool {
+        match &self.bell {
+            Some(bell) => !matches!(bell.wait(timeout, || self.lag() > 0), Rung::Silent),
+            None => false,
+        }
+    }
+
+    /// Whether [`Reader::wait`] can sleep on the ring's doorbell.
+    pub fn has_doorbell(&self) -> bool {
+        self.bell.as_ref().is_some_and(Bell::ready)
+    }
+
+    /// The loom model's view of one wait: `Some(v)` when the reader went to sleep on the
+    /// doorbell's value `v` (a writer that publishes afterwards must move it), `None` when it
+    /// found a record first.
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn wait_model(&self) -> Option<u64> {
+        match self.bell.as_ref()?.wait(std::time::Duration::ZERO, || self.lag() > 0) {
+            Rung::Slept(v) => Some(v),
+            Rung::Ready | Rung::Silent => None,
+        }
+    }
+
+    /// The doorbell's current value (loom model).
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn doorbell_value(&self) -> u64 {
+        self.bell.as_ref().map_or(0, Bell::seq)
+    }
+
     /// Returns the total number of records this reader lost to overruns.
     pub fn lost(&self) -> u64 {
         self.lost
@@ -553,6 +627,7 @@ impl Reader {
 #[derive(Debug)]
 pub struct HeapRing {
     mem: std::sync::Arc<[crate::sync::AtomicU64]>,
+    bell: std::sync::Arc<[crate::sync::AtomicU64]>,
     geo: Geometry,
 }
 
@@ -579,8 +654,9 @@ impl HeapRing {
         let mem = Region::zeroed_heap(geo.total_words());
         let region = Region::heap(mem.clone());
         layout::init_header(region.words(), &geo, now_ns());
-        let writer = Writer::start(region, geo, None);
-        Ok((writer, HeapRing { mem, geo }))
+        let (bell, bell_mem) = Bell::heap();
+        let writer = Writer::start(region, geo, None, Some(bell));
+        Ok((writer, HeapRing { mem, bell: bell_mem, geo }))
     }
 
     /// Returns a new reader positioned at the head.
@@ -590,7 +666,7 @@ impl HeapRing {
 
     /// Returns a new reader positioned at `start`.
     pub fn reader_at(&self, start: Start) -> Reader {
-        Reader::new(Region::heap(self.mem.clone()), self.geo, start, None)
+        Reader::new(Region::heap(self.mem.clone()), self.geo, start, None, Some(Bell::heap_handle(self.bell.clone())))
     }
 }
 

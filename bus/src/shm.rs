@@ -341,7 +341,8 @@ impl Writer {
             Err(OpenError::NotInitialized) => {
                 drop(region);
                 create_file(path, &geo, opts)?;
-                return Ok(Writer::start(map_read_write(path, opts)?, geo, Some(lock)));
+                let bell = crate::bell::Bell::create(path, opts.mode);
+                return Ok(Writer::start(map_read_write(path, opts)?, geo, Some(lock), bell));
             }
             Err(e) => return Err(e),
         };
@@ -355,7 +356,7 @@ impl Writer {
         if found.capacity != geo.capacity {
             return Err(OpenError::Incompatible { what: "capacity", found: found.capacity, requested: geo.capacity });
         }
-        Ok(Writer::start(region, geo, Some(lock)))
+        Ok(Writer::start(region, geo, Some(lock), crate::bell::Bell::create(path, opts.mode)))
     }
 }
 
@@ -387,7 +388,7 @@ impl Reader {
         }
         let (region, len) = map_read_only(path)?;
         let geo = layout::validate(region.words(), len)?;
-        Ok(Reader::new(region, geo, start, Some(path.to_path_buf())))
+        Ok(Reader::new(region, geo, start, Some(path.to_path_buf()), crate::bell::Bell::open(path)))
     }
 }
 

@@ -92,3 +92,24 @@ fn no_torn_or_reordered_records_without_lapping() {
 fn lapped_reader_counts_losses_exactly() {
     model(2, 2, 2);
 }
+
+/// The doorbell's handshake: a reader that goes to sleep on an empty ring is rung by the
+/// writer's next publish (no lost wake-up), and one that the publish beat finds the record
+/// instead of sleeping.
+#[test]
+fn a_sleeping_reader_is_always_rung() {
+    loom::model(|| {
+        let (mut w, ring) = HeapRing::create(Kind::BOOK_DELTA, 4).unwrap();
+        let mut r = ring.reader();
+        let writer = loom::thread::spawn(move || {
+            w.publish(&trade(1)).unwrap();
+        });
+        let slept = r.wait_model();
+        writer.join().unwrap();
+        if let Some(v) = slept {
+            assert_ne!(r.doorbell_value(), v, "a reader asleep on an empty ring was not rung by the publish");
+        }
+        let rec = r.try_read().unwrap();
+        check(rec.get::<BookDelta>().unwrap());
+    });
+}

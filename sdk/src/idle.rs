@@ -1,6 +1,8 @@
 //! How a reader waits for the next record, as Aeron names its idle strategies: spin without
 //! pause (lowest latency, one core burnt), spin then yield the core to other threads, or spin,
-//! yield, then sleep in short parks (little CPU, wakes within the park time).
+//! yield, then sleep in short parks (little CPU, wakes within the park time); and, beyond
+//! Aeron's, spin then sleep on the ring's doorbell (no CPU while idle, woken by the writer's
+//! publish within microseconds).
 //!
 //! ```
 //! use std::time::Duration;
@@ -39,6 +41,15 @@ pub enum Idle {
         /// How long each park sleeps.
         park: Duration,
     },
+    /// Spin `spins` times, then sleep on the ring's doorbell until the writer publishes: no
+    /// CPU while idle, and woken within microseconds of a publish, even on a host with more
+    /// busy threads than cores. What [`Subscriber::next_timeout`](crate::subscriber::Subscriber::next_timeout)
+    /// does. Only a subscriber can sleep on a ring's doorbell; on a ring without one, and for
+    /// a bare [`Waiter`], it waits as the default [`Idle::SpinPark`].
+    SpinBlock {
+        /// Spins before sleeping.
+        spins: u32,
+    },
 }
 
 impl Default for Idle {
@@ -74,6 +85,16 @@ impl Waiter {
                     std::hint::spin_loop();
                 } else {
                     std::thread::yield_now();
+                }
+            }
+            Idle::SpinBlock { .. } => {
+                let Idle::SpinPark { spins, yields, park } = Idle::default() else { return };
+                if self.count <= spins {
+                    std::hint::spin_loop();
+                } else if self.count <= spins.saturating_add(yields) {
+                    std::thread::yield_now();
+                } else {
+                    std::thread::sleep(park);
                 }
             }
             Idle::SpinPark { spins, yields, park } => {

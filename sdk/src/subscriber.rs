@@ -276,22 +276,22 @@ impl Subscriber {
         }
     }
 
-    /// Waits up to `timeout` for the next event: spins, then yields (crossbeam's `Backoff`).
+    /// Waits up to `timeout` for the next event: a short spin, then asleep on the ring's
+    /// doorbell, woken within microseconds of the writer's publish and using no CPU meanwhile
+    /// ([`Idle::SpinBlock`](crate::idle::Idle::SpinBlock)). On a ring without a doorbell it
+    /// spins, yields and parks instead. A strategy with a core of its own that wants the last
+    /// hundred nanoseconds spins: [`Subscriber::next_with`] with
+    /// [`Idle::BusySpin`](crate::idle::Idle::BusySpin).
     ///
     /// # Errors
     ///
     /// As [`Subscriber::poll`].
     pub fn next_timeout(&mut self, timeout: Duration) -> Result<Option<Event<'_>>, SubscribeError> {
-        let deadline = Instant::now() + timeout;
-        let backoff = crossbeam_utils::Backoff::new();
-        while self.reader.lag() == 0 {
-            if Instant::now() >= deadline {
-                return Ok(None);
-            }
-            backoff.snooze();
-        }
-        self.poll()
+        self.next_with(timeout, crate::idle::Idle::SpinBlock { spins: Self::SPINS_BEFORE_SLEEP })
     }
+
+    /// Spins before [`Subscriber::next_timeout`] sleeps on the doorbell: about a microsecond.
+    const SPINS_BEFORE_SLEEP: u32 = 64;
 
     /// Waits up to `timeout` for the next event the way `idle` says
     /// ([`Idle::BusySpin`](crate::idle::Idle::BusySpin) for a reader with a core of its own,
@@ -307,9 +307,23 @@ impl Subscriber {
     ) -> Result<Option<Event<'_>>, SubscribeError> {
         let deadline = Instant::now() + timeout;
         let mut waiter = idle.waiter();
+        let mut spun = 0u32;
         while self.reader.lag() == 0 {
-            if Instant::now() >= deadline {
+            let now = Instant::now();
+            if now >= deadline {
                 return Ok(None);
+            }
+            if let crate::idle::Idle::SpinBlock { spins } = idle {
+                if spun < spins {
+                    spun += 1;
+                    std::hint::spin_loop();
+                    continue;
+                }
+                // Asleep until a publish, in slices of at most a second; the ring is checked
+                // again after every wake.
+                if self.reader.wait((deadline - now).min(Duration::from_secs(1))) {
+                    continue;
+                }
             }
             waiter.idle();
         }

@@ -1,5 +1,5 @@
 //! `mdbus bench idle`: publish → read latency of a subscriber waiting with each idle strategy
-//! (busy-spin, spin-then-yield, spin-then-park), in one run, once with the cores free and once
+//! (busy-spin, spin-then-yield, spin-then-park, spin-then-sleep on the ring's doorbell), in one run, once with the cores free and once
 //! with as many busy threads as the host has cores competing with the reader.
 
 use std::{
@@ -21,8 +21,13 @@ use serde_json::{Value, json};
 use crate::stats::new_histogram;
 
 /// The strategies measured, by name.
-pub fn strategies() -> [(&'static str, Idle); 3] {
-    [("busy_spin", Idle::BusySpin), ("spin_yield", Idle::SpinYield { spins: 100 }), ("spin_park", Idle::default())]
+pub fn strategies() -> [(&'static str, Idle); 4] {
+    [
+        ("busy_spin", Idle::BusySpin),
+        ("spin_yield", Idle::SpinYield { spins: 100 }),
+        ("spin_park", Idle::default()),
+        ("spin_block", Idle::SpinBlock { spins: 64 }),
+    ]
 }
 
 /// One measurement: a writer publishing every `gap`, a subscriber waiting with `idle`, for

@@ -69,6 +69,41 @@ pub struct DemoConfig {
     pub venues: Vec<SimVenue>,
     /// Serve Prometheus metrics here while the demo runs.
     pub metrics: Option<std::net::SocketAddr>,
+    /// How the reader processes wait for records.
+    pub reader_wait: ReaderWait,
+}
+
+/// How a demo reader waits when its ring has nothing new.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReaderWait {
+    /// A short spin, then asleep on the ring's doorbell until the feeder publishes.
+    Block,
+    /// Spin, then yield the core (crossbeam's `Backoff`), never sleeping: the default, the
+    /// lower median of the two on a 2-core host (BENCHMARKS.md, "Idle strategies").
+    #[default]
+    Spin,
+}
+
+impl std::str::FromStr for ReaderWait {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<ReaderWait, String> {
+        match s {
+            "block" => Ok(ReaderWait::Block),
+            "spin" => Ok(ReaderWait::Spin),
+            other => Err(format!("want block or spin, not {other:?}")),
+        }
+    }
+}
+
+impl ReaderWait {
+    /// The name `--reader-wait` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReaderWait::Block => "block",
+            ReaderWait::Spin => "spin",
+        }
+    }
 }
 
 /// Every venue the simulator speaks.
@@ -232,7 +267,15 @@ pub fn run(cfg: &DemoConfig, exe: &Path, out: &mut dyn Write) -> Result<DemoRepo
     for (id, ring) in rings.iter().enumerate() {
         let path = cfg.dir.ring_path(ring)?;
         let mut child = Command::new(exe)
-            .args(["internal", "demo-reader", "--id", &(id + 1).to_string(), "--path"])
+            .args([
+                "internal",
+                "demo-reader",
+                "--wait",
+                cfg.reader_wait.name(),
+                "--id",
+                &(id + 1).to_string(),
+                "--path",
+            ])
             .arg(&path)
             .stdout(Stdio::piped())
             .spawn()?;
@@ -315,6 +358,7 @@ pub fn run(cfg: &DemoConfig, exe: &Path, out: &mut dyn Write) -> Result<DemoRepo
                 if let Ok(p) = cfg.dir.ring_path(&format!("{prefix}-{}.{ring}", v.name())) {
                     let _ = std::fs::remove_file(&p);
                     let _ = std::fs::remove_file(p.with_extension("lock"));
+                    let _ = std::fs::remove_file(p.with_extension("bell"));
                     for f in mdbus_bus::reader_files_of(&p).unwrap_or_default() {
                         let _ = std::fs::remove_file(f);
                     }
@@ -381,7 +425,7 @@ fn report_line(ring: &str, line: &str, out: &mut dyn Write, results: &mut Vec<Re
 /// # Errors
 ///
 /// When the ring cannot be opened or stdout cannot be written.
-pub fn reader(path: &PathBuf, id: usize) -> Result<(), DemoError> {
+pub fn reader(path: &PathBuf, id: usize, wait: ReaderWait) -> Result<(), DemoError> {
     let mut r = Reader::open_at(path, Start::Head)?;
     // Visible to `mdbus ls` with its lag and losses; the demo runs without it if it cannot.
     let _ = r.announce();
@@ -425,7 +469,15 @@ pub fn reader(path: &PathBuf, id: usize) -> Result<(), DemoError> {
                         break;
                     }
                 }
-                backoff.snooze();
+                // `block`: a short spin, then asleep on the ring's doorbell; `spin`: spin and
+                // yield.
+                if wait == ReaderWait::Block && backoff.is_completed() {
+                    if !r.wait(Duration::from_millis(20)) {
+                        backoff.snooze();
+                    }
+                } else {
+                    backoff.snooze();
+                }
             }
         }
         if tick.elapsed() >= Duration::from_secs(1) {

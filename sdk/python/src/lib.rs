@@ -258,20 +258,29 @@ impl Subscriber {
         py.detach(move || {
             // A second mapping of the ring, only to watch its head without the GIL (a reader
             // is tied to the thread that holds it).
-            let Ok(watch) = mdbus_bus::Reader::open_at(&path, Start::Head) else { return true };
+            // It stands where the subscriber does, so its doorbell wait returns once there is a
+            // record for the subscriber.
+            let Ok(watch) = mdbus_bus::Reader::open_at(&path, Start::Seq(pos)) else { return true };
             let mut spin = 0u32;
             loop {
                 if watch.head() > pos {
                     return true;
                 }
-                if deadline.is_some_and(|d| Instant::now() >= d) {
+                let now = Instant::now();
+                if deadline.is_some_and(|d| now >= d) {
                     return false;
                 }
                 spin += 1;
-                if spin < 1000 {
+                if spin < 64 {
                     std::hint::spin_loop();
                 } else {
-                    std::thread::sleep(Duration::from_micros(50));
+                    // Asleep on the ring's doorbell until a publish; where there is none, short
+                    // parks.
+                    let slice =
+                        deadline.map_or(Duration::from_millis(100), |d| (d - now).min(Duration::from_millis(100)));
+                    if !watch.wait(slice) {
+                        std::thread::sleep(Duration::from_micros(50));
+                    }
                 }
             }
         })

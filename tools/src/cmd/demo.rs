@@ -22,17 +22,21 @@ pub(crate) struct Args {
     /// Serve Prometheus metrics at http://ADDR/metrics while the demo runs.
     #[arg(long)]
     metrics: Option<std::net::SocketAddr>,
+    /// How the reader processes wait: `spin` (spin, then yield the core, never sleeping) or
+    /// `block` (a short spin, then asleep on the ring's doorbell).
+    #[arg(long, default_value = "spin")]
+    reader_wait: demo::ReaderWait,
 }
 
 impl Args {
     /// Runs the command.
     pub(crate) fn run(self, ctx: Ctx) -> Result<()> {
-        let Args { venues, seconds, tick_us, keep, metrics } = self;
+        let Args { venues, seconds, tick_us, keep, metrics, reader_wait } = self;
         let Ctx { dir, exe, .. } = ctx;
         {
             let venues = parse_venues(&venues)?;
-            let cfg =
-                demo::DemoConfig { seconds, tick: Duration::from_micros(tick_us.max(1)), dir, keep, venues, metrics };
+            let tick = Duration::from_micros(tick_us.max(1));
+            let cfg = demo::DemoConfig { seconds, tick, dir, keep, venues, metrics, reader_wait };
             let mut out = std::io::stdout();
             let report = demo::run(&cfg, &exe, &mut out)?;
             let f = &report.feed;

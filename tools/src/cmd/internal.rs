@@ -55,6 +55,8 @@ pub(crate) enum InternalCmd {
         path: PathBuf,
         #[arg(long)]
         id: usize,
+        #[arg(long, default_value = "spin")]
+        wait: demo::ReaderWait,
     },
     #[cfg(feature = "iceoryx2")]
     IoxReader {
@@ -80,8 +82,8 @@ impl InternalCmd {
             InternalCmd::RingReader { path, core, until, measure_from, ns_per_tick } => {
                 bench::ring_reader(&bench::ReaderArgs { path, core, until, measure_from, ns_per_tick })?;
             }
-            InternalCmd::DemoReader { path, id } => {
-                demo::reader(&path, id)?;
+            InternalCmd::DemoReader { path, id, wait } => {
+                demo::reader(&path, id, wait)?;
             }
             InternalCmd::LimiterTake { path, name, limit, interval_ms, count } => {
                 use mdbus_sdk::rate_limit::{Limiter, Request, Rule};

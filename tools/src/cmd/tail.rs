@@ -76,7 +76,18 @@ fn tail(dir: &RingDir, ring: &str, json: bool, from: From, count: Option<u64>, i
                     break;
                 }
                 let _ = out.flush();
-                backoff.snooze();
+                // Asleep on the ring's doorbell until the next publish, in slices that let the
+                // idle exit be checked; on a ring without one, spin, then yield.
+                let slice = idle.map_or(Duration::from_millis(100), |ms| {
+                    Duration::from_millis(ms).saturating_sub(last.elapsed()).min(Duration::from_millis(100))
+                });
+                if backoff.is_completed() {
+                    if !reader.wait(slice) {
+                        backoff.snooze();
+                    }
+                } else {
+                    backoff.snooze();
+                }
             }
         }
     }
