@@ -29,6 +29,37 @@ pub struct Subject {
     pub serde: fn(&Value, &mut Read8),
     /// Whether frames are gzip-compressed (the baseline inflates them first).
     pub gzip: bool,
+    /// The fair baselines: **one** typed pass of serde_json or sonic-rs into the venue's
+    /// borrowed structs, the numbers converted by the same exact decimal code (`None` where
+    /// not written yet).
+    pub typed: Option<Typed>,
+}
+
+/// A one-pass typed baseline: the frame (named as in `frames`) into the venue's borrowed structs
+/// for that frame with `parser`, then the same fields folded into a [`Read8`]; `None` when the
+/// frame does not parse. Knowing the frame's type up front is the baseline's best case.
+pub type Typed = fn(&str, &[u8], Parser) -> Option<Read8>;
+
+/// The JSON parser a typed baseline runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parser {
+    /// serde_json.
+    SerdeJson,
+    /// sonic-rs.
+    Sonic,
+}
+
+/// `b` into `T` with `parser`, borrowing strings from the frame.
+pub(crate) fn parse<'a, T: serde::Deserialize<'a>>(b: &'a [u8], parser: Parser) -> Option<T> {
+    match parser {
+        Parser::SerdeJson => serde_json::from_slice(b).ok(),
+        Parser::Sonic => sonic_rs::from_slice(b).ok(),
+    }
+}
+
+/// A decimal string's part of the fingerprint.
+pub(crate) fn d8(s: &str) -> i128 {
+    s.parse::<Decimal>().map(m8).unwrap_or(0)
 }
 
 /// The venues with a decode benchmark, the default first (it measures more baselines).
@@ -206,6 +237,24 @@ fn run(s: &Subject, iters: u32) -> Result<Value, String> {
         out.insert(format!("{name}_serde_ns"), json!((serde_ns * 10.0).round() / 10.0));
         out.insert(format!("{name}_speedup"), json!((serde_ns / fast_ns * 100.0).round() / 100.0));
         out.insert(format!("{name}_bytes"), json!(frame.len()));
+        if let Some(typed) = s.typed {
+            for (parser, key) in [(Parser::SerdeJson, "serde1"), (Parser::Sonic, "sonic")] {
+                let b = typed(name, frame, parser);
+                if b != Some(a) {
+                    return Err(format!("{venue} {name}: the {key} baseline reads {b:?}, the fast path {a:?}"));
+                }
+            }
+            FINGERPRINT.with(|f| f.set(false));
+            let serde1_ns = best(iters, || typed(name, black_box(frame), Parser::SerdeJson).map_or(0, |r| r.messages));
+            let sonic_ns = best(iters, || typed(name, black_box(frame), Parser::Sonic).map_or(0, |r| r.messages));
+            FINGERPRINT.with(|f| f.set(true));
+            out.insert(format!("{name}_serde1_ns"), json!((serde1_ns * 10.0).round() / 10.0));
+            out.insert(format!("{name}_sonic_ns"), json!((sonic_ns * 10.0).round() / 10.0));
+            out.insert(
+                format!("{name}_vs_best_one_pass"),
+                json!((serde1_ns.min(sonic_ns) / fast_ns * 100.0).round() / 100.0),
+            );
+        }
     }
     if s.gzip {
         for (key, ns) in inflate::compare(&frames, iters)? {

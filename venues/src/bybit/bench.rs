@@ -5,10 +5,10 @@
 use mdbus_feeder::{Levels, Message, gunzip::Gunzip};
 use serde_json::Value;
 
-use crate::bench::{Read8, Subject, dec, field, m8, pairs, side};
+use crate::bench::{Parser, Read8, Subject, d8, dec, field, m8, pairs, parse, side};
 
 /// The subject.
-pub const SUBJECT: Subject = Subject { venue: "bybit", frames, fast, serde, gzip: false };
+pub const SUBJECT: Subject = Subject { venue: "bybit", frames, fast, serde, gzip: false, typed: Some(typed) };
 
 fn frames() -> Vec<(&'static str, Vec<u8>)> {
     vec![
@@ -44,4 +44,58 @@ fn serde(v: &Value, r: &mut Read8) {
         pairs(r, d.get("b"));
         pairs(r, d.get("a"));
     }
+}
+
+/// Bybit's trade frame as borrowed structs: the trades' `p` and `v`.
+#[derive(serde::Deserialize)]
+struct Trades<'a> {
+    #[serde(borrow)]
+    data: Vec<Trade<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct Trade<'a> {
+    p: &'a str,
+    v: &'a str,
+}
+
+/// Bybit's book frames: `topic`, and one book's levels (`b`, `a`).
+#[derive(serde::Deserialize)]
+struct Books<'a> {
+    topic: &'a str,
+    #[serde(borrow)]
+    data: Book<'a>,
+}
+
+#[derive(serde::Deserialize)]
+struct Book<'a> {
+    #[serde(borrow)]
+    b: Vec<(&'a str, &'a str)>,
+    #[serde(borrow)]
+    a: Vec<(&'a str, &'a str)>,
+}
+
+fn typed(frame: &str, bytes: &[u8], parser: Parser) -> Option<Read8> {
+    let mut r = Read8::default();
+    if frame == "trade" {
+        let f: Trades<'_> = parse(bytes, parser)?;
+        for t in f.data {
+            r.messages += 1;
+            r.sum += d8(t.p) + d8(t.v);
+        }
+        return Some(r);
+    }
+    let f: Books<'_> = parse(bytes, parser)?;
+    if f.topic.starts_with("orderbook.1.") {
+        r.messages += 1;
+        for l in f.data.b.first().into_iter().chain(f.data.a.first()) {
+            r.sum += d8(l.0) + d8(l.1);
+        }
+    }
+    r.messages += 1;
+    for l in f.data.b.iter().chain(&f.data.a) {
+        r.levels += 1;
+        r.sum += d8(l.0) + d8(l.1);
+    }
+    Some(r)
 }

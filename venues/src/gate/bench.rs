@@ -5,10 +5,10 @@
 use mdbus_feeder::{Levels, Message, gunzip::Gunzip};
 use serde_json::Value;
 
-use crate::bench::{Read8, Subject, field, pairs, side};
+use crate::bench::{Parser, Read8, Subject, d8, field, pairs, parse, side};
 
 /// The subject.
-pub const SUBJECT: Subject = Subject { venue: "gateio", frames, fast, serde, gzip: false };
+pub const SUBJECT: Subject = Subject { venue: "gateio", frames, fast, serde, gzip: false, typed: Some(typed) };
 
 fn frames() -> Vec<(&'static str, Vec<u8>)> {
     vec![
@@ -40,4 +40,58 @@ fn serde(v: &Value, r: &mut Read8) {
             pairs(r, res.get("a"));
         }
     }
+}
+
+/// Gate.io's frames as borrowed structs, one per channel: `result` with the trade's `price` and
+/// `amount`, the best bid and offer (`b`, `B`, `a`, `A`) or the book's levels (`b`, `a`).
+#[derive(serde::Deserialize)]
+struct Frame<T> {
+    result: T,
+}
+
+#[derive(serde::Deserialize)]
+struct Trade<'a> {
+    price: &'a str,
+    amount: &'a str,
+}
+
+#[derive(serde::Deserialize)]
+struct Bbo<'a> {
+    b: &'a str,
+    #[serde(rename = "B")]
+    bid_qty: &'a str,
+    a: &'a str,
+    #[serde(rename = "A")]
+    ask_qty: &'a str,
+}
+
+#[derive(serde::Deserialize)]
+struct Book<'a> {
+    #[serde(borrow)]
+    b: Vec<(&'a str, &'a str)>,
+    #[serde(borrow)]
+    a: Vec<(&'a str, &'a str)>,
+}
+
+fn typed(frame: &str, bytes: &[u8], parser: Parser) -> Option<Read8> {
+    let mut r = Read8 { messages: 1, ..Read8::default() };
+    match frame {
+        "trade" => {
+            let t: Frame<Trade<'_>> = parse(bytes, parser)?;
+            r.sum += d8(t.result.price) + d8(t.result.amount);
+        }
+        "bbo" => {
+            let q: Frame<Bbo<'_>> = parse(bytes, parser)?;
+            let q = q.result;
+            r.sum += d8(q.b) + d8(q.bid_qty) + d8(q.a) + d8(q.ask_qty);
+        }
+        _ => {
+            let book: Frame<Book<'_>> = parse(bytes, parser)?;
+            for l in book.result.b.iter().chain(&book.result.a) {
+                r.levels += 1;
+                r.sum += d8(l.0) + d8(l.1);
+            }
+        }
+    }
+    Some(r)
 }

@@ -5,10 +5,10 @@
 use mdbus_feeder::{Levels, Message, gunzip::Gunzip};
 use serde_json::Value;
 
-use crate::bench::{Read8, Subject, dec, field, m8, side};
+use crate::bench::{Parser, Read8, Subject, d8, dec, field, m8, parse, side};
 
 /// The subject.
-pub const SUBJECT: Subject = Subject { venue: "gemini", frames, fast, serde, gzip: false };
+pub const SUBJECT: Subject = Subject { venue: "gemini", frames, fast, serde, gzip: false, typed: Some(typed) };
 
 fn frames() -> Vec<(&'static str, Vec<u8>)> {
     vec![
@@ -35,4 +35,32 @@ fn serde(v: &Value, r: &mut Read8) {
             }
         }
     }
+}
+
+/// Gemini's frames as borrowed structs: `type`, the trade's `price` and `quantity`, or the
+/// `changes` (`[side, price, quantity]`).
+#[derive(serde::Deserialize)]
+struct Frame<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    #[serde(borrow, default)]
+    price: Option<&'a str>,
+    #[serde(borrow, default)]
+    quantity: Option<&'a str>,
+    #[serde(borrow, default)]
+    changes: Vec<(&'a str, &'a str, &'a str)>,
+}
+
+fn typed(_frame: &str, bytes: &[u8], parser: Parser) -> Option<Read8> {
+    let f: Frame<'_> = parse(bytes, parser)?;
+    let mut r = Read8 { messages: 1, ..Read8::default() };
+    if f.kind == "trade" {
+        r.sum += d8(f.price?) + d8(f.quantity?);
+    } else {
+        for c in &f.changes {
+            r.levels += 1;
+            r.sum += d8(c.1) + d8(c.2);
+        }
+    }
+    Some(r)
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::bench::{Read8, Subject, field, gz, pairs, side};
 
 /// The subject.
-pub const SUBJECT: Subject = Subject { venue: "htx", frames, fast, serde, gzip: true };
+pub const SUBJECT: Subject = Subject { venue: "htx", frames, fast, serde, gzip: true, typed: None };
 
 fn frames() -> Vec<(&'static str, Vec<u8>)> {
     vec![

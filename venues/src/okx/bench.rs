@@ -5,10 +5,10 @@
 use mdbus_feeder::{Levels, Message, gunzip::Gunzip};
 use serde_json::Value;
 
-use crate::bench::{Read8, Subject, dec, field, m8, pairs, side};
+use crate::bench::{Parser, Read8, Subject, d8, dec, field, m8, pairs, parse, side};
 
 /// The subject.
-pub const SUBJECT: Subject = Subject { venue: "okx", frames, fast, serde, gzip: false };
+pub const SUBJECT: Subject = Subject { venue: "okx", frames, fast, serde, gzip: false, typed: Some(typed) };
 
 fn frames() -> Vec<(&'static str, Vec<u8>)> {
     vec![
@@ -43,4 +43,56 @@ fn serde(v: &Value, r: &mut Read8) {
             }
         }
     }
+}
+
+/// OKX's frames as borrowed structs: `arg.channel`, and per `data` entry the trade's `px`/`sz`
+/// or the book's four-element levels.
+#[derive(serde::Deserialize)]
+struct Frame<'a> {
+    #[serde(borrow)]
+    arg: Arg<'a>,
+    #[serde(borrow)]
+    data: Vec<Data<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct Arg<'a> {
+    channel: &'a str,
+}
+
+type Level<'a> = (&'a str, &'a str, &'a str, &'a str);
+
+#[derive(serde::Deserialize)]
+struct Data<'a> {
+    #[serde(borrow, default)]
+    px: Option<&'a str>,
+    #[serde(borrow, default)]
+    sz: Option<&'a str>,
+    #[serde(borrow, default)]
+    bids: Vec<Level<'a>>,
+    #[serde(borrow, default)]
+    asks: Vec<Level<'a>>,
+}
+
+fn typed(_frame: &str, b: &[u8], parser: Parser) -> Option<Read8> {
+    let f: Frame<'_> = parse(b, parser)?;
+    let mut r = Read8::default();
+    for d in &f.data {
+        r.messages += 1;
+        match f.arg.channel {
+            "trades" => r.sum += d8(d.px?) + d8(d.sz?),
+            "bbo-tbt" => {
+                for l in d.bids.first().into_iter().chain(d.asks.first()) {
+                    r.sum += d8(l.0) + d8(l.1);
+                }
+            }
+            _ => {
+                for l in d.bids.iter().chain(&d.asks) {
+                    r.levels += 1;
+                    r.sum += d8(l.0) + d8(l.1);
+                }
+            }
+        }
+    }
+    Some(r)
 }
