@@ -108,7 +108,8 @@ pub enum ReadError {
     #[error("no new record")]
     Empty,
     /// The writer lapped this reader: `lost` records were overwritten before they were read.
-    /// The reader now stands at the oldest record still intact.
+    /// The reader now stands an eighth of the ring past the oldest record still intact, clear of
+    /// the writer; the records it skipped to get there are counted in `lost`.
     #[error("reader overrun: {lost} records lost")]
     Overrun {
         /// Number of records skipped, exactly.

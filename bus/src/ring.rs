@@ -272,6 +272,12 @@ pub struct Reader {
     path: Option<std::path::PathBuf>,
     /// The ring's doorbell, where this reader may write it.
     bell: Option<Bell>,
+    /// The writer's head as this reader last loaded it: every sequence below it was published
+    /// when it was loaded, so the reader copies those slots without asking again.
+    known_head: u64,
+    /// Head loads in a row that found nothing new; from [`HEAD_POLLS`] on, the reader polls the
+    /// next slot itself.
+    idle_polls: u32,
     /// The slot this reader announced itself in ([`Reader::announce`]), and the position last
     /// stored there.
     #[cfg(not(loom))]
@@ -281,6 +287,17 @@ pub struct Reader {
 /// Reads between two updates of an announced reader's slot.
 #[cfg(not(loom))]
 const ANNOUNCE_EVERY: u64 = 64;
+
+/// Head loads in a row that find nothing new before a caught-up reader polls the next slot
+/// instead. A writer publishing back to back moves the head within one or two loads, so a
+/// reader that keeps up with it stays on the head word; a reader waiting for the next record
+/// moves to the slot, which then brings the record in one cache-line transfer. The loom model
+/// switches after one load, so that its few reads take both ways.
+const HEAD_POLLS: u32 = if cfg!(loom) { 1 } else { 8 };
+
+/// A lapped reader resumes `capacity / RESUME_MARGIN` records past the oldest record still
+/// intact.
+const RESUME_MARGIN: u64 = 8;
 
 /// A record copied out of a ring, borrowed from the reader's buffer until the next read.
 #[derive(Debug, Clone, Copy)]
@@ -354,6 +371,8 @@ impl Reader {
             lost: 0,
             path,
             bell,
+            known_head: 0,
+            idle_polls: 0,
             #[cfg(not(loom))]
             announced: None,
         };
@@ -371,11 +390,29 @@ impl Reader {
     ///
     /// [`ReadError::Empty`] when nothing new was published; [`ReadError::Overrun`] when the
     /// writer lapped this reader, with the exact number of records lost. After an overrun the
-    /// reader stands at the oldest record still intact and the next call reads it.
+    /// reader stands an eighth of the ring past the oldest record still intact (the one the
+    /// writer overwrites next), so that it is not lapped again at once, and the next call reads
+    /// there; the records it skips are part of `lost`.
+    ///
+    /// A reader that is behind loads the writer's head once and then copies the slots below
+    /// it, never touching the slot the writer is filling; a caught-up reader polls the head a
+    /// few times, then the next slot itself, so that a record published while
+    /// it waits arrives in one cache-line transfer.
     #[inline]
     pub fn try_read(&mut self) -> Result<RecordRef<'_>, ReadError> {
         let n = self.next;
         let words = self.region.words();
+        if n >= self.known_head && self.idle_polls < HEAD_POLLS {
+            // SYNC POINT: head advanced (pairs with the writer's Release store of the head).
+            let head = words[W_HEAD].load(Ordering::Acquire);
+            if head <= n {
+                self.idle_polls += 1;
+                #[cfg(not(loom))]
+                self.note_caught_up(n);
+                return Err(ReadError::Empty);
+            }
+            self.known_head = head;
+        }
         let base = self.geo.slot_base(n);
         let slot = &words[base..base + self.geo.slot_words];
         let published = 2 * n + 2;
@@ -391,6 +428,10 @@ impl Reader {
             if slot[0].load(Ordering::Relaxed) == published {
                 self.buf[0] = n;
                 self.next = n + 1;
+                if self.next >= self.known_head {
+                    // At the frontier: ask the head again before polling the next slot.
+                    self.idle_polls = 0;
+                }
                 #[cfg(not(loom))]
                 if let Some((a, at)) = &mut self.announced
                     && self.next.abs_diff(*at) >= ANNOUNCE_EVERY
@@ -402,29 +443,41 @@ impl Reader {
             }
         } else if before < published {
             #[cfg(not(loom))]
-            if let Some((a, at)) = &mut self.announced
-                && *at != n
-            {
-                *at = n;
-                a.update(n, self.lost);
-            }
+            self.note_caught_up(n);
             return Err(ReadError::Empty);
         }
-        // The slot holds a later lap: record `n` is gone. Resume at the oldest record that can
-        // still be intact; the head may already have moved on, which only shows up as another
-        // overrun on the next call, so every lost record is counted exactly once.
+        // The slot holds a later lap: record `n` is gone. Resume an eighth of the ring past the
+        // oldest record that can still be intact: the writer is about to overwrite that one,
+        // and a reader that resumed there would race it slot by slot, fighting over the very
+        // cache lines being written and being lapped again and again. The head may already
+        // have moved on, which only shows up as another overrun on the next call, so every
+        // lost record is counted exactly once.
         // SYNC POINT: head advanced (pairs with the writer's Release store of the head).
         let head = words[W_HEAD].load(Ordering::Acquire).min(crate::layout::MAX_SEQ);
-        let resume = head.saturating_sub(self.geo.capacity).max(n + 1);
+        let resume = head.saturating_sub(self.geo.capacity - self.geo.capacity / RESUME_MARGIN).max(n + 1);
         let lost = resume - n;
         self.next = resume;
         self.lost += lost;
+        self.known_head = head;
+        self.idle_polls = 0;
         #[cfg(not(loom))]
         if let Some((a, at)) = &mut self.announced {
             *at = resume;
             a.update(resume, self.lost);
         }
         Err(ReadError::Overrun { lost })
+    }
+
+    /// Stores a caught-up reader's position in its announcement, once per position.
+    #[cfg(not(loom))]
+    #[inline]
+    fn note_caught_up(&mut self, n: u64) {
+        if let Some((a, at)) = &mut self.announced
+            && *at != n
+        {
+            *at = n;
+            a.update(n, self.lost);
+        }
     }
 
     /// Makes this reader visible to monitors (`mdbus ls`): it creates a small file of its own
@@ -465,6 +518,8 @@ impl Reader {
             Start::Seq(n) if n > crate::layout::MAX_SEQ => return Err(OpenError::BadStart(n)),
             Start::Seq(n) => n,
         };
+        self.known_head = 0;
+        self.idle_polls = 0;
         #[cfg(not(loom))]
         if let Some((a, at)) = &mut self.announced {
             *at = self.next;
@@ -709,6 +764,36 @@ mod tests {
     }
 
     #[test]
+    fn a_caught_up_reader_reads_each_record_whether_it_polls_the_head_or_the_slot() {
+        let (mut w, ring) = HeapRing::create(Kind::TRADE, 16).unwrap();
+        let mut r = ring.reader();
+        // From no empty poll (the head is asked) to many (the slot itself is polled).
+        for (i, empty_polls) in [0u32, 1, HEAD_POLLS - 1, HEAD_POLLS, HEAD_POLLS + 1, 40].into_iter().enumerate() {
+            for _ in 0..empty_polls {
+                assert_eq!(r.try_read().err(), Some(ReadError::Empty));
+            }
+            let seq = w.publish(&trade(i as i64)).unwrap();
+            let rec = r.try_read().unwrap();
+            assert_eq!((rec.seq(), rec.get::<Trade>().unwrap().price), (seq, i as i64));
+            assert_eq!(r.try_read().err(), Some(ReadError::Empty));
+        }
+        // A burst after a wait is read in order, the first from the slot, the rest below the
+        // head loaded after it.
+        for _ in 0..HEAD_POLLS + 3 {
+            assert_eq!(r.try_read().err(), Some(ReadError::Empty));
+        }
+        let first = w.head();
+        for i in 0..10 {
+            w.publish(&trade(100 + i)).unwrap();
+        }
+        for i in 0..10 {
+            let rec = r.try_read().unwrap();
+            assert_eq!((rec.seq(), rec.get::<Trade>().unwrap().price), (first + i as u64, 100 + i));
+        }
+        assert_eq!(r.try_read().err(), Some(ReadError::Empty));
+    }
+
+    #[test]
     fn paused_reader_is_lapped_and_told_the_exact_loss() {
         let cap = 8;
         let (mut w, ring) = HeapRing::create(Kind::TRADE, cap).unwrap();
@@ -735,8 +820,10 @@ mod tests {
                 Err(ReadError::Empty) => break,
             }
         }
-        assert_eq!(lost, head - cap - start, "exactly the overwritten records are lost");
-        assert_eq!(received, cap, "every record still in the ring is delivered");
+        // It resumes clear of the writer, an eighth of the ring past the oldest intact record.
+        let kept = cap - cap / RESUME_MARGIN;
+        assert_eq!(lost, head - kept - start, "the overwritten records and the margin are lost");
+        assert_eq!(received, kept, "every record from where it resumed is delivered");
         assert_eq!(received + lost, written);
         assert_eq!(r.lost(), lost);
     }

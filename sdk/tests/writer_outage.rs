@@ -74,6 +74,7 @@ fn a_subscriber_lapped_past_the_restart_marker_still_hears_of_the_restart() {
     let events = drain(&mut sub);
     assert!(events[0].starts_with("lost "), "{events:?}");
     assert_eq!(events[1], "restarted 2 false", "{events:?}");
-    assert_eq!(events.len(), 2 + 16, "{events:?}");
+    // A lapped reader resumes an eighth of the ring clear of the writer: 14 of the 16 slots.
+    assert_eq!(events.len(), 2 + 14, "{events:?}");
     let _ = std::fs::remove_dir_all(d.path());
 }
