@@ -129,4 +129,10 @@ pub enum PublishError {
         /// Record size of the ring.
         record_size: usize,
     },
+    /// A mirrored record's sequence number is beyond any a ring can hold.
+    #[error("sequence number {seq} is beyond the largest a ring can hold")]
+    BadSequence {
+        /// The sequence number.
+        seq: u64,
+    },
 }

@@ -75,6 +75,6 @@ pub use error::{OpenError, PublishError, ReadError};
 pub use layout::{HEADER_BYTES, MAX_CAPACITY, MAX_SEQ};
 #[cfg(not(loom))]
 pub use readers::{ReaderSlot, announced_readers, reader_files_of};
-pub use ring::{HeapRing, Reader, RecordRef, Start, Writer};
+pub use ring::{HeapRing, Mirrored, Reader, RecordRef, Start, Writer};
 #[cfg(not(loom))]
 pub use shm::RingOptions;

@@ -36,8 +36,15 @@ pub struct Writer {
 
 impl Writer {
     /// Takes over a validated region: recovers the head after a crash, bumps the generation,
-    /// records the pid and publishes a [`MarkerCode::WRITER_STARTED`] marker.
-    pub(crate) fn start(region: Region, geo: Geometry, lock: Option<std::fs::File>, bell: Option<Bell>) -> Writer {
+    /// records the pid and, unless it mirrors another ring, publishes a
+    /// [`MarkerCode::WRITER_STARTED`] marker.
+    pub(crate) fn start(
+        region: Region,
+        geo: Geometry,
+        lock: Option<std::fs::File>,
+        bell: Option<Bell>,
+        start_marker: bool,
+    ) -> Writer {
         let words = region.words();
         // Relaxed: this process holds the writer lock, so no other process stores these words;
         // the previous writer's stores were ordered before its death by the lock hand-over.
@@ -60,10 +67,12 @@ impl Writer {
         words[W_PID].store(u64::from(std::process::id()), Ordering::Relaxed);
         words[W_GENERATION].store(generation, Ordering::Release);
         let mut writer = Writer { region, geo, next: head, generation, previous_active_ns, _lock: lock, bell };
-        let mut marker = Marker { code: MarkerCode::WRITER_STARTED, detail: generation, ..Marker::default() };
-        marker.header.recv_ts = mdbus_schemas::Nanos(now_ns());
-        marker.header.flags = mdbus_schemas::flags::NO_VENUE_SEQ | mdbus_schemas::flags::NO_VENUE_TS;
-        writer.write(marker.as_bytes(), Stamp::Now);
+        if start_marker {
+            let mut marker = Marker { code: MarkerCode::WRITER_STARTED, detail: generation, ..Marker::default() };
+            marker.header.recv_ts = mdbus_schemas::Nanos(now_ns());
+            marker.header.flags = mdbus_schemas::flags::NO_VENUE_SEQ | mdbus_schemas::flags::NO_VENUE_TS;
+            writer.write(marker.as_bytes(), Stamp::Now);
+        }
         writer
     }
 
@@ -134,6 +143,75 @@ impl Writer {
             return Err(PublishError::TooLarge { size: bytes.len(), record_size: self.geo.record_size });
         }
         Ok(self.write(bytes, Stamp::Keep))
+    }
+
+    /// Publishes raw record bytes at sequence `seq` of the ring this writer mirrors (a bridge's
+    /// receiving side), keeping their `publish_ts`, so that the mirror holds each record at the
+    /// sequence number it has in the mirrored ring. The writer should be opened with
+    /// [`RingOptions::mirror`](crate::RingOptions::mirror).
+    ///
+    /// A `seq` beyond [`Writer::head`] means records were lost on the way: each missing sequence
+    /// number then holds a ring-wide [`MarkerCode::GAP`] marker (instrument 0) whose `detail`
+    /// counts down the records lost from it to the end of the run, so the first such marker a
+    /// reader meets tells it exactly how many it missed. Of a run longer than the ring, only the
+    /// last `capacity` markers are written; a reader behind them is told the rest by
+    /// [`ReadError::Overrun`], exactly as always. A `seq` below the head is a record the mirror
+    /// already has, or stands for with a marker: nothing is written.
+    ///
+    /// # Errors
+    ///
+    /// As [`Writer::publish_bytes`]; and [`PublishError::BadSequence`] for a `seq` beyond
+    /// [`MAX_SEQ`](crate::MAX_SEQ).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use mdbus_bus::{HeapRing, Mirrored};
+    /// use mdbus_schemas::{Kind, Marker, MarkerCode, Trade};
+    /// use zerocopy::IntoBytes;
+    ///
+    /// let (mut mirror, ring) = HeapRing::create(Kind::TRADE, 64)?;
+    /// let mut reader = ring.reader();
+    /// let trade = Trade { price: 7, ..Trade::default() };
+    /// // Sequence 1 (the writer's own start marker took 0) arrives, then 4: 2 and 3 were lost.
+    /// assert_eq!(mirror.publish_mirrored(1, trade.as_bytes())?, Mirrored::Published { missed: 0 });
+    /// assert_eq!(mirror.publish_mirrored(4, trade.as_bytes())?, Mirrored::Published { missed: 2 });
+    /// assert_eq!(mirror.publish_mirrored(3, trade.as_bytes())?, Mirrored::Duplicate);
+    /// let seqs: Vec<(u64, Option<u64>)> = std::iter::from_fn(|| {
+    ///     let rec = reader.try_read().ok()?;
+    ///     let gap = rec.get::<Marker>().filter(|m| m.code == MarkerCode::GAP).map(|m| m.detail);
+    ///     Some((rec.seq(), gap))
+    /// })
+    /// .collect();
+    /// assert_eq!(seqs, [(1, None), (2, Some(2)), (3, Some(1)), (4, None)]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn publish_mirrored(&mut self, seq: u64, bytes: &[u8]) -> Result<Mirrored, PublishError> {
+        self.check_size(bytes.len())?;
+        if !bytes.len().is_multiple_of(8) {
+            return Err(PublishError::TooLarge { size: bytes.len(), record_size: self.geo.record_size });
+        }
+        if seq > crate::layout::MAX_SEQ {
+            return Err(PublishError::BadSequence { seq });
+        }
+        if seq < self.next {
+            return Ok(Mirrored::Duplicate);
+        }
+        let missed = seq - self.next;
+        if missed > 0 {
+            // Older markers of a run longer than the ring would be overwritten by its newer
+            // ones before anyone could read them.
+            self.next = seq - missed.min(self.geo.capacity);
+            let mut marker = Marker { code: MarkerCode::GAP, ..Marker::default() };
+            marker.header.recv_ts = mdbus_schemas::Nanos(now_ns());
+            marker.header.flags = mdbus_schemas::flags::NO_VENUE_SEQ | mdbus_schemas::flags::NO_VENUE_TS;
+            while self.next < seq {
+                marker.detail = seq - self.next;
+                self.write(marker.as_bytes(), Stamp::Now);
+            }
+        }
+        self.write(bytes, Stamp::Keep);
+        Ok(Mirrored::Published { missed })
     }
 
     #[inline]
@@ -234,6 +312,20 @@ impl Writer {
     pub fn record_size(&self) -> usize {
         self.geo.record_size
     }
+}
+
+/// What [`Writer::publish_mirrored`] did with a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Mirrored {
+    /// Published at its sequence number, after `missed` gap markers for the records lost
+    /// before it.
+    Published {
+        /// Records lost on the way between the previous record and this one.
+        missed: u64,
+    },
+    /// The mirror already holds this sequence number (a resent record): nothing was written.
+    Duplicate,
 }
 
 /// How [`Writer::write`] sets the record's publish time.
@@ -630,6 +722,13 @@ impl Reader {
         self.region.words()[W_GENERATION].load(Ordering::Acquire)
     }
 
+    /// Returns when the ring file was created (ns since the epoch): rings made anew under the
+    /// same name tell apart by it.
+    pub fn created_ns(&self) -> u64 {
+        // Relaxed: written before the header's init word, which the opener read with Acquire.
+        self.region.words()[crate::layout::W_CREATED].load(Ordering::Relaxed)
+    }
+
     /// Returns the pid of the ring's latest writer.
     pub fn writer_pid(&self) -> u64 {
         // Relaxed: advisory.
@@ -710,7 +809,7 @@ impl HeapRing {
         let region = Region::heap(mem.clone());
         layout::init_header(region.words(), &geo, now_ns());
         let (bell, bell_mem) = Bell::heap();
-        let writer = Writer::start(region, geo, None, Some(bell));
+        let writer = Writer::start(region, geo, None, Some(bell), true);
         Ok((writer, HeapRing { mem, bell: bell_mem, geo }))
     }
 

@@ -31,11 +31,15 @@ pub struct RingOptions {
     pub populate: bool,
     /// Lock the mapping in memory (`mlock`, subject to `RLIMIT_MEMLOCK`). Default off.
     pub lock_memory: bool,
+    /// The writer mirrors another ring at that ring's sequence numbers
+    /// ([`Writer::publish_mirrored`](crate::Writer::publish_mirrored)), so it publishes no
+    /// start marker of its own: the mirrored ring's markers come with its records. Default off.
+    pub mirror: bool,
 }
 
 impl Default for RingOptions {
     fn default() -> Self {
-        RingOptions { capacity: 1 << 16, mode: 0o640, populate: true, lock_memory: false }
+        RingOptions { capacity: 1 << 16, mode: 0o640, populate: true, lock_memory: false, mirror: false }
     }
 }
 
@@ -61,6 +65,12 @@ impl RingOptions {
     /// Sets whether the mapping is locked in memory.
     pub fn lock_memory(mut self, lock: bool) -> Self {
         self.lock_memory = lock;
+        self
+    }
+
+    /// Sets whether the writer mirrors another ring (no start marker of its own).
+    pub fn mirror(mut self, mirror: bool) -> Self {
+        self.mirror = mirror;
         self
     }
 }
@@ -342,7 +352,7 @@ impl Writer {
                 drop(region);
                 create_file(path, &geo, opts)?;
                 let bell = crate::bell::Bell::create(path, opts.mode);
-                return Ok(Writer::start(map_read_write(path, opts)?, geo, Some(lock), bell));
+                return Ok(Writer::start(map_read_write(path, opts)?, geo, Some(lock), bell, !opts.mirror));
             }
             Err(e) => return Err(e),
         };
@@ -356,7 +366,7 @@ impl Writer {
         if found.capacity != geo.capacity {
             return Err(OpenError::Incompatible { what: "capacity", found: found.capacity, requested: geo.capacity });
         }
-        Ok(Writer::start(region, geo, Some(lock), crate::bell::Bell::create(path, opts.mode)))
+        Ok(Writer::start(region, geo, Some(lock), crate::bell::Bell::create(path, opts.mode), !opts.mirror))
     }
 }
 

@@ -17,7 +17,10 @@ impl MarkerCode {
     /// A venue sequence gap: `header.venue_seq` arrived, `detail` was expected. Book state of
     /// the instrument is invalid until [`MarkerCode::RESYNC_DONE`]. With instrument 0, records
     /// of the ring itself were lost where the marker stands (a recorder or a bridge was lapped
-    /// by the ring's writer): `detail` is how many.
+    /// by the ring's writer): `detail` is how many. A bridge's receiving ring keeps the sending
+    /// ring's sequence numbers, so there each lost record's sequence number holds one such
+    /// marker, and `detail` counts down to the end of the run (n, n - 1, ..., 1): the first
+    /// marker of a run that a reader meets is how many it missed.
     pub const GAP: MarkerCode = MarkerCode(3);
     /// A book resynchronisation started; clear the instrument's book.
     pub const RESYNC_START: MarkerCode = MarkerCode(4);
