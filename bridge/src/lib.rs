@@ -1,0 +1,2 @@
+//! Rings beyond one host, over Aeron.
+#![forbid(unsafe_code)]
