@@ -439,6 +439,7 @@ pub fn ring_peer(cfg: &BenchConfig, exe: &Path, npt: f64) -> Result<Measured, Be
     })();
     let _ = std::fs::remove_file(&path);
     let _ = std::fs::remove_file(path.with_extension("lock"));
+    let _ = std::fs::remove_file(path.with_extension("bell"));
     result
 }
 

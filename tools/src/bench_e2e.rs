@@ -208,6 +208,7 @@ pub fn run_venue(dir: &RingDir, seconds: u64, tick: Duration, venue: SimVenue) -
             if let Ok(p) = dir.ring_path(&format!("{n}.{ring}")) {
                 let _ = std::fs::remove_file(&p);
                 let _ = std::fs::remove_file(p.with_extension("lock"));
+                let _ = std::fs::remove_file(p.with_extension("bell"));
             }
         }
     }

@@ -71,6 +71,12 @@ enum Cmd {
     /// per line. A frame that fails to decode is reported on stderr (with its file or line) and
     /// decoding goes on; the exit status is 2 if any frame failed.
     Decode(cmd::decode::Args),
+    /// Rings beyond one host, over Aeron: `bridge out` on the sending host, `bridge in` on
+    /// the receiving one (needs a build with `--features aeron`).
+    Bridge {
+        #[command(subcommand)]
+        which: cmd::bridge::BridgeCmd,
+    },
     /// Run a benchmark.
     Bench {
         #[command(subcommand)]
@@ -113,6 +119,7 @@ fn main() -> Result<()> {
         Cmd::Rest(a) => a.run(ctx),
         Cmd::Sign(a) => a.run(ctx),
         Cmd::Decode(a) => a.run(ctx),
+        Cmd::Bridge { which } => which.run(ctx),
         Cmd::Bench { which } => which.run(ctx),
         Cmd::Internal { which } => which.run(ctx),
     }

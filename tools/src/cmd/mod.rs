@@ -2,6 +2,7 @@
 
 pub(crate) mod bench;
 pub(crate) mod book;
+pub(crate) mod bridge;
 pub(crate) mod decode;
 pub(crate) mod demo;
 pub(crate) mod feed;
