@@ -14,7 +14,7 @@ use rusteron_client::{
     Aeron, AeronContext, AeronExclusivePublication, AeronFragmentClosureAssembler, AeronHeader, AeronSubscription,
     Handlers,
 };
-use rusteron_media_driver::{bindings::aeron_threading_mode_enum, testing::EmbeddedDriver};
+use rusteron_media_driver::{AeronIdleStrategyKind, bindings::aeron_threading_mode_enum, testing::EmbeddedDriver};
 
 use crate::{
     BridgeError,
@@ -34,18 +34,45 @@ const TERM_LENGTH: usize = 1 << 20;
 /// How long adding a publication or subscription may take.
 const ADD_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How the bridge's loop and its embedded media driver wait when there is nothing to do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Waiting {
+    /// Spin, then yield, then sleep up to 100 µs (the driver: Aeron's own backoff, up to 1 ms):
+    /// kind to a busy host, slow to wake.
+    #[default]
+    Backoff,
+    /// Yield the core and try again: wakes in microseconds, keeps a core busy when there is
+    /// one to spare and gives it up when there is not.
+    Yield,
+    /// Busy-spin: the fastest wake, a whole core each (the loop and the driver).
+    Spin,
+}
+
+impl Waiting {
+    fn driver_kind(self) -> AeronIdleStrategyKind {
+        match self {
+            Waiting::Backoff => AeronIdleStrategyKind::Backoff,
+            Waiting::Yield => AeronIdleStrategyKind::Yielding,
+            Waiting::Spin => AeronIdleStrategyKind::BusySpin,
+        }
+    }
+}
+
 /// Where the media driver is.
 #[derive(Debug, Clone, Default)]
 pub enum DriverChoice {
-    /// A media driver inside this process (the default), in a directory of its own.
+    /// A media driver inside this process (the default), in a directory of its own, waiting
+    /// the way the loop does.
     #[default]
     Embedded,
     /// An external media driver, by its directory (`--aeron-dir`).
     External(PathBuf),
 }
 
-/// The media driver a loop talks to, and its client.
-struct Link {
+/// A client of a media driver (and the driver, when it is embedded): what the bridge's loops and
+/// its benchmark publish and subscribe through.
+pub struct Link {
     aeron: Aeron,
     // Dropped after the client: the client's resources live in the driver's directory.
     _driver: Option<EmbeddedDriver>,
@@ -61,16 +88,27 @@ fn aeron_err(what: &str) -> impl FnOnce(rusteron_client::AeronCError) -> BridgeE
     move |e| BridgeError::Aeron(format!("{what}: {e:?}"))
 }
 
-fn cstring(s: &str) -> Result<CString, BridgeError> {
+/// `s` as a C string (an Aeron channel URI).
+///
+/// # Errors
+///
+/// [`BridgeError::Aeron`] when it holds a NUL byte.
+pub fn cstring(s: &str) -> Result<CString, BridgeError> {
     CString::new(s).map_err(|_| BridgeError::Aeron(format!("{s:?} holds a NUL byte")))
 }
 
 impl Link {
-    fn connect(driver: &DriverChoice) -> Result<Link, BridgeError> {
+    /// Starts the embedded media driver (or finds the external one) and connects a client.
+    ///
+    /// # Errors
+    ///
+    /// [`BridgeError::Aeron`] when the driver does not start or the client cannot connect.
+    pub fn connect(driver: &DriverChoice, waiting: Waiting) -> Result<Link, BridgeError> {
         let (embedded, dir) = match driver {
             DriverChoice::Embedded => {
                 let d = EmbeddedDriver::launch_with(|ctx| {
                     ctx.set_threading_mode(aeron_threading_mode_enum::AERON_THREADING_MODE_SHARED)?;
+                    ctx.set_shared_idle_strategy_kind(waiting.driver_kind())?;
                     ctx.set_term_buffer_length(TERM_LENGTH)?;
                     Ok(())
                 })
@@ -89,7 +127,12 @@ impl Link {
         Ok(Link { aeron, _driver: embedded })
     }
 
-    fn publication(&self, channel: &CString, stream: i32) -> Result<AeronExclusivePublication, BridgeError> {
+    /// Adds an exclusive publication on `channel`, `stream`.
+    ///
+    /// # Errors
+    ///
+    /// [`BridgeError::Aeron`] when the driver refuses it or does not answer in 10 s.
+    pub fn publication(&self, channel: &CString, stream: i32) -> Result<AeronExclusivePublication, BridgeError> {
         self.aeron
             .async_add_exclusive_publication(channel, stream)
             .map_err(aeron_err("add publication"))?
@@ -97,7 +140,12 @@ impl Link {
             .map_err(aeron_err(&format!("publication on stream {stream}")))
     }
 
-    fn subscription(&self, channel: &CString, stream: i32) -> Result<AeronSubscription, BridgeError> {
+    /// Adds a subscription on `channel`, `stream`.
+    ///
+    /// # Errors
+    ///
+    /// [`BridgeError::Aeron`] when the driver refuses it or does not answer in 10 s.
+    pub fn subscription(&self, channel: &CString, stream: i32) -> Result<AeronSubscription, BridgeError> {
         self.aeron
             .async_add_subscription(channel, stream, Handlers::NONE, Handlers::NONE)
             .map_err(aeron_err("add subscription"))?
@@ -106,21 +154,28 @@ impl Link {
     }
 }
 
-/// Backs off when a turn did nothing: spins, then yields, then sleeps up to 100 µs.
-#[derive(Debug, Default)]
-struct Idle(u32);
+/// Waits after a turn that did nothing, as [`Waiting`] says.
+#[derive(Debug)]
+struct Idle {
+    waiting: Waiting,
+    empty: u32,
+}
 
 impl Idle {
+    fn new(waiting: Waiting) -> Idle {
+        Idle { waiting, empty: 0 }
+    }
+
     fn idle(&mut self, work: usize) {
         if work > 0 {
-            self.0 = 0;
+            self.empty = 0;
             return;
         }
-        self.0 = self.0.saturating_add(1);
-        match self.0 {
-            0..=100 => std::hint::spin_loop(),
-            101..=200 => std::thread::yield_now(),
-            n => std::thread::sleep(Duration::from_micros(u64::from((n - 200).min(100)))),
+        self.empty = self.empty.saturating_add(1);
+        match (self.waiting, self.empty) {
+            (Waiting::Spin, _) | (_, 0..=100) => std::hint::spin_loop(),
+            (Waiting::Yield, _) | (Waiting::Backoff, 101..=200) => std::thread::yield_now(),
+            (Waiting::Backoff, n) => std::thread::sleep(Duration::from_micros(u64::from((n - 200).min(100)))),
         }
     }
 }
@@ -136,6 +191,8 @@ pub struct OutConfig {
     pub rings: String,
     /// The media driver.
     pub driver: DriverChoice,
+    /// How the loop and an embedded driver wait.
+    pub waiting: Waiting,
 }
 
 /// Counts of one sent ring, as [`run_out`] reports them.
@@ -163,13 +220,13 @@ pub struct OutStatus {
 /// be listed.
 pub fn run_out(cfg: &OutConfig, stop: &AtomicBool, mut report: impl FnMut(&[OutStatus])) -> Result<(), BridgeError> {
     let mut source = Source::new(cfg.dir.clone(), &cfg.rings)?;
-    let link = Link::connect(&cfg.driver)?;
+    let link = Link::connect(&cfg.driver, cfg.waiting)?;
     let channel = cstring(&cfg.channel)?;
     let control = link.publication(&channel, CONTROL_STREAM)?;
     let mut pubs: Vec<AeronExclusivePublication> = Vec::new();
     let (mut announced, mut table_sent) = (None::<Instant>, None::<Instant>);
     let mut last_table: Option<Vec<u8>> = None;
-    let mut idle = Idle::default();
+    let mut idle = Idle::new(cfg.waiting);
     while !stop.load(Ordering::Relaxed) {
         if announced.is_none_or(|t| t.elapsed() >= ANNOUNCE_EVERY) {
             announced = Some(Instant::now());
@@ -216,6 +273,8 @@ pub struct InConfig {
     pub channel: String,
     /// The media driver.
     pub driver: DriverChoice,
+    /// How the loop and an embedded driver wait.
+    pub waiting: Waiting,
 }
 
 /// Counts of one mirrored ring, as [`run_in`] reports them.
@@ -280,13 +339,13 @@ struct Stream {
 ///
 /// [`BridgeError::Aeron`] when the driver or the channel cannot be set up.
 pub fn run_in(cfg: &InConfig, stop: &AtomicBool, mut report: impl FnMut(&[InStatus])) -> Result<(), BridgeError> {
-    let link = Link::connect(&cfg.driver)?;
+    let link = Link::connect(&cfg.driver, cfg.waiting)?;
     let channel = cstring(&cfg.channel)?;
     let control = link.subscription(&channel, CONTROL_STREAM)?;
     let mut control_asm = AeronFragmentClosureAssembler::new().map_err(aeron_err("fragment assembler"))?;
     let mut mirrors = MirrorSet::new(cfg.dir.clone());
     let mut streams: Vec<Stream> = Vec::new();
-    let mut idle = Idle::default();
+    let mut idle = Idle::new(cfg.waiting);
     let mut reported = Instant::now();
     let (mut errors, mut last_error) = (0u64, None::<BridgeError>);
     while !stop.load(Ordering::Relaxed) {

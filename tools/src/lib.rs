@@ -6,6 +6,8 @@
 
 pub mod bench;
 pub mod bench_all;
+#[cfg(feature = "aeron")]
+pub mod bench_bridge;
 pub mod bench_e2e;
 pub mod bench_idle;
 #[cfg(feature = "iceoryx2")]

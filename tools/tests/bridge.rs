@@ -343,3 +343,23 @@ fn a_running_demo_crosses_a_veth_pair_between_two_network_namespaces() {
     let channel = "aeron:udp?endpoint=10.201.0.2:40456";
     bridge_a_demo(&["ip", "netns", "exec", &hosts.a], &["ip", "netns", "exec", &hosts.b], &a, &b, channel);
 }
+
+#[test]
+fn the_bridge_benchmark_reports_every_transport_on_both_paths() {
+    let _g = serial();
+    let out = Command::new(MDBUS)
+        .args(["bench", "bridge", "--json", "--samples", "300", "--warmup", "30", "--records", "5000"])
+        .args(["--period-us", "200", "--wait", "yield"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for path in ["loopback", "veth"] {
+        for t in ["udp", "aeron_ping", "bridge"] {
+            assert_eq!(v[format!("{path}_{t}")]["count"], 300, "{path} {t}: {v}");
+            assert!(v[format!("{path}_{t}")]["p50"].as_u64().unwrap() > 0, "{path} {t}: {v}");
+        }
+        assert!(v[format!("{path}_bridge_mrec_s")].as_f64().unwrap() > 0.0, "{v}");
+        assert_eq!(v[format!("{path}_bridge_lost")], 0, "{v}");
+    }
+}

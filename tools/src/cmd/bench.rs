@@ -107,6 +107,33 @@ pub(crate) enum BenchCmd {
         #[arg(long, default_value_t = 1)]
         reader_core: usize,
     },
+    /// The bridge's one-way latency and throughput on loopback and (as root) across a veth
+    /// pair between two network namespaces, beside Aeron's ping and the UDP round trip ÷ 2
+    /// (needs a build with `--features aeron`).
+    Bridge {
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Measured latency samples per transport.
+        #[arg(long, default_value_t = 20_000)]
+        samples: u64,
+        /// Warm-up samples.
+        #[arg(long, default_value_t = 2_000)]
+        warmup: u64,
+        /// Microseconds between records (and pings) in the latency runs.
+        #[arg(long, default_value_t = 100)]
+        period_us: u64,
+        /// Records in the throughput run.
+        #[arg(long, default_value_t = 500_000)]
+        records: u64,
+        /// Loopback only, even as root.
+        #[arg(long)]
+        no_veth: bool,
+        /// How the bridge, Aeron's ping and pong, and their media drivers wait: `backoff`,
+        /// `yield` or `spin`.
+        #[arg(long, default_value = "yield")]
+        wait: String,
+    },
 }
 
 impl BenchCmd {
@@ -197,6 +224,9 @@ impl BenchCmd {
                     );
                     println!("feeder frames per second (one busy-polling thread): {}", v["frames_per_s"]);
                 }
+            }
+            BenchCmd::Bridge { json, samples, warmup, period_us, records, no_veth, wait } => {
+                bridge_bench(&exe, json, (samples, warmup, period_us, records), no_veth, wait)?;
             }
             BenchCmd::Idle { json, seconds } => {
                 let v = mdbus_tools::bench_idle::run(seconds).map_err(anyhow::Error::msg)?;
@@ -338,4 +368,45 @@ impl BenchCmd {
         }
         Ok(())
     }
+}
+
+#[cfg(feature = "aeron")]
+fn bridge_bench(
+    exe: &Path,
+    json: bool,
+    (samples, warmup, period_us, records): (u64, u64, u64, u64),
+    no_veth: bool,
+    wait: String,
+) -> Result<()> {
+    use mdbus_tools::bench_bridge;
+    bench_bridge::waiting(&wait)?;
+    let root = std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    let base = if Path::new("/dev/shm").is_dir() { PathBuf::from("/dev/shm") } else { std::env::temp_dir() };
+    let cfg = bench_bridge::BridgeBenchConfig {
+        samples,
+        warmup,
+        period_us,
+        records,
+        veth: root && !no_veth,
+        dir: base.join(format!("mdbus-bench-bridge-{}", std::process::id())),
+        wait,
+    };
+    if !cfg.veth && !no_veth {
+        eprintln!("not root: loopback only");
+    }
+    let figures = bench_bridge::run(&cfg, exe)?;
+    let _ = std::fs::remove_dir_all(&cfg.dir);
+    if json {
+        println!("{}", bench_bridge::to_json(&figures));
+    } else {
+        print!("{}", bench_bridge::to_markdown(&figures));
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "aeron"))]
+fn bridge_bench(_: &Path, _: bool, _: (u64, u64, u64, u64), _: bool, _: String) -> Result<()> {
+    bail!(
+        "this mdbus was built without the bridge: build it with `--features aeron` (see the README, \"Beyond one host\")"
+    )
 }

@@ -29,6 +29,21 @@ pub(crate) struct Common {
     /// Print each ring's counts as one JSON line per ring, every second, on stdout.
     #[arg(long)]
     status_json: bool,
+    /// How the bridge (and its embedded media driver) waits for work: `backoff` (spin, yield,
+    /// then sleep: kind to a busy host), `yield` (wakes in microseconds), `spin` (a core each).
+    #[arg(long, value_enum, default_value_t = Wait::Backoff)]
+    wait: Wait,
+}
+
+/// `--wait`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum Wait {
+    /// Spin, yield, then sleep.
+    Backoff,
+    /// Yield the core between tries.
+    Yield,
+    /// Busy-spin.
+    Spin,
 }
 
 /// `mdbus bridge out`.
@@ -71,7 +86,7 @@ mod imp {
 mod imp {
     use std::sync::{Arc, atomic::AtomicBool};
 
-    use mdbus_bridge::transport::{self, DriverChoice, InConfig, OutConfig};
+    use mdbus_bridge::transport::{self, DriverChoice, InConfig, OutConfig, Waiting};
     use serde_json::json;
 
     use super::*;
@@ -96,6 +111,14 @@ mod imp {
         c.aeron_dir.clone().map_or(DriverChoice::Embedded, DriverChoice::External)
     }
 
+    fn waiting(c: &Common) -> Waiting {
+        match c.wait {
+            Wait::Backoff => Waiting::Backoff,
+            Wait::Yield => Waiting::Yield,
+            Wait::Spin => Waiting::Spin,
+        }
+    }
+
     pub(super) fn run(cmd: BridgeCmd, ctx: Ctx) -> Result<()> {
         match cmd {
             BridgeCmd::Out(a) => {
@@ -105,6 +128,7 @@ mod imp {
                     channel: a.common.channel.clone(),
                     rings: a.rings,
                     driver: driver(&a.common),
+                    waiting: waiting(&a.common),
                 };
                 let json = a.common.status_json;
                 transport::run_out(&cfg, &stop, |rings| {
@@ -120,7 +144,12 @@ mod imp {
             }
             BridgeCmd::In(a) => {
                 let stop = stop_flag(a.common.seconds)?;
-                let cfg = InConfig { dir: ctx.dir, channel: a.common.channel.clone(), driver: driver(&a.common) };
+                let cfg = InConfig {
+                    dir: ctx.dir,
+                    channel: a.common.channel.clone(),
+                    driver: driver(&a.common),
+                    waiting: waiting(&a.common),
+                };
                 let json = a.common.status_json;
                 transport::run_in(&cfg, &stop, |rings| {
                     if json {

@@ -58,6 +58,70 @@ pub(crate) enum InternalCmd {
         #[arg(long, default_value = "spin")]
         wait: demo::ReaderWait,
     },
+    #[cfg(feature = "aeron")]
+    UdpEcho {
+        #[arg(long)]
+        bind: String,
+    },
+    #[cfg(feature = "aeron")]
+    UdpPing {
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        count: u64,
+        #[arg(long)]
+        warmup: u64,
+        #[arg(long)]
+        period_us: u64,
+    },
+    #[cfg(feature = "aeron")]
+    AeronPong {
+        #[arg(long)]
+        ping: String,
+        #[arg(long)]
+        pong: String,
+        #[arg(long)]
+        wait: String,
+    },
+    #[cfg(feature = "aeron")]
+    AeronPing {
+        #[arg(long)]
+        ping: String,
+        #[arg(long)]
+        pong: String,
+        #[arg(long)]
+        wait: String,
+        #[arg(long)]
+        count: u64,
+        #[arg(long)]
+        warmup: u64,
+        #[arg(long)]
+        period_us: u64,
+    },
+    #[cfg(feature = "aeron")]
+    BridgeWriter {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        ring: String,
+        #[arg(long)]
+        count: u64,
+        #[arg(long)]
+        period_us: u64,
+    },
+    #[cfg(feature = "aeron")]
+    BridgeReader {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        ring: String,
+        #[arg(long)]
+        count: u64,
+        #[arg(long)]
+        warmup: u64,
+        #[arg(long)]
+        wait: String,
+    },
     #[cfg(feature = "iceoryx2")]
     IoxReader {
         #[arg(long)]
@@ -108,6 +172,26 @@ impl InternalCmd {
                         w.publish_bytes(&rec)?;
                     }
                 }
+            }
+            #[cfg(feature = "aeron")]
+            InternalCmd::UdpEcho { bind } => mdbus_tools::bench_bridge::udp_echo(&bind)?,
+            #[cfg(feature = "aeron")]
+            InternalCmd::UdpPing { to, count, warmup, period_us } => {
+                mdbus_tools::bench_bridge::udp_ping(&to, count, warmup, period_us)?
+            }
+            #[cfg(feature = "aeron")]
+            InternalCmd::AeronPong { ping, pong, wait } => mdbus_tools::bench_bridge::aeron_pong(&ping, &pong, &wait)?,
+            #[cfg(feature = "aeron")]
+            InternalCmd::AeronPing { ping, pong, wait, count, warmup, period_us } => {
+                mdbus_tools::bench_bridge::aeron_ping(&ping, &pong, &wait, count, warmup, period_us)?
+            }
+            #[cfg(feature = "aeron")]
+            InternalCmd::BridgeWriter { dir, ring, count, period_us } => {
+                mdbus_tools::bench_bridge::bridge_writer(&dir, &ring, count, period_us)?
+            }
+            #[cfg(feature = "aeron")]
+            InternalCmd::BridgeReader { dir, ring, count, warmup, wait } => {
+                mdbus_tools::bench_bridge::bridge_reader(&dir, &ring, count, warmup, &wait)?
             }
             #[cfg(feature = "iceoryx2")]
             InternalCmd::IoxReader { name, core, warmup, ns_per_tick, capacity, lossless } => {
