@@ -1,7 +1,7 @@
 //! `mdbus bridge out|in` over Aeron: a running demo's rings appear in another directory record
 //! for record with their sequence numbers, on loopback and across a veth pair between two
-//! network namespaces; a restarted receiver says what it missed, in place, exactly; a
-//! restarted sender resumes without writing anything twice.
+//! network namespaces; a restarted receiver, or one that falls behind, says what it missed, in
+//! place, exactly; a restarted sender resumes without writing anything twice.
 #![cfg(feature = "aeron")]
 // Test helpers outside #[test] functions panic on failure by design.
 #![allow(clippy::unwrap_used)]
@@ -264,6 +264,41 @@ fn a_restarted_receiver_says_what_it_missed_exactly() {
             assert_eq!(want.get(&seq), Some(&bytes), "record {seq}");
         }
     }
+    sender.stop();
+    receiver.stop();
+}
+
+#[test]
+fn a_receiver_that_falls_behind_is_told_exactly_what_it_lost() {
+    let _g = serial();
+    let scratch = common::Scratch::new("bridge-slow");
+    let (a, b) = (RingDir::new(scratch.0.join("a")), RingDir::new(scratch.0.join("b")));
+    let channel = format!("aeron:udp?endpoint=127.0.0.1:{}", free_port());
+    let mut w = a.writer("t.trade", Kind::TRADE, &RingOptions::default().capacity(256)).unwrap();
+    let receiver = Bridge::start(&[], b.path(), "in", &channel);
+    let sender = Bridge::start(&[], a.path(), "out", &channel);
+    publish(&mut w, 20);
+    wait_for(20, "the first records", || b.reader("t.trade", Start::Head).is_ok_and(|r| r.head() == w.head()));
+    let from = w.head();
+    // The receiver stops reading (SIGSTOP): Aeron's flow control holds the sender back, and the
+    // sending ring's writer laps it.
+    let pid = receiver.child.id().to_string();
+    assert!(Command::new("kill").args(["-STOP", &pid]).status().unwrap().success());
+    for _ in 0..20_000 {
+        let price = w.head() as i64;
+        w.publish(&Trade { price, ..Trade::default() }).unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(Command::new("kill").args(["-CONT", &pid]).status().unwrap().success());
+    publish(&mut w, 20);
+    let path_b = b.ring_path("t.trade").unwrap();
+    wait_for(20, "the mirror to catch up", || Reader::open(&path_b).is_ok_and(|r| r.head() == w.head()));
+    let (delivered, lost) = delivered_and_lost(&path_b, from);
+    assert!(lost > 0, "the sender was lapped while the receiver was stopped");
+    assert_eq!(delivered.len() as u64 + lost, w.head() - from, "{} delivered, {lost} lost", delivered.len());
+    wait_for(5, "the receiver's counts", || receiver.status("t.trade").is_some_and(|s| s["head"] == w.head()));
+    let s = receiver.status("t.trade").unwrap();
+    assert!(s["missed"].as_u64().unwrap() > 0 && s["gaps"].as_u64().unwrap() > 0, "it says so: {s}");
     sender.stop();
     receiver.stop();
 }
