@@ -572,6 +572,14 @@ impl Reader {
         }
     }
 
+    /// Returns the record the last successful [`Reader::try_read`] returned, again (a zeroed
+    /// slot before the first): for a caller that looked at a record and then wants it back
+    /// after the first borrow ended.
+    #[inline]
+    pub fn last(&self) -> RecordRef<'_> {
+        RecordRef { bytes: self.buf.as_bytes() }
+    }
+
     /// Makes this reader visible to monitors (`mdbus ls`): it creates a small file of its own
     /// beside the ring (`<ring>.<pid>.<n>.reader`, mode 0640) and keeps its position and
     /// losses there as it reads (every 64 records, on an overrun, when it catches up and when

@@ -38,8 +38,11 @@ pub enum Event<'a> {
         /// The record's instrument (symbol, exponents), if known.
         instrument: Option<&'a Instrument>,
     },
-    /// The subscriber fell a whole ring behind and `lost` records were overwritten before it
-    /// read them; it goes on with the oldest record still there.
+    /// Records this subscriber will never read: it fell a whole ring behind and `lost` records
+    /// were overwritten before it read them (it goes on clear of the writer), or they were
+    /// lost before they reached this ring: a run of ring-wide gap markers (a bridge's receiving
+    /// ring holds one in place of each record lost on the way) or a recorder's gap marker,
+    /// reported once per run with its count.
     Lost {
         /// How many records.
         lost: u64,
@@ -117,6 +120,9 @@ pub struct Subscriber {
     last_publish_ns: u64,
     /// A restart noticed on an overrun, handed over on the next poll.
     pending_restart: Option<u64>,
+    /// The last ring-wide gap marker read (sequence, count): the markers after it that count
+    /// its run down are not reported again.
+    gap_run: Option<(u64, u64)>,
 }
 
 /// How often an unknown instrument id may make the subscriber re-read the table.
@@ -154,6 +160,7 @@ impl Subscriber {
             generation,
             last_publish_ns: 0,
             pending_restart: None,
+            gap_run: None,
         };
         sub.reload_instruments()?;
         Ok(sub)
@@ -185,40 +192,62 @@ impl Subscriber {
         }
         // Read before the record: a restarted writer sets it before it publishes. One load of
         // a header line that changes only at a writer's start.
-        let header_generation = self.reader.generation_now();
-        match self.reader.try_read() {
-            Ok(rec) => {
-                let view = rec.view()?;
-                let publish_ns = view.header().publish_ts.0;
-                if let RecordView::Marker(m) = view
-                    && m.code == MarkerCode::WRITER_STARTED
-                    && m.detail != self.generation
-                {
-                    let down = (self.last_publish_ns != 0)
-                        .then(|| Duration::from_nanos(publish_ns.saturating_sub(self.last_publish_ns)));
-                    self.generation = m.detail;
-                    self.last_publish_ns = publish_ns;
-                    return Ok(Some(Event::WriterRestarted { generation: m.detail, down }));
-                }
-                self.last_publish_ns = publish_ns;
-                let id = view.header().instrument;
-                // An id the table does not know: the feeder relisted an instrument (a venue
-                // changed its precision) after this table was read. Re-read it, at most every
-                // 100 ms, so records of unknown ids cannot turn every read into a file read.
-                if id.0 != 0
-                    && self.instruments.get(id).is_none()
-                    && self.last_reload.is_none_or(|t| t.elapsed() >= RELOAD_SPACING)
-                {
-                    self.last_reload = Some(Instant::now());
-                    if let Ok(Some(Ok(table))) = self.dir.load_instruments() {
-                        self.instruments = table;
+        let mut header_generation = self.reader.generation_now();
+        // Gap markers that continue a run already reported are passed over.
+        let gap = loop {
+            match self.reader.try_read() {
+                Ok(rec) => match ring_gap(&rec) {
+                    Some((seq, count)) if self.gap_run.is_some_and(|(s, c)| seq == s + 1 && count + 1 == c) => {
+                        self.gap_run = Some((seq, count));
+                        header_generation = self.reader.generation_now();
                     }
-                }
-                let instrument = self.instruments.get(id);
-                Ok(Some(Event::Record { view, instrument }))
+                    Some((seq, count)) => break Some((seq, count)),
+                    None => break None,
+                },
+                Err(e) => return Ok(self.read_error(e, header_generation)),
             }
-            Err(ReadError::Empty) => Ok(None),
-            Err(ReadError::Overrun { lost }) => {
+        };
+        if let Some((seq, count)) = gap {
+            self.gap_run = Some((seq, count));
+            self.lost += count;
+            return Ok(Some(Event::Lost { lost: count }));
+        }
+        let rec = self.reader.last();
+        let view = rec.view()?;
+        let publish_ns = view.header().publish_ts.0;
+        if let RecordView::Marker(m) = view
+            && m.code == MarkerCode::WRITER_STARTED
+            && m.detail != self.generation
+        {
+            let down = (self.last_publish_ns != 0)
+                .then(|| Duration::from_nanos(publish_ns.saturating_sub(self.last_publish_ns)));
+            self.generation = m.detail;
+            self.last_publish_ns = publish_ns;
+            return Ok(Some(Event::WriterRestarted { generation: m.detail, down }));
+        }
+        self.last_publish_ns = publish_ns;
+        let id = view.header().instrument;
+        // An id the table does not know: the feeder relisted an instrument (a venue
+        // changed its precision) after this table was read. Re-read it, at most every
+        // 100 ms, so records of unknown ids cannot turn every read into a file read.
+        if id.0 != 0
+            && self.instruments.get(id).is_none()
+            && self.last_reload.is_none_or(|t| t.elapsed() >= RELOAD_SPACING)
+        {
+            self.last_reload = Some(Instant::now());
+            if let Ok(Some(Ok(table))) = self.dir.load_instruments() {
+                self.instruments = table;
+            }
+        }
+        let instrument = self.instruments.get(id);
+        Ok(Some(Event::Record { view, instrument }))
+    }
+
+    /// The event for a read that found no record.
+    fn read_error(&mut self, e: ReadError, header_generation: u64) -> Option<Event<'static>> {
+        match e {
+            ReadError::Empty => None,
+            ReadError::Overrun { lost } => {
                 self.lost += lost;
                 // The writer may have restarted while this subscriber was lapped, taking its
                 // start marker with the lost records: the header tells.
@@ -226,7 +255,7 @@ impl Subscriber {
                     self.generation = header_generation;
                     self.pending_restart = Some(header_generation);
                 }
-                Ok(Some(Event::Lost { lost }))
+                Some(Event::Lost { lost })
             }
         }
     }
@@ -354,4 +383,11 @@ impl Subscriber {
     pub fn reader(&self) -> &Reader {
         &self.reader
     }
+}
+
+/// A ring-wide gap marker's sequence number and count: records lost before they reached the
+/// ring (instrument 0; a venue's sequence gap names its instrument).
+fn ring_gap(rec: &mdbus_bus::RecordRef<'_>) -> Option<(u64, u64)> {
+    let m = rec.get::<mdbus_schemas::Marker>()?;
+    (m.code == MarkerCode::GAP && m.header.instrument.0 == 0).then_some((rec.seq(), m.detail))
 }

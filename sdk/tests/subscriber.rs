@@ -82,3 +82,41 @@ fn missing_ring_and_damaged_table_are_typed_errors() {
     assert!(matches!(err, SubscribeError::Instruments(_)), "{err}");
     std::fs::remove_dir_all(d.path()).unwrap();
 }
+
+/// A quote as a bridge's sending side hands it over: its sequence number in the first word.
+fn mirrored(seq: u64, bid: i64) -> Vec<u8> {
+    let mut b = zerocopy::IntoBytes::as_bytes(&quote(1, bid)).to_vec();
+    b[..8].copy_from_slice(&seq.to_le_bytes());
+    b
+}
+
+#[test]
+fn records_lost_before_the_ring_are_one_lost_event_per_run_wherever_the_subscriber_joins() {
+    let d = dir("gaps");
+    let opts = RingOptions::default().capacity(64).mirror(true);
+    let mut w = d.writer("m.quote", Kind::QUOTE, &opts).unwrap();
+    // 0 and 1 arrive, 2..=5 are lost on the way, 6 arrives, 7 is lost, 8 arrives.
+    for seq in [0, 1, 6, 8] {
+        w.publish_mirrored(seq, &mirrored(seq, seq as i64 * 10)).unwrap();
+    }
+    let events = |start| {
+        let mut sub = Subscriber::open_in(&d, "m.quote", start).unwrap();
+        let mut out = Vec::new();
+        while let Some(e) = sub.poll().unwrap() {
+            out.push(match e {
+                Event::Lost { lost } => format!("lost {lost}"),
+                Event::Record { view: RecordView::Quote(q), .. } => format!("bid {}", q.bid_px),
+                other => format!("{other:?}"),
+            });
+        }
+        (out, sub.lost())
+    };
+    let (all, lost) = events(Start::Oldest);
+    assert_eq!(all, ["bid 0", "bid 10", "lost 4", "bid 60", "lost 1", "bid 80"]);
+    assert_eq!(lost, 5);
+    // Joining in the middle of a run: the rest of it.
+    let (late, lost) = events(Start::Seq(4));
+    assert_eq!(late, ["lost 2", "bid 60", "lost 1", "bid 80"]);
+    assert_eq!(lost, 3);
+    let _ = std::fs::remove_dir_all(d.path());
+}
