@@ -35,7 +35,7 @@
 //! for ring in source.rings_mut() {
 //!     let stream = mirrors.control(&Control::Announce(ring.announce().clone()).to_bytes())?;
 //!     let stream = stream.expect("a new ring to subscribe to");
-//!     ring.pump(100, |msg| mirrors.record(stream, msg).is_ok());
+//!     ring.pump(100, 4096, |msg| mirrors.record(stream, msg).is_ok());
 //! }
 //! let mut r = b.reader("x.trade", Start::Oldest)?;
 //! let start = r.try_read()?; // the sending writer's start marker, at sequence 0

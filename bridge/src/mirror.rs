@@ -47,9 +47,18 @@ impl MirrorRing {
         self.writer.head()
     }
 
-    /// Writes one record message into the mirror. Allocates nothing.
-    fn record(&mut self, msg: &[u8]) -> Result<(), BridgeError> {
-        let (seq, bytes) = wire::record(msg).inspect_err(|_| self.stats.malformed += 1)?;
+    /// Writes a batch's records into the mirror, in order; a malformed record ends the batch
+    /// (counted). Allocates nothing.
+    fn batch(&mut self, msg: &[u8]) -> Result<(), BridgeError> {
+        for rec in wire::records(msg) {
+            let (seq, bytes) = rec.inspect_err(|_| self.stats.malformed += 1)?;
+            self.record(seq, bytes)?;
+        }
+        Ok(())
+    }
+
+    /// Writes one record into the mirror.
+    fn record(&mut self, seq: u64, bytes: &[u8]) -> Result<(), BridgeError> {
         let expected = self.writer.head();
         match self.writer.publish_mirrored(seq, bytes) {
             Ok(Mirrored::Published { missed }) => {
@@ -174,16 +183,17 @@ impl MirrorSet {
         Ok(MirrorRing { announce: a.clone(), writer, stats: MirrorStats::default() })
     }
 
-    /// Writes one record message that arrived on `stream`.
+    /// Writes the records of a message that arrived on `stream` (a batch, [`wire::records`]).
     ///
     /// # Errors
     ///
     /// [`BridgeError::UnknownStream`] for a stream no ring was announced on,
-    /// [`BridgeError::Wire`] or [`BridgeError::Publish`] for a message that is not a record of
-    /// the ring (counted in its `malformed`; nothing is written).
+    /// [`BridgeError::Wire`] or [`BridgeError::Publish`] for a record that is not one of the
+    /// ring's (counted in its `malformed`; it and the rest of the batch are not written, the
+    /// records before it are).
     pub fn record(&mut self, stream: i32, msg: &[u8]) -> Result<(), BridgeError> {
         match self.rings.get_mut(&stream) {
-            Some(ring) => ring.record(msg),
+            Some(ring) => ring.batch(msg),
             None => Err(BridgeError::UnknownStream(stream)),
         }
     }

@@ -13,10 +13,10 @@ use crate::{
 pub struct SourceRing {
     announce: Announce,
     reader: Reader,
-    /// The record being sent: its sequence number in the first word (little-endian).
+    /// The batch being sent ([`wire::records`]).
     message: Vec<u8>,
-    /// Whether `message` holds a record the transport has not taken yet.
-    pending: bool,
+    /// How many records `message` holds that the transport has not taken yet.
+    pending: usize,
     /// Records handed to the transport.
     pub sent: u64,
     /// Records the ring's writer overwrote before this side read them (the receiving side
@@ -30,41 +30,50 @@ impl SourceRing {
         &self.announce
     }
 
-    /// Hands up to `max` records to `send`, oldest first; returns how many it took. A record
-    /// that `send` refuses (returns `false`: the transport is back-pressured or not connected)
-    /// is kept and offered first on the next call. Allocates nothing.
-    pub fn pump(&mut self, max: usize, mut send: impl FnMut(&[u8]) -> bool) -> usize {
+    /// Hands the records waiting in the ring to `send`, oldest first, batched into messages of
+    /// about `max_bytes` ([`wire::records`]: a batch closes when another record of the size of
+    /// its last would not fit; a larger record goes alone) and at most `max` records in all; returns how many it took. A message that `send` refuses (returns
+    /// `false`: the transport is back-pressured or not connected) is kept and offered first on
+    /// the next call. Allocates nothing once its buffer has grown to a batch.
+    pub fn pump(&mut self, max: usize, max_bytes: usize, mut send: impl FnMut(&[u8]) -> bool) -> usize {
         let mut taken = 0;
         while taken < max {
-            if !self.pending {
-                match self.reader.try_read() {
-                    Ok(rec) => {
-                        let bytes = rec.record_bytes();
-                        self.message.clear();
-                        self.message.extend_from_slice(bytes);
-                        self.message[..8].copy_from_slice(&rec.seq().to_le_bytes());
-                        self.pending = true;
+            if self.pending == 0 {
+                self.message.clear();
+                while taken + self.pending < max {
+                    match self.reader.try_read() {
+                        Ok(rec) => {
+                            let bytes = rec.record_bytes();
+                            let start = self.message.len() + wire::RECORD_PREFIX;
+                            wire::push_record(&mut self.message, bytes);
+                            self.message[start..start + 8].copy_from_slice(&rec.seq().to_le_bytes());
+                            self.pending += 1;
+                            // Closed when another record of this size would not fit.
+                            if self.message.len() + wire::RECORD_PREFIX + bytes.len() > max_bytes {
+                                break;
+                            }
+                        }
+                        Err(ReadError::Overrun { lost }) => self.lost += lost,
+                        Err(ReadError::Empty) => break,
                     }
-                    Err(ReadError::Overrun { lost }) => {
-                        self.lost += lost;
-                        continue;
-                    }
-                    Err(ReadError::Empty) => break,
+                }
+                if self.pending == 0 {
+                    break;
                 }
             }
             if !send(&self.message) {
                 break;
             }
-            self.pending = false;
-            self.sent += 1;
-            taken += 1;
+            self.sent += self.pending as u64;
+            taken += self.pending;
+            self.pending = 0;
         }
         taken
     }
 
     /// How many records this side is behind the ring's writer.
     pub fn lag(&self) -> u64 {
-        self.reader.lag() + u64::from(self.pending)
+        self.reader.lag() + self.pending as u64
     }
 }
 
@@ -128,7 +137,7 @@ impl Source {
             };
             tracing::info!(ring = %announce.name, stream, from = reader.position(), "bridging");
             let message = Vec::with_capacity(reader.record_size());
-            self.rings.push(SourceRing { announce, reader, message, pending: false, sent: 0, lost: 0 });
+            self.rings.push(SourceRing { announce, reader, message, pending: 0, sent: 0, lost: 0 });
             opened += 1;
         }
         Ok(opened)

@@ -29,6 +29,9 @@ const ANNOUNCE_EVERY: Duration = Duration::from_secs(1);
 const TABLE_EVERY: Duration = Duration::from_secs(5);
 /// Records one ring may send per turn, so that a busy ring does not starve the others.
 const BATCH: usize = 256;
+/// Bytes of records per message: about three of the embedded driver's 1,408-byte frames
+/// (Aeron fragments a message and the receiver's assembler puts it back together).
+const MESSAGE_BYTES: usize = 4096;
 /// Term buffer of the embedded driver's publications: 3 of them per ring.
 const TERM_LENGTH: usize = 1 << 20;
 /// How long adding a publication or subscription may take.
@@ -257,7 +260,7 @@ pub fn run_out(cfg: &OutConfig, stop: &AtomicBool, mut report: impl FnMut(&[OutS
         }
         let mut work = 0;
         for (ring, publication) in source.rings_mut().iter_mut().zip(&pubs) {
-            work += ring.pump(BATCH, |msg| publication.offer(msg).is_ok());
+            work += ring.pump(BATCH, MESSAGE_BYTES, |msg| publication.offer(msg).is_ok());
         }
         idle.idle(work);
     }

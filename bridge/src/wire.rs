@@ -1,7 +1,9 @@
 //! What travels between the two ends of a bridge, besides the records themselves.
 //!
-//! Each ring travels as its own stream: one message per record, the record's bytes exactly as
-//! a reader of the sending ring copies them, its sequence number in the first word. The
+//! Each ring travels as its own stream. A message there is a batch of one or more records, each
+//! an 8-byte length (little-endian `u32`, then 4 zero bytes) followed by the record's bytes
+//! exactly as a reader of the sending ring copies them, its sequence number in the first word;
+//! a batch holds the records that were waiting when it was sent, so a lone record goes alone. The
 //! control stream ([`CONTROL_STREAM`]) carries [`Control`] messages: each ring's
 //! [`Announce`], repeated every second so that a receiver that starts late learns every ring,
 //! and the instrument table whenever it changes (and every few seconds).
@@ -128,7 +130,17 @@ pub fn valid_name(name: &str) -> bool {
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
-/// Splits a record message into its sequence number and bytes.
+/// Bytes before each record of a batch: its length.
+pub const RECORD_PREFIX: usize = 8;
+
+/// Appends one record to a batch.
+pub fn push_record(batch: &mut Vec<u8>, record: &[u8]) {
+    batch.extend_from_slice(&(record.len() as u32).to_le_bytes());
+    batch.extend_from_slice(&[0; 4]);
+    batch.extend_from_slice(record);
+}
+
+/// Splits a record into its sequence number and bytes.
 ///
 /// # Errors
 ///
@@ -142,6 +154,44 @@ pub fn record(msg: &[u8]) -> Result<(u64, &[u8]), WireError> {
         return Err(WireError::Ragged(msg.len()));
     }
     Ok((u64::from_le_bytes(*first), msg))
+}
+
+/// The records of a batch, in order, each as [`record`] splits it; the first malformed one
+/// ends the batch with its error.
+///
+/// ```
+/// use mdbus_bridge::wire::{push_record, records};
+/// let (mut a, mut b) = ([0u8; 16], [0u8; 24]);
+/// a[0] = 1;
+/// b[0] = 2;
+/// let mut batch = Vec::new();
+/// push_record(&mut batch, &a);
+/// push_record(&mut batch, &b);
+/// let seqs: Vec<u64> = records(&batch).map(|r| r.map(|(seq, _)| seq)).collect::<Result<_, _>>()?;
+/// assert_eq!(seqs, [1, 2]);
+/// assert!(records(&batch[..30]).any(|r| r.is_err()));
+/// # Ok::<(), mdbus_bridge::wire::WireError>(())
+/// ```
+pub fn records(batch: &[u8]) -> impl Iterator<Item = Result<(u64, &[u8]), WireError>> {
+    let mut rest = batch;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let Some(prefix) = rest.first_chunk::<RECORD_PREFIX>() else {
+            let len = rest.len();
+            rest = &[];
+            return Some(Err(WireError::Short { len, need: RECORD_PREFIX }));
+        };
+        let len = u32::from_le_bytes([prefix[0], prefix[1], prefix[2], prefix[3]]) as usize;
+        let Some(rec) = rest.get(RECORD_PREFIX..RECORD_PREFIX + len) else {
+            let have = rest.len();
+            rest = &[];
+            return Some(Err(WireError::Short { len: have, need: RECORD_PREFIX + len }));
+        };
+        rest = &rest[RECORD_PREFIX + len..];
+        Some(record(rec))
+    })
 }
 
 /// A cursor over a message's fields.
@@ -310,6 +360,34 @@ mod tests {
         fn any_bytes_decode_or_fail_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
             let _ = Control::from_bytes(&bytes);
             let _ = record(&bytes);
+            // A batch never yields more than its bytes can hold, and stops at its first error.
+            let mut n = 0;
+            for r in records(&bytes) {
+                n += 1;
+                prop_assert!(n <= bytes.len() / RECORD_PREFIX + 1);
+                if r.is_err() {
+                    break;
+                }
+            }
+        }
+
+        #[test]
+        fn a_batch_gives_back_its_records(lens in proptest::collection::vec(2usize..20, 1..20)) {
+            let mut batch = Vec::new();
+            let recs: Vec<Vec<u8>> = lens.iter().enumerate().map(|(i, &words)| {
+                let mut r = vec![0u8; words * 8];
+                r[..8].copy_from_slice(&(i as u64).to_le_bytes());
+                r
+            }).collect();
+            for r in &recs {
+                push_record(&mut batch, r);
+            }
+            let got: Vec<(u64, &[u8])> = records(&batch).collect::<Result<_, _>>().unwrap();
+            prop_assert_eq!(got.len(), recs.len());
+            for (i, (seq, bytes)) in got.into_iter().enumerate() {
+                prop_assert_eq!(seq, i as u64);
+                prop_assert_eq!(bytes, &recs[i][..]);
+            }
         }
 
         #[test]

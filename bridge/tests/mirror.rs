@@ -7,7 +7,7 @@
 use mdbus_bridge::{
     BridgeError,
     mirror::MirrorSet,
-    wire::{Announce, Control, WireError, stream_of},
+    wire::{Announce, Control, WireError, push_record, stream_of},
 };
 use mdbus_bus::{MAX_CAPACITY, ReadError, RingDir, Start};
 use mdbus_schemas::{Kind, Trade};
@@ -30,10 +30,18 @@ fn announce(name: &str) -> Announce {
     }
 }
 
+/// A message of one trade.
 fn record(seq: u64, price: i64) -> Vec<u8> {
     let mut b = Trade { price, ..Trade::default() }.as_bytes().to_vec();
     b[..8].copy_from_slice(&seq.to_le_bytes());
-    b
+    batch(&b)
+}
+
+/// A message of one record of these bytes.
+fn batch(rec: &[u8]) -> Vec<u8> {
+    let mut m = Vec::new();
+    push_record(&mut m, rec);
+    m
 }
 
 #[test]
@@ -48,9 +56,13 @@ fn hostile_messages_are_typed_errors_and_the_mirror_goes_on() {
     assert!(matches!(set.control(b"hello"), Err(BridgeError::Wire(WireError::BadMagic))));
     assert!(matches!(set.control(b"MDB"), Err(BridgeError::Wire(WireError::Short { .. }))));
     assert!(matches!(set.record(12345, &record(0, 1)), Err(BridgeError::UnknownStream(12345))));
-    assert!(matches!(set.record(a.stream, &[0u8; 12]), Err(BridgeError::Wire(WireError::Short { .. }))));
-    assert!(matches!(set.record(a.stream, &[0u8; 20]), Err(BridgeError::Wire(WireError::Ragged(20)))));
-    assert!(matches!(set.record(a.stream, &[0u8; 4096]), Err(BridgeError::Publish { .. })));
+    assert!(matches!(set.record(a.stream, &[0u8; 4]), Err(BridgeError::Wire(WireError::Short { len: 4, need: 8 }))));
+    assert!(matches!(set.record(a.stream, &batch(&[0u8; 12])), Err(BridgeError::Wire(WireError::Short { .. }))));
+    assert!(matches!(set.record(a.stream, &batch(&[0u8; 20])), Err(BridgeError::Wire(WireError::Ragged(20)))));
+    assert!(matches!(set.record(a.stream, &batch(&[0u8; 4096])), Err(BridgeError::Publish { .. })));
+    let mut lying = batch(&[0u8; 16]);
+    lying[..4].copy_from_slice(&1000u32.to_le_bytes());
+    assert!(matches!(set.record(a.stream, &lying), Err(BridgeError::Wire(WireError::Short { need: 1008, .. }))));
     // A damaged instrument table is refused and nothing is written beside the rings.
     assert!(matches!(set.control(&Control::Instruments(vec![1, 2, 3]).to_bytes()), Err(BridgeError::Table(_))));
     assert!(!dir.path().join(mdbus_bus::INSTRUMENTS_FILE).exists());
@@ -67,7 +79,7 @@ fn hostile_messages_are_typed_errors_and_the_mirror_goes_on() {
     set.record(a.stream, &record(0, 10)).unwrap();
     set.record(a.stream, &record(1, 11)).unwrap();
     let ring = set.rings().next().unwrap();
-    assert_eq!((ring.stats.received, ring.stats.malformed), (2, 3));
+    assert_eq!((ring.stats.received, ring.stats.malformed), (2, 5));
     let mut r = dir.reader("x.trade", Start::Oldest).unwrap();
     for price in [10, 11] {
         assert_eq!(r.try_read().unwrap().get::<Trade>().unwrap().price, price);
