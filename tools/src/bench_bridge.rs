@@ -95,7 +95,9 @@ const PORT: u16 = 40470;
 const PING_STREAM: i32 = 1002;
 const PONG_STREAM: i32 = 1003;
 
-fn helper(prefix: &[String], exe: &Path, args: &[String]) -> Result<Child, BridgeBenchError> {
+/// Starts `exe` with `args` (words split at spaces: the benchmark's own paths and URIs have
+/// none) on a host: through `prefix` (`ip netns exec NS`), or directly when it is empty.
+fn helper(prefix: &[String], exe: &Path, args: &str) -> Result<Child, BridgeBenchError> {
     let mut cmd = match prefix.split_first() {
         Some((p, rest)) => {
             let mut c = Command::new(p);
@@ -104,7 +106,7 @@ fn helper(prefix: &[String], exe: &Path, args: &[String]) -> Result<Child, Bridg
         }
         None => Command::new(exe),
     };
-    Ok(cmd.args(args).stdout(Stdio::piped()).spawn()?)
+    Ok(cmd.args(args.split_whitespace()).stdout(Stdio::piped()).spawn()?)
 }
 
 /// Waits for a helper and returns the JSON object it printed last.
@@ -131,61 +133,33 @@ fn stop(mut child: Child) {
     let _ = child.wait();
 }
 
-fn s(v: impl ToString) -> String {
-    v.to_string()
-}
-
 /// One path: `prefix_a`/`prefix_b` run a helper on host A/B; `addr_a`/`addr_b` are their
 /// addresses.
 fn measure_path(
     cfg: &BridgeBenchConfig,
     exe: &Path,
     path: &str,
-    (prefix_a, addr_a): (&[String], &str),
-    (prefix_b, addr_b): (&[String], &str),
+    (a, addr_a): (&[String], &str),
+    (b, addr_b): (&[String], &str),
 ) -> Result<PathFigures, BridgeBenchError> {
-    let total = s(cfg.warmup + cfg.samples);
-    let (warmup, period) = (s(cfg.warmup), s(cfg.period_us));
+    let (total, warmup, period, wait) = (cfg.warmup + cfg.samples, cfg.warmup, cfg.period_us, &cfg.wait);
+    let paced = format!("--count {total} --warmup {warmup} --period-us {period}");
 
     // UDP round trip ÷ 2.
-    let echo = helper(prefix_b, exe, &[s("internal"), s("udp-echo"), s("--bind"), format!("{addr_b}:{PORT}")])?;
+    let echo = helper(b, exe, &format!("internal udp-echo --bind {addr_b}:{PORT}"))?;
     std::thread::sleep(Duration::from_millis(300));
-    let ping = helper(
-        prefix_a,
-        exe,
-        &[s("internal"), s("udp-ping"), s("--to"), format!("{addr_b}:{PORT}"), s("--count"), total.clone()]
-            .into_iter()
-            .chain([s("--warmup"), warmup.clone(), s("--period-us"), period.clone()])
-            .collect::<Vec<_>>(),
-    )?;
+    let ping = helper(a, exe, &format!("internal udp-ping --to {addr_b}:{PORT} {paced}"))?;
     let udp = Summary::from_json(&report(ping)?["latency"]);
     stop(echo);
 
     // Aeron's ping through two media drivers.
-    let ping_ch = format!("aeron:udp?endpoint={addr_b}:{}", PORT + 2);
-    let pong_ch = format!("aeron:udp?endpoint={addr_a}:{}", PORT + 3);
-    let pong = helper(
-        prefix_b,
-        exe,
-        &[
-            s("internal"),
-            s("aeron-pong"),
-            s("--ping"),
-            ping_ch.clone(),
-            s("--pong"),
-            pong_ch.clone(),
-            s("--wait"),
-            cfg.wait.clone(),
-        ],
-    )?;
-    let ping = helper(
-        prefix_a,
-        exe,
-        &[s("internal"), s("aeron-ping"), s("--ping"), ping_ch, s("--pong"), pong_ch, s("--count"), total.clone()]
-            .into_iter()
-            .chain([s("--warmup"), warmup.clone(), s("--period-us"), period.clone(), s("--wait"), cfg.wait.clone()])
-            .collect::<Vec<_>>(),
-    )?;
+    let chans = format!(
+        "--ping aeron:udp?endpoint={addr_b}:{} --pong aeron:udp?endpoint={addr_a}:{} --wait {wait}",
+        PORT + 2,
+        PORT + 3
+    );
+    let pong = helper(b, exe, &format!("internal aeron-pong {chans}"))?;
+    let ping = helper(a, exe, &format!("internal aeron-ping {chans} {paced}"))?;
     let aeron = Summary::from_json(&report(ping)?["latency"]);
     stop(pong);
 
@@ -193,75 +167,28 @@ fn measure_path(
     let (dir_a, dir_b) = (cfg.dir.join(format!("{path}-a")), cfg.dir.join(format!("{path}-b")));
     let _ = std::fs::remove_dir_all(&dir_a);
     let _ = std::fs::remove_dir_all(&dir_b);
-    let channel = format!("aeron:udp?endpoint={addr_b}:{}", PORT + 4);
-    let dir_arg = |d: &Path| d.to_string_lossy().into_owned();
-    let b_in = helper(
-        prefix_b,
-        exe,
-        &[
-            s("--dir"),
-            dir_arg(&dir_b),
-            s("bridge"),
-            s("in"),
-            s("--channel"),
-            channel.clone(),
-            s("--wait"),
-            cfg.wait.clone(),
-        ],
-    )?;
-    let a_out = helper(
-        prefix_a,
-        exe,
-        &[
-            s("--dir"),
-            dir_arg(&dir_a),
-            s("bridge"),
-            s("out"),
-            s("--channel"),
-            channel.clone(),
-            s("--wait"),
-            cfg.wait.clone(),
-        ],
-    )?;
-    let reader = helper(
-        prefix_b,
-        exe,
-        &[s("internal"), s("bridge-reader"), s("--dir"), dir_arg(&dir_b), s("--ring"), s("bench.lat")]
-            .into_iter()
-            .chain([s("--count"), total.clone(), s("--warmup"), warmup.clone(), s("--wait"), cfg.wait.clone()])
-            .collect::<Vec<_>>(),
-    )?;
-    let writer = helper(
-        prefix_a,
-        exe,
-        &[s("internal"), s("bridge-writer"), s("--dir"), dir_arg(&dir_a), s("--ring"), s("bench.lat")]
-            .into_iter()
-            .chain([s("--count"), total, s("--period-us"), period])
-            .collect::<Vec<_>>(),
-    )?;
-    report(writer)?;
-    let bridge = Summary::from_json(&report(reader)?["latency"]);
-
-    // Throughput: an unpaced writer into a ring that holds every record, so nothing laps.
-    let n = s(cfg.records);
-    let reader = helper(
-        prefix_b,
-        exe,
-        &[s("internal"), s("bridge-reader"), s("--dir"), dir_arg(&dir_b), s("--ring"), s("bench.tp")]
-            .into_iter()
-            .chain([s("--count"), n.clone(), s("--warmup"), s("0"), s("--wait"), cfg.wait.clone()])
-            .collect::<Vec<_>>(),
-    )?;
-    let writer = helper(
-        prefix_a,
-        exe,
-        &[s("internal"), s("bridge-writer"), s("--dir"), dir_arg(&dir_a), s("--ring"), s("bench.tp")]
-            .into_iter()
-            .chain([s("--count"), n, s("--period-us"), s("0")])
-            .collect::<Vec<_>>(),
-    )?;
-    report(writer)?;
-    let tp = report(reader)?;
+    let (da, db) = (dir_a.display(), dir_b.display());
+    let bridge = format!("--channel aeron:udp?endpoint={addr_b}:{} --wait {wait}", PORT + 4);
+    let b_in = helper(b, exe, &format!("--dir {db} bridge in {bridge}"))?;
+    let a_out = helper(a, exe, &format!("--dir {da} bridge out {bridge}"))?;
+    // One ring paced for latency, then one filled back to back for throughput, into a ring
+    // that holds every record so that nothing laps.
+    let run = |ring: &str, count: u64, warmup: u64, period: u64| -> Result<Value, BridgeBenchError> {
+        let reader = helper(
+            b,
+            exe,
+            &format!("internal bridge-reader --dir {db} --ring {ring} --count {count} --warmup {warmup} --wait {wait}"),
+        )?;
+        let writer = helper(
+            a,
+            exe,
+            &format!("internal bridge-writer --dir {da} --ring {ring} --count {count} --period-us {period}"),
+        )?;
+        report(writer)?;
+        report(reader)
+    };
+    let bridge = Summary::from_json(&run("bench.lat", total, warmup, period)?["latency"]);
+    let tp = run("bench.tp", cfg.records, 0, 0)?;
     stop(a_out);
     stop(b_in);
     let _ = std::fs::remove_dir_all(&dir_a);
@@ -350,7 +277,8 @@ pub fn to_markdown(figures: &[PathFigures]) -> String {
             ("Aeron ping, round trip ÷ 2", &f.aeron, None),
             ("**mdbus bridge**, one way", &f.bridge, Some((f.mrec_s, f.lost))),
         ] {
-            let (rate, lost) = tp.map_or((s("–"), s("–")), |(r, l)| (format!("{r:.2}"), s(l)));
+            let (rate, lost) =
+                tp.map_or(("–".to_owned(), "–".to_owned()), |(r, l)| (format!("{r:.2}"), l.to_string()));
             t.push_str(&format!(
                 "| {} | {name} | {} | {} | {} | {} | {:.2} | {:.2} | {rate} | {lost} |\n",
                 f.path,

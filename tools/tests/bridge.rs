@@ -200,6 +200,30 @@ fn publish(w: &mut Writer, n: usize) {
     }
 }
 
+/// A sending ring `t.trade` in A, both ends of a bridge from A to B on loopback, and the first
+/// `first` records already mirrored.
+struct Setup {
+    scratch: common::Scratch,
+    a: RingDir,
+    b: RingDir,
+    channel: String,
+    w: Writer,
+    receiver: Bridge,
+    sender: Bridge,
+}
+
+fn setup(tag: &str, capacity: u64, first: usize) -> Setup {
+    let scratch = common::Scratch::new(tag);
+    let (a, b) = (RingDir::new(scratch.0.join("a")), RingDir::new(scratch.0.join("b")));
+    let channel = format!("aeron:udp?endpoint=127.0.0.1:{}", free_port());
+    let mut w = a.writer("t.trade", Kind::TRADE, &RingOptions::default().capacity(capacity)).unwrap();
+    let receiver = Bridge::start(&[], b.path(), "in", &channel);
+    let sender = Bridge::start(&[], a.path(), "out", &channel);
+    publish(&mut w, first);
+    wait_for(20, "the first records", || b.reader("t.trade", Start::Head).is_ok_and(|r| r.head() == w.head()));
+    Setup { scratch, a, b, channel, w, receiver, sender }
+}
+
 /// Reads ring `path` from `from` to its head and returns the records delivered (other than gap
 /// markers) and the loss it learns of: overruns, plus the first count of each run of gap
 /// markers.
@@ -226,14 +250,7 @@ fn delivered_and_lost(path: &Path, from: u64) -> (Vec<u64>, u64) {
 #[test]
 fn a_restarted_receiver_says_what_it_missed_exactly() {
     let _g = serial();
-    let scratch = common::Scratch::new("bridge-rx");
-    let (a, b) = (RingDir::new(scratch.0.join("a")), RingDir::new(scratch.0.join("b")));
-    let channel = format!("aeron:udp?endpoint=127.0.0.1:{}", free_port());
-    let mut w = a.writer("t.trade", Kind::TRADE, &RingOptions::default().capacity(256)).unwrap();
-    let receiver = Bridge::start(&[], b.path(), "in", &channel);
-    let sender = Bridge::start(&[], a.path(), "out", &channel);
-    publish(&mut w, 50);
-    wait_for(20, "the first 51 records", || b.reader("t.trade", Start::Head).is_ok_and(|r| r.head() == w.head()));
+    let Setup { scratch: _scratch, a, b, channel, mut w, receiver, sender } = setup("bridge-rx", 256, 50);
     let reached = w.head();
     receiver.stop();
     // While no receiver runs, the ring laps the sender's position more than once.
@@ -271,14 +288,7 @@ fn a_restarted_receiver_says_what_it_missed_exactly() {
 #[test]
 fn a_receiver_that_falls_behind_is_told_exactly_what_it_lost() {
     let _g = serial();
-    let scratch = common::Scratch::new("bridge-slow");
-    let (a, b) = (RingDir::new(scratch.0.join("a")), RingDir::new(scratch.0.join("b")));
-    let channel = format!("aeron:udp?endpoint=127.0.0.1:{}", free_port());
-    let mut w = a.writer("t.trade", Kind::TRADE, &RingOptions::default().capacity(256)).unwrap();
-    let receiver = Bridge::start(&[], b.path(), "in", &channel);
-    let sender = Bridge::start(&[], a.path(), "out", &channel);
-    publish(&mut w, 20);
-    wait_for(20, "the first records", || b.reader("t.trade", Start::Head).is_ok_and(|r| r.head() == w.head()));
+    let Setup { scratch: _scratch, b, mut w, receiver, sender, .. } = setup("bridge-slow", 256, 20);
     let from = w.head();
     // The receiver stops reading (SIGSTOP): Aeron's flow control holds the sender back, and the
     // sending ring's writer laps it.
@@ -306,14 +316,7 @@ fn a_receiver_that_falls_behind_is_told_exactly_what_it_lost() {
 #[test]
 fn a_restarted_sender_resumes_and_nothing_is_written_twice() {
     let _g = serial();
-    let scratch = common::Scratch::new("bridge-tx");
-    let (a, b) = (RingDir::new(scratch.0.join("a")), RingDir::new(scratch.0.join("b")));
-    let channel = format!("aeron:udp?endpoint=127.0.0.1:{}", free_port());
-    let mut w = a.writer("t.trade", Kind::TRADE, &RingOptions::default().capacity(1024)).unwrap();
-    let receiver = Bridge::start(&[], b.path(), "in", &channel);
-    let sender = Bridge::start(&[], a.path(), "out", &channel);
-    publish(&mut w, 40);
-    wait_for(20, "the first records", || b.reader("t.trade", Start::Head).is_ok_and(|r| r.head() == w.head()));
+    let Setup { scratch: _scratch, a, b, channel, mut w, receiver, sender } = setup("bridge-tx", 1024, 40);
     sender.stop();
     publish(&mut w, 40);
     // The new sender starts at the sending ring's oldest record: what the mirror has arrives

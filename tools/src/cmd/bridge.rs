@@ -119,6 +119,15 @@ mod imp {
         }
     }
 
+    /// Prints one status line per ring on stdout.
+    fn status(lines: impl Iterator<Item = serde_json::Value>) {
+        let mut out = std::io::stdout().lock();
+        for line in lines {
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = out.flush();
+    }
+
     pub(super) fn run(cmd: BridgeCmd, ctx: Ctx) -> Result<()> {
         match cmd {
             BridgeCmd::Out(a) => {
@@ -133,12 +142,11 @@ mod imp {
                 let json = a.common.status_json;
                 transport::run_out(&cfg, &stop, |rings| {
                     if json {
-                        let mut out = std::io::stdout().lock();
-                        for r in rings {
-                            let line = json!({ "ring": r.ring, "sent": r.sent, "lost": r.lost, "lag": r.lag });
-                            let _ = writeln!(out, "{line}");
-                        }
-                        let _ = out.flush();
+                        status(
+                            rings
+                                .iter()
+                                .map(|r| json!({ "ring": r.ring, "sent": r.sent, "lost": r.lost, "lag": r.lag })),
+                        );
                     }
                 })?;
             }
@@ -153,16 +161,13 @@ mod imp {
                 let json = a.common.status_json;
                 transport::run_in(&cfg, &stop, |rings| {
                     if json {
-                        let mut out = std::io::stdout().lock();
-                        for r in rings {
+                        status(rings.iter().map(|r| {
                             let s = r.stats;
-                            let line = json!({
+                            json!({
                                 "ring": r.ring, "head": r.head, "received": s.received, "missed": s.missed,
                                 "gaps": s.gaps, "duplicates": s.duplicates, "malformed": s.malformed,
-                            });
-                            let _ = writeln!(out, "{line}");
-                        }
-                        let _ = out.flush();
+                            })
+                        }));
                     }
                 })?;
             }

@@ -67,12 +67,8 @@ pub(crate) enum InternalCmd {
     UdpPing {
         #[arg(long)]
         to: String,
-        #[arg(long)]
-        count: u64,
-        #[arg(long)]
-        warmup: u64,
-        #[arg(long)]
-        period_us: u64,
+        #[command(flatten)]
+        paced: Paced,
     },
     #[cfg(feature = "aeron")]
     AeronPong {
@@ -91,12 +87,8 @@ pub(crate) enum InternalCmd {
         pong: String,
         #[arg(long)]
         wait: String,
-        #[arg(long)]
-        count: u64,
-        #[arg(long)]
-        warmup: u64,
-        #[arg(long)]
-        period_us: u64,
+        #[command(flatten)]
+        paced: Paced,
     },
     #[cfg(feature = "aeron")]
     BridgeWriter {
@@ -139,6 +131,21 @@ pub(crate) enum InternalCmd {
     },
 }
 
+/// A paced latency run of a benchmark helper.
+#[cfg(feature = "aeron")]
+#[derive(Debug, clap::Args)]
+pub(crate) struct Paced {
+    /// Messages in all.
+    #[arg(long)]
+    count: u64,
+    /// Messages not measured first.
+    #[arg(long)]
+    warmup: u64,
+    /// Microseconds between messages.
+    #[arg(long)]
+    period_us: u64,
+}
+
 impl InternalCmd {
     /// Runs the subcommand.
     pub(crate) fn run(self, _ctx: Ctx) -> Result<()> {
@@ -176,13 +183,13 @@ impl InternalCmd {
             #[cfg(feature = "aeron")]
             InternalCmd::UdpEcho { bind } => mdbus_tools::bench_bridge::udp_echo(&bind)?,
             #[cfg(feature = "aeron")]
-            InternalCmd::UdpPing { to, count, warmup, period_us } => {
+            InternalCmd::UdpPing { to, paced: Paced { count, warmup, period_us } } => {
                 mdbus_tools::bench_bridge::udp_ping(&to, count, warmup, period_us)?
             }
             #[cfg(feature = "aeron")]
             InternalCmd::AeronPong { ping, pong, wait } => mdbus_tools::bench_bridge::aeron_pong(&ping, &pong, &wait)?,
             #[cfg(feature = "aeron")]
-            InternalCmd::AeronPing { ping, pong, wait, count, warmup, period_us } => {
+            InternalCmd::AeronPing { ping, pong, wait, paced: Paced { count, warmup, period_us } } => {
                 mdbus_tools::bench_bridge::aeron_ping(&ping, &pong, &wait, count, warmup, period_us)?
             }
             #[cfg(feature = "aeron")]
