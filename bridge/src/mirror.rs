@@ -198,6 +198,15 @@ impl MirrorSet {
         }
     }
 
+    /// Marks every mirror's writer alive (its heartbeat), for monitors on the receiving host
+    /// (`mdbus ls`, `mdbus health`): the records keep the sending side's publish times, which
+    /// do not move the heartbeat. The receiving loop calls it every 100 ms.
+    pub fn heartbeat(&self) {
+        for ring in self.rings.values() {
+            ring.writer.heartbeat();
+        }
+    }
+
     /// The rings being mirrored.
     pub fn rings(&self) -> impl Iterator<Item = &MirrorRing> {
         self.rings.values()

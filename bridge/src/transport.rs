@@ -25,6 +25,8 @@ use crate::{
 
 /// How often rings are looked for, announced and the instrument table checked.
 const ANNOUNCE_EVERY: Duration = Duration::from_secs(1);
+/// How often the receiving side marks its mirrors' writers alive (as a feeder does).
+const HEARTBEAT_EVERY: Duration = Duration::from_millis(100);
 /// How often the instrument table is sent even if unchanged (for receivers that start late).
 const TABLE_EVERY: Duration = Duration::from_secs(5);
 /// Records one ring may send per turn, so that a busy ring does not starve the others.
@@ -349,7 +351,7 @@ pub fn run_in(cfg: &InConfig, stop: &AtomicBool, mut report: impl FnMut(&[InStat
     let mut mirrors = MirrorSet::new(cfg.dir.clone());
     let mut streams: Vec<Stream> = Vec::new();
     let mut idle = Idle::new(cfg.waiting);
-    let mut reported = Instant::now();
+    let (mut reported, mut beat) = (Instant::now(), Instant::now());
     let (mut errors, mut last_error) = (0u64, None::<BridgeError>);
     while !stop.load(Ordering::Relaxed) {
         let mut turn = ControlTurn { mirrors: &mut mirrors, subscribe: Vec::new(), errors: 0, last_error: None };
@@ -371,6 +373,10 @@ pub fn run_in(cfg: &InConfig, stop: &AtomicBool, mut report: impl FnMut(&[InStat
                 as usize;
             errors += turn.errors;
             last_error = turn.last_error.or(last_error);
+        }
+        if beat.elapsed() >= HEARTBEAT_EVERY {
+            beat = Instant::now();
+            mirrors.heartbeat();
         }
         if reported.elapsed() >= ANNOUNCE_EVERY {
             reported = Instant::now();

@@ -174,6 +174,11 @@ fn bridge_a_demo(prefix_a: &[&str], prefix_b: &[&str], a: &RingDir, b: &RingDir,
     assert!(demo.status.success(), "demo: {}", String::from_utf8_lossy(&demo.stderr));
     let (rings, compared) = assert_mirrored(a, b);
     assert!(compared > 1000, "{rings} rings, {compared} records");
+    // On the receiving host the mirrors' writer is alive and fresh, long after the last record.
+    std::thread::sleep(Duration::from_millis(2500));
+    let health =
+        Command::new(MDBUS).arg("--dir").arg(b.path()).args(["health", "--max-heartbeat-age", "2"]).output().unwrap();
+    assert!(health.status.success(), "mdbus health: {}", String::from_utf8_lossy(&health.stdout));
     for ring in a.list().unwrap() {
         let s = receiver.status(&ring.name).unwrap_or_default();
         assert_eq!(s["missed"], 0, "{}: {s}", ring.name);
