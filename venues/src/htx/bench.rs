@@ -2,13 +2,17 @@
 //! bid and offer), the zero-allocation decoder on them, and the serde_json baseline reading
 //! the same fields.
 
-use mdbus_feeder::{Levels, Message, gunzip::Gunzip};
-use serde_json::Value;
+use std::cell::RefCell;
 
-use crate::bench::{Read8, Subject, field, gz, pairs, side};
+use mdbus_feeder::{Levels, Message, gunzip::Gunzip};
+use serde::Deserialize;
+use serde_json::{Value, value::RawValue};
+use sonic_rs::LazyValue;
+
+use crate::bench::{Parser, Read8, Subject, d8, field, gz, pairs, side};
 
 /// The subject.
-pub const SUBJECT: Subject = Subject { venue: "htx", frames, fast, serde, gzip: true, typed: None };
+pub const SUBJECT: Subject = Subject { venue: "htx", frames, fast, serde, gzip: true, typed: Some(typed) };
 
 fn frames() -> Vec<(&'static str, Vec<u8>)> {
     vec![
@@ -59,4 +63,111 @@ fn serde(v: &Value, r: &mut Read8) {
         pairs(r, tick.get("bids"));
         pairs(r, tick.get("asks"));
     }
+}
+
+/// A JSON number as its text, exactly as the frame spells it (HTX sends prices and amounts as
+/// numbers): serde_json's borrowed `RawValue`, sonic-rs's `LazyValue`.
+trait Num {
+    fn text(&self) -> &str;
+}
+
+impl Num for &RawValue {
+    fn text(&self) -> &str {
+        self.get()
+    }
+}
+
+impl Num for LazyValue<'_> {
+    fn text(&self) -> &str {
+        self.as_raw_str()
+    }
+}
+
+/// HTX's trade frame: the trades of `tick.data`.
+#[derive(Deserialize)]
+struct Trades<N> {
+    tick: TradeTick<N>,
+}
+
+#[derive(Deserialize)]
+struct TradeTick<N> {
+    data: Vec<TradeItem<N>>,
+}
+
+#[derive(Deserialize)]
+struct TradeItem<N> {
+    price: N,
+    amount: N,
+}
+
+/// HTX's incremental book frame: `tick.bids` and `tick.asks`, `[price, size]` each.
+#[derive(Deserialize)]
+struct Book<N> {
+    tick: BookTick<N>,
+}
+
+#[derive(Deserialize)]
+struct BookTick<N> {
+    bids: Vec<(N, N)>,
+    asks: Vec<(N, N)>,
+}
+
+/// HTX's best bid and offer frame.
+#[derive(Deserialize)]
+struct Bbo<N> {
+    tick: BboTick<N>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BboTick<N> {
+    bid: N,
+    bid_size: N,
+    ask: N,
+    ask_size: N,
+}
+
+fn read<'a, N: Num + Deserialize<'a>>(frame: &str, text: &'a [u8], parser: Parser) -> Option<Read8> {
+    let mut r = Read8::default();
+    match frame {
+        "trade" => {
+            let f: Trades<N> = crate::bench::parse(text, parser)?;
+            for t in f.tick.data {
+                r.messages += 1;
+                r.sum += d8(t.price.text()) + d8(t.amount.text());
+            }
+        }
+        "bbo" => {
+            let t = crate::bench::parse::<Bbo<N>>(text, parser)?.tick;
+            r.messages += 1;
+            r.sum += d8(t.bid.text()) + d8(t.bid_size.text()) + d8(t.ask.text()) + d8(t.ask_size.text());
+        }
+        _ => {
+            let f: Book<N> = crate::bench::parse(text, parser)?;
+            r.messages += 1;
+            for (p, q) in f.tick.bids.iter().chain(&f.tick.asks) {
+                r.levels += 1;
+                r.sum += d8(p.text()) + d8(q.text());
+            }
+        }
+    }
+    Some(r)
+}
+
+thread_local! {
+    /// The typed baselines' inflater: the same one the fast path and the serde_json baseline
+    /// use, reused, so the paths differ only in the decoding.
+    static INFLATER: RefCell<Gunzip> = RefCell::new(Gunzip::default());
+}
+
+/// One typed pass into borrowed structs, after the same inflater as the fast path's.
+fn typed(frame: &str, bytes: &[u8], parser: Parser) -> Option<Read8> {
+    INFLATER.with(|g| {
+        let mut g = g.borrow_mut();
+        let text = g.gunzip(bytes).ok()?;
+        match parser {
+            Parser::SerdeJson => read::<&RawValue>(frame, text, parser),
+            Parser::Sonic => read::<LazyValue<'_>>(frame, text, parser),
+        }
+    })
 }
