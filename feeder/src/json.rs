@@ -4,6 +4,8 @@
 //! value, and skips nested values by bracket depth. Strings with escape sequences are reported
 //! as [`Raw::Escaped`] so the caller can fall back to the serde_json path, which handles them.
 
+pub mod cursor;
+
 use mdbus_schemas::Decimal;
 
 /// A value as it appears on the wire.

@@ -1,5 +1,6 @@
 //! Bounded fuzzing of the Binance decoder: arbitrary bytes and mutated real frames never panic,
-//! and wherever the fast path answers, serde_json agrees with it.
+//! and wherever the fast path answers (the documented key order first, then the general
+//! scanner), serde_json agrees with it.
 
 // Test helpers outside #[test] functions panic on failure by design.
 #![allow(clippy::unwrap_used)]
@@ -8,7 +9,11 @@ use mdbus_feeder::{DecodeError, Levels};
 use mdbus_venues::binance;
 use proptest::prelude::*;
 
-const FRAMES: [&str; 6] = [
+const FRAMES: [&str; 10] = [
+    r#"{"e":"bookTicker","u":400900217,"E":1568014460893,"T":1568014460891,"s":"BNBUSDT","b":"25.35190000","B":"31.21000000","a":"25.36520000","A":"40.66000000"}"#,
+    r#"{"e":"aggTrade","E":123456789,"s":"BTCUSDT","a":5933014,"p":"0.001","q":"100","f":100,"l":105,"T":123456785,"m":true}"#,
+    r#"{"e":"depthUpdate","E":1571889248277,"s":"BTCUSDT","U":390497796,"u":390497878,"b":[["7403.89000000","0.12500000"],["7403.88000000","1.62500000"]],"a":[["7403.90000000","12345678.00000001"]]}"#,
+    r#"{"stream":"btcusdt@depth20@100ms","data":{"e":"depthUpdate","E":1,"T":1,"s":"BTCUSDT","U":1,"u":2,"pu":0,"b":[],"a":[["1.5","2"]]}}"#,
     r#"{"e":"trade","E":1672515782136,"s":"BNBBTC","t":12345,"p":"0.001","q":"100","T":1672515782136,"m":true,"M":true}"#,
     r#"{"u":400900217,"s":"BNBUSDT","b":"25.35190000","B":"31.21000000","a":"25.36520000","A":"40.66000000"}"#,
     r#"{"e":"depthUpdate","E":123456789,"T":123456788,"s":"BTCUSDT","U":157,"u":160,"pu":149,"b":[["0.0024","10"],["0.0023","1"]],"a":[["0.0026","100"]]}"#,

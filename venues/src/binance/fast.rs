@@ -1,4 +1,5 @@
-//! Fast path: one scan over the frame with [`mdbus_feeder::json::Fields`], decimals parsed straight
+//! Fast path: frames in Binance's documented key order are read by [`super::ordered`]; the rest
+//! by one scan over the frame with [`mdbus_feeder::json::Fields`], decimals parsed straight
 //! from the wire text, any key order, unknown keys skipped. Returns `Ok(None)` for what it does
 //! not handle (escaped strings), which the serde_json path then decodes.
 
@@ -182,8 +183,20 @@ fn string<'a>(raw: Option<Raw<'a>>, message: &'static str, field: &'static str) 
     }
 }
 
-/// Decodes one frame on the fast path.
+/// Decodes one frame on the fast path: in the documented key order first, with the general
+/// scanner for anything else.
 pub(super) fn decode<'a>(frame: &'a [u8], levels_out: &mut Levels) -> Result<Option<Message<'a>>, DecodeError> {
+    if let Some(m) = super::ordered::decode(frame, levels_out) {
+        if !matches!(m, Message::Depth(_)) {
+            levels_out.clear();
+        }
+        return Ok(Some(m));
+    }
+    decode_general(frame, levels_out)
+}
+
+/// Decodes one frame with the general scanner only (any key order).
+pub(super) fn decode_general<'a>(frame: &'a [u8], levels_out: &mut Levels) -> Result<Option<Message<'a>>, DecodeError> {
     match decode_inner(frame, None, levels_out) {
         Ok(m) => {
             if !matches!(m, Message::Depth(_)) {

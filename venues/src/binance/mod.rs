@@ -10,6 +10,7 @@ pub mod bench;
 pub mod errors;
 mod fast;
 pub mod order;
+mod ordered;
 pub mod protocol;
 pub mod rest;
 pub mod sign;
