@@ -385,6 +385,78 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// An array of levels as JSON numbers, `[[price,qty],...]` (HTX); appended to `out`.
+    #[inline]
+    pub fn number_levels(&mut self, out: &mut Vec<(Decimal, Decimal)>) -> Option<()> {
+        self.tag(b"[")?;
+        if self.eat(b"]") {
+            return Some(());
+        }
+        loop {
+            self.tag(b"[")?;
+            let price = self.number()?;
+            self.tag(b",")?;
+            let qty = self.number()?;
+            self.tag(b"]")?;
+            out.push((price, qty));
+            if !self.eat(b",") {
+                return self.tag(b"]");
+            }
+        }
+    }
+
+    /// The bytes up to the next `sep` (or the end), moving past the separator: `str::split`,
+    /// one part at a time; `None` once the last part was read.
+    pub fn part(&mut self, sep: u8) -> Option<&'a [u8]> {
+        let rest = self.b.get(self.i..)?;
+        match rest.iter().position(|&c| c == sep) {
+            Some(n) => {
+                self.i += n + 1;
+                Some(&rest[..n])
+            }
+            None => {
+                self.i = self.b.len() + 1;
+                Some(rest)
+            }
+        }
+    }
+
+    /// Any value, skipped: a string without escapes, a number or literal, an object or array.
+    pub fn skip_value(&mut self) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.string().map(drop),
+            b'{' | b'[' => self.skip_nested(),
+            _ => {
+                let len = self.b.get(self.i..)?.iter().position(|&c| matches!(c, b',' | b'}' | b']'))?;
+                let lit = &self.b[self.i..self.i + len];
+                let number = lit.iter().all(|&c| matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'));
+                if len == 0 || !(number || matches!(lit, b"true" | b"false" | b"null")) {
+                    return None;
+                }
+                self.i += len;
+                Some(())
+            }
+        }
+    }
+
+    /// The rest of an object after the keys the caller read: further keys the caller does not
+    /// use are skipped up to the closing `}`, but a key in `known` (read already) means the
+    /// frame repeats it, and the cursor gives up.
+    pub fn rest_of_object(&mut self, known: &[&[u8]]) -> Option<()> {
+        loop {
+            if self.eat(b"}") {
+                return Some(());
+            }
+            self.tag(b",")?;
+            let key = self.string()?;
+            if known.contains(&key) {
+                return None;
+            }
+            self.tag(b":")?;
+            self.skip_value()?;
+        }
+    }
+
     /// An object or array, skipped whole (strings without escapes only).
     pub fn skip_nested(&mut self) -> Option<()> {
         let mut depth = 0usize;
@@ -495,6 +567,13 @@ mod tests {
         assert_eq!(out[0].1.to_string(), "2");
         assert_eq!(c.peek(), Some(b'x'));
         assert_eq!(Cursor::new(b"[]").levels(&mut out), Some(()));
+        out.clear();
+        assert_eq!(Cursor::new(b"[[618.37,0.0],[1,-2]]").number_levels(&mut out), Some(()));
+        assert_eq!(
+            out.iter().map(|(p, q)| (p.to_string(), q.to_string())).collect::<Vec<_>>(),
+            [("618.37".to_owned(), "0.0".to_owned()), ("1".to_owned(), "-2".to_owned())]
+        );
+        assert_eq!(Cursor::new(b"[[1e5,1]]").number_levels(&mut out), None);
         assert_eq!(Cursor::new(br#"[["1"]]"#).levels(&mut out), None);
         assert_eq!(Cursor::new(b"1234567890123456789").uint(), None);
         for text in ["1", "12345678", "123456789", "123456789012345", "1234567890123456", "123456789012345678"] {
@@ -506,8 +585,18 @@ mod tests {
             }
         }
         assert_eq!(Cursor::new(b"-42,").int(), Some(-42));
+        let mut c = Cursor::new(b"market.btcusdt.mbp..150");
+        let parts: Vec<_> = std::iter::from_fn(|| c.part(b'.')).collect();
+        assert_eq!(parts, "market.btcusdt.mbp..150".split('.').map(str::as_bytes).collect::<Vec<_>>());
         let mut c = Cursor::new(br#"{"a":[1,{"b":"]"}]},"#);
         assert_eq!(c.skip_nested(), Some(()));
         assert_eq!(c.peek(), Some(b','));
+        let mut c = Cursor::new(br#","x":1.5e3,"y":{"z":[]},"w":"v","t":true}!"#);
+        assert_eq!(c.clone().rest_of_object(&[b"w"]), None, "a repeated key");
+        assert_eq!(c.rest_of_object(&[b"p"]), Some(()));
+        assert_eq!(c.peek(), Some(b'!'));
+        for bad in [&br#","x":}"#[..], br#","x":tru}"#, br#","x" :1}"#, br#","x":1 }"#] {
+            assert_eq!(Cursor::new(bad).rest_of_object(&[]), None, "{}", String::from_utf8_lossy(bad));
+        }
     }
 }

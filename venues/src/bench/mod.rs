@@ -33,6 +33,22 @@ pub struct Subject {
     /// borrowed structs, the numbers converted by the same exact decimal code (`None` where
     /// not written yet).
     pub typed: Option<Typed>,
+    /// For compressed frames: the decoder and the typed baseline on the inflated text, so the
+    /// decoding is also timed apart from the inflating both pay.
+    pub inflated: Option<Inflated>,
+}
+
+/// A decoder on JSON text, every message handed to the callback; `false` when the text does
+/// not decode.
+pub type Decoder = fn(&[u8], &mut Levels, &mut dyn FnMut(Message<'_>, &Levels)) -> bool;
+
+/// A compressed venue's decoder and typed baseline on frames already inflated.
+#[derive(Debug, Clone, Copy)]
+pub struct Inflated {
+    /// The decoder on the inflated text, every message handed to the callback.
+    pub fast: Decoder,
+    /// The typed baseline on the inflated text.
+    pub typed: Typed,
 }
 
 /// A one-pass typed baseline: the frame (named as in `frames`) into the venue's borrowed structs
@@ -214,6 +230,54 @@ pub(crate) fn best(iters: u32, mut f: impl FnMut() -> usize) -> f64 {
     best
 }
 
+/// The decoding alone, on frames inflated once before timing: `{frame}_decode_fast_ns`,
+/// `{frame}_decode_serde1_ns`, `{frame}_decode_sonic_ns` and `{frame}_decode_vs_best_one_pass`,
+/// each path checked to read what the others read first.
+fn decode_only(
+    inflated: &Inflated,
+    venue: &str,
+    frames: &[(&'static str, Vec<u8>)],
+    iters: u32,
+    out: &mut serde_json::Map<String, Value>,
+) -> Result<(), String> {
+    let mut levels = Levels::default();
+    let mut g = Gunzip::default();
+    let fast = |text: &[u8], levels: &mut Levels| {
+        let mut r = Read8::default();
+        let ok = (inflated.fast)(text, levels, &mut |m: Message<'_>, l: &Levels| add_msg(&mut r, &m, l));
+        if ok { r } else { Read8::default() }
+    };
+    for (name, frame) in frames {
+        let text = g.gunzip(frame).map_err(|e| format!("{venue} {name}: {e}"))?.to_vec();
+        let a = fast(&text, &mut levels);
+        for parser in [Parser::SerdeJson, Parser::Sonic] {
+            let b = (inflated.typed)(name, &text, parser);
+            if b != Some(a) || a.messages == 0 {
+                return Err(format!(
+                    "{venue} {name}: inflated, the {parser:?} baseline reads {b:?}, the fast path {a:?}"
+                ));
+            }
+        }
+        FINGERPRINT.with(|f| f.set(false));
+        let fast_ns = best(iters, || fast(black_box(&text), &mut levels).messages);
+        let serde1_ns =
+            best(iters, || (inflated.typed)(name, black_box(&text), Parser::SerdeJson).map_or(0, |r| r.messages));
+        let sonic_ns =
+            best(iters, || (inflated.typed)(name, black_box(&text), Parser::Sonic).map_or(0, |r| r.messages));
+        FINGERPRINT.with(|f| f.set(true));
+        let r = |x: f64| json!((x * 10.0).round() / 10.0);
+        out.insert(format!("{name}_decode_fast_ns"), r(fast_ns));
+        out.insert(format!("{name}_decode_serde1_ns"), r(serde1_ns));
+        out.insert(format!("{name}_decode_sonic_ns"), r(sonic_ns));
+        out.insert(
+            format!("{name}_decode_vs_best_one_pass"),
+            json!((serde1_ns.min(sonic_ns) / fast_ns * 100.0).round() / 100.0),
+        );
+        out.insert(format!("{name}_inflated_bytes"), json!(text.len()));
+    }
+    Ok(())
+}
+
 fn run(s: &Subject, iters: u32) -> Result<Value, String> {
     let frames = (s.frames)();
     let venue = s.venue;
@@ -255,6 +319,9 @@ fn run(s: &Subject, iters: u32) -> Result<Value, String> {
                 json!((serde1_ns.min(sonic_ns) / fast_ns * 100.0).round() / 100.0),
             );
         }
+    }
+    if let Some(inflated) = s.inflated {
+        decode_only(&inflated, venue, &frames, iters, &mut out)?;
     }
     if s.gzip {
         for (key, ns) in inflate::compare(&frames, iters)? {

@@ -8,7 +8,8 @@ use serde_json::Value;
 use crate::bench::{Parser, Read8, Subject, d8, dec, field, m8, pairs, parse, side};
 
 /// The subject.
-pub const SUBJECT: Subject = Subject { venue: "bybit", frames, fast, serde, gzip: false, typed: Some(typed) };
+pub const SUBJECT: Subject =
+    Subject { venue: "bybit", frames, fast, serde, gzip: false, typed: Some(typed), inflated: None };
 
 fn frames() -> Vec<(&'static str, Vec<u8>)> {
     vec![

@@ -1,8 +1,9 @@
 //! Bybit v5 public topics: `publicTrade`, `orderbook.{1,50,200,500,1000}`, `tickers`, `kline`,
 //! plus the `op` replies (subscribe, ping/pong).
 //!
-//! Any key order (spot and linear frames put `ts` and `type` in different places), unknown
-//! keys ignored, a repeated key's last value wins, decimals as strings or numbers. An
+//! Trade and book pushes in the documented key order are read in one ordered pass; the rest
+//! by the general scanner: any key order (spot and linear frames put `ts` and `type` in
+//! different places), unknown keys ignored, a repeated key's last value wins, decimals as strings or numbers. An
 //! `orderbook` frame of type `snapshot`, or a delta with `u == 1` (a service restart), is a
 //! snapshot that replaces the book. `orderbook.1` is also the best bid/offer. Trade ids are
 //! kept whole: numbers, or UUIDs (linear) as their 16 bytes; any other id is a decode error.
@@ -26,7 +27,7 @@ use mdbus_feeder::{
 /// A trade id, whole: a number (`trade_id`), or a UUID (its 16 bytes); anything else is
 /// `None`, which the caller reports as a bad field. Never a hash: a reader must be able to
 /// match the trade with the venue's REST trades and its own fills.
-fn trade_id(raw: Raw<'_>) -> Option<(u64, Option<[u8; 16]>)> {
+pub(super) fn trade_id(raw: Raw<'_>) -> Option<(u64, Option<[u8; 16]>)> {
     if let Some(n) = uint(raw) {
         return Some((n, None));
     }
@@ -80,6 +81,18 @@ struct Top<'a> {
 /// # Ok::<(), mdbus_feeder::DecodeError>(())
 /// ```
 pub fn decode<'a>(
+    frame: &'a [u8],
+    levels_buf: &mut Levels,
+    out: &mut dyn FnMut(Message<'a>, &Levels),
+) -> Result<usize, DecodeError> {
+    match super::ordered::decode(frame, levels_buf, out) {
+        Some(n) => Ok(n),
+        None => decode_general(frame, levels_buf, out),
+    }
+}
+
+/// [`decode`] with the general scanner only: any key order, any number of items.
+pub(super) fn decode_general<'a>(
     frame: &'a [u8],
     levels_buf: &mut Levels,
     out: &mut dyn FnMut(Message<'a>, &Levels),

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod errors;
 pub mod market;
 pub mod order;
+mod ordered;
 pub mod protocol;
 pub mod rest;
 pub mod session;

@@ -3,6 +3,9 @@
 //! whenever the venue resends one, then `U`/`u` diffs), `spot.order_book` (limited snapshots),
 //! `spot.candlesticks`, plus subscribe replies, errors and `spot.pong`.
 //!
+//! Trade, book ticker and book pushes in the documented key order are read in one ordered
+//! pass; the rest by the general scanner (any key order, unknown keys ignored).
+//!
 //! Samples (<https://www.gate.io/docs/developers/apiv4/ws/en/>):
 //!
 //! ```json
@@ -59,6 +62,14 @@ pub fn interval_ms(interval: &str) -> Option<u64> {
 /// # Ok::<(), mdbus_feeder::DecodeError>(())
 /// ```
 pub fn decode<'a>(frame: &'a [u8], levels_buf: &mut Levels) -> Result<Message<'a>, DecodeError> {
+    match super::ordered::decode(frame, levels_buf) {
+        Some(m) => Ok(m),
+        None => decode_general(frame, levels_buf),
+    }
+}
+
+/// [`decode`] with the general scanner only: any key order.
+pub(super) fn decode_general<'a>(frame: &'a [u8], levels_buf: &mut Levels) -> Result<Message<'a>, DecodeError> {
     levels_buf.clear();
     let (mut channel, mut event, mut result, mut error, mut id, mut time_ms) = (None, None, None, None, None, None);
     for f in Fields::new(frame).map_err(|e| malformed(e.at))? {

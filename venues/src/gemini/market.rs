@@ -6,6 +6,9 @@
 //! as trades after the book message. Changes are `[side, price, quantity]` with side `buy` or
 //! `sell`; candles are arrays of JSON numbers.
 //!
+//! Trades and book updates in the documented key order are read in one ordered pass; the
+//! rest by the general scanner (any key order, unknown keys ignored).
+//!
 //! Samples (<https://docs.gemini.com/websocket/market-data/v2/>):
 //!
 //! ```json
@@ -56,6 +59,19 @@ pub fn interval_ms(interval: &str) -> Option<u64> {
 /// # Ok::<(), mdbus_feeder::DecodeError>(())
 /// ```
 pub fn decode<'a>(
+    frame: &'a [u8],
+    first_of_subscription: bool,
+    levels_buf: &mut Levels,
+    out: &mut dyn FnMut(Message<'a>, &Levels),
+) -> Result<usize, DecodeError> {
+    match super::ordered::decode(frame, first_of_subscription, levels_buf, out) {
+        Some(n) => Ok(n),
+        None => decode_general(frame, first_of_subscription, levels_buf, out),
+    }
+}
+
+/// [`decode`] with the general scanner only: any key order.
+pub(super) fn decode_general<'a>(
     frame: &'a [u8],
     first_of_subscription: bool,
     levels_buf: &mut Levels,

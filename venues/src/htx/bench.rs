@@ -9,10 +9,18 @@ use serde::Deserialize;
 use serde_json::{Value, value::RawValue};
 use sonic_rs::LazyValue;
 
-use crate::bench::{Parser, Read8, Subject, d8, field, gz, pairs, side};
+use crate::bench::{Inflated, Parser, Read8, Subject, d8, field, gz, pairs, side};
 
 /// The subject.
-pub const SUBJECT: Subject = Subject { venue: "htx", frames, fast, serde, gzip: true, typed: Some(typed) };
+pub const SUBJECT: Subject = Subject {
+    venue: "htx",
+    frames,
+    fast,
+    serde,
+    gzip: true,
+    typed: Some(typed),
+    inflated: Some(Inflated { fast: fast_text, typed: typed_text }),
+};
 
 fn frames() -> Vec<(&'static str, Vec<u8>)> {
     vec![
@@ -44,6 +52,11 @@ fn fast(frame: &[u8], levels: &mut Levels, inflater: &mut Gunzip, on: &mut dyn F
         Ok(text) => super::market::decode(text, levels, on).is_ok(),
         Err(_) => false,
     }
+}
+
+/// The decoder alone, on a frame already inflated.
+fn fast_text(text: &[u8], levels: &mut Levels, on: &mut dyn FnMut(Message<'_>, &Levels)) -> bool {
+    super::market::decode(text, levels, on).is_ok()
 }
 
 fn serde(v: &Value, r: &mut Read8) {
@@ -160,14 +173,18 @@ thread_local! {
     static INFLATER: RefCell<Gunzip> = RefCell::new(Gunzip::default());
 }
 
+/// One typed pass into borrowed structs over a frame already inflated.
+fn typed_text(frame: &str, text: &[u8], parser: Parser) -> Option<Read8> {
+    match parser {
+        Parser::SerdeJson => read::<&RawValue>(frame, text, parser),
+        Parser::Sonic => read::<LazyValue<'_>>(frame, text, parser),
+    }
+}
+
 /// One typed pass into borrowed structs, after the same inflater as the fast path's.
 fn typed(frame: &str, bytes: &[u8], parser: Parser) -> Option<Read8> {
     INFLATER.with(|g| {
         let mut g = g.borrow_mut();
-        let text = g.gunzip(bytes).ok()?;
-        match parser {
-            Parser::SerdeJson => read::<&RawValue>(frame, text, parser),
-            Parser::Sonic => read::<LazyValue<'_>>(frame, text, parser),
-        }
+        typed_text(frame, g.gunzip(bytes).ok()?, parser)
     })
 }

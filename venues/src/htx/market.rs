@@ -8,6 +8,8 @@
 //!
 //! HTX sends numbers as JSON numbers, sometimes in exponent form (trade `id` as `1.37e+26`):
 //! decimals are read exactly from the wire text, and trades are identified by `tradeId`.
+//! Trades, best bid and offer and book pushes in the documented key order are read in one
+//! ordered pass; the rest by the general scanner (any key order, unknown keys ignored).
 //!
 //! Samples (<https://www.htx.com/en-us/opend/newApiPages/>):
 //!
@@ -70,6 +72,18 @@ pub fn period_ms(p: &str) -> Option<u64> {
 /// # Ok::<(), mdbus_feeder::DecodeError>(())
 /// ```
 pub fn decode<'a>(
+    frame: &'a [u8],
+    levels_buf: &mut Levels,
+    out: &mut dyn FnMut(Message<'a>, &Levels),
+) -> Result<Control, DecodeError> {
+    match super::ordered::decode(frame, levels_buf, out) {
+        Some(c) => Ok(c),
+        None => decode_general(frame, levels_buf, out),
+    }
+}
+
+/// [`decode`] with the general scanner only: any key order, any number of trades.
+pub(super) fn decode_general<'a>(
     frame: &'a [u8],
     levels_buf: &mut Levels,
     out: &mut dyn FnMut(Message<'a>, &Levels),

@@ -2,7 +2,8 @@
 //! `books-l2-tbt` / `books50-l2-tbt`, `candle*`, plus `subscribe` / `error` events and the
 //! text `pong`.
 //!
-//! One scan of the frame with the zero-allocation scanner; any key order (`arg` may come after
+//! One-item pushes in the documented key order are read in one ordered pass; the rest with
+//! one scan of the frame with the zero-allocation scanner; any key order (`arg` may come after
 //! `data`), unknown keys ignored, a repeated key's last value wins, decimals as JSON strings or
 //! numbers (exponent notation included). A frame may carry several trades, so messages go to a
 //! callback.
@@ -74,6 +75,18 @@ struct Top<'a> {
 /// # Ok::<(), mdbus_feeder::DecodeError>(())
 /// ```
 pub fn decode<'a>(
+    frame: &'a [u8],
+    levels_buf: &mut Levels,
+    out: &mut dyn FnMut(Message<'a>, &Levels),
+) -> Result<usize, DecodeError> {
+    match super::ordered::decode(frame, levels_buf, out) {
+        Some(n) => Ok(n),
+        None => decode_general(frame, levels_buf, out),
+    }
+}
+
+/// [`decode`] with the general scanner only: any key order, any number of items.
+pub(super) fn decode_general<'a>(
     frame: &'a [u8],
     levels_buf: &mut Levels,
     out: &mut dyn FnMut(Message<'a>, &Levels),
