@@ -14,6 +14,8 @@ pub mod bybit;
 pub mod gate;
 pub mod gemini;
 pub mod htx;
+#[cfg(test)]
+mod mutate;
 pub mod okx;
 
 use mdbus_feeder::venue::{Venue, Venues};

@@ -194,24 +194,26 @@ fn depth<'a>(c: &mut Cursor<'a>, stream: Option<&'a str>, levels: &mut Levels) -
 mod tests {
     use super::*;
 
+    /// Documented frames and variants of them, each read by the first path.
+    const FRAMES: [&[u8]; 11] = [
+        br#"{"e":"trade","E":1672515782136,"s":"BNBBTC","t":12345,"p":"0.001","q":"100","T":1672515782136,"m":true,"M":true}"#,
+        br#"{"e":"aggTrade","E":123456789,"s":"BTCUSDT","a":5933014,"p":"0.001","q":"100","f":100,"l":105,"T":123456785,"m":false}"#,
+        br#"{"e":"aggTrade","E":123456789,"s":"BNBBTC","a":12345,"p":"0.001","q":"100","f":100,"l":105,"T":123456785,"m":true,"M":true}"#,
+        br#"{"u":400900217,"s":"BNBUSDT","b":"25.35190000","B":"31.21000000","a":"25.36520000","A":"40.66000000"}"#,
+        br#"{"e":"bookTicker","u":400900217,"E":1568014460893,"T":1568014460891,"s":"BNBUSDT","b":"25.35190000","B":"31.21000000","a":"25.36520000","A":"40.66000000"}"#,
+        br#"{"e":"depthUpdate","E":123456789,"T":123456788,"s":"BTCUSDT","U":157,"u":160,"pu":149,"b":[["0.0024","10"],["0.0023","1"]],"a":[["0.0026","100"]]}"#,
+        br#"{"e":"depthUpdate","E":123456789,"s":"BNBBTC","U":157,"u":160,"b":[["0.0024","10"]],"a":[]}"#,
+        br#"{"lastUpdateId":160,"bids":[["0.0024","10"]],"asks":[["0.0026","100"]]}"#,
+        br#"{"stream":"bnbbtc@depth20@100ms","data":{"lastUpdateId":160,"bids":[["0.0024","10"]],"asks":[]}}"#,
+        br#"{"stream":"btcusdt@depth20@100ms","data":{"e":"depthUpdate","E":1,"T":1,"s":"BTCUSDT","U":1,"u":2,"pu":0,"b":[],"a":[["1","2"]]}}"#,
+        br#"{"stream":"bnbusdt@bookTicker","data":{"u":1,"s":"BNBUSDT","b":"-1.5","B":"0","a":"123456789012.345678","A":"00.10"}}"#,
+    ];
+
     /// The documented frames and variants of them: wherever the first path reads a frame, the
     /// general scanner reads it to the same message and levels.
     #[test]
     fn agrees_with_the_general_scanner() {
-        let frames: &[&[u8]] = &[
-            br#"{"e":"trade","E":1672515782136,"s":"BNBBTC","t":12345,"p":"0.001","q":"100","T":1672515782136,"m":true,"M":true}"#,
-            br#"{"e":"aggTrade","E":123456789,"s":"BTCUSDT","a":5933014,"p":"0.001","q":"100","f":100,"l":105,"T":123456785,"m":false}"#,
-            br#"{"e":"aggTrade","E":123456789,"s":"BNBBTC","a":12345,"p":"0.001","q":"100","f":100,"l":105,"T":123456785,"m":true,"M":true}"#,
-            br#"{"u":400900217,"s":"BNBUSDT","b":"25.35190000","B":"31.21000000","a":"25.36520000","A":"40.66000000"}"#,
-            br#"{"e":"bookTicker","u":400900217,"E":1568014460893,"T":1568014460891,"s":"BNBUSDT","b":"25.35190000","B":"31.21000000","a":"25.36520000","A":"40.66000000"}"#,
-            br#"{"e":"depthUpdate","E":123456789,"T":123456788,"s":"BTCUSDT","U":157,"u":160,"pu":149,"b":[["0.0024","10"],["0.0023","1"]],"a":[["0.0026","100"]]}"#,
-            br#"{"e":"depthUpdate","E":123456789,"s":"BNBBTC","U":157,"u":160,"b":[["0.0024","10"]],"a":[]}"#,
-            br#"{"lastUpdateId":160,"bids":[["0.0024","10"]],"asks":[["0.0026","100"]]}"#,
-            br#"{"stream":"bnbbtc@depth20@100ms","data":{"lastUpdateId":160,"bids":[["0.0024","10"]],"asks":[]}}"#,
-            br#"{"stream":"btcusdt@depth20@100ms","data":{"e":"depthUpdate","E":1,"T":1,"s":"BTCUSDT","U":1,"u":2,"pu":0,"b":[],"a":[["1","2"]]}}"#,
-            br#"{"stream":"bnbusdt@bookTicker","data":{"u":1,"s":"BNBUSDT","b":"-1.5","B":"0","a":"123456789012.345678","A":"00.10"}}"#,
-        ];
-        for frame in frames {
+        for frame in FRAMES {
             let (mut a, mut b) = (Levels::default(), Levels::default());
             let ordered = decode(frame, &mut a).unwrap_or_else(|| panic!("{}", String::from_utf8_lossy(frame)));
             let general = super::super::fast::decode_general(frame, &mut b).unwrap().unwrap();
@@ -233,6 +235,28 @@ mod tests {
             br#"{"u":400900217,"s":"BNBUSDT","b":"25.3519","B":"31.21","a":"25.3652","A":"40.66""#,
         ] {
             assert_eq!(decode(frame, &mut Levels::default()), None, "{}", String::from_utf8_lossy(frame));
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1500))]
+
+        /// Documented frames with bytes changed and cut short: wherever the first path reads
+        /// one, the general scanner reads it to the same messages.
+        #[test]
+        fn mutated_frames_read_alike(
+            which in 0..FRAMES.len(),
+            edits in proptest::collection::vec(
+                (proptest::prelude::any::<usize>(), proptest::sample::select(crate::mutate::EDITS)), 0..4),
+            cut in 0usize..4,
+        ) {
+            let f = crate::mutate::apply(FRAMES[which], &edits, cut);
+            let (mut a, mut b) = (Levels::default(), Levels::default());
+            if let Some(m) = decode(&f, &mut a) {
+                let general = super::super::fast::decode_general(&f, &mut b).ok().flatten();
+                proptest::prop_assert_eq!(Some(m), general);
+                proptest::prop_assert_eq!(a, b);
+            }
         }
     }
 }

@@ -152,6 +152,16 @@ fn book<'a>(c: &mut Cursor<'a>, snapshot_type: bool, ts: u64, levels: &mut Level
 mod tests {
     use super::*;
 
+    /// Documented frames and variants of them, each read by the first path.
+    const FRAMES: [&[u8]; 6] = [
+        br#"{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1672304486868,"data":[{"T":1672304486865,"s":"BTCUSDT","S":"Buy","v":"0.001","p":"16578.50","L":"PlusTick","i":"20f43950-d8dd-5b31-9112-a178eb6023af","BT":false}]}"#,
+        br#"{"topic":"publicTrade.BTCUSDT","ts":1672304486868,"type":"snapshot","data":[{"T":1672304486865,"s":"BTCUSDT","S":"Sell","v":"0.001","p":"16578.50","L":"ZeroMinusTick","i":"2290000000061666327","BT":false,"RPI":false}]}"#,
+        br#"{"topic":"orderbook.50.BTCUSDT","type":"snapshot","ts":1672304484978,"data":{"s":"BTCUSDT","b":[["16493.50","0.006"],["16493.00","0.100"]],"a":[["16611.00","0.029"]],"u":18521288,"seq":7961638724},"cts":1672304484976}"#,
+        br#"{"topic":"orderbook.50.BTCUSDT","type":"delta","ts":1672304484978,"data":{"s":"BTCUSDT","b":[],"a":[["16611.00","0"]],"u":1,"seq":7961638725},"cts":1672304484976}"#,
+        br#"{"topic":"orderbook.1.ETHUSDT","type":"snapshot","ts":5,"data":{"s":"ETHUSDT","b":[["2000.5","3"]],"a":[["2001","4"]],"u":77,"seq":9}}"#,
+        br#"{"topic":"orderbook.1.ETHUSDT","type":"delta","ts":5,"data":{"s":"ETHUSDT","b":[["2000.5","3"]],"a":[],"u":78,"seq":10}}"#,
+    ];
+
     fn read(frame: &[u8], ordered: bool) -> Option<Vec<(String, Levels)>> {
         let mut levels = Levels::default();
         let mut got = Vec::new();
@@ -167,14 +177,7 @@ mod tests {
 
     #[test]
     fn agrees_with_the_general_scanner() {
-        for frame in [
-            &br#"{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1672304486868,"data":[{"T":1672304486865,"s":"BTCUSDT","S":"Buy","v":"0.001","p":"16578.50","L":"PlusTick","i":"20f43950-d8dd-5b31-9112-a178eb6023af","BT":false}]}"#[..],
-            br#"{"topic":"publicTrade.BTCUSDT","ts":1672304486868,"type":"snapshot","data":[{"T":1672304486865,"s":"BTCUSDT","S":"Sell","v":"0.001","p":"16578.50","L":"ZeroMinusTick","i":"2290000000061666327","BT":false,"RPI":false}]}"#,
-            br#"{"topic":"orderbook.50.BTCUSDT","type":"snapshot","ts":1672304484978,"data":{"s":"BTCUSDT","b":[["16493.50","0.006"],["16493.00","0.100"]],"a":[["16611.00","0.029"]],"u":18521288,"seq":7961638724},"cts":1672304484976}"#,
-            br#"{"topic":"orderbook.50.BTCUSDT","type":"delta","ts":1672304484978,"data":{"s":"BTCUSDT","b":[],"a":[["16611.00","0"]],"u":1,"seq":7961638725},"cts":1672304484976}"#,
-            br#"{"topic":"orderbook.1.ETHUSDT","type":"snapshot","ts":5,"data":{"s":"ETHUSDT","b":[["2000.5","3"]],"a":[["2001","4"]],"u":77,"seq":9}}"#,
-            br#"{"topic":"orderbook.1.ETHUSDT","type":"delta","ts":5,"data":{"s":"ETHUSDT","b":[["2000.5","3"]],"a":[],"u":78,"seq":10}}"#,
-        ] {
+        for frame in FRAMES {
             let ordered = read(frame, true).unwrap_or_else(|| panic!("{}", String::from_utf8_lossy(frame)));
             assert_eq!(Some(ordered), read(frame, false), "{}", String::from_utf8_lossy(frame));
         }
@@ -193,6 +196,25 @@ mod tests {
             let mut called = false;
             let r = decode(frame, &mut Levels::default(), &mut |_, _| called = true);
             assert!(r.is_none() && !called, "{}", String::from_utf8_lossy(frame));
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1500))]
+
+        /// Documented frames with bytes changed and cut short: wherever the first path reads
+        /// one, the general scanner reads it to the same messages.
+        #[test]
+        fn mutated_frames_read_alike(
+            which in 0..FRAMES.len(),
+            edits in proptest::collection::vec(
+                (proptest::prelude::any::<usize>(), proptest::sample::select(crate::mutate::EDITS)), 0..4),
+            cut in 0usize..4,
+        ) {
+            let f = crate::mutate::apply(FRAMES[which], &edits, cut);
+            if let Some(ordered) = read(&f, true) {
+                proptest::prop_assert_eq!(Some(ordered), read(&f, false));
+            }
         }
     }
 }

@@ -190,16 +190,19 @@ fn obu<'a>(c: &mut Cursor<'a>, levels: &mut Levels) -> Option<Message<'a>> {
 mod tests {
     use super::*;
 
+    /// Documented frames and variants of them, each read by the first path.
+    const FRAMES: [&[u8]; 6] = [
+        br#"{"time":1606292218,"time_ms":1606292218231,"channel":"spot.trades","event":"update","result":{"id":309143071,"create_time":1606292218,"create_time_ms":"1606292218213.4578","side":"sell","currency_pair":"GT_USDT","amount":"16.4700000000","price":"0.4705000000"}}"#,
+        br#"{"time":1606292218,"time_ms":1606292218231,"channel":"spot.trades","event":"update","result":{"id":309143071,"create_time":1606292218,"create_time_ms":"1606292218213","side":"buy","currency_pair":"GT_USDT","amount":"16.47","price":"0.4705","range":"2390902-2390902"}}"#,
+        br#"{"time":1606293275,"time_ms":1606293275723,"channel":"spot.book_ticker","event":"update","result":{"t":1606293275123,"u":48733182,"s":"BTC_USDT","b":"19177.79","B":"0.0003341504","a":"19179.38","A":"0.09"}}"#,
+        br#"{"time":1606294781,"time_ms":1606294781236,"channel":"spot.order_book_update","event":"update","result":{"t":1606294781123,"e":"depthUpdate","E":1606294781,"s":"BTC_USDT","U":48776301,"u":48776306,"b":[["19137.74","0.0001"]],"a":[["19137.75","0.6135"],["19138","0"]]}}"#,
+        br#"{"channel":"spot.obu","result":{"t":1748572394325,"full":true,"s":"ob.BTC_USDT.50","u":28606981,"b":[["105958.9","0.00908"]],"a":[["105959","0.5"]]}}"#,
+        br#"{"channel":"spot.obu","result":{"t":1748572394326,"s":"ob.BTC_USDT.50","U":28606982,"u":28606983,"b":[],"a":[["105959","0"]]}}"#,
+    ];
+
     #[test]
     fn agrees_with_the_general_scanner() {
-        for frame in [
-            &br#"{"time":1606292218,"time_ms":1606292218231,"channel":"spot.trades","event":"update","result":{"id":309143071,"create_time":1606292218,"create_time_ms":"1606292218213.4578","side":"sell","currency_pair":"GT_USDT","amount":"16.4700000000","price":"0.4705000000"}}"#[..],
-            br#"{"time":1606292218,"time_ms":1606292218231,"channel":"spot.trades","event":"update","result":{"id":309143071,"create_time":1606292218,"create_time_ms":"1606292218213","side":"buy","currency_pair":"GT_USDT","amount":"16.47","price":"0.4705","range":"2390902-2390902"}}"#,
-            br#"{"time":1606293275,"time_ms":1606293275723,"channel":"spot.book_ticker","event":"update","result":{"t":1606293275123,"u":48733182,"s":"BTC_USDT","b":"19177.79","B":"0.0003341504","a":"19179.38","A":"0.09"}}"#,
-            br#"{"time":1606294781,"time_ms":1606294781236,"channel":"spot.order_book_update","event":"update","result":{"t":1606294781123,"e":"depthUpdate","E":1606294781,"s":"BTC_USDT","U":48776301,"u":48776306,"b":[["19137.74","0.0001"]],"a":[["19137.75","0.6135"],["19138","0"]]}}"#,
-            br#"{"channel":"spot.obu","result":{"t":1748572394325,"full":true,"s":"ob.BTC_USDT.50","u":28606981,"b":[["105958.9","0.00908"]],"a":[["105959","0.5"]]}}"#,
-            br#"{"channel":"spot.obu","result":{"t":1748572394326,"s":"ob.BTC_USDT.50","U":28606982,"u":28606983,"b":[],"a":[["105959","0"]]}}"#,
-        ] {
+        for frame in FRAMES {
             let (mut a, mut b) = (Levels::default(), Levels::default());
             let ordered = decode(frame, &mut a).unwrap_or_else(|| panic!("{}", String::from_utf8_lossy(frame)));
             let general = super::super::market::decode_general(frame, &mut b).unwrap();
@@ -218,6 +221,27 @@ mod tests {
             br#"{"time":1,"time_ms":1,"channel":"spot.trades","event":"update","result":{"id":1,"create_time":1,"create_time_ms":"1.0000001","side":"buy","currency_pair":"GT_USDT","amount":"1","price":"1"}}"#,
         ] {
             assert_eq!(decode(frame, &mut Levels::default()), None, "{}", String::from_utf8_lossy(frame));
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1500))]
+
+        /// Documented frames with bytes changed and cut short: wherever the first path reads
+        /// one, the general scanner reads it to the same messages.
+        #[test]
+        fn mutated_frames_read_alike(
+            which in 0..FRAMES.len(),
+            edits in proptest::collection::vec(
+                (proptest::prelude::any::<usize>(), proptest::sample::select(crate::mutate::EDITS)), 0..4),
+            cut in 0usize..4,
+        ) {
+            let f = crate::mutate::apply(FRAMES[which], &edits, cut);
+            let (mut a, mut b) = (Levels::default(), Levels::default());
+            if let Some(m) = decode(&f, &mut a) {
+                proptest::prop_assert_eq!(Some(m), super::super::market::decode_general(&f, &mut b).ok());
+                proptest::prop_assert_eq!(a, b);
+            }
         }
     }
 }

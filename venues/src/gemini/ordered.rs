@@ -123,6 +123,14 @@ fn trade<'a>(c: &mut Cursor<'a>, symbol: &'a str) -> Option<Message<'a>> {
 mod tests {
     use super::*;
 
+    /// Documented frames and variants of them, each read by the first path.
+    const FRAMES: [&[u8]; 4] = [
+        br#"{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","9122.04","0.00121425"],["sell","9122.07","0.98942292"],["buy","9122","0"]]}"#,
+        br#"{"type":"l2_updates","symbol":"BTCUSD","changes":[]}"#,
+        br#"{"type":"trade","symbol":"BTCUSD","event_id":3575573053,"timestamp":1601617445083,"price":"9122.07","quantity":"0.0141858","side":"buy"}"#,
+        br#"{"type":"trade","symbol":"ETHUSD","event_id":1,"timestamp":2,"price":"1","quantity":"2","side":"sell","tid_ms":3}"#,
+    ];
+
     fn read(frame: &[u8], ordered: bool) -> Option<Vec<(String, Levels)>> {
         let mut levels = Levels::default();
         let mut got = Vec::new();
@@ -138,12 +146,7 @@ mod tests {
 
     #[test]
     fn agrees_with_the_general_scanner() {
-        for frame in [
-            &br#"{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","9122.04","0.00121425"],["sell","9122.07","0.98942292"],["buy","9122","0"]]}"#[..],
-            br#"{"type":"l2_updates","symbol":"BTCUSD","changes":[]}"#,
-            br#"{"type":"trade","symbol":"BTCUSD","event_id":3575573053,"timestamp":1601617445083,"price":"9122.07","quantity":"0.0141858","side":"buy"}"#,
-            br#"{"type":"trade","symbol":"ETHUSD","event_id":1,"timestamp":2,"price":"1","quantity":"2","side":"sell","tid_ms":3}"#,
-        ] {
+        for frame in FRAMES {
             let ordered = read(frame, true).unwrap_or_else(|| panic!("{}", String::from_utf8_lossy(frame)));
             assert_eq!(Some(ordered), read(frame, false), "{}", String::from_utf8_lossy(frame));
         }
@@ -160,6 +163,25 @@ mod tests {
             let mut called = false;
             let r = decode(frame, false, &mut Levels::default(), &mut |_, _| called = true);
             assert!(r.is_none() && !called, "{}", String::from_utf8_lossy(frame));
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1500))]
+
+        /// Documented frames with bytes changed and cut short: wherever the first path reads
+        /// one, the general scanner reads it to the same messages.
+        #[test]
+        fn mutated_frames_read_alike(
+            which in 0..FRAMES.len(),
+            edits in proptest::collection::vec(
+                (proptest::prelude::any::<usize>(), proptest::sample::select(crate::mutate::EDITS)), 0..4),
+            cut in 0usize..4,
+        ) {
+            let f = crate::mutate::apply(FRAMES[which], &edits, cut);
+            if let Some(ordered) = read(&f, true) {
+                proptest::prop_assert_eq!(Some(ordered), read(&f, false));
+            }
         }
     }
 }

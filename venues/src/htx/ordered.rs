@@ -154,6 +154,15 @@ fn book<'a>(c: &mut Cursor<'a>, symbol: &'a str, refresh: bool, ts: u64, levels:
 mod tests {
     use super::*;
 
+    /// Documented frames and variants of them, each read by the first path.
+    const FRAMES: [&[u8]; 5] = [
+        br#"{"ch":"market.btcusdt.trade.detail","ts":1630994963175,"tick":{"id":137005445109,"ts":1630994963173,"data":[{"id":137005445109359286410323766,"ts":1630994963173,"tradeId":102523573486,"amount":0.006754,"price":52648.62,"direction":"buy"}]}}"#,
+        br#"{"ch":"market.btcusdt.trade.detail","ts":1,"tick":{"id":1,"ts":1,"data":[{"id":1.3700544510935929e+26,"ts":2,"tradeId":3,"amount":1,"price":0.5,"direction":"sell"}]}}"#,
+        br#"{"ch":"market.btcusdt.mbp.150","ts":1573199608679,"tick":{"seqNum":100020146795,"prevSeqNum":100020146794,"bids":[[618.37,0.0],[618.36,1]],"asks":[[632.18,1.1]]}}"#,
+        br#"{"ch":"market.btcusdt.mbp.refresh.20","ts":1573199608679,"tick":{"seqNum":100020146795,"bids":[[618.37,2]],"asks":[]}}"#,
+        br#"{"ch":"market.btcusdt.bbo","ts":1630994555540,"tick":{"seqId":136998202000,"ask":52650.0,"askSize":0.1,"bid":52649.99,"bidSize":0.03,"quoteTime":1630994555539,"symbol":"btcusdt"}}"#,
+    ];
+
     fn read(frame: &[u8], ordered: bool) -> Option<(Control, Vec<(String, Levels)>)> {
         let mut levels = Levels::default();
         let mut got = Vec::new();
@@ -168,13 +177,7 @@ mod tests {
 
     #[test]
     fn agrees_with_the_general_scanner() {
-        for frame in [
-            &br#"{"ch":"market.btcusdt.trade.detail","ts":1630994963175,"tick":{"id":137005445109,"ts":1630994963173,"data":[{"id":137005445109359286410323766,"ts":1630994963173,"tradeId":102523573486,"amount":0.006754,"price":52648.62,"direction":"buy"}]}}"#[..],
-            br#"{"ch":"market.btcusdt.trade.detail","ts":1,"tick":{"id":1,"ts":1,"data":[{"id":1.3700544510935929e+26,"ts":2,"tradeId":3,"amount":1,"price":0.5,"direction":"sell"}]}}"#,
-            br#"{"ch":"market.btcusdt.mbp.150","ts":1573199608679,"tick":{"seqNum":100020146795,"prevSeqNum":100020146794,"bids":[[618.37,0.0],[618.36,1]],"asks":[[632.18,1.1]]}}"#,
-            br#"{"ch":"market.btcusdt.mbp.refresh.20","ts":1573199608679,"tick":{"seqNum":100020146795,"bids":[[618.37,2]],"asks":[]}}"#,
-            br#"{"ch":"market.btcusdt.bbo","ts":1630994555540,"tick":{"seqId":136998202000,"ask":52650.0,"askSize":0.1,"bid":52649.99,"bidSize":0.03,"quoteTime":1630994555539,"symbol":"btcusdt"}}"#,
-        ] {
+        for frame in FRAMES {
             let ordered = read(frame, true).unwrap_or_else(|| panic!("{}", String::from_utf8_lossy(frame)));
             assert_eq!(Some(ordered), read(frame, false), "{}", String::from_utf8_lossy(frame));
         }
@@ -192,6 +195,25 @@ mod tests {
             let mut called = false;
             let r = decode(frame, &mut Levels::default(), &mut |_, _| called = true);
             assert!(r.is_none() && !called, "{}", String::from_utf8_lossy(frame));
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1500))]
+
+        /// Documented frames with bytes changed and cut short: wherever the first path reads
+        /// one, the general scanner reads it to the same messages.
+        #[test]
+        fn mutated_frames_read_alike(
+            which in 0..FRAMES.len(),
+            edits in proptest::collection::vec(
+                (proptest::prelude::any::<usize>(), proptest::sample::select(crate::mutate::EDITS)), 0..4),
+            cut in 0usize..4,
+        ) {
+            let f = crate::mutate::apply(FRAMES[which], &edits, cut);
+            if let Some(ordered) = read(&f, true) {
+                proptest::prop_assert_eq!(Some(ordered), read(&f, false));
+            }
         }
     }
 }

@@ -149,6 +149,16 @@ fn bbo<'a>(c: &mut Cursor<'a>, inst: &'a str, levels: &mut Levels) -> Option<Mes
 mod tests {
     use super::*;
 
+    /// Documented frames and variants of them, each read by the first path.
+    const FRAMES: [&[u8]; 6] = [
+        br#"{"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","tradeId":"130639474","px":"42219.9","sz":"0.12060306","side":"buy","ts":"1630048897897","count":"3"}]}"#,
+        br#"{"arg":{"channel":"trades","instId":"BTC-USD-231229-35000-C"},"data":[{"instId":"BTC-USD-231229-35000-C","tradeId":"4","px":"0.1525","sz":"21","side":"sell","ts":"1681473269025"}]}"#,
+        br#"{"arg":{"channel":"books","instId":"BTC-USDT"},"action":"snapshot","data":[{"asks":[["8476.98","415","0","13"],["8477","7","0","2"]],"bids":[["8476.97","256","0","12"]],"ts":"1597026383085","checksum":-855196043,"prevSeqId":-1,"seqId":123456}]}"#,
+        br#"{"arg":{"channel":"books","instId":"BTC-USDT"},"action":"update","data":[{"asks":[],"bids":[["8476.97","0","0","0"]],"ts":"1597026383085","checksum":1,"prevSeqId":123456,"seqId":123457}]}"#,
+        br#"{"arg":{"channel":"books5","instId":"BTC-USDT"},"data":[{"asks":[["8476.98","415","0","13"]],"bids":[["8476.97","256","0","12"]],"ts":"1597026383085"}]}"#,
+        br#"{"arg":{"channel":"bbo-tbt","instId":"BCH-USDT-SWAP"},"data":[{"asks":[["111.06","55154","0","2"]],"bids":[["111.05","57745","0","2"]],"ts":"1670324386802","seqId":363996337}]}"#,
+    ];
+
     fn read(frame: &[u8], ordered: bool) -> Option<Vec<(String, Levels)>> {
         let mut levels = Levels::default();
         let mut got = Vec::new();
@@ -164,14 +174,7 @@ mod tests {
 
     #[test]
     fn agrees_with_the_general_scanner() {
-        for frame in [
-            &br#"{"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","tradeId":"130639474","px":"42219.9","sz":"0.12060306","side":"buy","ts":"1630048897897","count":"3"}]}"#[..],
-            br#"{"arg":{"channel":"trades","instId":"BTC-USD-231229-35000-C"},"data":[{"instId":"BTC-USD-231229-35000-C","tradeId":"4","px":"0.1525","sz":"21","side":"sell","ts":"1681473269025"}]}"#,
-            br#"{"arg":{"channel":"books","instId":"BTC-USDT"},"action":"snapshot","data":[{"asks":[["8476.98","415","0","13"],["8477","7","0","2"]],"bids":[["8476.97","256","0","12"]],"ts":"1597026383085","checksum":-855196043,"prevSeqId":-1,"seqId":123456}]}"#,
-            br#"{"arg":{"channel":"books","instId":"BTC-USDT"},"action":"update","data":[{"asks":[],"bids":[["8476.97","0","0","0"]],"ts":"1597026383085","checksum":1,"prevSeqId":123456,"seqId":123457}]}"#,
-            br#"{"arg":{"channel":"books5","instId":"BTC-USDT"},"data":[{"asks":[["8476.98","415","0","13"]],"bids":[["8476.97","256","0","12"]],"ts":"1597026383085"}]}"#,
-            br#"{"arg":{"channel":"bbo-tbt","instId":"BCH-USDT-SWAP"},"data":[{"asks":[["111.06","55154","0","2"]],"bids":[["111.05","57745","0","2"]],"ts":"1670324386802","seqId":363996337}]}"#,
-        ] {
+        for frame in FRAMES {
             let ordered = read(frame, true).unwrap_or_else(|| panic!("{}", String::from_utf8_lossy(frame)));
             assert_eq!(Some(ordered), read(frame, false), "{}", String::from_utf8_lossy(frame));
         }
@@ -192,6 +195,25 @@ mod tests {
             let mut called = false;
             let r = decode(frame, &mut Levels::default(), &mut |_, _| called = true);
             assert!(r.is_none() && !called, "{}", String::from_utf8_lossy(frame));
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1500))]
+
+        /// Documented frames with bytes changed and cut short: wherever the first path reads
+        /// one, the general scanner reads it to the same messages.
+        #[test]
+        fn mutated_frames_read_alike(
+            which in 0..FRAMES.len(),
+            edits in proptest::collection::vec(
+                (proptest::prelude::any::<usize>(), proptest::sample::select(crate::mutate::EDITS)), 0..4),
+            cut in 0usize..4,
+        ) {
+            let f = crate::mutate::apply(FRAMES[which], &edits, cut);
+            if let Some(ordered) = read(&f, true) {
+                proptest::prop_assert_eq!(Some(ordered), read(&f, false));
+            }
         }
     }
 }
