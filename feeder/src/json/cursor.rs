@@ -94,7 +94,8 @@ fn window(b: &[u8], i: usize) -> Option<(u64, u32, usize)> {
     if p1 == 0 {
         return None;
     }
-    let int = digits_value(lo, p1);
+    // One digit before the point (quantities, small prices) needs no conversion.
+    let int = if p1 == 1 { (lo & 0xFF) - u64::from(b'0') } else { digits_value(lo, p1) };
     if b[i + p1 as usize] != b'.' {
         return Some((int, 0, i + p1 as usize));
     }
@@ -118,7 +119,7 @@ fn window(b: &[u8], i: usize) -> Option<(u64, u32, usize)> {
 }
 
 /// [`window`] for an integer part of more than eight digits.
-#[cold]
+#[inline]
 fn window16(b: &[u8], i: usize, lo: u64) -> Option<(u64, u32, usize)> {
     let hi = load(b, i + 8)?;
     let flags = u128::from(non_digits(lo)) | (u128::from(non_digits(hi)) << 64);
@@ -278,17 +279,22 @@ impl<'a> Cursor<'a> {
     pub fn string(&mut self) -> Option<&'a [u8]> {
         self.tag(b"\"")?;
         let start = self.i;
-        // A short string (symbols, sides, event types) ends within eight bytes.
-        if let Some(v) = load(self.b, start) {
+        // Eight bytes at a time: the first quote or backslash ends the search.
+        let mut j = start;
+        while let Some(v) = load(self.b, j) {
             let quotes = zero_bytes(v ^ 0x2222_2222_2222_2222);
             let stops = quotes | zero_bytes(v ^ 0x5C5C_5C5C_5C5C_5C5C);
-            if stops != 0 && stops & stops.wrapping_neg() == quotes & quotes.wrapping_neg() {
-                let len = (quotes.trailing_zeros() / 8) as usize;
-                self.i = start + len + 1;
-                return Some(&self.b[start..start + len]);
+            if stops != 0 {
+                if stops & stops.wrapping_neg() != quotes & quotes.wrapping_neg() {
+                    return None;
+                }
+                let end = j + (quotes.trailing_zeros() / 8) as usize;
+                self.i = end + 1;
+                return Some(&self.b[start..end]);
             }
+            j += 8;
         }
-        let len = self.b.get(start..)?.iter().position(|&c| c == b'"' || c == b'\\')?;
+        let len = self.b.get(j..)?.iter().position(|&c| c == b'"' || c == b'\\')? + (j - start);
         if self.b[start + len] != b'"' {
             return None;
         }
@@ -318,11 +324,21 @@ impl<'a> Cursor<'a> {
     /// digits, at most 18 digits in all; the same value and exponent [`Decimal::parse`] gives.
     #[inline(always)]
     pub fn number(&mut self) -> Option<Decimal> {
-        let negative = self.eat(b"-");
+        // Prices and quantities are positive: their path carries no sign.
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+            let d = self.unsigned()?;
+            return Some(Decimal::new(-d.mantissa(), d.exponent()));
+        }
+        self.unsigned()
+    }
+
+    /// [`Cursor::number`] without a sign.
+    #[inline(always)]
+    fn unsigned(&mut self) -> Option<Decimal> {
         if let Some((m, f, end)) = window(self.b, self.i) {
             self.i = end;
-            let m = i128::from(m);
-            return Some(Decimal::new(if negative { -m } else { m }, -(f as i8)));
+            return Some(Decimal::new(i128::from(m), -(f as i8)));
         }
         let (int, n, end) = digit_run(self.b, self.i)?;
         if n == 0 {
@@ -339,8 +355,7 @@ impl<'a> Cursor<'a> {
             m = m * POW10[f as usize] + frac;
             exponent = -(f as i8);
         }
-        let m = i128::from(m);
-        Some(Decimal::new(if negative { -m } else { m }, exponent))
+        Some(Decimal::new(i128::from(m), exponent))
     }
 
     /// A decimal in a string (`"25.35190000"`), read as [`Cursor::number`].
@@ -546,6 +561,26 @@ mod tests {
                 let got = parse(&text).unwrap();
                 assert_eq!((got.mantissa(), got.exponent()), (want.mantissa(), want.exponent()), "{text}");
             }
+        }
+    }
+
+    #[test]
+    fn strings_of_every_length_end_at_their_quote() {
+        for len in 0..40 {
+            let text: String = (0..len).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+            for tail in ["", ",\"next\":\"value\"}", "\"\"\"\"\"\"\"\""] {
+                let b = format!("\"{text}\"{tail}");
+                let mut c = Cursor::new(b.as_bytes());
+                assert_eq!(c.string(), Some(text.as_bytes()), "{b}");
+                assert_eq!(c.peek(), tail.as_bytes().first().copied());
+                // A backslash anywhere before the closing quote hands the string on.
+                for at in 0..len {
+                    let mut escaped = b.clone().into_bytes();
+                    escaped[1 + at] = b'\\';
+                    assert_eq!(Cursor::new(&escaped).string(), None, "{}", String::from_utf8_lossy(&escaped));
+                }
+            }
+            assert_eq!(Cursor::new(format!("\"{text}").as_bytes()).string(), None, "unterminated");
         }
     }
 

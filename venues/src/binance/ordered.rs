@@ -41,13 +41,18 @@ pub(super) fn decode<'a>(frame: &'a [u8], levels: &mut Levels) -> Option<Message
 /// One message object, from its `{` to its `}`.
 #[inline(always)]
 fn message<'a>(c: &mut Cursor<'a>, stream: Option<&'a str>, levels: &mut Levels) -> Option<Message<'a>> {
-    if c.eat(br#"{"e":"#) {
-        return match c.string()? {
-            b"trade" => trade(c, false),
-            b"aggTrade" => trade(c, true),
-            b"bookTicker" => futures_quote(c),
-            b"depthUpdate" => depth(c, stream, levels),
-            _ => None,
+    if c.eat(br#"{"e":""#) {
+        // The event type, each compared whole with its closing quote.
+        return if c.eat(br#"depthUpdate""#) {
+            depth(c, stream, levels)
+        } else if c.eat(br#"bookTicker""#) {
+            futures_quote(c)
+        } else if c.eat(br#"trade""#) {
+            trade(c, false)
+        } else if c.eat(br#"aggTrade""#) {
+            trade(c, true)
+        } else {
+            None
         };
     }
     if c.eat(br#"{"u":"#) {

@@ -36,20 +36,39 @@ pub(super) fn decode<'a>(frame: &'a [u8], levels: &mut Levels) -> Option<Message
         c.tag(br#"{"channel":"#)?;
         None
     };
-    let channel = c.string()?;
-    if c.eat(br#","event":"#) && !matches!(c.string()?, b"update" | b"all") {
+    // The channel and the event, each compared whole with its closing quote.
+    let channel = if c.eat(br#""spot.trades""#) {
+        Channel::Trades
+    } else if c.eat(br#""spot.order_book_update""#) {
+        Channel::BookUpdate
+    } else if c.eat(br#""spot.book_ticker""#) {
+        Channel::BookTicker
+    } else if c.eat(br#""spot.obu""#) {
+        Channel::Obu
+    } else {
+        return None;
+    };
+    if !(c.eat(br#","event":"update""#) || c.eat(br#","event":"all""#)) && c.eat(br#","event":"#) {
         return None;
     }
     c.tag(br#","result":"#)?;
     let msg = match channel {
-        b"spot.trades" => trade(&mut c, event_ts)?,
-        b"spot.book_ticker" => book_ticker(&mut c, event_ts)?,
-        b"spot.order_book_update" => book_update(&mut c, levels)?,
-        b"spot.obu" => obu(&mut c, levels)?,
-        _ => return None,
+        Channel::Trades => trade(&mut c, event_ts)?,
+        Channel::BookTicker => book_ticker(&mut c, event_ts)?,
+        Channel::BookUpdate => book_update(&mut c, levels)?,
+        Channel::Obu => obu(&mut c, levels)?,
     };
     c.tag(b"}")?;
     Some(msg)
+}
+
+/// The channels read here.
+#[derive(Clone, Copy)]
+enum Channel {
+    Trades,
+    BookTicker,
+    BookUpdate,
+    Obu,
 }
 
 #[inline(always)]
@@ -59,8 +78,16 @@ fn trade<'a>(c: &mut Cursor<'a>, event_ts: Option<u64>) -> Option<Message<'a>> {
     c.tag(br#","create_time":"#)?;
     c.uint()?;
     c.tag(br#","create_time_ms":"#)?;
-    // Fractions of a millisecond, kept to the nanosecond exactly.
-    let ns = u64::try_from(c.decimal()?.to_fixed(-6).ok()?).ok()?;
+    // Fractions of a millisecond, kept to the nanosecond exactly; whole milliseconds (the
+    // common case) need no decimal.
+    let at = c.clone();
+    let ns = match c.quoted_uint() {
+        Some(ms) => i64::try_from(ms).ok()?.checked_mul(1_000_000)? as u64,
+        None => {
+            *c = at;
+            u64::try_from(c.decimal()?.to_fixed(-6).ok()?).ok()?
+        }
+    };
     c.tag(br#","side":"#)?;
     let side = match c.string()? {
         b"buy" => Side::Buy,
