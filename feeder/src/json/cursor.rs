@@ -150,6 +150,34 @@ fn digits_value(v: u64, n: u32) -> u64 {
         >> 32
 }
 
+/// The value of 1 to 20 ASCII digits (ids sent as strings), sixteen at a time; `None` for
+/// anything else or a value beyond `u64`, as [`super::uint`] reads them.
+#[inline]
+pub fn uint_text(s: &[u8]) -> Option<u64> {
+    let n = s.len();
+    if n == 0 || n > 20 {
+        return None;
+    }
+    let split = n.saturating_sub(16);
+    let (head, tail) = s.split_at(split);
+    // The last sixteen digits (or all), right-aligned behind zeros.
+    let mut buf = [b'0'; 16];
+    buf[16 - tail.len()..].copy_from_slice(tail);
+    let (lo, hi) = (load(&buf, 0)?, load(&buf, 8)?);
+    if non_digits(lo) | non_digits(hi) != 0 {
+        return None;
+    }
+    let low = value16(lo, hi, 16);
+    let mut high = 0u64;
+    for &c in head {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        high = high * 10 + u64::from(c - b'0');
+    }
+    high.checked_mul(POW10[16])?.checked_add(low)
+}
+
 /// Reads a run of digits starting at `b[j]`: its value, how many, and where it ends; `None`
 /// beyond [`MAX_DIGITS`] digits.
 #[inline(always)]
@@ -561,6 +589,34 @@ mod tests {
                 let got = parse(&text).unwrap();
                 assert_eq!((got.mantissa(), got.exponent()), (want.mantissa(), want.exponent()), "{text}");
             }
+        }
+    }
+
+    #[test]
+    fn digit_strings_read_as_the_scanner_reads_them() {
+        for text in [
+            "0",
+            "7",
+            "42",
+            "12345678",
+            "123456789",
+            "1234567890123456",
+            "12345678901234567",
+            "2290000000061666327",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999",
+            "000000000000000000001",
+            "",
+            "12a",
+            "1234567890123456x",
+            "x1234567890123456",
+            "-1",
+            "1.5",
+            "123456789012345678901",
+        ] {
+            let want = super::super::uint(super::super::Raw::Str(text.as_bytes()));
+            assert_eq!(uint_text(text.as_bytes()), want, "{text}");
         }
     }
 

@@ -14,7 +14,10 @@
 
 use mdbus_feeder::{
     decode::{DepthMsg, Levels, Message, QuoteMsg, Side, TradeMsg},
-    json::{Raw, cursor::Cursor},
+    json::{
+        Raw,
+        cursor::{Cursor, uint_text},
+    },
 };
 
 /// Reads `frame` if it is a trade or book push laid out as documented, handing its messages
@@ -108,7 +111,12 @@ fn trade<'a>(c: &mut Cursor<'a>, ts: u64) -> Option<Message<'a>> {
     c.tag(br#","L":"#)?;
     c.string()?;
     c.tag(br#","i":"#)?;
-    let (trade_id, uuid) = super::market::trade_id(Raw::Str(c.string()?))?;
+    // Spot and inverse ids are digits, linear ones UUIDs.
+    let id = c.string()?;
+    let (trade_id, uuid) = match uint_text(id) {
+        Some(n) => (n, None),
+        None => super::market::trade_id(Raw::Str(id))?,
+    };
     c.rest_of_object(&[b"T", b"s", b"S", b"v", b"p", b"i"])?;
     Some(Message::Trade(TradeMsg {
         symbol,
