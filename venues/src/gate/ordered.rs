@@ -216,6 +216,7 @@ fn obu<'a>(c: &mut Cursor<'a>, levels: &mut Levels) -> Option<Message<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mutate::{Reading, agree, mutated_frames_read_alike};
 
     /// Documented frames and variants of them, each read by the first path.
     const FRAMES: [&[u8]; 6] = [
@@ -227,15 +228,19 @@ mod tests {
         br#"{"channel":"spot.obu","result":{"t":1748572394326,"s":"ob.BTC_USDT.50","U":28606982,"u":28606983,"b":[],"a":[["105959","0"]]}}"#,
     ];
 
+    fn read(frame: &[u8], ordered: bool) -> Option<Reading> {
+        let mut levels = Levels::default();
+        let m = if ordered {
+            decode(frame, &mut levels)?
+        } else {
+            super::super::market::decode_general(frame, &mut levels).ok()?
+        };
+        Some(vec![(format!("{m:?}"), levels)])
+    }
+
     #[test]
     fn agrees_with_the_general_scanner() {
-        for frame in FRAMES {
-            let (mut a, mut b) = (Levels::default(), Levels::default());
-            let ordered = decode(frame, &mut a).unwrap_or_else(|| panic!("{}", String::from_utf8_lossy(frame)));
-            let general = super::super::market::decode_general(frame, &mut b).unwrap();
-            assert_eq!(ordered, general, "{}", String::from_utf8_lossy(frame));
-            assert_eq!(a, b);
-        }
+        agree(&FRAMES, read);
     }
 
     #[test]
@@ -251,24 +256,5 @@ mod tests {
         }
     }
 
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1500))]
-
-        /// Documented frames with bytes changed and cut short: wherever the first path reads
-        /// one, the general scanner reads it to the same messages.
-        #[test]
-        fn mutated_frames_read_alike(
-            which in 0..FRAMES.len(),
-            edits in proptest::collection::vec(
-                (proptest::prelude::any::<usize>(), proptest::sample::select(crate::mutate::EDITS)), 0..4),
-            cut in 0usize..4,
-        ) {
-            let f = crate::mutate::apply(FRAMES[which], &edits, cut);
-            let (mut a, mut b) = (Levels::default(), Levels::default());
-            if let Some(m) = decode(&f, &mut a) {
-                proptest::prop_assert_eq!(Some(m), super::super::market::decode_general(&f, &mut b).ok());
-                proptest::prop_assert_eq!(a, b);
-            }
-        }
-    }
+    mutated_frames_read_alike!(FRAMES, read);
 }

@@ -153,6 +153,7 @@ fn book<'a>(c: &mut Cursor<'a>, symbol: &'a str, refresh: bool, ts: u64, levels:
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mutate::{Reading, agree, mutated_frames_read_alike, reading};
 
     /// Documented frames and variants of them, each read by the first path.
     const FRAMES: [&[u8]; 5] = [
@@ -163,24 +164,18 @@ mod tests {
         br#"{"ch":"market.btcusdt.bbo","ts":1630994555540,"tick":{"seqId":136998202000,"ask":52650.0,"askSize":0.1,"bid":52649.99,"bidSize":0.03,"quoteTime":1630994555539,"symbol":"btcusdt"}}"#,
     ];
 
-    fn read(frame: &[u8], ordered: bool) -> Option<(Control, Vec<(String, Levels)>)> {
+    fn read(frame: &[u8], ordered: bool) -> Option<Reading> {
         let mut levels = Levels::default();
-        let mut got = Vec::new();
-        let mut push = |m: Message<'_>, l: &Levels| got.push((format!("{m:?}"), l.clone()));
-        let n = if ordered {
-            decode(frame, &mut levels, &mut push)?
+        if ordered {
+            reading(|out| decode(frame, &mut levels, out))
         } else {
-            super::super::market::decode_general(frame, &mut levels, &mut push).ok()?
-        };
-        Some((n, got))
+            reading(|out| super::super::market::decode_general(frame, &mut levels, out).ok())
+        }
     }
 
     #[test]
     fn agrees_with_the_general_scanner() {
-        for frame in FRAMES {
-            let ordered = read(frame, true).unwrap_or_else(|| panic!("{}", String::from_utf8_lossy(frame)));
-            assert_eq!(Some(ordered), read(frame, false), "{}", String::from_utf8_lossy(frame));
-        }
+        agree(&FRAMES, read);
     }
 
     #[test]
@@ -198,22 +193,5 @@ mod tests {
         }
     }
 
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1500))]
-
-        /// Documented frames with bytes changed and cut short: wherever the first path reads
-        /// one, the general scanner reads it to the same messages.
-        #[test]
-        fn mutated_frames_read_alike(
-            which in 0..FRAMES.len(),
-            edits in proptest::collection::vec(
-                (proptest::prelude::any::<usize>(), proptest::sample::select(crate::mutate::EDITS)), 0..4),
-            cut in 0usize..4,
-        ) {
-            let f = crate::mutate::apply(FRAMES[which], &edits, cut);
-            if let Some(ordered) = read(&f, true) {
-                proptest::prop_assert_eq!(Some(ordered), read(&f, false));
-            }
-        }
-    }
+    mutated_frames_read_alike!(FRAMES, read);
 }

@@ -148,6 +148,7 @@ fn bbo<'a>(c: &mut Cursor<'a>, inst: &'a str, levels: &mut Levels) -> Option<Mes
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mutate::{Reading, agree, mutated_frames_read_alike, reading};
 
     /// Documented frames and variants of them, each read by the first path.
     const FRAMES: [&[u8]; 6] = [
@@ -159,25 +160,18 @@ mod tests {
         br#"{"arg":{"channel":"bbo-tbt","instId":"BCH-USDT-SWAP"},"data":[{"asks":[["111.06","55154","0","2"]],"bids":[["111.05","57745","0","2"]],"ts":"1670324386802","seqId":363996337}]}"#,
     ];
 
-    fn read(frame: &[u8], ordered: bool) -> Option<Vec<(String, Levels)>> {
+    fn read(frame: &[u8], ordered: bool) -> Option<Reading> {
         let mut levels = Levels::default();
-        let mut got = Vec::new();
-        let mut push = |m: Message<'_>, l: &Levels| got.push((format!("{m:?}"), l.clone()));
-        let n = if ordered {
-            decode(frame, &mut levels, &mut push)?
+        if ordered {
+            reading(|out| decode(frame, &mut levels, out))
         } else {
-            super::super::market::decode_general(frame, &mut levels, &mut push).ok()?
-        };
-        assert_eq!(n, got.len());
-        Some(got)
+            reading(|out| super::super::market::decode_general(frame, &mut levels, out).ok())
+        }
     }
 
     #[test]
     fn agrees_with_the_general_scanner() {
-        for frame in FRAMES {
-            let ordered = read(frame, true).unwrap_or_else(|| panic!("{}", String::from_utf8_lossy(frame)));
-            assert_eq!(Some(ordered), read(frame, false), "{}", String::from_utf8_lossy(frame));
-        }
+        agree(&FRAMES, read);
     }
 
     #[test]
@@ -198,22 +192,5 @@ mod tests {
         }
     }
 
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1500))]
-
-        /// Documented frames with bytes changed and cut short: wherever the first path reads
-        /// one, the general scanner reads it to the same messages.
-        #[test]
-        fn mutated_frames_read_alike(
-            which in 0..FRAMES.len(),
-            edits in proptest::collection::vec(
-                (proptest::prelude::any::<usize>(), proptest::sample::select(crate::mutate::EDITS)), 0..4),
-            cut in 0usize..4,
-        ) {
-            let f = crate::mutate::apply(FRAMES[which], &edits, cut);
-            if let Some(ordered) = read(&f, true) {
-                proptest::prop_assert_eq!(Some(ordered), read(&f, false));
-            }
-        }
-    }
+    mutated_frames_read_alike!(FRAMES, read);
 }
