@@ -688,6 +688,19 @@ impl Follower {
     }
 }
 
+/// How long a venue takes at the least to answer a request on a websocket (a subscribe, a
+/// login, a ping): a network round trip. Answering within microseconds, as loopback allows,
+/// exposes races in clients that no venue can trigger: pybit records a subscription's `req_id`
+/// only after it has sent the request, and drops the connection when the reply comes first.
+pub const REPLY_AFTER: Duration = Duration::from_millis(1);
+
+/// Waits [`REPLY_AFTER`] before `replies` go out (not at all when there are none).
+fn answer_after_a_round_trip(replies: &[String]) {
+    if !replies.is_empty() {
+        std::thread::sleep(REPLY_AFTER);
+    }
+}
+
 /// A private stream: the account's order, fill and balance events as the exchange makes them,
 /// spelled by the venue, once the stream knows the account (from its path, or a login).
 fn private<S: Read + Write + SetTimeout>(
@@ -708,7 +721,9 @@ fn private<S: Read + Write + SetTimeout>(
         follower.learn(shared);
         match ws.read() {
             Ok(Message::Text(t)) => {
-                for reply in follower.request(shared, t.as_str()) {
+                let replies = follower.request(shared, t.as_str());
+                answer_after_a_round_trip(&replies);
+                for reply in replies {
                     ws.send(Message::text(reply)).map_err(io::Error::other)?;
                 }
             }
@@ -785,6 +800,7 @@ fn websocket<S: Read + Write + SetTimeout>(
                     Some(p) if p.stream.claims(t.as_str()) => p.request(shared, t.as_str()),
                     _ => dialect.request(t.as_str(), &mut session),
                 };
+                answer_after_a_round_trip(&replies);
                 for reply in replies {
                     out.send(&mut ws, reply)?;
                 }
