@@ -1,9 +1,10 @@
 //! The first path: Binance's market-data frames in the key order its documentation gives
 //! (<https://developers.binance.com/docs/binance-spot-api-docs/web-socket-streams>,
 //! <https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams>),
-//! read in one pass with [`Cursor`]. Anything else (another order, whitespace, an extra key,
-//! escapes, a number the cursor does not read) returns `None` and goes to the general scanner,
-//! which reads the same frame to the same message.
+//! read in one pass with [`Cursor`]. Keys the decoder does not use may follow the documented
+//! ones. Anything else (another order, whitespace, a repeated key, escapes, a number the cursor
+//! does not read) returns `None` and goes to the general scanner, which reads the same frame to
+//! the same message.
 //!
 //! ```json
 //! {"e":"trade","E":1,"s":"BNBBTC","t":12345,"p":"0.001","q":"100","T":1,"m":true,"M":true}
@@ -21,6 +22,37 @@ use mdbus_feeder::{
 };
 
 use super::{is_partial_depth, stream_symbol};
+
+/// Every key the general scanner reads. Keys a venue adds after the documented ones are
+/// skipped, as the scanner skips them, unless they are among these (a repeated key, whose last
+/// value the scanner would take).
+const READ: [&[u8]; 25] = [
+    b"e",
+    b"E",
+    b"T",
+    b"s",
+    b"t",
+    b"a",
+    b"b",
+    b"A",
+    b"B",
+    b"p",
+    b"q",
+    b"m",
+    b"u",
+    b"U",
+    b"pu",
+    b"k",
+    b"lastUpdateId",
+    b"bids",
+    b"asks",
+    b"result",
+    b"id",
+    b"code",
+    b"msg",
+    b"stream",
+    b"data",
+];
 
 /// Reads `frame` if it is laid out as documented; `None` hands it to the general scanner.
 /// Depth levels go to `levels` (left partly filled on `None`; the scanner clears them).
@@ -66,7 +98,7 @@ fn message<'a>(c: &mut Cursor<'a>, stream: Option<&'a str>, levels: &mut Levels)
         c.levels(&mut levels.bids)?;
         c.tag(br#","asks":"#)?;
         c.levels(&mut levels.asks)?;
-        c.tag(b"}")?;
+        c.rest_of_object(&READ)?;
         return Some(Message::Depth(DepthMsg {
             symbol: stream.map(stream_symbol),
             symbol_from_stream: stream.is_some(),
@@ -106,11 +138,8 @@ fn trade<'a>(c: &mut Cursor<'a>, aggregated: bool) -> Option<Message<'a>> {
     let trade_ts = c.uint()?;
     c.tag(br#","m":"#)?;
     let buyer_is_maker = c.boolean()?;
-    // Spot adds `M` (ignored), USD-M does not.
-    if c.eat(br#","M":"#) {
-        c.boolean()?;
-    }
-    c.tag(b"}")?;
+    // Spot adds `M`, which nothing reads; USD-M does not.
+    c.rest_of_object(&READ)?;
     Some(Message::Trade(TradeMsg {
         symbol,
         trade_id,
@@ -150,7 +179,7 @@ fn quote<'a>(c: &mut Cursor<'a>, update_id: u64, trade_ts: Option<u64>, event_ts
     let ask_price = c.decimal()?;
     c.tag(br#","A":"#)?;
     let ask_qty = c.decimal()?;
-    c.tag(b"}")?;
+    c.rest_of_object(&READ)?;
     Some(Message::Quote(QuoteMsg {
         symbol,
         update_id,
@@ -180,7 +209,7 @@ fn depth<'a>(c: &mut Cursor<'a>, stream: Option<&'a str>, levels: &mut Levels) -
     c.levels(&mut levels.bids)?;
     c.tag(br#","a":"#)?;
     c.levels(&mut levels.asks)?;
-    c.tag(b"}")?;
+    c.rest_of_object(&READ)?;
     let partial = stream.is_some_and(is_partial_depth);
     Some(Message::Depth(DepthMsg {
         symbol: Some(symbol),
@@ -201,7 +230,8 @@ mod tests {
     use crate::mutate::{Reading, agree, mutated_frames_read_alike};
 
     /// Documented frames and variants of them, each read by the first path.
-    const FRAMES: [&[u8]; 11] = [
+    const FRAMES: [&[u8]; 12] = [
+        br#"{"e":"aggTrade","E":123456789,"s":"BTCUSDT","a":5933014,"p":"0.001","q":"100","f":100,"l":105,"T":123456785,"m":true,"nq":"100","X":"MARKET","o":{"x":[1,2]}}"#,
         br#"{"e":"trade","E":1672515782136,"s":"BNBBTC","t":12345,"p":"0.001","q":"100","T":1672515782136,"m":true,"M":true}"#,
         br#"{"e":"aggTrade","E":123456789,"s":"BTCUSDT","a":5933014,"p":"0.001","q":"100","f":100,"l":105,"T":123456785,"m":false}"#,
         br#"{"e":"aggTrade","E":123456789,"s":"BNBBTC","a":12345,"p":"0.001","q":"100","f":100,"l":105,"T":123456785,"m":true,"M":true}"#,
@@ -239,7 +269,7 @@ mod tests {
             br#"{"u":400900217, "s":"BNBUSDT","b":"25.3519","B":"31.21","a":"25.3652","A":"40.66"}"#,
             br#"{"u":400900217,"s":"BNB\u0055SDT","b":"25.3519","B":"31.21","a":"25.3652","A":"40.66"}"#,
             br#"{"u":400900217,"s":"BNBUSDT","b":"2.5e1","B":"31.21","a":"25.3652","A":"40.66"}"#,
-            br#"{"u":400900217,"s":"BNBUSDT","b":"25.3519","B":"31.21","a":"25.3652","A":"40.66","x":1}"#,
+            br#"{"u":400900217,"s":"BNBUSDT","b":"25.3519","B":"31.21","a":"25.3652","A":"40.66","b":"1"}"#,
             br#"{"e":"trade","E":1,"s":"BNBBTC","t":12345,"p":"0.001","q":"100","T":1,"m":1}"#,
             br#"{"e":"kline","E":1,"s":"BNBBTC","k":{}}"#,
             br#"{"u":400900217,"s":"BNBUSDT","b":"25.3519","B":"31.21","a":"25.3652","A":"40.66""#,

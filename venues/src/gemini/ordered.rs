@@ -1,7 +1,8 @@
 //! The first path: Gemini's `trade` and `l2_updates` (without trades) in the key order of its
 //! documentation (<https://docs.gemini.com/websocket/market-data/v2/>), read in one pass with
-//! [`Cursor`]. Anything else returns `None` before a message is handed out, and the general
-//! scanner ([`super::market::decode`]) reads the frame to the same messages.
+//! [`Cursor`]. Keys the decoder does not use may follow the documented ones. Anything else
+//! returns `None` before a message is handed out, and the general scanner
+//! ([`super::market::decode`]) reads the frame to the same messages.
 //!
 //! ```json
 //! {"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","9122.04","0.00121425"],["sell","9122.07","0.98942292"]]}
@@ -33,7 +34,7 @@ pub(super) fn decode<'a>(
         b"l2_updates" => {
             c.tag(br#","changes":"#)?;
             changes(&mut c, levels)?;
-            c.tag(b"}")?;
+            c.rest_of_object(&READ)?;
             Message::Depth(DepthMsg {
                 symbol: Some(symbol),
                 symbol_from_stream: false,
@@ -51,6 +52,10 @@ pub(super) fn decode<'a>(
     out(msg, levels);
     Some(1)
 }
+
+/// Every key the general scanner reads (trades after the book are its to read).
+const READ: [&[u8]; 10] =
+    [b"type", b"symbol", b"changes", b"trades", b"event_id", b"tid", b"timestamp", b"price", b"quantity", b"side"];
 
 /// `[[side, price, quantity], ...]`, each change to its side of `levels`.
 #[inline(always)]
@@ -93,18 +98,7 @@ fn trade<'a>(c: &mut Cursor<'a>, symbol: &'a str) -> Option<Message<'a>> {
         b"sell" => Side::Sell,
         _ => return None,
     };
-    c.rest_of_object(&[
-        b"type",
-        b"symbol",
-        b"changes",
-        b"trades",
-        b"event_id",
-        b"tid",
-        b"timestamp",
-        b"price",
-        b"quantity",
-        b"side",
-    ])?;
+    c.rest_of_object(&READ)?;
     Some(Message::Trade(TradeMsg {
         symbol,
         trade_id,
@@ -125,7 +119,8 @@ mod tests {
     use crate::mutate::{Reading, agree, mutated_frames_read_alike, reading};
 
     /// Documented frames and variants of them, each read by the first path.
-    const FRAMES: [&[u8]; 4] = [
+    const FRAMES: [&[u8]; 5] = [
+        br#"{"type":"l2_updates","symbol":"BTCUSD","changes":[["sell","9122.07","0.98942292"]],"auction_events":[]}"#,
         br#"{"type":"l2_updates","symbol":"BTCUSD","changes":[["buy","9122.04","0.00121425"],["sell","9122.07","0.98942292"],["buy","9122","0"]]}"#,
         br#"{"type":"l2_updates","symbol":"BTCUSD","changes":[]}"#,
         br#"{"type":"trade","symbol":"BTCUSD","event_id":3575573053,"timestamp":1601617445083,"price":"9122.07","quantity":"0.0141858","side":"buy"}"#,

@@ -2,8 +2,9 @@
 //! in the key order of its documentation (<https://www.htx.com/en-us/opend/newApiPages/>), read
 //! in one pass with [`Cursor`]. Numbers the cursor does not read (exponent form, more than 18
 //! digits) are skipped where the decoder does not use them and hand the frame on where it
-//! does; anything else returns `None` before a message is handed out, and the general scanner
-//! ([`super::market::decode`]) reads the frame to the same messages.
+//! does. Keys the decoder does not use may follow the documented ones. Anything else returns
+//! `None` before a message is handed out, and the general scanner ([`super::market::decode`])
+//! reads the frame to the same messages.
 //!
 //! ```json
 //! {"ch":"market.btcusdt.trade.detail","ts":1630994963175,"tick":{"id":137005445109,"ts":1630994963173,
@@ -84,7 +85,8 @@ fn trade<'a>(c: &mut Cursor<'a>, symbol: &'a str, ts: u64) -> Option<Message<'a>
         b"sell" => Side::Sell,
         _ => return None,
     };
-    c.tag(b"}]}")?;
+    c.rest_of_object(&[b"tradeId", b"ts", b"amount", b"price", b"direction"])?;
+    c.tag(b"]}")?;
     Some(Message::Trade(TradeMsg {
         symbol,
         trade_id,
@@ -136,7 +138,7 @@ fn book<'a>(c: &mut Cursor<'a>, symbol: &'a str, refresh: bool, ts: u64, levels:
     c.number_levels(&mut levels.bids)?;
     c.tag(br#","asks":"#)?;
     c.number_levels(&mut levels.asks)?;
-    c.tag(b"}")?;
+    c.rest_of_object(&[b"seqNum", b"prevSeqNum", b"version", b"bids", b"asks"])?;
     Some(Message::Depth(DepthMsg {
         symbol: Some(symbol),
         symbol_from_stream: true,
@@ -156,7 +158,8 @@ mod tests {
     use crate::mutate::{Reading, agree, mutated_frames_read_alike, reading};
 
     /// Documented frames and variants of them, each read by the first path.
-    const FRAMES: [&[u8]; 5] = [
+    const FRAMES: [&[u8]; 6] = [
+        br#"{"ch":"market.btcusdt.mbp.150","ts":1,"tick":{"seqNum":2,"prevSeqNum":1,"bids":[],"asks":[[632.18,1.1]],"x":{"y":[1]}}}"#,
         br#"{"ch":"market.btcusdt.trade.detail","ts":1630994963175,"tick":{"id":137005445109,"ts":1630994963173,"data":[{"id":137005445109359286410323766,"ts":1630994963173,"tradeId":102523573486,"amount":0.006754,"price":52648.62,"direction":"buy"}]}}"#,
         br#"{"ch":"market.btcusdt.trade.detail","ts":1,"tick":{"id":1,"ts":1,"data":[{"id":1.3700544510935929e+26,"ts":2,"tradeId":3,"amount":1,"price":0.5,"direction":"sell"}]}}"#,
         br#"{"ch":"market.btcusdt.mbp.150","ts":1573199608679,"tick":{"seqNum":100020146795,"prevSeqNum":100020146794,"bids":[[618.37,0.0],[618.36,1]],"asks":[[632.18,1.1]]}}"#,

@@ -1,7 +1,8 @@
 //! The first path: OKX's public pushes with one item, in the key order of its documentation
 //! (<https://www.okx.com/docs-v5/en/#order-book-trading-market-data-ws>), read in one pass with
-//! [`Cursor`]. Anything else returns `None` before a message is handed out, and the general
-//! scanner ([`super::market::decode`]) reads the frame to the same messages.
+//! [`Cursor`]. Keys the decoder does not use may follow the documented ones. Anything else
+//! returns `None` before a message is handed out, and the general scanner
+//! ([`super::market::decode`]) reads the frame to the same messages.
 //!
 //! ```json
 //! {"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","tradeId":"130639474",
@@ -68,7 +69,7 @@ fn trade<'a>(c: &mut Cursor<'a>, arg_inst: &'a str) -> Option<Message<'a>> {
     c.tag(br#","ts":"#)?;
     let ts = c.quoted_uint()?;
     let count = if c.eat(br#","count":"#) { c.quoted_uint()? } else { 1 };
-    c.tag(b"}")?;
+    c.rest_of_object(&[b"instId", b"tradeId", b"px", b"sz", b"side", b"ts", b"count"])?;
     Some(Message::Trade(TradeMsg {
         symbol: inst.unwrap_or(arg_inst),
         trade_id,
@@ -82,6 +83,9 @@ fn trade<'a>(c: &mut Cursor<'a>, arg_inst: &'a str) -> Option<Message<'a>> {
         trade_ts_extra_ns: 0,
     }))
 }
+
+/// The keys of a book item the general scanner reads.
+const BOOK_KEYS: [&[u8]; 6] = [b"asks", b"bids", b"ts", b"seqId", b"prevSeqId", b"instId"];
 
 /// `asks`, `bids`, `ts` of a book item; the levels into `levels`.
 #[inline(always)]
@@ -111,7 +115,7 @@ fn book<'a>(
         c.tag(br#","seqId":"#)?;
         seq = Some(c.int()?);
     }
-    c.tag(b"}")?;
+    c.rest_of_object(&BOOK_KEYS)?;
     Some(Message::Depth(DepthMsg {
         symbol: Some(inst),
         symbol_from_stream: false,
@@ -130,7 +134,7 @@ fn bbo<'a>(c: &mut Cursor<'a>, inst: &'a str, levels: &mut Levels) -> Option<Mes
     let ts = sides(c, levels)?;
     c.tag(br#","seqId":"#)?;
     let seq = c.int()?;
-    c.tag(b"}")?;
+    c.rest_of_object(&BOOK_KEYS)?;
     let (&(bid_price, bid_qty), &(ask_price, ask_qty)) = (levels.bids.first()?, levels.asks.first()?);
     levels.clear();
     Some(Message::Quote(QuoteMsg {
@@ -151,7 +155,8 @@ mod tests {
     use crate::mutate::{Reading, agree, mutated_frames_read_alike, reading};
 
     /// Documented frames and variants of them, each read by the first path.
-    const FRAMES: [&[u8]; 6] = [
+    const FRAMES: [&[u8]; 7] = [
+        br#"{"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","tradeId":"1","px":"42219.9","sz":"0.1","side":"buy","ts":"1630048897897","count":"1","source":"0","seqId":5}]}"#,
         br#"{"arg":{"channel":"trades","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","tradeId":"130639474","px":"42219.9","sz":"0.12060306","side":"buy","ts":"1630048897897","count":"3"}]}"#,
         br#"{"arg":{"channel":"trades","instId":"BTC-USD-231229-35000-C"},"data":[{"instId":"BTC-USD-231229-35000-C","tradeId":"4","px":"0.1525","sz":"21","side":"sell","ts":"1681473269025"}]}"#,
         br#"{"arg":{"channel":"books","instId":"BTC-USDT"},"action":"snapshot","data":[{"asks":[["8476.98","415","0","13"],["8477","7","0","2"]],"bids":[["8476.97","256","0","12"]],"ts":"1597026383085","checksum":-855196043,"prevSeqId":-1,"seqId":123456}]}"#,
