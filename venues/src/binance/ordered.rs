@@ -139,6 +139,7 @@ fn trade<'a>(c: &mut Cursor<'a>, aggregated: bool) -> Option<Message<'a>> {
     c.tag(br#","m":"#)?;
     let buyer_is_maker = c.boolean()?;
     // Spot adds `M`, which nothing reads; USD-M does not.
+    let _ = c.eat(br#","M":true"#) || c.eat(br#","M":false"#);
     c.rest_of_object(&READ)?;
     Some(Message::Trade(TradeMsg {
         symbol,
