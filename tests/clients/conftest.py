@@ -1,16 +1,43 @@
-"""What every client test shares: the `mdbus` binary, the simulator's keys, and a simulator
-started on a free loopback port for the test module that asks for it."""
+"""What every client test shares: the `mdbus` binary, the simulator's keys, a simulator
+started on a free loopback port for the test module that asks for it, and a guard that turns
+a hung client into a failure."""
 
 import contextlib
+import faulthandler
 import os
 import socket
 import subprocess
+import sys
+import threading
 
 import pytest
 
 MDBUS = os.environ.get("MDBUS", "target/debug/mdbus")
 # The simulator's account (sim/src/exchange: ExchangeConfig's default).
 KEY, SECRET, PASSPHRASE = "mdbus-sim-key", "mdbus-sim-secret", "mdbus-sim-pass"
+
+
+# Longer than any test takes; a client waiting forever (a dropped socket it never reopens)
+# would otherwise hold the run until the CI job's own limit.
+HANG_SECONDS = 180
+
+
+@pytest.fixture(autouse=True)
+def hang_guard(request):
+    """Ends the run with every thread's stack if one test takes longer than `HANG_SECONDS`."""
+    done = threading.Event()
+
+    def watch():
+        if not done.wait(HANG_SECONDS):
+            # Output capture off, so the stacks reach the terminal.
+            request.config.pluginmanager.getplugin("capturemanager").suspend_global_capture(in_=True)
+            print(f"\n{request.node.nodeid} ran over {HANG_SECONDS} s; every thread's stack:", file=sys.stderr, flush=True)
+            faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+            os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+    yield
+    done.set()
 
 
 def free_port():
